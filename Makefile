@@ -1,0 +1,118 @@
+# Hearth — build, run and test.
+#
+#   make run        install what is missing, build, seed the demo, serve
+#   make test       install what is missing, build, run every test layer
+#   make sanitize   ASan+UBSan build running the unit and HTTP tests
+#   make bench      benchmarks (see bench/README.md)
+#
+# Plain make with pkg-config; every object goes under build/ (or
+# build/san/ for the sanitizer build).
+
+PKGS      := libmicrohttpd sqlite3 jansson libsodium liboath
+CC        ?= cc
+OPT       ?= -O2
+CFLAGS    := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wvla \
+             -Wformat=2 -Wno-format-nonliteral -fno-strict-aliasing \
+             -Isrc -Ibuild/gen $(EXTRA_CFLAGS)
+DEPS_OK   := build/.deps-ok
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+B         ?= build
+SRC       := $(sort $(wildcard src/base/*.c src/store/*.c src/core/*.c src/web/*.c src/cli/*.c))
+LIBSRC    := $(filter-out src/cli/main.c,$(SRC))
+OBJ       := $(patsubst src/%.c,$(B)/obj/%.o,$(LIBSRC)) \
+             $(B)/obj/gen/assets.o $(B)/obj/gen/migrations.o
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+WEB_VENDOR := node_modules/govuk-frontend/dist/govuk
+WEB_FILES  = $(sort $(shell find web -type f ! -name '.*' 2>/dev/null))
+MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+
+.PHONY: all run test unit http browser sanitize bench fuzz clean deps demo
+all: hearth
+
+$(DEPS_OK): scripts/deps.sh package.json
+	@scripts/deps.sh
+	@mkdir -p build && touch $@
+deps: $(DEPS_OK)
+
+# ---- generated sources --------------------------------------------------
+build/embed: tools/embed.c
+	@mkdir -p build
+	$(CC) -O1 -o $@ $<
+
+# GOV.UK Frontend is copied from npm into web/govuk/ (not committed), then
+# everything under web/ is embedded.
+web/govuk/.copied: $(DEPS_OK)
+	@rm -rf web/govuk && mkdir -p web/govuk
+	cp $(WEB_VENDOR)/govuk-frontend.min.css $(WEB_VENDOR)/govuk-frontend.min.js web/govuk/
+	cp -r $(WEB_VENDOR)/assets/fonts $(WEB_VENDOR)/assets/images web/govuk/
+	cp $(WEB_VENDOR)/assets/manifest.json web/govuk/ 2>/dev/null || true
+	@touch $@
+
+build/gen/assets.c: build/embed web/govuk/.copied $(WEB_FILES)
+	@mkdir -p build/gen
+	build/embed $@ web_assets web $(filter-out %/.copied,$(sort $(shell find web -type f ! -name '.*')))
+
+build/gen/migrations.c: build/embed $(MIGRATIONS)
+	@mkdir -p build/gen
+	build/embed $@ sql_migrations migrations $(MIGRATIONS)
+
+# ---- objects --------------------------------------------------------------
+$(B)/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/obj/%.o: src/%.c $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libhearth.a: $(OBJ)
+	ar rcs $@ $^
+
+$(B)/hearth: $(B)/obj/cli/main.o $(B)/libhearth.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+hearth: build/hearth
+	cp build/hearth hearth
+
+# ---- tests ----------------------------------------------------------------
+$(B)/tests/%: tests/unit/%.c $(B)/libhearth.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -o $@ $< $(B)/libhearth.a $(PKG_LIBS) -lcmocka
+
+$(B)/httptest: tests/http/runner.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lcurl
+
+unit: $(UNIT_BIN)
+	@tests/run-unit.sh $(B)
+
+http: $(B)/hearth $(B)/httptest
+	@$(B)/httptest --hearth $(B)/hearth --cases tests/http/cases
+
+browser: build/hearth
+	@node tests/browser/run.mjs build/hearth
+
+test: $(DEPS_OK)
+	@$(MAKE) --no-print-directory build/hearth $(UNIT_BIN) build/httptest
+	@tests/run-all.sh
+
+sanitize: $(DEPS_OK)
+	@$(MAKE) --no-print-directory B=build/san OPT=-O1 \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  build/san/hearth build/san/httptest $(patsubst build/%,build/san/%,$(UNIT_BIN))
+
+run: $(DEPS_OK) hearth
+	@scripts/run.sh
+
+bench: hearth
+	@scripts/deps.sh bench
+	@bench/run.sh
+
+clean:
+	rm -rf build hearth web/govuk
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# scripts/deps.sh — install what Hearth needs to build, run and test.
+#
+# The one place dependencies are installed: Debian packages through apt-get,
+# front-end and browser-test packages through npm (pinned by package-lock.json).
+# Idempotent and quiet when everything is present, so `make run` and
+# `make test` call it every time.
+#
+#   scripts/deps.sh            build + run + test dependencies
+#   scripts/deps.sh bench      also the benchmark tools (wrk, nginx)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debs=(build-essential pkg-config
+      libmicrohttpd-dev libsqlite3-dev sqlite3 libjansson-dev libsodium-dev
+      liboath-dev libcmocka-dev libcurl4-openssl-dev
+      nodejs npm chromium fonts-liberation)
+if [ "${1:-}" = bench ]; then debs+=(wrk nginx-light); fi
+
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages: GOV.UK Frontend (styles, fonts, icons) and the browser tests.
+if [ ! -d node_modules/govuk-frontend ] || [ ! -d node_modules/playwright-core ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "deps: npm ci"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error
+  else npm install --no-audit --no-fund --loglevel=error; fi
+fi

@@ -1,0 +1,40 @@
+/* audit.h — the structured, mandatory, hash-chained audit log.
+ *
+ * Every read of a family's or pupil's record and every change writes one
+ * row, in the same transaction as the change (audit() refuses to run outside
+ * a transaction).  Rows are never updated or deleted: the SQLite authorizer
+ * (and on PostgreSQL, privileges and a trigger) forbid it.  Each row stores
+ * the SHA-256 of the previous row's hash and its own fields, so removing or
+ * editing a row breaks the chain, which audit_verify() detects. */
+#ifndef HEARTH_AUDIT_H
+#define HEARTH_AUDIT_H
+#include <stdint.h>
+
+#include "base/buf.h"
+
+struct db;
+
+/* Who did it and through what: filled once per request (or CLI command). */
+struct audit_who {
+	int64_t user_id;         /* 0 for the system or an anonymous caller */
+	const char *email;       /* as typed, for failed sign-ins too; may be NULL */
+	const char *role;        /* role name, or "none" */
+	const char *route;       /* "GET /api/v1/me", "cli user add", … */
+	const char *ip;          /* may be NULL */
+};
+
+/* Append one row.  action is a verb from a fixed vocabulary ("view",
+ * "create", "update", "login", "login_failed", "logout", "denied",
+ * "export", "verify", …); entity is a table name ("users", "pupils", …),
+ * entity_id its id as text (both may be NULL); summary is a short plain
+ * description without secrets.  Must be called inside db_begin/db_commit.
+ * Returns HE_OK, HE_INTERNAL outside a transaction, or a db error. */
+int audit(struct db *db, const struct audit_who *who, const char *action,
+	  const char *entity, const char *entity_id, const char *summary);
+
+/* Walk the whole chain.  Sets *rows to the number checked; on a break sets
+ * *bad_id to the first row that does not verify, describes it in msg and
+ * returns HE_AUDIT_BROKEN.  HE_OK when intact. */
+int audit_verify(struct db *db, int64_t *rows, int64_t *bad_id, struct buf *msg);
+
+#endif

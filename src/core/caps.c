@@ -1,0 +1,71 @@
+/* caps.c — the role → capability table (DESIGN.md, "The people who use it"). */
+#include "core/caps.h"
+
+#include <string.h>
+
+#define B(c) (UINT64_C(1) << (c))
+
+static const struct {
+	const char *name;
+	const char *title;
+	uint64_t bits;
+} roles[ROLE_COUNT] = {
+	[ROLE_NONE] = {"none", "Not signed in", 0},
+	[ROLE_ADMIN] = {"admin", "Partnership data lead",
+		B(CAP_SIGNED_IN) | B(CAP_USERS_MANAGE) | B(CAP_SCHOOLS_MANAGE) |
+		B(CAP_SCHOOLS_VIEW) | B(CAP_IMPORT_ANY) | B(CAP_PUPILS_ALL) |
+		B(CAP_REPORTS) | B(CAP_REPORTS_AGGREGATE)},
+	[ROLE_COORDINATOR] = {"coordinator", "Pool coordinator",
+		B(CAP_SIGNED_IN) | B(CAP_SCHOOLS_VIEW) | B(CAP_PUPILS_ALL) |
+		B(CAP_REFERRALS_ALL) | B(CAP_CASES_ALL) | B(CAP_CASE_NOTES) |
+		B(CAP_REPORTS) | B(CAP_REPORTS_AGGREGATE)},
+	[ROLE_SCHOOL] = {"school", "School leader",
+		B(CAP_SIGNED_IN) | B(CAP_IMPORT_OWN) | B(CAP_PUPILS_OWN) |
+		B(CAP_REFER)},
+	[ROLE_WORKER] = {"worker", "Family support worker",
+		B(CAP_SIGNED_IN) | B(CAP_CASES_OWN) | B(CAP_CASE_NOTES)},
+	[ROLE_AGENCY] = {"agency", "Partner agency professional",
+		B(CAP_SIGNED_IN) | B(CAP_TAF_ACTIONS_OWN)},
+	[ROLE_VIEWER] = {"viewer", "Schools Forum member",
+		B(CAP_SIGNED_IN) | B(CAP_REPORTS_AGGREGATE)},
+	[ROLE_AUDITOR] = {"auditor", "Information governance",
+		B(CAP_SIGNED_IN) | B(CAP_AUDIT_READ)},
+};
+
+static const char *const cap_names[CAP_COUNT] = {
+	"public", "signed_in", "users_manage", "schools_manage", "schools_view",
+	"import_any", "import_own", "pupils_all", "pupils_own", "refer",
+	"referrals_all", "cases_all", "cases_own", "case_notes",
+	"taf_actions_own", "reports", "reports_aggregate", "audit_read",
+};
+
+enum role role_parse(const char *name)
+{
+	for (int r = ROLE_ADMIN; r < ROLE_COUNT; r++)
+		if (name && strcmp(name, roles[r].name) == 0)
+			return (enum role)r;
+	return ROLE_NONE;
+}
+
+const char *role_name(enum role r)
+{
+	return (r > ROLE_NONE && r < ROLE_COUNT) ? roles[r].name : "none";
+}
+
+const char *role_title(enum role r)
+{
+	return (r > ROLE_NONE && r < ROLE_COUNT) ? roles[r].title : roles[0].title;
+}
+
+struct caps caps_for_role(enum role r)
+{
+	struct caps c = {0};
+	if (r > ROLE_NONE && r < ROLE_COUNT)
+		c.bits = roles[r].bits;
+	return c;
+}
+
+const char *cap_name(enum cap c)
+{
+	return (c >= 0 && c < CAP_COUNT) ? cap_names[c] : "unknown";
+}

@@ -1,0 +1,55 @@
+/* caps.h — roles and the capabilities they expand to.
+ *
+ * Handlers and the route table test capabilities, never role names.  A
+ * role expands once per request (caps_for_role) into a struct caps; row
+ * scope (own school, own cases) is applied separately in queries. */
+#ifndef HEARTH_CAPS_H
+#define HEARTH_CAPS_H
+#include <stdbool.h>
+#include <stdint.h>
+
+enum role {
+	ROLE_NONE = 0,
+	ROLE_ADMIN, ROLE_COORDINATOR, ROLE_SCHOOL, ROLE_WORKER,
+	ROLE_AGENCY, ROLE_VIEWER, ROLE_AUDITOR,
+	ROLE_COUNT
+};
+
+enum cap {
+	CAP_PUBLIC = 0,       /* no sign-in needed (route table only) */
+	CAP_SIGNED_IN,        /* any signed-in user */
+	CAP_USERS_MANAGE,     /* add, disable, reset users */
+	CAP_SCHOOLS_MANAGE,   /* edit schools, districts, settings */
+	CAP_SCHOOLS_VIEW,     /* see the partnership's schools */
+	CAP_IMPORT_ANY,       /* import data for any school */
+	CAP_IMPORT_OWN,       /* import data for one's own school */
+	CAP_PUPILS_ALL,       /* pupil records across the partnership */
+	CAP_PUPILS_OWN,       /* pupil records of one's own school */
+	CAP_REFER,            /* make referrals */
+	CAP_REFERRALS_ALL,    /* screen and allocate all referrals */
+	CAP_CASES_ALL,        /* all cases (coordinator) */
+	CAP_CASES_OWN,        /* cases allocated to me */
+	CAP_CASE_NOTES,       /* read case notes (never the admin) */
+	CAP_TAF_ACTIONS_OWN,  /* TAF actions and meetings I am part of */
+	CAP_REPORTS,          /* identifiable reports */
+	CAP_REPORTS_AGGREGATE,/* aggregate reports, small numbers suppressed */
+	CAP_AUDIT_READ,       /* the audit log */
+	CAP_COUNT
+};
+
+struct caps {
+	uint64_t bits;
+};
+
+/* Parse "admin", "coordinator", … ; ROLE_NONE if unknown. */
+enum role role_parse(const char *name);
+const char *role_name(enum role r);       /* "admin" … ; "none" */
+const char *role_title(enum role r);      /* "Partnership data lead" … */
+struct caps caps_for_role(enum role r);
+static inline bool caps_has(struct caps c, enum cap cap)
+{
+	return cap == CAP_PUBLIC || (c.bits >> cap) & 1u;
+}
+const char *cap_name(enum cap c);         /* "audit_read" … */
+
+#endif

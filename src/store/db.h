@@ -1,0 +1,94 @@
+/* db.h — the one database interface.
+ *
+ * Every query in Hearth goes through here, with bound parameters: SQL text
+ * is always a literal, values are always bound by name (":name"), and
+ * identifiers that must vary (ORDER BY columns) come from a whitelist at
+ * the call site.  The backend is chosen by URL at open time —
+ * "sqlite:PATH" (embedded default) or "postgresql://…" — and no call site
+ * branches on it; dialect differences live in the backend files and the
+ * paired migrations (migrations/NNNN.sqlite.sql, NNNN.pg.sql).
+ *
+ * Errors are sticky on a statement, in the style of buf.h: db_prepare never
+ * returns NULL; a statement whose prepare, bind or step failed ignores
+ * further binds, db_next() returns false, and db_finalize() returns the
+ * error code (HE_DB, HE_DB_BUSY, HE_DB_CONSTRAINT, HE_DB_READONLY).  The
+ * message, which names the statement's SQL, is in db_errmsg().  So:
+ *
+ *     struct db_stmt *st = db_prepare(db, "SELECT name FROM schools WHERE urn = :urn");
+ *     db_bind_text(st, ":urn", urn);
+ *     while (db_next(st))
+ *         use(db_text(st, 0));
+ *     rc = db_finalize(st);
+ *
+ * A connection is used by one thread at a time.  Transactions are explicit
+ * and record where they were opened; nesting is a programming error and
+ * returns HE_INTERNAL naming both places. */
+#ifndef HEARTH_DB_H
+#define HEARTH_DB_H
+#include <stdbool.h>
+#include <stdint.h>
+
+struct db;
+struct db_stmt;
+
+/* Open a connection by URL.  On failure returns an HE_ code and, if errmsg
+ * is not NULL, a malloc'd message the caller frees.  SQLite connections are
+ * WAL, foreign keys on, busy timeout 5 s, and carry an authorizer that
+ * refuses UPDATE and DELETE on audit_log. */
+int db_open(const char *url, struct db **out, char **errmsg);
+void db_close(struct db *db);
+/* "sqlite" or "postgresql", for messages and `hearth --version` only. */
+const char *db_backend(const struct db *db);
+/* The last error message on this connection (names the SQL); "" if none. */
+const char *db_errmsg(const struct db *db);
+
+struct db_stmt *db_prepare(struct db *db, const char *sql);
+/* Bind by name, including the colon (":urn").  A NULL text binds SQL NULL.
+ * Binding a name the statement does not have is an error (sticky). */
+void db_bind_text(struct db_stmt *st, const char *name, const char *value);
+void db_bind_int(struct db_stmt *st, const char *name, int64_t value);
+void db_bind_null(struct db_stmt *st, const char *name);
+/* Step: true when a row is available. */
+bool db_next(struct db_stmt *st);
+/* Column accessors for the current row (0-based).  Text is NULL for SQL
+ * NULL and is valid until the next db_next/db_finalize. */
+const char *db_text(struct db_stmt *st, int col);
+int64_t db_int(struct db_stmt *st, int col);
+bool db_is_null(struct db_stmt *st, int col);
+int db_column_count(struct db_stmt *st);
+const char *db_column_name(struct db_stmt *st, int col);
+/* Release the statement; returns HE_OK or the statement's sticky error. */
+int db_finalize(struct db_stmt *st);
+/* Run a statement expected to return no rows (or ignore them), finalize it,
+ * return the rc. */
+int db_done(struct db_stmt *st);
+/* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
+int64_t db_changes(struct db *db);
+
+/* Execute SQL text with no parameters, possibly several statements
+ * (migrations and fixed maintenance statements only). */
+int db_exec(struct db *db, const char *sql);
+
+/* Transactions.  db_begin opens a write transaction (BEGIN IMMEDIATE on
+ * SQLite, so writers queue instead of deadlocking on upgrade).  Commit
+ * returns an HE_ code; on failure the transaction is rolled back.
+ * Rollback is safe to call when none is open. */
+#define db_begin(db) db_begin_((db), __FILE__, __LINE__)
+#define db_commit(db) db_commit_((db), __FILE__, __LINE__)
+#define db_rollback(db) db_rollback_((db), __FILE__, __LINE__)
+int db_begin_(struct db *db, const char *file, int line);
+int db_commit_(struct db *db, const char *file, int line);
+void db_rollback_(struct db *db, const char *file, int line);
+bool db_in_transaction(const struct db *db);
+
+/* Apply the migrations built into the binary for this backend that are not
+ * yet recorded in schema_migrations, each in its own transaction.  Sets
+ * *from and *to to the versions before and after (either may be NULL).
+ * Returns HE_DB_SCHEMA if the database is newer than this binary. */
+int db_migrate(struct db *db, int *from, int *to);
+/* Current schema version (0 for an empty database). */
+int db_schema_version(struct db *db);
+/* The newest migration this binary carries. */
+int db_latest_version(void);
+
+#endif

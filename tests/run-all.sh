@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# tests/run-all.sh — run every test layer and sum them.
+#
+# Layers: unit (cmocka), http (declarative cases against a real server),
+# browser (Playwright in Debian's Chromium), then unit and http again under
+# ASan+UBSan.  Each layer ends with "LAYER: N passed, N failed"; this script
+# ends with the one line "N passed, N failed" over all of them and exits
+# non-zero if anything failed or a layer died without counting.
+set -u
+cd "$(dirname "$0")/.."
+layers=${*:-unit http browser san-unit san-http}
+total_p=0 total_f=0
+
+run_layer() {
+  local name=$1; shift
+  echo "== $name"
+  local log; log=$(mktemp)
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local line; line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+  rm -f "$log"
+  local p f
+  p=$(sed -E 's/^[a-z-]+: ([0-9]+) passed.*/\1/' <<<"$line")
+  f=$(sed -E 's/^.* ([0-9]+) failed.*/\1/' <<<"$line")
+  [ -n "$line" ] || { p=0; f=1; echo "$name: layer died without a count (exit $rc)"; }
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "$name: exit $rc"; fi
+  total_p=$((total_p + p)) total_f=$((total_f + f))
+}
+
+for l in $layers; do
+  case $l in
+    unit)     run_layer unit tests/run-unit.sh build ;;
+    http)     run_layer http build/httptest --hearth build/hearth --cases tests/http/cases ;;
+    browser)  run_layer browser node tests/browser/run.mjs build/hearth ;;
+    san-unit) if make --no-print-directory sanitize >/dev/null; then
+                run_layer san-unit tests/run-unit.sh build/san
+              else echo "san-unit: sanitizer build failed"; total_f=$((total_f + 1)); fi ;;
+    san-http) run_layer san-http build/san/httptest --hearth build/san/hearth --cases tests/http/cases ;;
+    *) echo "unknown layer $l"; total_f=$((total_f + 1)) ;;
+  esac
+done
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]
