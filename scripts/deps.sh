@@ -14,7 +14,10 @@ cd "$(dirname "$0")/.."
 debs=(build-essential pkg-config
       libmicrohttpd-dev libsqlite3-dev sqlite3 libjansson-dev libsodium-dev
       liboath-dev libcmocka-dev libcurl4-openssl-dev
-      nodejs npm chromium fonts-liberation)
+      chromium fonts-liberation)
+# Node.js may come from elsewhere than Debian (it does on our machines):
+# only install Debian's when there is no node/npm at all.
+command -v node >/dev/null && command -v npm >/dev/null || debs+=(nodejs npm)
 if [ "${1:-}" = bench ]; then debs+=(wrk nginx-light); fi
 
 missing=()

@@ -23,8 +23,11 @@ enum term { TERM_AUTUMN = 0, TERM_SPRING = 1, TERM_SUMMER = 2 };
  * Returns true and sets *out on a real calendar date, false otherwise
  * (e.g. 2023-02-29, 2024-13-01, trailing text). */
 bool date_parse(const char *s, hday *out);
-/* Day number from y/m/d; the caller guarantees validity (see date_valid). */
+/* Day number from y/m/d; the caller guarantees validity (see date_valid).
+ * Works for any proleptic Gregorian date, not only 1900–2199. */
 hday date_from_ymd(int y, int m, int d);
+/* True if y-m-d is a real calendar date with y in 1900–2199 (the range
+ * date_parse accepts). */
 bool date_valid(int y, int m, int d);
 void date_to_ymd(hday day, int *y, int *m, int *d);
 /* Write "YYYY-MM-DD" into out (at least 11 bytes). */
@@ -51,6 +54,8 @@ enum term term_of(hday day);
 const char *term_name(enum term t);  /* "Autumn", "Spring", "Summer" */
 /* First and last day of the term t of academic year start_year. */
 void term_bounds(int start_year, enum term t, hday *first, hday *last);
+/* Easter Sunday of year y by the Gregorian computus (Meeus/Jones/Butcher). */
+hday date_easter(int y);
 /* First calendar year of the financial year (1 April) containing day. */
 int financial_year(hday day);
 

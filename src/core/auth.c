@@ -1,0 +1,389 @@
+/* auth.c — sign-in, sessions, throttling and TOTP (see auth.h). */
+#include "core/auth.h"
+
+#include <inttypes.h>
+#include <liboath/oath.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/date.h"
+#include "base/valid.h"
+#include "core/audit.h"
+#include "store/db.h"
+
+#define TOTP_STEP 30
+
+static pthread_once_t oath_once = PTHREAD_ONCE_INIT;
+static void oath_start(void) { oath_init(); }
+
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static void dummy_make(void)
+{
+	char pw[AUTH_TOKEN_HEX + 1];
+	auth_random_token(pw);
+	if (crypto_pwhash_str(dummy_hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		abort();
+}
+
+void auth_random_token(char out[AUTH_TOKEN_HEX + 1])
+{
+	unsigned char raw[AUTH_TOKEN_HEX / 2];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(out, AUTH_TOKEN_HEX + 1, raw, sizeof raw);
+}
+
+static void token_hash(const char *token, char out[AUTH_TOKEN_HEX + 1])
+{
+	unsigned char d[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(d, (const unsigned char *)token, strlen(token));
+	sodium_bin2hex(out, AUTH_TOKEN_HEX + 1, d, sizeof d);
+}
+
+bool auth_csrf_ok(const char *expected, const char *presented)
+{
+	if (!expected || !presented || strlen(presented) != strlen(expected))
+		return false;
+	return sodium_memcmp(expected, presented, strlen(expected)) == 0;
+}
+
+static void stamp(time_t t, char out[21])
+{
+	timestamp_format(t, out);
+}
+
+/* Failures recorded for email within the lock window. */
+static int recent_failures(struct db *db, const char *email, time_t now, int64_t *n)
+{
+	char since[21];
+	stamp(now - AUTH_LOCK_SECONDS, since);
+	struct db_stmt *st = db_prepare(db,
+		"SELECT count(*) FROM login_failures WHERE email = :e AND at > :since");
+	db_bind_text(st, ":e", email);
+	db_bind_text(st, ":since", since);
+	*n = db_next(st) ? db_int(st, 0) : 0;
+	return db_finalize(st);
+}
+
+/* Record a refused attempt (and count it unless it is a lock-out refusal). */
+static int refuse(struct db *db, const struct audit_who *who, const char *email,
+		  const char *action, bool count, const char *summary)
+{
+	char now[21];
+	stamp(time(NULL), now);
+	int rc = db_begin(db);
+	if (rc)
+		return rc;
+	if (count) {
+		struct db_stmt *st = db_prepare(db,
+			"INSERT INTO login_failures (email, ip, at) VALUES (:e, :ip, :at)");
+		db_bind_text(st, ":e", email);
+		db_bind_text(st, ":ip", who->ip);
+		db_bind_text(st, ":at", now);
+		rc = db_done(st);
+	}
+	struct audit_who w = *who;
+	w.email = email;
+	if (!rc)
+		rc = audit(db, &w, action, "users", NULL, summary);
+	if (rc) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db);
+}
+
+struct credentials {
+	int64_t id;
+	char hash[crypto_pwhash_STRBYTES];
+	char *totp;          /* base32 secret or NULL (arena) */
+	int64_t last_step;
+	bool disabled;
+};
+
+static int load_credentials(struct db *db, struct arena *a, const char *email,
+			    struct credentials *c)
+{
+	struct db_stmt *st = db_prepare(db,
+		"SELECT id, password_hash, totp_secret, totp_last_step, disabled"
+		" FROM users WHERE email = :e");
+	db_bind_text(st, ":e", email);
+	memset(c, 0, sizeof *c);
+	if (db_next(st)) {
+		c->id = db_int(st, 0);
+		snprintf(c->hash, sizeof c->hash, "%s", db_text(st, 1));
+		c->totp = arena_strdup(a, db_text(st, 2));
+		c->last_step = db_int(st, 3);
+		c->disabled = db_int(st, 4) != 0;
+	}
+	return db_finalize(st);
+}
+
+/* The accepted TOTP step for code, or -1.  Steps at or before last_step
+ * are replays and refused. */
+static int64_t totp_step(const char *secret_b32, const char *code, int64_t last_step)
+{
+	char *raw = NULL;
+	size_t rawlen = 0;
+	int64_t step = -1;
+	pthread_once(&oath_once, oath_start);
+	if (!code || strlen(code) != 6 ||
+	    oath_base32_decode(secret_b32, strlen(secret_b32), &raw, &rawlen) != OATH_OK)
+		return -1;
+	time_t now = time(NULL);
+	int pos = 0;
+	if (oath_totp_validate2(raw, rawlen, now, TOTP_STEP, 0, 1, &pos, code) >= 0) {
+		step = (int64_t)(now / TOTP_STEP) + pos;
+		if (step <= last_step)
+			step = -1;
+	}
+	free(raw);
+	return step;
+}
+
+int auth_totp_code(const char *secret_b32, time_t t, char out[7])
+{
+	char *raw = NULL;
+	size_t rawlen = 0;
+	pthread_once(&oath_once, oath_start);
+	if (oath_base32_decode(secret_b32, strlen(secret_b32), &raw, &rawlen) != OATH_OK)
+		return HE_INVALID;
+	int r = oath_totp_generate(raw, rawlen, t, TOTP_STEP, 0, 6, out);
+	free(raw);
+	return r == OATH_OK ? HE_OK : HE_INTERNAL;
+}
+
+/* Insert the session and audit the sign-in, in one transaction. */
+static int open_session(struct db *db, const struct audit_who *who, int64_t uid,
+			int64_t step, struct session *s, char token[AUTH_TOKEN_HEX + 1])
+{
+	char th[AUTH_TOKEN_HEX + 1], now[21], exp[21], idtxt[24];
+	time_t t = time(NULL);
+	auth_random_token(token);
+	auth_random_token(s->csrf);
+	token_hash(token, th);
+	stamp(t, now);
+	stamp(t + AUTH_ABSOLUTE_SECONDS, exp);
+	int rc = db_begin(db);
+	if (rc)
+		return rc;
+	struct db_stmt *st = db_prepare(db,
+		"INSERT INTO sessions (token_hash, user_id, csrf_token, created_at,"
+		" last_seen, expires_at, ip) VALUES (:th, :uid, :csrf, :now, :now,"
+		" :exp, :ip) RETURNING id");
+	db_bind_text(st, ":th", th);
+	db_bind_int(st, ":uid", uid);
+	db_bind_text(st, ":csrf", s->csrf);
+	db_bind_text(st, ":now", now);
+	db_bind_text(st, ":exp", exp);
+	db_bind_text(st, ":ip", who->ip);
+	if (db_next(st))
+		s->id = db_int(st, 0);
+	if ((rc = db_finalize(st)))
+		goto fail;
+	st = db_prepare(db, "DELETE FROM login_failures WHERE email = :e");
+	db_bind_text(st, ":e", s->user.email);
+	if ((rc = db_done(st)))
+		goto fail;
+	if (step > 0) {
+		st = db_prepare(db, "UPDATE users SET totp_last_step = :s WHERE id = :id");
+		db_bind_int(st, ":s", step);
+		db_bind_int(st, ":id", uid);
+		if ((rc = db_done(st)))
+			goto fail;
+	}
+	struct audit_who w = *who;
+	w.user_id = uid;
+	w.email = s->user.email;
+	w.role = role_name(s->user.role);
+	snprintf(idtxt, sizeof idtxt, "%" PRId64, uid);
+	if ((rc = audit(db, &w, "login", "users", idtxt, "signed in")))
+		goto fail;
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return rc;
+}
+
+int auth_login(struct db *db, struct arena *a, const struct audit_who *who,
+	       const char *email, const char *password, const char *totp,
+	       struct session *s, char token[AUTH_TOKEN_HEX + 1], struct errinfo *e)
+{
+	char norm[255];
+	struct credentials c;
+	int64_t failures = 0, step = 0;
+	memset(s, 0, sizeof *s);
+	if (!email || !*email)
+		return errinfo_set(e, HE_MISSING, "email", "Enter your email address");
+	if (!password || !*password)
+		return errinfo_set(e, HE_MISSING, "password", "Enter your password");
+	if (!email_norm(email, norm))
+		return errinfo_set(e, HE_INVALID, "email",
+			"Enter an email address in the correct format, like name@example.com");
+	int rc = recent_failures(db, norm, time(NULL), &failures);
+	if (!rc)
+		rc = load_credentials(db, a, norm, &c);
+	if (rc)
+		return rc;
+	if (failures >= AUTH_MAX_FAILURES) {
+		if ((rc = refuse(db, who, norm, "login_locked", false,
+				 "sign-in refused: locked after repeated failures")))
+			return rc;
+		return errinfo_set(e, HE_LOCKED, "email", "%s", err_default_message(HE_LOCKED));
+	}
+	/* Verify against a real hash even for unknown emails, so timing does
+	 * not reveal which addresses exist. */
+	pthread_once(&dummy_once, dummy_make);
+	bool ok = crypto_pwhash_str_verify(c.id ? c.hash : dummy_hash, password,
+					   strlen(password)) == 0 && c.id;
+	if (!ok || c.disabled) {
+		if ((rc = refuse(db, who, norm, "login_failed", true,
+				 c.disabled ? "sign-in refused: account disabled"
+					    : "sign-in failed: wrong email or password")))
+			return rc;
+		return errinfo_set(e, HE_AUTH_FAILED, "password", "%s",
+				   err_default_message(HE_AUTH_FAILED));
+	}
+	if (c.totp) {
+		if (!totp || !*totp)
+			return errinfo_set(e, HE_TOTP_REQUIRED, "totp", "%s",
+					   err_default_message(HE_TOTP_REQUIRED));
+		if ((step = totp_step(c.totp, totp, c.last_step)) < 0) {
+			if ((rc = refuse(db, who, norm, "login_failed", true,
+					 "sign-in failed: wrong or reused authenticator code")))
+				return rc;
+			return errinfo_set(e, HE_TOTP_FAILED, "totp", "%s",
+					   err_default_message(HE_TOTP_FAILED));
+		}
+	}
+	if ((rc = user_load(db, a, c.id, &s->user)))
+		return rc;
+	return open_session(db, who, c.id, step, s, token);
+}
+
+int auth_session(struct db *db, struct arena *a, const char *token, struct session *s)
+{
+	char th[AUTH_TOKEN_HEX + 1], now[21], idle[21], last[21] = "", exp[21] = "";
+	int64_t uid = 0;
+	time_t t = time(NULL);
+	memset(s, 0, sizeof *s);
+	if (!token || strlen(token) != AUTH_TOKEN_HEX)
+		return HE_AUTH_REQUIRED;
+	token_hash(token, th);
+	struct db_stmt *st = db_prepare(db,
+		"SELECT id, user_id, csrf_token, last_seen, expires_at FROM sessions"
+		" WHERE token_hash = :th");
+	db_bind_text(st, ":th", th);
+	if (db_next(st)) {
+		s->id = db_int(st, 0);
+		uid = db_int(st, 1);
+		snprintf(s->csrf, sizeof s->csrf, "%s", db_text(st, 2));
+		snprintf(last, sizeof last, "%s", db_text(st, 3));
+		snprintf(exp, sizeof exp, "%s", db_text(st, 4));
+	}
+	int rc = db_finalize(st);
+	if (rc)
+		return rc;
+	if (!uid)
+		return HE_AUTH_REQUIRED;
+	stamp(t, now);
+	stamp(t - AUTH_IDLE_SECONDS, idle);
+	if (strcmp(exp, now) <= 0 || strcmp(last, idle) <= 0) {
+		st = db_prepare(db, "DELETE FROM sessions WHERE id = :id");
+		db_bind_int(st, ":id", s->id);
+		db_done(st);
+		return HE_SESSION_EXPIRED;
+	}
+	if ((rc = user_load(db, a, uid, &s->user)))
+		return rc == HE_NOT_FOUND ? HE_AUTH_REQUIRED : rc;
+	if (s->user.disabled)
+		return HE_AUTH_REQUIRED;
+	/* Refresh the idle timer at most once a minute: most requests then
+	 * need no write for the session. */
+	char fresh[21];
+	stamp(t - 60, fresh);
+	if (strcmp(last, fresh) < 0) {
+		st = db_prepare(db, "UPDATE sessions SET last_seen = :now WHERE id = :id");
+		db_bind_text(st, ":now", now);
+		db_bind_int(st, ":id", s->id);
+		rc = db_done(st);
+	}
+	return rc;
+}
+
+int auth_logout(struct db *db, const struct audit_who *who, int64_t session_id)
+{
+	int rc = db_begin(db);
+	if (rc)
+		return rc;
+	struct db_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE id = :id");
+	db_bind_int(st, ":id", session_id);
+	if ((rc = db_done(st)) || (rc = audit(db, who, "logout", "sessions", NULL,
+					      "signed out"))) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db);
+}
+
+int auth_totp_begin(struct db *db, const struct audit_who *who, int64_t user_id,
+		    struct arena *a, char **secret_b32)
+{
+	unsigned char raw[20];
+	char *b32 = NULL;
+	size_t len = 0;
+	pthread_once(&oath_once, oath_start);
+	randombytes_buf(raw, sizeof raw);
+	if (oath_base32_encode((const char *)raw, sizeof raw, &b32, &len) != OATH_OK)
+		return HE_INTERNAL;
+	*secret_b32 = arena_strdup(a, b32);
+	free(b32);
+	int rc = db_begin(db);
+	if (rc)
+		return rc;
+	struct db_stmt *st = db_prepare(db,
+		"UPDATE users SET totp_pending = :s WHERE id = :id");
+	db_bind_text(st, ":s", *secret_b32);
+	db_bind_int(st, ":id", user_id);
+	if ((rc = db_done(st)) ||
+	    (rc = audit(db, who, "totp_begin", "users", NULL, "started authenticator enrolment"))) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db);
+}
+
+int auth_totp_confirm(struct db *db, const struct audit_who *who, int64_t user_id,
+		      const char *code, struct errinfo *e)
+{
+	char pending[64] = "";
+	struct db_stmt *st = db_prepare(db, "SELECT totp_pending FROM users WHERE id = :id");
+	db_bind_int(st, ":id", user_id);
+	if (db_next(st) && db_text(st, 0))
+		snprintf(pending, sizeof pending, "%s", db_text(st, 0));
+	int rc = db_finalize(st);
+	if (rc)
+		return rc;
+	if (!*pending)
+		return errinfo_set(e, HE_INVALID, "code", "Start setting up the authenticator first");
+	int64_t step = totp_step(pending, code, 0);
+	if (step < 0)
+		return errinfo_set(e, HE_TOTP_FAILED, "code",
+				   "Enter the 6-digit code your authenticator app shows now");
+	if ((rc = db_begin(db)))
+		return rc;
+	st = db_prepare(db, "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL,"
+			" totp_last_step = :step WHERE id = :id");
+	db_bind_int(st, ":step", step);
+	db_bind_int(st, ":id", user_id);
+	if ((rc = db_done(st)) ||
+	    (rc = audit(db, who, "totp_enable", "users", NULL, "authenticator enrolled"))) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db);
+}

@@ -1,0 +1,65 @@
+/* auth.h — signing in and out, sessions, throttling and the second factor.
+ *
+ * Sessions live in the database (so any `hearth serve` process can serve
+ * any request): the cookie carries a random 256-bit token, the table only
+ * its SHA-256, so a stolen database cannot be replayed as cookies.  Each
+ * session has a CSRF token, an idle expiry (AUTH_IDLE_SECONDS since last
+ * use) and an absolute expiry (AUTH_ABSOLUTE_SECONDS since sign-in).
+ *
+ * Throttling: AUTH_MAX_FAILURES failed sign-ins for one email within
+ * AUTH_LOCK_SECONDS lock that email until the window passes; every
+ * failure and every refusal is audited.  TOTP (RFC 6238, 30-second steps,
+ * ±1 step) via liboath, each step accepted at most once. */
+#ifndef HEARTH_AUTH_H
+#define HEARTH_AUTH_H
+#include <stdint.h>
+#include <time.h>
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "core/user.h"
+
+struct db;
+struct audit_who;
+
+#define AUTH_IDLE_SECONDS (30 * 60)
+#define AUTH_ABSOLUTE_SECONDS (12 * 60 * 60)
+#define AUTH_MAX_FAILURES 5
+#define AUTH_LOCK_SECONDS (15 * 60)
+#define AUTH_TOKEN_HEX 64
+
+struct session {
+	int64_t id;
+	struct user user;
+	char csrf[AUTH_TOKEN_HEX + 1];
+};
+
+/* Check email, password (and totp when the user has enrolled) and open a
+ * session.  On success fills s, writes the cookie token into token and
+ * audits "login".  Failures: HE_AUTH_FAILED (audited "login_failed",
+ * counted towards lock-out), HE_LOCKED (audited "login_locked"),
+ * HE_TOTP_REQUIRED (password right, code needed), HE_TOTP_FAILED (audited,
+ * counted).  who->email/role are filled from the attempt. */
+int auth_login(struct db *db, struct arena *a, const struct audit_who *who,
+	       const char *email, const char *password, const char *totp,
+	       struct session *s, char token[AUTH_TOKEN_HEX + 1], struct errinfo *e);
+/* Find the live session for a cookie token; refreshes its idle timer.
+ * HE_AUTH_REQUIRED if unknown, HE_SESSION_EXPIRED if expired (then deleted). */
+int auth_session(struct db *db, struct arena *a, const char *token, struct session *s);
+/* End a session; audited "logout". */
+int auth_logout(struct db *db, const struct audit_who *who, int64_t session_id);
+/* Constant-time comparison of a presented CSRF token with the session's. */
+bool auth_csrf_ok(const char *expected, const char *presented);
+/* A fresh random token, hex, for cookies and CSRF. */
+void auth_random_token(char out[AUTH_TOKEN_HEX + 1]);
+
+/* TOTP enrolment: make a new secret (base32) and keep it pending. */
+int auth_totp_begin(struct db *db, const struct audit_who *who, int64_t user_id,
+		    struct arena *a, char **secret_b32);
+/* Confirm the pending secret with a current code; audited. */
+int auth_totp_confirm(struct db *db, const struct audit_who *who, int64_t user_id,
+		      const char *code, struct errinfo *e);
+/* The current code for a base32 secret at time t (tests and `hearth user totp`). */
+int auth_totp_code(const char *secret_b32, time_t t, char out[7]);
+
+#endif

@@ -1,0 +1,92 @@
+/* home.c — the signed-in home page, fitted to the user's role.
+ *
+ * Each role sees the figures and next steps that matter to it, drawn from
+ * the database; sections appear by capability, never by role name. */
+#include <stdio.h>
+
+#include "base/fmt.h"
+#include "store/db.h"
+#include "web/http.h"
+#include "web/page.h"
+#include "web/route.h"
+
+static int64_t count(struct req *r, const char *sql)
+{
+	struct db_stmt *st = db_prepare(r->db, sql);
+	int64_t n = db_next(st) ? db_int(st, 0) : 0;
+	db_finalize(st);
+	return n;
+}
+
+static void card(struct req *r, const char *label, int64_t n, const char *href)
+{
+	fmt_printf(&r->out, "<div class=\"govuk-grid-column-one-quarter hearth-stat\">"
+		"<p class=\"govuk-body hearth-stat__number\">%lld</p>"
+		"<p class=\"govuk-body-s\">", (long long)n);
+	if (href)
+		fmt_printf(&r->out, "<a class=\"govuk-link\" href=\"%h\">%h</a>", href, label);
+	else
+		fmt_printf(&r->out, "%h", label);
+	fmt_printf(&r->out, "</p></div>");
+}
+
+static void partnership_section(struct req *r)
+{
+	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">The partnership</h2><div class=\"govuk-grid-row\">");
+	card(r, "schools", count(r, "SELECT count(*) FROM schools"), "/schools");
+	card(r, "districts", count(r, "SELECT count(*) FROM districts"), NULL);
+	card(r, "secondary schools", count(r, "SELECT count(*) FROM schools WHERE phase = 'secondary'"), NULL);
+	card(r, "special schools and PRUs",
+	     count(r, "SELECT count(*) FROM schools WHERE phase IN ('special','pru')"), NULL);
+	fmt_printf(&r->out, "</div>");
+}
+
+static void admin_section(struct req *r)
+{
+	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">People with access</h2><div class=\"govuk-grid-row\">");
+	card(r, "users", count(r, "SELECT count(*) FROM users WHERE disabled = 0"), "/users");
+	card(r, "with an authenticator app",
+	     count(r, "SELECT count(*) FROM users WHERE totp_secret IS NOT NULL"), NULL);
+	card(r, "failed sign-ins in the lock window", count(r, "SELECT count(*) FROM login_failures"), NULL);
+	fmt_printf(&r->out, "</div>");
+}
+
+static void audit_section(struct req *r)
+{
+	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">The audit log</h2><div class=\"govuk-grid-row\">");
+	card(r, "audit rows", count(r, "SELECT count(*) FROM audit_log"), "/audit");
+	card(r, "refusals recorded", count(r, "SELECT count(*) FROM audit_log WHERE action IN"
+	     " ('denied','login_failed','login_locked')"), "/audit?action=denied");
+	fmt_printf(&r->out, "</div><p class=\"govuk-body\">Check the hash chain with"
+		" <code>hearth audit verify</code>.</p>");
+}
+
+static void school_section(struct req *r)
+{
+	const struct user *u = &r->sess.user;
+	if (!u->school_name)
+		return;
+	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">%h</h2>"
+		"<p class=\"govuk-body\">URN %h. You see the pupils, risk list and referrals of"
+		" your school only.</p>", u->school_name, u->school_urn);
+}
+
+int home_page(struct req *r)
+{
+	const struct user *u = &r->sess.user;
+	page_begin(r, 200, "Home");
+	fmt_printf(&r->out, "<span class=\"govuk-caption-l\">%h</span>"
+		"<h1 class=\"govuk-heading-xl\">Welcome, %h</h1>", role_title(u->role), u->name);
+	school_section(r);
+	if (caps_has(r->caps, CAP_SCHOOLS_VIEW) || caps_has(r->caps, CAP_REPORTS_AGGREGATE))
+		partnership_section(r);
+	if (caps_has(r->caps, CAP_USERS_MANAGE))
+		admin_section(r);
+	if (caps_has(r->caps, CAP_AUDIT_READ))
+		audit_section(r);
+	if (!u->totp_enabled)
+		fmt_printf(&r->out, "<div class=\"govuk-inset-text\">Protect your account: "
+			"<a class=\"govuk-link\" href=\"/account/security\">set up an authenticator app</a>.</div>");
+	page_end(r);
+	return HE_OK;
+}

@@ -1,0 +1,160 @@
+/* page.c — the GOV.UK page frame, error pages and error summaries. */
+#include "web/page.h"
+
+#include <string.h>
+
+#include "base/fmt.h"
+#include "web/http.h"
+#include "web/route.h"
+
+struct nav_item {
+	const char *href;
+	const char *label;
+	enum cap cap;
+};
+
+static const struct nav_item nav[] = {
+	{"/", "Home", CAP_SIGNED_IN},
+	{"/schools", "Schools", CAP_SCHOOLS_VIEW},
+	{"/users", "Users", CAP_USERS_MANAGE},
+	{"/audit", "Audit log", CAP_AUDIT_READ},
+	{"/account/security", "Account", CAP_SIGNED_IN},
+};
+
+static void page_nav(struct req *r)
+{
+	fmt_printf(&r->out,
+		"<section aria-label=\"Service information\" class=\"govuk-service-navigation\""
+		" data-module=\"govuk-service-navigation\"><div class=\"govuk-width-container\">"
+		"<div class=\"govuk-service-navigation__container\">"
+		"<span class=\"govuk-service-navigation__service-name\">"
+		"<a href=\"/\" class=\"govuk-service-navigation__link\">Hearth</a></span>");
+	if (r->signed_in) {
+		fmt_printf(&r->out, "<nav aria-label=\"Menu\" class=\"govuk-service-navigation__wrapper\">"
+			"<button type=\"button\" class=\"govuk-service-navigation__toggle"
+			" govuk-js-service-navigation-toggle\" aria-controls=\"navigation\" hidden>Menu</button>"
+			"<ul class=\"govuk-service-navigation__list\" id=\"navigation\">");
+		for (size_t i = 0; i < sizeof nav / sizeof nav[0]; i++) {
+			if (!caps_has(r->caps, nav[i].cap))
+				continue;
+			bool here = strcmp(r->path, nav[i].href) == 0;
+			fmt_printf(&r->out, "<li class=\"govuk-service-navigation__item%s\">"
+				"<a class=\"govuk-service-navigation__link\" href=\"%h\"%s>%h</a></li>",
+				here ? " govuk-service-navigation__item--active" : "", nav[i].href,
+				here ? " aria-current=\"page\"" : "", nav[i].label);
+		}
+		fmt_printf(&r->out, "</ul></nav>");
+	}
+	fmt_printf(&r->out, "</div></div></section>");
+}
+
+static void page_account_bar(struct req *r)
+{
+	if (!r->signed_in)
+		return;
+	const struct user *u = &r->sess.user;
+	fmt_printf(&r->out, "<div class=\"govuk-width-container hearth-account\">"
+		"<p class=\"govuk-body-s hearth-account__who\">Signed in as <strong>%h</strong>"
+		" &middot; %h", u->name, role_title(u->role));
+	if (u->school_name)
+		fmt_printf(&r->out, " &middot; %h", u->school_name);
+	fmt_printf(&r->out, "</p><form method=\"post\" action=\"/logout\" class=\"hearth-account__out\">");
+	page_csrf_field(r, r->sess.csrf);
+	fmt_printf(&r->out, "<button type=\"submit\" class=\"govuk-button govuk-button--secondary"
+		" hearth-account__button\" data-module=\"govuk-button\">Sign out</button></form></div>");
+}
+
+void page_begin(struct req *r, int status, const char *title)
+{
+	r->status = status;
+	r->content_type = "text/html; charset=utf-8";
+	buf_reset(&r->out);
+	fmt_printf(&r->out,
+		"<!DOCTYPE html>\n<html lang=\"en-GB\" class=\"govuk-template\">"
+		"<head><meta charset=\"utf-8\"><title>%h – Hearth</title>"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1, viewport-fit=cover\">"
+		"<meta name=\"theme-color\" content=\"#0b0c0c\">"
+		"<link rel=\"icon\" sizes=\"48x48\" href=\"/assets/govuk/images/favicon.ico\">"
+		"<link rel=\"stylesheet\" href=\"/assets/govuk/govuk-frontend.min.css\">"
+		"<link rel=\"stylesheet\" href=\"/assets/app.css\">"
+		"<script type=\"module\" src=\"/assets/app.js\"></script>"
+		"</head><body class=\"govuk-template__body\">"
+		"<a href=\"#main-content\" class=\"govuk-skip-link\" data-module=\"govuk-skip-link\">"
+		"Skip to main content</a>", title);
+	page_nav(r);
+	page_account_bar(r);
+	fmt_printf(&r->out, "<div class=\"govuk-width-container\">"
+		"<main class=\"govuk-main-wrapper\" id=\"main-content\">");
+}
+
+void page_end(struct req *r)
+{
+	fmt_printf(&r->out, "</main></div><footer class=\"govuk-footer\">"
+		"<div class=\"govuk-width-container\"><div class=\"govuk-footer__meta\">"
+		"<div class=\"govuk-footer__meta-item govuk-footer__meta-item--grow\">"
+		"<p class=\"govuk-body-s\">Hearth — school-led family support. Records here are about"
+		" children and families: every view is logged.</p></div></div></div></footer>"
+		"</body></html>\n");
+}
+
+int page_error(struct req *r, int code)
+{
+	static const struct { int code; const char *title; const char *body; } pages[] = {
+		{HE_NOT_FOUND, "Page not found",
+		 "If you typed the web address, check it is correct. If you followed a link,"
+		 " the record may have moved or you may not have access to it."},
+		{HE_FORBIDDEN, "You do not have access to this page",
+		 "Your role does not include this. Ask your partnership's data lead if you need it."},
+		{HE_CSRF, "The form could not be sent",
+		 "The form had expired or did not come from Hearth. Go back, reload the page and try again."},
+		{HE_METHOD, "Page not found", "That page does not accept this kind of request."},
+	};
+	const char *title = "Sorry, there is a problem with the service";
+	const char *body = err_default_message(code);
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
+		if (pages[i].code == code) {
+			title = pages[i].title;
+			body = pages[i].body;
+		}
+	if (r->err.code == code && *r->err.message)
+		body = r->err.message;
+	page_begin(r, err_http_status(code), title);
+	fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">%h</h1><p class=\"govuk-body\">%h</p>"
+		"<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/\">Go to the home page</a></p>",
+		title, body);
+	page_end(r);
+	return HE_OK;
+}
+
+void page_error_summary(struct req *r, const struct errinfo *e)
+{
+	if (!e || e->code == HE_OK)
+		return;
+	fmt_printf(&r->out, "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\">"
+		"<div role=\"alert\"><h2 class=\"govuk-error-summary__title\">There is a problem</h2>"
+		"<div class=\"govuk-error-summary__body\"><ul class=\"govuk-list govuk-error-summary__list\">"
+		"<li><a href=\"#%h\">%h</a></li></ul></div></div></div>",
+		*e->field ? e->field : "main-content", e->message);
+}
+
+void page_csrf_field(struct req *r, const char *token)
+{
+	fmt_printf(&r->out, "<input type=\"hidden\" name=\"csrf_token\" value=\"%h\">", token);
+}
+
+void page_input(struct req *r, const char *id, const char *label, const char *type,
+		const char *value, const char *autocomplete, const struct errinfo *e)
+{
+	bool bad = e && e->code != HE_OK && strcmp(e->field, id) == 0;
+	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\">"
+		"<label class=\"govuk-label\" for=\"%h\">%h</label>",
+		bad ? " govuk-form-group--error" : "", id, label);
+	if (bad)
+		fmt_printf(&r->out, "<p id=\"%h-error\" class=\"govuk-error-message\">"
+			"<span class=\"govuk-visually-hidden\">Error:</span> %h</p>", id, e->message);
+	fmt_printf(&r->out, "<input class=\"govuk-input%s\" id=\"%h\" name=\"%h\" type=\"%h\""
+		" value=\"%h\" autocomplete=\"%h\" spellcheck=\"false\"%s%h%s></div>",
+		bad ? " govuk-input--error" : "", id, id, type, value ? value : "",
+		autocomplete, bad ? " aria-describedby=\"" : "", bad ? id : "",
+		bad ? "-error\"" : "");
+}

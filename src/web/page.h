@@ -1,0 +1,28 @@
+/* page.h — the HTML page frame in GOV.UK Frontend markup.
+ *
+ * Pages are rendered on the server and work without JavaScript.  All text
+ * goes through fmt_printf's %h.  page_begin writes the head, the service
+ * navigation (links chosen by the user's capabilities), the account bar
+ * and opens <main>; page_end closes it with the footer. */
+#ifndef HEARTH_PAGE_H
+#define HEARTH_PAGE_H
+
+#include "base/err.h"
+
+struct req;
+
+void page_begin(struct req *r, int status, const char *title);
+void page_end(struct req *r);
+/* A whole error page for code (status from err_http_status); HE_OK. */
+int page_error(struct req *r, int code);
+/* The GOV.UK error summary for e, linking to #<field>; nothing if e->code
+ * is HE_OK. */
+void page_error_summary(struct req *r, const struct errinfo *e);
+/* A GOV.UK text input with its label, and its error message when e names
+ * this field (id is also the form field name). */
+void page_input(struct req *r, const char *id, const char *label, const char *type,
+		const char *value, const char *autocomplete, const struct errinfo *e);
+/* The hidden CSRF input for a form. */
+void page_csrf_field(struct req *r, const char *token);
+
+#endif

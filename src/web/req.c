@@ -1,0 +1,171 @@
+/* req.c — request accessors and response helpers (see http.h). */
+#include "web/http.h"
+
+#include <ctype.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/fmt.h"
+#include "store/db.h"
+#include "web/route.h"
+
+const char *req_query(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *req_cookie(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *req_header(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_param(struct req *r, int i)
+{
+	return i >= 0 && i < REQ_MAX_PARAMS ? r->params[i] : NULL;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	return -1;
+}
+
+/* Decode an application/x-www-form-urlencoded component into the arena. */
+static char *form_decode(struct arena *a, const char *s, size_t n)
+{
+	char *out = arena_alloc(a, n + 1), *o = out;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			*o++ = ' ';
+		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+			   hexval(s[i + 2]) >= 0) {
+			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+const char *req_form(struct req *r, const char *name)
+{
+	const char *ct = req_header(r, "Content-Type");
+	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		return NULL;
+	size_t nlen = strlen(name);
+	const char *p = r->body, *end = r->body + r->body_len;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		const char *kend = eq ? eq : stop;
+		char *key = form_decode(&r->arena, p, (size_t)(kend - p));
+		if (strlen(key) == nlen && memcmp(key, name, nlen) == 0)
+			return eq ? form_decode(&r->arena, eq + 1, (size_t)(stop - eq - 1)) : "";
+		p = stop + 1;
+	}
+	return NULL;
+}
+
+void req_set_header(struct req *r, const char *name, const char *value)
+{
+	if (r->nheaders >= REQ_MAX_HEADERS)
+		return;
+	r->hname[r->nheaders] = name;
+	r->hvalue[r->nheaders] = arena_strdup(&r->arena, value);
+	r->nheaders++;
+}
+
+int req_redirect(struct req *r, const char *location)
+{
+	r->status = 303;
+	req_set_header(r, "Location", location);
+	r->content_type = "text/plain; charset=utf-8";
+	buf_reset(&r->out);
+	buf_puts(&r->out, "See other\n");
+	return HE_OK;
+}
+
+void req_json(struct req *r, int status)
+{
+	r->status = status;
+	r->content_type = "application/json";
+	buf_reset(&r->out);
+}
+
+int req_fail(struct req *r, int code, const char *field, const char *message)
+{
+	return errinfo_set(&r->err, code, field, "%s", message ? message : err_default_message(code));
+}
+
+int req_json_error(struct req *r, int code)
+{
+	const char *msg = r->err.code == code && *r->err.message ? r->err.message
+								  : err_default_message(code);
+	req_json(r, err_http_status(code));
+	fmt_printf(&r->out, "{\"error\":{\"code\":%j,\"message\":%j", err_name(code), msg);
+	if (r->err.code == code && *r->err.field)
+		fmt_printf(&r->out, ",\"field\":%j", r->err.field);
+	if (r->err.code == code && r->err.line)
+		fmt_printf(&r->out, ",\"line\":%d", r->err.line);
+	buf_puts(&r->out, "}}\n");
+	return HE_OK;
+}
+
+int req_audit(struct req *r, const char *action, const char *entity,
+	      const char *entity_id, const char *summary)
+{
+	int rc;
+	if (db_in_transaction(r->db)) {
+		rc = audit(r->db, &r->who, action, entity, entity_id, summary);
+	} else {
+		if ((rc = db_begin(r->db)))
+			return rc;
+		rc = audit(r->db, &r->who, action, entity, entity_id, summary);
+		if (rc)
+			db_rollback(r->db);
+		else
+			rc = db_commit(r->db);
+	}
+	if (!rc)
+		r->audit_rows++;
+	return rc;
+}
+
+json_t *req_json_body(struct req *r)
+{
+	json_error_t je;
+	const char *ct = req_header(r, "Content-Type");
+	if (ct && strncasecmp(ct, "application/json", 16) != 0) {
+		errinfo_set(&r->err, HE_BAD_MEDIA, "", "Send the body as application/json");
+		return NULL;
+	}
+	json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		errinfo_set(&r->err, HE_BAD_JSON, "", "The body is not valid JSON: %s"
+			    " (line %d, column %d)", je.text, je.line, je.column);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		errinfo_set(&r->err, HE_BAD_JSON, "", "The body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+const char *json_str(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}

@@ -1,0 +1,212 @@
+/* route.c — the route table and the dispatcher that enforces it.
+ *
+ * To add a route: add a line to routes[] and write its handler in the
+ * feature's file.  The dispatcher, not the handler, decides who may call
+ * it: anonymous callers of a protected route get 401 (API) or a redirect
+ * to the sign-in page; signed-in callers without the capability get 403
+ * and an audit row; state-changing routes need the CSRF token; routes
+ * marked audit fail closed (500) if the handler wrote no audit row. */
+#include "web/route.h"
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/fmt.h"
+#include "store/db.h"
+#include "web/http.h"
+#include "web/page.h"
+
+#define R(m, p, c, csrf, aud, k, fn) {m, p, c, csrf, aud, k, fn}
+enum { NO = 0, YES = 1 };
+
+const struct route routes[] = {
+	/* API */
+	R("GET",    "/api/v1/health",  CAP_PUBLIC,      NO,  NO,  ROUTE_API,  health_api),
+	R("POST",   "/api/v1/session", CAP_PUBLIC,      NO,  NO,  ROUTE_API,  session_create_api),
+	R("DELETE", "/api/v1/session", CAP_SIGNED_IN,   YES, NO,  ROUTE_API,  session_delete_api),
+	R("GET",    "/api/v1/me",      CAP_SIGNED_IN,   NO,  YES, ROUTE_API,  me_api),
+	R("GET",    "/api/v1/audit",   CAP_AUDIT_READ,  NO,  YES, ROUTE_API,  audit_api),
+	R("GET",    "/api/v1/schools", CAP_SCHOOLS_VIEW, NO, NO,  ROUTE_API,  schools_api),
+	/* Pages */
+	R("GET",    "/login",          CAP_PUBLIC,      NO,  NO,  ROUTE_PAGE, login_page),
+	R("POST",   "/login",          CAP_PUBLIC,      YES, NO,  ROUTE_PAGE, login_post_page),
+	R("POST",   "/logout",         CAP_SIGNED_IN,   YES, NO,  ROUTE_PAGE, logout_page),
+	R("GET",    "/",               CAP_SIGNED_IN,   NO,  NO,  ROUTE_PAGE, home_page),
+	R("GET",    "/account/security", CAP_SIGNED_IN, NO,  NO,  ROUTE_PAGE, security_page),
+	R("POST",   "/account/totp",   CAP_SIGNED_IN,   YES, NO,  ROUTE_PAGE, totp_begin_page),
+	R("POST",   "/account/totp/confirm", CAP_SIGNED_IN, YES, NO, ROUTE_PAGE, totp_confirm_page),
+	R("GET",    "/audit",          CAP_AUDIT_READ,  NO,  YES, ROUTE_PAGE, audit_page),
+	R("GET",    "/users",          CAP_USERS_MANAGE, NO, YES, ROUTE_PAGE, users_page),
+	R("GET",    "/schools",        CAP_SCHOOLS_VIEW, NO, NO,  ROUTE_PAGE, schools_page),
+	/* Static files */
+	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
+	{0},
+};
+
+/* Match path against pattern, filling params; true on a match. */
+static bool match(const char *pattern, const char *path, struct req *r)
+{
+	int np = 0;
+	const char *p = pattern, *s = path;
+	while (*p && *s) {
+		if (*p == '*')
+			return true;
+		if (*p == '{') {
+			const char *pe = strchr(p, '}');
+			const char *se = strchr(s, '/');
+			size_t n = se ? (size_t)(se - s) : strlen(s);
+			if (!pe || n == 0 || np >= REQ_MAX_PARAMS)
+				return false;
+			r->params[np++] = arena_strndup(&r->arena, s, n);
+			p = pe + 1;
+			s += n;
+			continue;
+		}
+		if (*p++ != *s++)
+			return false;
+	}
+	return *p == *s || (*p == '*' && p[1] == '\0');
+}
+
+static bool is_api_path(const char *path)
+{
+	return strncmp(path, "/api/", 5) == 0;
+}
+
+/* Render an error for code as JSON (API) or a page. */
+static void fail(struct req *r, int code)
+{
+	bool api = r->route ? r->route->kind != ROUTE_PAGE : is_api_path(r->path);
+	if (api)
+		req_json_error(r, code);
+	else
+		page_error(r, code);
+}
+
+static void authenticate(struct req *r)
+{
+	const char *token = req_cookie(r, "hearth_session");
+	r->who.route = arena_printf(&r->arena, "%s %s", r->method,
+				    r->route ? r->route->pattern : r->path);
+	r->who.ip = r->ip;
+	r->who.role = "none";
+	if (!token || auth_session(r->db, &r->arena, token, &r->sess) != HE_OK)
+		return;
+	r->signed_in = true;
+	r->caps = caps_for_role(r->sess.user.role);
+	r->who.user_id = r->sess.user.id;
+	r->who.email = r->sess.user.email;
+	r->who.role = role_name(r->sess.user.role);
+}
+
+static bool csrf_ok(struct req *r)
+{
+	if (r->route->kind == ROUTE_API)
+		return r->signed_in && auth_csrf_ok(r->sess.csrf, req_header(r, "X-CSRF-Token"));
+	const char *presented = req_form(r, "csrf_token");
+	if (r->signed_in)
+		return auth_csrf_ok(r->sess.csrf, presented);
+	/* Anonymous forms (sign-in): double-submit cookie. */
+	return auth_csrf_ok(req_cookie(r, "hearth_csrf"), presented);
+}
+
+static const struct route *find(struct req *r, bool *other_method)
+{
+	*other_method = false;
+	for (const struct route *rt = routes; rt->method; rt++) {
+		memset(r->params, 0, sizeof r->params);
+		if (!match(rt->pattern, r->path, r))
+			continue;
+		if (strcmp(rt->method, r->method) == 0)
+			return rt;
+		*other_method = true;
+	}
+	return NULL;
+}
+
+/* The checks before the handler; HE_OK to run it. */
+static int admit(struct req *r)
+{
+	const struct route *rt = r->route;
+	if (rt->cap == CAP_PUBLIC && !rt->csrf)
+		return HE_OK;
+	if (rt->cap != CAP_PUBLIC && !r->signed_in) {
+		if (rt->kind == ROUTE_PAGE) {
+			struct buf loc;
+			buf_init(&loc, 4096);
+			fmt_printf(&loc, "/login?next=%u", r->path);
+			req_redirect(r, buf_str(&loc));
+			buf_free(&loc);
+			return -1;  /* response already written */
+		}
+		return HE_AUTH_REQUIRED;
+	}
+	if (!caps_has(r->caps, rt->cap)) {
+		req_audit(r, "denied", NULL, NULL,
+			  arena_printf(&r->arena, "lacks capability %s", cap_name(rt->cap)));
+		return HE_FORBIDDEN;
+	}
+	if (rt->csrf && !csrf_ok(r)) {
+		if (r->signed_in)
+			req_audit(r, "denied", NULL, NULL, "missing or wrong CSRF token");
+		return HE_CSRF;
+	}
+	return HE_OK;
+}
+
+void route_dispatch(struct req *r)
+{
+	bool other_method;
+	r->route = find(r, &other_method);
+	if (!r->route) {
+		fail(r, other_method ? HE_METHOD : HE_NOT_FOUND);
+		return;
+	}
+	if (r->route->kind != ROUTE_ASSET)
+		authenticate(r);
+	int rc = admit(r);
+	if (rc == -1)
+		return;
+	if (rc == HE_OK)
+		rc = r->route->fn(r);
+	if (db_in_transaction(r->db)) {
+		fprintf(stderr, "hearth: %s %s left a transaction open\n", r->method, r->path);
+		db_rollback(r->db);
+		rc = rc ? rc : HE_INTERNAL;
+	}
+	if (rc == HE_OK && r->route->audit && r->audit_rows == 0 && r->status < 400) {
+		fprintf(stderr, "hearth: %s %s must audit but wrote no row\n",
+			r->method, r->route->pattern);
+		rc = HE_INTERNAL;
+	}
+	if (rc != HE_OK) {
+		if (rc >= HE_DB && rc < 5000)
+			fprintf(stderr, "hearth: %s %s: %s\n", r->method, r->path, db_errmsg(r->db));
+		fail(r, rc);
+	}
+}
+
+void route_print(FILE *out)
+{
+	static const char *const kinds[] = {"page", "api", "asset"};
+	for (const struct route *rt = routes; rt->method; rt++)
+		fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\n", rt->method, rt->pattern,
+			cap_name(rt->cap), rt->csrf ? "yes" : "no", rt->audit ? "yes" : "no",
+			kinds[rt->kind]);
+}
+
+void route_print_caps(FILE *out)
+{
+	for (int role = ROLE_ADMIN; role < ROLE_COUNT; role++) {
+		struct caps c = caps_for_role((enum role)role);
+		fprintf(out, "%s\t", role_name((enum role)role));
+		const char *sep = "";
+		for (int cap = CAP_SIGNED_IN; cap < CAP_COUNT; cap++)
+			if (caps_has(c, (enum cap)cap)) {
+				fprintf(out, "%s%s", sep, cap_name((enum cap)cap));
+				sep = ",";
+			}
+		fputc('\n', out);
+	}
+}

@@ -1,0 +1,60 @@
+/* route.h — the one route table and its dispatcher.
+ *
+ * Every page and API route is declared once in route.c with its method,
+ * path pattern, capability, whether it needs a CSRF token, whether it must
+ * write an audit row, and its handler.  route_dispatch() enforces all of
+ * that before (and, for audit, after) the handler runs, so authorisation
+ * never depends on a handler remembering. */
+#ifndef HEARTH_ROUTE_H
+#define HEARTH_ROUTE_H
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/caps.h"
+
+struct req;
+
+enum route_kind { ROUTE_PAGE, ROUTE_API, ROUTE_ASSET };
+
+typedef int (*route_fn)(struct req *r);
+
+struct route {
+	const char *method;    /* "GET", "POST", "DELETE", … */
+	const char *pattern;   /* "/api/v1/me", "/schools/{urn}", "/assets/" + rest */
+	enum cap cap;
+	bool csrf;             /* state-changing: needs the CSRF token */
+	bool audit;            /* the handler must write an audit row */
+	enum route_kind kind;
+	route_fn fn;
+};
+
+extern const struct route routes[];
+
+/* Handle r (method, path, body set) end to end: match, authenticate,
+ * authorise, check CSRF, run the handler, fill in the error response. */
+void route_dispatch(struct req *r);
+/* Print the table as TSV (`hearth routes`), and with caps the capability
+ * sets of each role (`hearth routes --caps`). */
+void route_print(FILE *out);
+void route_print_caps(FILE *out);
+
+/* Handlers (one file per feature under src/web/). */
+int health_api(struct req *r);
+int session_create_api(struct req *r);
+int session_delete_api(struct req *r);
+int me_api(struct req *r);
+int login_page(struct req *r);
+int login_post_page(struct req *r);
+int logout_page(struct req *r);
+int home_page(struct req *r);
+int security_page(struct req *r);
+int totp_begin_page(struct req *r);
+int totp_confirm_page(struct req *r);
+int audit_page(struct req *r);
+int audit_api(struct req *r);
+int users_page(struct req *r);
+int schools_page(struct req *r);
+int schools_api(struct req *r);
+int asset_get(struct req *r);
+
+#endif

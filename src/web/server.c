@@ -1,0 +1,245 @@
+/* server.c — libmicrohttpd glue: connections in, responses out.
+ *
+ * MHD runs an internal thread pool (one thread per core by default); each
+ * thread lazily opens its own database connection, kept for the life of
+ * the thread.  For each request we gather the body (refusing more than
+ * REQ_BODY_MAX), build a struct req, hand it to the dispatcher, and queue
+ * its response with the security headers every response carries.  One
+ * access-log line per request goes to standard error. */
+#include "web/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/date.h"
+#include "base/err.h"
+#include "store/db.h"
+#include "web/http.h"
+#include "web/route.h"
+
+#define SECURITY_CSP "default-src 'self'; script-src 'self'; style-src 'self';" \
+	" img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none';" \
+	" form-action 'self'; frame-ancestors 'none'"
+
+static const struct server_opts *opts;
+static pthread_key_t db_key;
+static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
+
+static void db_key_free(void *p) { db_close(p); }
+static void db_key_make(void) { pthread_key_create(&db_key, db_key_free); }
+
+/* This thread's connection, opened on first use (NULL if it cannot be). */
+static struct db *thread_db(void)
+{
+	pthread_once(&db_key_once, db_key_make);
+	struct db *db = pthread_getspecific(db_key);
+	if (db)
+		return db;
+	char *msg = NULL;
+	if (db_open(opts->db_url, &db, &msg) != HE_OK) {
+		fprintf(stderr, "hearth: %s\n", msg ? msg : "cannot open database");
+		free(msg);
+		return NULL;
+	}
+	pthread_setspecific(db_key, db);
+	return db;
+}
+
+/* Per-connection state across the access handler's calls. */
+struct upload {
+	struct buf body;
+	int too_large;
+	struct timespec start;
+};
+
+static void client_ip(struct MHD_Connection *c, char out[64])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, 64, "?");
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, 64);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, 64);
+}
+
+static void add_security_headers(struct MHD_Response *resp, const struct req *r)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", SECURITY_CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(resp, "Permissions-Policy",
+				"camera=(), microphone=(), geolocation=()");
+	if (!r->route || r->route->kind != ROUTE_ASSET)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+}
+
+static void access_log(const struct req *r, size_t bytes, const struct timespec *start)
+{
+	if (opts->quiet)
+		return;
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	double ms = (double)(end.tv_sec - start->tv_sec) * 1e3 +
+		    (double)(end.tv_nsec - start->tv_nsec) / 1e6;
+	char ts[21];
+	timestamp_format(time(NULL), ts);
+	char line[1024];
+	int n = snprintf(line, sizeof line, "%s %s %s %.200s %d %zu %.1fms %s\n", ts,
+			 r->ip, r->method, r->path, r->status, bytes, ms,
+			 r->signed_in ? r->sess.user.email : "-");
+	if (n > 0)
+		fwrite(line, 1, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, stderr);
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, struct upload *up,
+			       const char *method, const char *url)
+{
+	struct req r;
+	memset(&r, 0, sizeof r);
+	arena_init(&r.arena);
+	buf_init(&r.out, 0);
+	r.conn = c;
+	r.method = method;
+	r.path = url;
+	r.body = buf_str(&up->body);
+	r.body_len = up->body.len;
+	client_ip(c, r.ip);
+	r.db = thread_db();
+	if (up->too_large) {
+		r.status = err_http_status(HE_TOO_LARGE);
+		req_fail(&r, HE_TOO_LARGE, "", "The request body is larger than 1 MiB");
+		req_json_error(&r, HE_TOO_LARGE);
+	} else if (!r.db) {
+		req_json_error(&r, HE_UNAVAILABLE);
+	} else {
+		route_dispatch(&r);
+	}
+	size_t len = r.out.len;
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf_take(&r.out),
+								    MHD_RESPMEM_MUST_FREE);
+	add_security_headers(resp, &r);
+	if (r.content_type)
+		MHD_add_response_header(resp, "Content-Type", r.content_type);
+	for (int i = 0; i < r.nheaders; i++)
+		MHD_add_response_header(resp, r.hname[i], r.hvalue[i]);
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned)r.status, resp);
+	MHD_destroy_response(resp);
+	access_log(&r, len, &up->start);
+	arena_free(&r.arena);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *data, size_t *size, void **con_cls)
+{
+	(void)cls; (void)version;
+	struct upload *up = *con_cls;
+	if (!up) {
+		up = xcalloc(1, sizeof *up);
+		buf_init(&up->body, REQ_BODY_MAX);
+		clock_gettime(CLOCK_MONOTONIC, &up->start);
+		*con_cls = up;
+		return MHD_YES;
+	}
+	if (*size) {
+		if (!up->too_large) {
+			buf_append(&up->body, data, *size);
+			up->too_large = buf_err(&up->body);
+		}
+		*size = 0;
+		return MHD_YES;
+	}
+	return respond(c, up, method, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls; (void)c; (void)toe;
+	struct upload *up = *con_cls;
+	if (up) {
+		buf_free(&up->body);
+		free(up);
+		*con_cls = NULL;
+	}
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || (size_t)(colon - listen) >= sizeof host)
+		return HE_USAGE;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || port < 1 || port > 65535)
+		return HE_USAGE;
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, *host ? host : "0.0.0.0", &sa->sin_addr) != 1)
+		return HE_USAGE;
+	return HE_OK;
+}
+
+static volatile sig_atomic_t stop_flag;
+static void on_signal(int sig) { (void)sig; stop_flag = 1; }
+
+int server_run(const struct server_opts *o)
+{
+	struct sockaddr_in sa;
+	opts = o;
+	if (parse_listen(o->listen, &sa)) {
+		fprintf(stderr, "hearth: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n");
+		return HE_USAGE;
+	}
+	unsigned threads = o->threads;
+	if (!threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (unsigned)n : 2;
+	}
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_CONNECTION_LIMIT, 1000u,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 200u,
+		MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+		MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "hearth: cannot listen on %s: %s\n", o->listen, strerror(errno));
+		return HE_UNAVAILABLE;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	printf("Hearth listening on http://%s/\n", o->listen);
+	fflush(stdout);
+	while (!stop_flag)
+		pause();
+	MHD_stop_daemon(d);
+	return HE_OK;
+}

@@ -1,0 +1,17 @@
+/* server.h — the HTTP server (libmicrohttpd, internal thread pool). */
+#ifndef HEARTH_SERVER_H
+#define HEARTH_SERVER_H
+
+struct server_opts {
+	const char *db_url;
+	const char *listen;     /* "127.0.0.1:8080" */
+	unsigned threads;       /* 0: one per core */
+	int quiet;              /* no access log */
+};
+
+/* Serve until SIGINT or SIGTERM.  Prints the address once listening.
+ * Returns an HE_ code (HE_USAGE for a bad listen address, HE_UNAVAILABLE
+ * if the port cannot be bound). */
+int server_run(const struct server_opts *o);
+
+#endif

@@ -1,0 +1,453 @@
+/* test_demo.c — unit tests for src/core/demo.c: the demo partnership has
+ * 100 schools in 7 districts with a city's phase mix and well-formed URNs
+ * and postcodes, is the same for the same seed, is audited, creates one
+ * user per role who can sign in, seeds only once, leaves a database with
+ * another partnership alone, and rolls back whole on failure.  Runs on real
+ * SQLite database files with the real migrations. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/valid.h"
+#include "core/audit.h"
+#include "core/auth.h"
+#include "core/demo.h"
+#include "core/school.h"
+#include "store/db.h"
+
+static const struct audit_who who = {
+	.user_id = 0, .email = NULL, .role = "none", .route = "cli demo",
+};
+
+struct fixture {
+	char dir[64];
+	struct db *db;   /* t.db, migrated */
+};
+
+static struct db *open_db(const char *dir, const char *file)
+{
+	char url[160], *msg = NULL;
+	struct db *db = NULL;
+	snprintf(url, sizeof url, "sqlite:%s/%s", dir, file);
+	if (db_open(url, &db, &msg) != HE_OK)
+		fail_msg("db_open %s: %s", url, msg ? msg : "?");
+	if (db_migrate(db, NULL, NULL) != HE_OK)
+		fail_msg("db_migrate: %s", db_errmsg(db));
+	return db;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/hearth-test-demo-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	f->db = open_db(f->dir, "t.db");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[64 + 1 + 256];
+	db_close(f->db);
+	DIR *d = opendir(f->dir);  /* our own mkdtemp directory: empty it */
+	for (struct dirent *de; d && (de = readdir(d));) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int64_t count(struct db *db, const char *sql)
+{
+	struct db_stmt *st = db_prepare(db, sql);
+	int64_t n = db_next(st) ? db_int(st, 0) : -1;
+	assert_int_equal(db_finalize(st), HE_OK);
+	return n;
+}
+
+static int64_t count_phase(struct db *db, const char *phase)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM schools WHERE phase = :p");
+	db_bind_text(st, ":p", phase);
+	int64_t n = db_next(st) ? db_int(st, 0) : -1;
+	assert_int_equal(db_finalize(st), HE_OK);
+	return n;
+}
+
+/* Seed and capture the log. */
+static int seed(struct db *db, uint32_t s, struct buf *log)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	int rc = demo_seed(db, &who, s, m);
+	fclose(m);
+	buf_puts(log, text);
+	free(text);
+	return rc;
+}
+
+static void seed_ok(struct db *db, uint32_t s)
+{
+	struct buf log;
+	buf_init(&log, 0);
+	int rc = seed(db, s, &log);
+	if (rc != HE_OK)
+		fail_msg("demo_seed = %d: %s / %s", rc, buf_str(&log), db_errmsg(db));
+	buf_free(&log);
+}
+
+/* Every school as one line "urn|name|phase|district|postcode", by URN. */
+static void dump_schools(struct db *db, struct buf *out)
+{
+	struct db_stmt *st = db_prepare(db,
+		"SELECT s.urn, s.name, s.phase, d.name, s.postcode FROM schools s"
+		" JOIN districts d ON d.id = s.district_id ORDER BY s.urn");
+	while (db_next(st))
+		buf_printf(out, "%s|%s|%s|%s|%s\n", db_text(st, 0), db_text(st, 1),
+			   db_text(st, 2), db_text(st, 3), db_text(st, 4));
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+/* ---- the partnership ---------------------------------------------------- */
+
+static void test_districts_and_phase_mix(void **state)
+{
+	struct fixture *f = *state;
+	seed_ok(f->db, DEMO_SEED);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM schools"), DEMO_SCHOOLS);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM districts"), DEMO_DISTRICTS);
+	const char *names[] = {"City Centre", "North West", "North East", "East", "South",
+		"West", "Braunstone & Rowley Fields"};
+	for (int i = 0; i < 7; i++) {
+		int64_t id;
+		if (district_id_by_name(f->db, names[i], &id) != HE_OK)
+			fail_msg("district %s missing", names[i]);
+	}
+	/* every district has a real share of the schools */
+	assert_true(count(f->db, "SELECT min(n) FROM (SELECT count(*) AS n FROM schools"
+			  " GROUP BY district_id)") >= 8);
+	assert_int_equal(count_phase(f->db, "primary"), 72);
+	assert_int_equal(count_phase(f->db, "secondary"), 15);
+	assert_int_equal(count_phase(f->db, "special"), 6);
+	assert_int_equal(count_phase(f->db, "pru"), 2);
+	assert_int_equal(count_phase(f->db, "all-through"), 2);
+	assert_int_equal(count_phase(f->db, "nursery"), 2);
+	assert_int_equal(count_phase(f->db, "college"), 1);
+	assert_int_equal(count_phase(f->db, "middle"), 0);  /* Leicester has none */
+	assert_int_equal(count(f->db, "SELECT count(*) FROM schools"
+			       " WHERE name LIKE '% Infant School'"), 6);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM schools"
+			       " WHERE name LIKE '% Junior School'"), 6);
+	assert_true(count(f->db, "SELECT count(*) FROM schools WHERE name LIKE '%CofE%'") >= 5);
+	assert_true(count(f->db, "SELECT count(*) FROM schools WHERE name LIKE '%Catholic%'") >= 3);
+	assert_true(count(f->db, "SELECT count(*) FROM schools WHERE name LIKE '%Academy%'") >= 10);
+	assert_int_equal(count(f->db, "SELECT count(DISTINCT name) FROM schools"), DEMO_SCHOOLS);
+}
+
+static void test_anchor_school(void **state)
+{
+	struct fixture *f = *state;
+	seed_ok(f->db, 7);
+	struct db_stmt *st = db_prepare(f->db,
+		"SELECT s.name, s.phase, d.name FROM schools s"
+		" JOIN districts d ON d.id = s.district_id WHERE s.urn = :urn");
+	db_bind_text(st, ":urn", DEMO_SCHOOL_URN);
+	assert_true(db_next(st));
+	assert_string_equal(db_text(st, 0), DEMO_SCHOOL_NAME);
+	assert_string_equal(db_text(st, 1), "secondary");
+	assert_string_equal(db_text(st, 2), DEMO_SCHOOL_DISTRICT);
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+static void test_urns_and_postcodes_well_formed(void **state)
+{
+	struct fixture *f = *state;
+	seed_ok(f->db, DEMO_SEED);
+	assert_int_equal(count(f->db, "SELECT count(DISTINCT urn) FROM schools"), DEMO_SCHOOLS);
+	struct db_stmt *st = db_prepare(f->db,
+		"SELECT s.urn, s.postcode, d.name, s.name FROM schools s"
+		" JOIN districts d ON d.id = s.district_id");
+	int rows = 0;
+	while (db_next(st)) {
+		const char *urn = db_text(st, 0), *pc = db_text(st, 1), *d = db_text(st, 2);
+		rows++;
+		if (!urn_valid(urn) || atoi(urn) < 120000 || atoi(urn) > 145000)
+			fail_msg("URN %s of %s out of range", urn, db_text(st, 3));
+		if (!pc || !postcode_valid(pc) || strncmp(pc, "LE", 2) != 0 ||
+		    pc[2] < '1' || pc[2] > '5' || pc[3] != ' ' || strlen(pc) != 7)
+			fail_msg("postcode %s of %s not a Leicester-like LE1–LE5 one",
+				 pc ? pc : "NULL", db_text(st, 3));
+		if (strcmp(d, "City Centre") == 0 && strncmp(pc, "LE1 ", 4) != 0)
+			fail_msg("City Centre school %s has postcode %s", db_text(st, 3), pc);
+		if (strstr(db_text(st, 3), "Academy") && atoi(urn) < 136000)
+			fail_msg("academy %s has a maintained school's URN %s", db_text(st, 3), urn);
+	}
+	assert_int_equal(db_finalize(st), HE_OK);
+	assert_int_equal(rows, DEMO_SCHOOLS);
+}
+
+static void test_deterministic(void **state)
+{
+	struct fixture *f = *state;
+	struct db *same = open_db(f->dir, "same.db"), *other = open_db(f->dir, "other.db");
+	struct buf a, b, c;
+	buf_init(&a, 0);
+	buf_init(&b, 0);
+	buf_init(&c, 0);
+	seed_ok(f->db, 12345);
+	seed_ok(same, 12345);
+	seed_ok(other, 12346);
+	dump_schools(f->db, &a);
+	dump_schools(same, &b);
+	dump_schools(other, &c);
+	assert_true(a.len > 1000);
+	assert_string_equal(buf_str(&a), buf_str(&b));
+	assert_string_not_equal(buf_str(&a), buf_str(&c));
+	/* the fixed school and the phase mix do not depend on the seed */
+	assert_non_null(strstr(buf_str(&c), DEMO_SCHOOL_URN "|" DEMO_SCHOOL_NAME "|secondary|"));
+	assert_int_equal(count_phase(other, "primary"), 72);
+	assert_int_equal(count_phase(other, "secondary"), 15);
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&c);
+	db_close(same);
+	db_close(other);
+}
+
+/* ---- users and audit ------------------------------------------------------ */
+
+static void test_users_one_per_role(void **state)
+{
+	struct fixture *f = *state;
+	seed_ok(f->db, DEMO_SEED);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM users"), 7);
+	assert_int_equal(count(f->db, "SELECT count(DISTINCT role) FROM users"), 7);
+	for (int i = 0; i < DEMO_LOGINS; i++) {
+		const struct demo_login *l = &demo_logins[i];
+		char email[64];
+		snprintf(email, sizeof email, "%s@hearth.example", l->role);
+		assert_string_equal(l->email, email);
+		struct db_stmt *st = db_prepare(f->db,
+			"SELECT u.role, u.name, s.urn FROM users u"
+			" LEFT JOIN schools s ON s.id = u.school_id WHERE u.email = :email");
+		db_bind_text(st, ":email", email);
+		if (!db_next(st))
+			fail_msg("no demo user %s", email);
+		assert_string_equal(db_text(st, 0), l->role);
+		assert_string_equal(db_text(st, 1), l->name);
+		if (strcmp(l->role, "school") == 0)
+			assert_string_equal(db_text(st, 2), DEMO_SCHOOL_URN);
+		else
+			assert_null(db_text(st, 2));
+		assert_int_equal(db_finalize(st), HE_OK);
+	}
+	assert_string_equal(demo_logins[0].name, "Priya Shah");
+	assert_string_equal(demo_logins[5].name, "Cllr Tom Hughes");
+}
+
+static void test_school_user_signs_in(void **state)
+{
+	struct fixture *f = *state;
+	seed_ok(f->db, DEMO_SEED);
+	struct arena a;
+	struct session s;
+	struct errinfo e = {0};
+	char token[AUTH_TOKEN_HEX + 1];
+	struct audit_who w = {.route = "POST /api/v1/session", .role = "none"};
+	arena_init(&a);
+	int rc = auth_login(f->db, &a, &w, "school@hearth.example", DEMO_PASSWORD, NULL,
+			    &s, token, &e);
+	if (rc)
+		fail_msg("auth_login = %d: %s", rc, e.message);
+	assert_int_equal(s.user.role, ROLE_SCHOOL);
+	assert_string_equal(s.user.school_urn, DEMO_SCHOOL_URN);
+	assert_string_equal(s.user.school_name, DEMO_SCHOOL_NAME);
+	assert_string_equal(s.user.name, "Helen Okafor");
+	rc = auth_login(f->db, &a, &w, "auditor@hearth.example", "not-the-password", NULL,
+			&s, token, &e);
+	assert_int_equal(rc, HE_AUTH_FAILED);
+	arena_free(&a);
+}
+
+static void test_audited(void **state)
+{
+	struct fixture *f = *state;
+	seed_ok(f->db, DEMO_SEED);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM audit_log"
+			       " WHERE action = 'create' AND entity = 'schools'"), DEMO_SCHOOLS);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM audit_log"
+			       " WHERE action = 'create' AND entity = 'districts'"), DEMO_DISTRICTS);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM audit_log"
+			       " WHERE action = 'create' AND entity = 'users'"), DEMO_LOGINS);
+	/* each school's row names it by id, and was written as the caller */
+	assert_int_equal(count(f->db, "SELECT count(*) FROM schools s JOIN audit_log a"
+			       " ON a.entity = 'schools' AND a.entity_id = CAST(s.id AS TEXT)"
+			       " AND a.route = 'cli demo'"), DEMO_SCHOOLS);
+	int64_t rows = 0, bad = 0;
+	struct buf msg;
+	buf_init(&msg, 0);
+	assert_int_equal(audit_verify(f->db, &rows, &bad, &msg), HE_OK);
+	assert_int_equal(rows, DEMO_SCHOOLS + DEMO_DISTRICTS + DEMO_LOGINS);
+	buf_free(&msg);
+}
+
+/* ---- only once, only here, all or nothing ----------------------------- */
+
+static void test_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	struct buf a, b, log;
+	buf_init(&a, 0);
+	buf_init(&b, 0);
+	buf_init(&log, 0);
+	seed_ok(f->db, DEMO_SEED);
+	dump_schools(f->db, &a);
+	int64_t audits = count(f->db, "SELECT count(*) FROM audit_log");
+	assert_int_equal(seed(f->db, 999, &log), HE_OK);  /* even with another seed */
+	assert_non_null(strstr(buf_str(&log), "demo partnership already present"));
+	dump_schools(f->db, &b);
+	assert_string_equal(buf_str(&a), buf_str(&b));
+	assert_int_equal(count(f->db, "SELECT count(*) FROM users"), 7);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM districts"), DEMO_DISTRICTS);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM audit_log"), audits);
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&log);
+}
+
+static void test_missing_demo_user_restored(void **state)
+{
+	struct fixture *f = *state;
+	seed_ok(f->db, DEMO_SEED);
+	assert_int_equal(db_exec(f->db, "DELETE FROM users WHERE email = 'viewer@hearth.example'"),
+			 HE_OK);
+	seed_ok(f->db, DEMO_SEED);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM users"), 7);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM users WHERE role = 'viewer'"), 1);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM schools"), DEMO_SCHOOLS);
+}
+
+static void test_other_partnership_left_alone(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id;
+	struct errinfo e;
+	struct buf log;
+	buf_init(&log, 0);
+	assert_int_equal(db_begin(f->db), HE_OK);
+	assert_int_equal(district_ensure(f->db, "Central", &id), HE_OK);
+	assert_int_equal(school_add(f->db, &who, "123456", "Real Town Primary School", "primary",
+				    "Central", "NG1 1AA", NULL, &e), HE_OK);
+	assert_int_equal(db_commit(f->db), HE_OK);
+	assert_int_equal(seed(f->db, DEMO_SEED, &log), HE_OK);
+	assert_non_null(strstr(buf_str(&log), "not the demo partnership"));
+	assert_int_equal(count(f->db, "SELECT count(*) FROM schools"), 1);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM users"), 0);  /* no known passwords */
+	buf_free(&log);
+}
+
+static void test_failure_rolls_back(void **state)
+{
+	struct fixture *f = *state;
+	struct buf log;
+	buf_init(&log, 0);
+	/* make the 51st school fail inside the seeding transaction */
+	assert_int_equal(db_exec(f->db,
+		"CREATE TRIGGER fail_half BEFORE INSERT ON schools"
+		" WHEN (SELECT count(*) FROM schools) >= 50"
+		" BEGIN SELECT RAISE(ABORT, 'test: disk on fire'); END;"), HE_OK);
+	int rc = seed(f->db, DEMO_SEED, &log);
+	assert_int_not_equal(rc, HE_OK);
+	assert_non_null(strstr(buf_str(&log), "nothing seeded"));
+	assert_false(db_in_transaction(f->db));
+	assert_int_equal(count(f->db, "SELECT count(*) FROM schools"), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM districts"), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM audit_log"), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM users"), 0);
+	/* once the fault is gone, seeding works */
+	assert_int_equal(db_exec(f->db, "DROP TRIGGER fail_half"), HE_OK);
+	buf_reset(&log);
+	assert_int_equal(seed(f->db, DEMO_SEED, &log), HE_OK);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM schools"), DEMO_SCHOOLS);
+	buf_free(&log);
+}
+
+static void test_refused_inside_transaction(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_begin(f->db), HE_OK);
+	assert_int_equal(demo_seed(f->db, &who, DEMO_SEED, NULL), HE_INTERNAL);
+	db_rollback(f->db);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM schools"), 0);
+}
+
+static void test_print_logins(void **state)
+{
+	(void)state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	assert_int_equal(demo_print_logins(m), 0);
+	fclose(m);
+	const char *roles[] = {"admin", "coordinator", "school", "worker", "agency",
+		"viewer", "auditor"};
+	int lines = 0;
+	for (const char *p = text; (p = strstr(p, DEMO_PASSWORD)); p++)
+		lines++;
+	assert_int_equal(lines, 1 + 7);  /* the heading and one per user */
+	for (int i = 0; i < 7; i++) {
+		char email[64];
+		snprintf(email, sizeof email, "%s@hearth.example", roles[i]);
+		if (!strstr(text, email))
+			fail_msg("logins table lacks %s:\n%s", email, text);
+	}
+	assert_non_null(strstr(text, DEMO_SCHOOL_NAME));
+	assert_non_null(strstr(text, "Grace Mensah"));
+	free(text);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_districts_and_phase_mix),
+		T(test_anchor_school),
+		T(test_urns_and_postcodes_well_formed),
+		T(test_deterministic),
+		T(test_users_one_per_role),
+		T(test_school_user_signs_in),
+		T(test_audited),
+		T(test_idempotent),
+		T(test_missing_demo_user_restored),
+		T(test_other_partnership_left_alone),
+		T(test_failure_rolls_back),
+		T(test_refused_inside_transaction),
+		cmocka_unit_test(test_print_logins),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
