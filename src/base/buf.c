@@ -39,7 +39,8 @@ void buf_append(struct buf *b, const void *p, size_t n)
 {
 	if (buf_reserve(b, n))
 		return;
-	memcpy(b->data + b->len, p, n);
+	if (n)  /* p may be NULL when n is 0 (an empty blob): memcpy forbids it */
+		memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
 }

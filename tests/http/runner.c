@@ -810,7 +810,7 @@ static const char *const header_ops[] = {"contains", "not-contains", "=", "start
 static const char *const cookie_ops[] = {"contains", "not-contains", "absent", "present", NULL};
 static const char *const body_ops[] = {"contains", "not-contains", "matches", "not-matches", "empty", NULL};
 static const char *const json_ops[] = {"=", "!=", "exists", "absent", "contains", NULL};
-static const char *const capture_srcs[] = {"json", "header", "body-regex", "cookie", "sql", NULL};
+static const char *const capture_srcs[] = {"json", "header", "body-regex", "cookie", "sql", "value", NULL};
 
 /* Operators that take no operand. */
 static bool op_unary(const char *op)
@@ -867,7 +867,7 @@ static int parse_capture(struct expect *x, char *rest, struct casefile *cf)
 	}
 	x->op = word(&rest);
 	if (!x->op || !one_of(x->op, capture_srcs)) {
-		perr(cf, x->line, "capture source must be json, header, body-regex, cookie or sql");
+		perr(cf, x->line, "capture source must be json, header, body-regex, cookie, sql or value");
 		return -1;
 	}
 	x->arg = xstrdup(ltrim(rest));
@@ -973,8 +973,9 @@ static int parse_request_line(struct step *s, char *t, int line, struct casefile
 		free(s->as);
 		s->as = xstrdup(val);
 	} else if (strcmp(key, "header") == 0) {
-		if (!strchr(val, ':'))
-			perr(cf, line, "header: needs \"Name: value\"");
+		size_t vl = strlen(val);
+		if (!strchr(val, ':') && !(vl > 1 && val[vl - 1] == ';'))
+			perr(cf, line, "header: needs \"Name: value\" (or \"Name;\" for an empty value)");
 		sv_push(&s->headers, xstrdup(val));
 	} else if (strcmp(key, "body") == 0) {
 		if (starts(val, "<<") && val[2])
@@ -1727,6 +1728,8 @@ static void do_capture(const struct expect *x, const char *arg, struct client *c
 		val = client_cookie(c, arg);
 	} else if (strcmp(x->op, "sql") == 0) {
 		val = sql_scalar(arg, v, err);
+	} else if (strcmp(x->op, "value") == 0) {
+		val = xstrdup(arg);
 	}
 	if (!val) {
 		sb_sep(err);

@@ -78,6 +78,19 @@ static int teardown(void **state)
 	return 0;
 }
 
+static void seed_ok(struct db *db, uint32_t s);
+
+/* The read-only tests share one database seeded with DEMO_SEED (seeding
+ * hashes seven passwords with argon2id, which is deliberately slow). */
+static int group_setup(void **state)
+{
+	if (setup(state))
+		return -1;
+	struct fixture *f = *state;
+	seed_ok(f->db, DEMO_SEED);
+	return 0;
+}
+
 static int64_t count(struct db *db, const char *sql)
 {
 	struct db_stmt *st = db_prepare(db, sql);
@@ -135,7 +148,6 @@ static void dump_schools(struct db *db, struct buf *out)
 static void test_districts_and_phase_mix(void **state)
 {
 	struct fixture *f = *state;
-	seed_ok(f->db, DEMO_SEED);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM schools"), DEMO_SCHOOLS);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM districts"), DEMO_DISTRICTS);
 	const char *names[] = {"City Centre", "North West", "North East", "East", "South",
@@ -169,7 +181,6 @@ static void test_districts_and_phase_mix(void **state)
 static void test_anchor_school(void **state)
 {
 	struct fixture *f = *state;
-	seed_ok(f->db, 7);
 	struct db_stmt *st = db_prepare(f->db,
 		"SELECT s.name, s.phase, d.name FROM schools s"
 		" JOIN districts d ON d.id = s.district_id WHERE s.urn = :urn");
@@ -184,7 +195,6 @@ static void test_anchor_school(void **state)
 static void test_urns_and_postcodes_well_formed(void **state)
 {
 	struct fixture *f = *state;
-	seed_ok(f->db, DEMO_SEED);
 	assert_int_equal(count(f->db, "SELECT count(DISTINCT urn) FROM schools"), DEMO_SCHOOLS);
 	struct db_stmt *st = db_prepare(f->db,
 		"SELECT s.urn, s.postcode, d.name, s.name FROM schools s"
@@ -241,7 +251,6 @@ static void test_deterministic(void **state)
 static void test_users_one_per_role(void **state)
 {
 	struct fixture *f = *state;
-	seed_ok(f->db, DEMO_SEED);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM users"), 7);
 	assert_int_equal(count(f->db, "SELECT count(DISTINCT role) FROM users"), 7);
 	for (int i = 0; i < DEMO_LOGINS; i++) {
@@ -270,7 +279,6 @@ static void test_users_one_per_role(void **state)
 static void test_school_user_signs_in(void **state)
 {
 	struct fixture *f = *state;
-	seed_ok(f->db, DEMO_SEED);
 	struct arena a;
 	struct session s;
 	struct errinfo e = {0};
@@ -294,7 +302,6 @@ static void test_school_user_signs_in(void **state)
 static void test_audited(void **state)
 {
 	struct fixture *f = *state;
-	seed_ok(f->db, DEMO_SEED);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM audit_log"
 			       " WHERE action = 'create' AND entity = 'schools'"), DEMO_SCHOOLS);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM audit_log"
@@ -309,7 +316,8 @@ static void test_audited(void **state)
 	struct buf msg;
 	buf_init(&msg, 0);
 	assert_int_equal(audit_verify(f->db, &rows, &bad, &msg), HE_OK);
-	assert_int_equal(rows, DEMO_SCHOOLS + DEMO_DISTRICTS + DEMO_LOGINS);
+	assert_int_equal(rows, count(f->db, "SELECT count(*) FROM audit_log"));
+	assert_true(rows >= DEMO_SCHOOLS + DEMO_DISTRICTS + DEMO_LOGINS);
 	buf_free(&msg);
 }
 
@@ -322,7 +330,6 @@ static void test_idempotent(void **state)
 	buf_init(&a, 0);
 	buf_init(&b, 0);
 	buf_init(&log, 0);
-	seed_ok(f->db, DEMO_SEED);
 	dump_schools(f->db, &a);
 	int64_t audits = count(f->db, "SELECT count(*) FROM audit_log");
 	assert_int_equal(seed(f->db, 999, &log), HE_OK);  /* even with another seed */
@@ -433,21 +440,23 @@ int main(void)
 	if (sodium_init() < 0)
 		return 1;
 	const struct CMUnitTest tests[] = {
+		/* on the shared seeded database */
+		cmocka_unit_test(test_districts_and_phase_mix),
+		cmocka_unit_test(test_anchor_school),
+		cmocka_unit_test(test_urns_and_postcodes_well_formed),
+		cmocka_unit_test(test_users_one_per_role),
+		cmocka_unit_test(test_audited),
+		cmocka_unit_test(test_school_user_signs_in),
+		cmocka_unit_test(test_idempotent),
+		cmocka_unit_test(test_print_logins),
+		/* each on a fresh database */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-		T(test_districts_and_phase_mix),
-		T(test_anchor_school),
-		T(test_urns_and_postcodes_well_formed),
 		T(test_deterministic),
-		T(test_users_one_per_role),
-		T(test_school_user_signs_in),
-		T(test_audited),
-		T(test_idempotent),
 		T(test_missing_demo_user_restored),
 		T(test_other_partnership_left_alone),
 		T(test_failure_rolls_back),
 		T(test_refused_inside_transaction),
-		cmocka_unit_test(test_print_logins),
 #undef T
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, teardown);
 }

@@ -191,7 +191,7 @@ static void test_upn_check_letter(void **state)
 	 * pointer into a longer string. */
 	assert_int_equal(upn_check_letter("801200001001XYZ"), 'H');
 	/* Every check letter is in the 23-letter alphabet. */
-	char twelve[13];
+	char twelve[32];
 	for (int serial = 0; serial < 1000; serial++) {
 		snprintf(twelve, sizeof twelve, "330410024%03d", serial);
 		char c = upn_check_letter(twelve);
