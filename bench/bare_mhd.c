@@ -5,7 +5,8 @@
 ** one fixed response: the body read from a file, Content-Type
 ** application/json (or what -H sets) and any extra headers given with -H.
 ** It runs the daemon the way hearth does (internal polling thread, epoll
-** when available, a thread pool of one thread per core), so the gap
+** when available, a thread pool of one thread per core, the same
+** connection limits as src/web/server.c), so the gap
 ** between this and `hearth serve` is what Hearth itself costs per request.
 **
 **   bare_mhd [-p PORT] [-t THREADS] [-H 'Name: value']... BODYFILE
@@ -181,6 +182,11 @@ static struct MHD_Daemon *bare_start(const struct bare_opts *o,
 		bare_answer, resp,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, o->threads,
+		/* the limits src/web/server.c sets, so only the handler differs */
+		MHD_OPTION_CONNECTION_LIMIT, 1000u,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 200u,
+		MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 		MHD_OPTION_END);
 }
 

@@ -17,6 +17,7 @@
 #   BENCH_THREADS=2       wrk threads          BENCH_CONNECTIONS=64  wrk connections
 #   BENCH_WORKERS=nproc   nginx worker processes and bare_mhd pool threads
 #   BENCH_HEARTH=./hearth the binary to measure
+#   BENCH_HEARTH_ARGS=    extra `hearth serve` arguments (e.g. --quiet, --threads 1)
 #   BENCH_STRICT=1        exit 1 when a target is missed (default: report only)
 #   BENCH_KEEP=1          keep the temporary directory (logs, configs, db)
 #
@@ -32,6 +33,7 @@ WRK_THREADS=${BENCH_THREADS:-2}
 WRK_CONNS=${BENCH_CONNECTIONS:-64}
 WORKERS=${BENCH_WORKERS:-$(nproc)}
 HEARTH=${BENCH_HEARTH:-./hearth}
+HEARTH_ARGS=${BENCH_HEARTH_ARGS:-}
 OUT=build/bench
 RESULTS=$OUT/results-api.txt
 PATH_ME=/api/v1/me
@@ -113,7 +115,8 @@ start_on_free_port() {
 # ---- hearth ----------------------------------------------------------------
 
 start_hearth() {
-	"$HEARTH" serve --db "sqlite:$tmp/bench.db" --listen "127.0.0.1:$1" \
+	# shellcheck disable=SC2086
+	"$HEARTH" serve --db "sqlite:$tmp/bench.db" --listen "127.0.0.1:$1" $HEARTH_ARGS \
 		>"$tmp/hearth.out" 2>"$tmp/hearth.err" &
 	started_pid=$!
 }
@@ -298,7 +301,7 @@ report() {
 	echo "load avg: $load_before before the run (other work on this host skews every figure)"
 	echo "software: nginx $nginx_ver, libmicrohttpd $mhd_ver, wrk $wrk_ver"
 	echo "load:     wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency (after ${WARMUP}s warm-up), loopback, same host"
-	echo "servers:  nginx $WORKERS workers; bare_mhd $WORKERS pool threads; hearth as built"
+	echo "servers:  nginx $WORKERS workers; bare_mhd $WORKERS pool threads; hearth serve ${HEARTH_ARGS:-(defaults: a thread per core, access log to a file)}"
 	echo "answer:   $body_len-byte JSON body ($answer)"
 	echo
 	printf '%-10s %12s %10s %12s\n' server "requests/s" "p99 ms" requests

@@ -65,6 +65,13 @@ static void row_hash(const char *prev, const struct audit_row *r, char out[65])
 	sodium_bin2hex(out, 65, digest, sizeof digest);
 }
 
+static __thread uint64_t appended;
+
+uint64_t audit_appended(void)
+{
+	return appended;
+}
+
 int audit(struct db *db, const struct audit_who *who, const char *action,
 	  const char *entity, const char *entity_id, const char *summary)
 {
@@ -112,7 +119,10 @@ int audit(struct db *db, const struct audit_who *who, const char *action,
 	db_bind_text(st, ":ip", r.ip);
 	db_bind_text(st, ":prev", prev);
 	db_bind_text(st, ":hash", hash);
-	return db_done(st);
+	rc = db_done(st);
+	if (rc == HE_OK)
+		appended++;
+	return rc;
 }
 
 int audit_verify(struct db *db, int64_t *rows, int64_t *bad_id, struct buf *msg)

@@ -32,6 +32,11 @@ struct audit_who {
 int audit(struct db *db, const struct audit_who *who, const char *action,
 	  const char *entity, const char *entity_id, const char *summary);
 
+/* Rows this thread has appended since it started (whether or not their
+ * transaction has committed yet): the dispatcher compares it before and
+ * after a handler to enforce the route table's audit flag. */
+uint64_t audit_appended(void);
+
 /* Walk the whole chain.  Sets *rows to the number checked; on a break sets
  * *bad_id to the first row that does not verify, describes it in msg and
  * returns HE_AUDIT_BROKEN.  HE_OK when intact. */

@@ -4,6 +4,7 @@
 
 #include "base/fmt.h"
 #include "core/school.h"
+#include "core/user.h"
 #include "store/db.h"
 #include "web/http.h"
 #include "web/page.h"
@@ -16,7 +17,7 @@ int users_page(struct req *r)
 		return rc;
 	page_begin(r, 200, "Users");
 	fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">Users</h1>"
-		"<p class=\"govuk-body\">Add users with <code>hearth user add</code>.</p>"
+		"<p class=\"govuk-body\"><a class=\"govuk-button\" href=\"/users/new\">Add a user</a></p>"
 		"<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-visually-hidden\">"
 		"Users</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">"
 		"<th scope=\"col\" class=\"govuk-table__header\">Name</th>"
@@ -113,4 +114,111 @@ int schools_api(struct req *r)
 	}
 	buf_puts(&r->out, "]}\n");
 	return db_finalize(st);
+}
+
+/* ---- adding users and schools ------------------------------------------ */
+
+static void created_user_json(struct req *r, int64_t id, const char *email)
+{
+	struct user u;
+	if (user_load(r->db, &r->arena, id, &u) != HE_OK) {
+		fmt_printf(&r->out, "{\"user\":{\"id\":%lld,\"email\":%j}}\n", (long long)id, email);
+		return;
+	}
+	fmt_printf(&r->out, "{\"user\":{\"id\":%lld,\"email\":%j,\"name\":%j,\"role\":%j,\"school\":%j}}\n",
+		   (long long)u.id, u.email, u.name, role_name(u.role), u.school_urn);
+}
+
+int users_create_api(struct req *r)
+{
+	json_t *j = req_json_body(r);
+	if (!j)
+		return r->err.code;
+	int64_t id = 0;
+	int rc = user_create(r->db, &r->who, json_str(j, "name"), json_str(j, "email"),
+			     json_str(j, "role"), json_str(j, "school"), json_str(j, "password"),
+			     &id, &r->err);
+	if (rc == HE_OK) {
+		req_json(r, 201);
+		created_user_json(r, id, json_str(j, "email"));
+	}
+	json_decref(j);
+	return rc;
+}
+
+static const char *const role_values[] = {
+	"admin", "coordinator", "school", "worker", "agency", "viewer", "auditor", NULL,
+};
+
+static void user_form(struct req *r, int status, const struct errinfo *e)
+{
+	page_begin(r, status, e && e->code ? "Error: Add a user" : "Add a user");
+	fmt_printf(&r->out, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\">");
+	page_error_summary(r, e);
+	fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">Add a user</h1>"
+		"<form method=\"post\" action=\"/users\" novalidate>");
+	page_csrf_field(r, r->sess.csrf);
+	page_input(r, "name", "Full name", "text", req_form(r, "name"), "off", e);
+	page_input(r, "email", "Email address", "email", req_form(r, "email"), "off", e);
+	const char *cur = req_form(r, "role");
+	bool bad = e && e->code && strcmp(e->field, "role") == 0;
+	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label\" for=\"role\">"
+		"Role</label>", bad ? " govuk-form-group--error" : "");
+	if (bad)
+		fmt_printf(&r->out, "<p id=\"role-error\" class=\"govuk-error-message\">"
+			"<span class=\"govuk-visually-hidden\">Error:</span> %h</p>", e->message);
+	fmt_printf(&r->out, "<select class=\"govuk-select\" id=\"role\" name=\"role\">");
+	for (const char *const *v = role_values; *v; v++)
+		fmt_printf(&r->out, "<option value=\"%h\"%s>%h</option>", *v,
+			   cur && strcmp(cur, *v) == 0 ? " selected" : "", role_title(role_parse(*v)));
+	fmt_printf(&r->out, "</select></div>");
+	page_input(r, "school", "School URN (school users only)", "text", req_form(r, "school"), "off", e);
+	page_input(r, "password", "Initial password (10 characters or more)", "password", "",
+		   "new-password", e);
+	fmt_printf(&r->out, "<button type=\"submit\" class=\"govuk-button\">Add user</button></form>"
+		"</div></div>");
+	page_end(r);
+}
+
+int users_new_page(struct req *r)
+{
+	user_form(r, 200, NULL);
+	return HE_OK;
+}
+
+int users_create_page(struct req *r)
+{
+	int rc = user_create(r->db, &r->who, req_form(r, "name"), req_form(r, "email"),
+			     req_form(r, "role"), req_form(r, "school"), req_form(r, "password"),
+			     NULL, &r->err);
+	if (rc == HE_OK)
+		return req_redirect(r, "/users");
+	if (rc >= HE_DB && rc != HE_DB_CONSTRAINT)
+		return rc;
+	user_form(r, err_http_status(rc), &r->err);
+	return HE_OK;
+}
+
+int schools_create_api(struct req *r)
+{
+	json_t *j = req_json_body(r);
+	if (!j)
+		return r->err.code;
+	int64_t id = 0;
+	int rc = db_begin(r->db);
+	if (rc == HE_OK)
+		rc = school_add(r->db, &r->who, json_str(j, "urn"), json_str(j, "name"),
+				json_str(j, "phase"), json_str(j, "district"),
+				json_str(j, "postcode"), &id, &r->err);
+	if (rc == HE_OK)
+		rc = db_commit(r->db);
+	else
+		db_rollback(r->db);
+	if (rc == HE_OK) {
+		req_json(r, 201);
+		fmt_printf(&r->out, "{\"school\":{\"id\":%lld,\"urn\":%j}}\n", (long long)id,
+			   json_str(j, "urn"));
+	}
+	json_decref(j);
+	return rc;
 }

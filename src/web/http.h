@@ -43,7 +43,6 @@ struct req {
 	struct session sess;
 	struct caps caps;
 	struct audit_who who;
-	int audit_rows;                       /* written by req_audit */
 	struct errinfo err;                   /* detail for the error response */
 	/* the response */
 	int status;
@@ -72,8 +71,7 @@ int req_json_error(struct req *r, int code);
 int req_fail(struct req *r, int code, const char *field, const char *message);
 
 /* Append an audit row as this request's user, in the current transaction
- * if one is open, otherwise in one of its own.  Counts towards the route
- * table's audit requirement. */
+ * if one is open, otherwise in one of its own. */
 int req_audit(struct req *r, const char *action, const char *entity,
 	      const char *entity_id, const char *summary);
 

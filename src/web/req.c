@@ -137,8 +137,6 @@ int req_audit(struct req *r, const char *action, const char *entity,
 		else
 			rc = db_commit(r->db);
 	}
-	if (!rc)
-		r->audit_rows++;
 	return rc;
 }
 

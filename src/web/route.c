@@ -28,6 +28,8 @@ const struct route routes[] = {
 	R("GET",    "/api/v1/me",      CAP_SIGNED_IN,   NO,  YES, ROUTE_API,  me_api),
 	R("GET",    "/api/v1/audit",   CAP_AUDIT_READ,  NO,  YES, ROUTE_API,  audit_api),
 	R("GET",    "/api/v1/schools", CAP_SCHOOLS_VIEW, NO, NO,  ROUTE_API,  schools_api),
+	R("POST",   "/api/v1/schools", CAP_SCHOOLS_MANAGE, YES, YES, ROUTE_API, schools_create_api),
+	R("POST",   "/api/v1/users",   CAP_USERS_MANAGE, YES, YES, ROUTE_API, users_create_api),
 	/* Pages */
 	R("GET",    "/login",          CAP_PUBLIC,      NO,  NO,  ROUTE_PAGE, login_page),
 	R("POST",   "/login",          CAP_PUBLIC,      YES, NO,  ROUTE_PAGE, login_post_page),
@@ -38,6 +40,8 @@ const struct route routes[] = {
 	R("POST",   "/account/totp/confirm", CAP_SIGNED_IN, YES, NO, ROUTE_PAGE, totp_confirm_page),
 	R("GET",    "/audit",          CAP_AUDIT_READ,  NO,  YES, ROUTE_PAGE, audit_page),
 	R("GET",    "/users",          CAP_USERS_MANAGE, NO, YES, ROUTE_PAGE, users_page),
+	R("GET",    "/users/new",      CAP_USERS_MANAGE, NO, NO,  ROUTE_PAGE, users_new_page),
+	R("POST",   "/users",          CAP_USERS_MANAGE, YES, YES, ROUTE_PAGE, users_create_page),
 	R("GET",    "/schools",        CAP_SCHOOLS_VIEW, NO, NO,  ROUTE_PAGE, schools_page),
 	/* Static files */
 	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
@@ -168,6 +172,7 @@ void route_dispatch(struct req *r)
 	int rc = admit(r);
 	if (rc == -1)
 		return;
+	uint64_t audited = audit_appended();
 	if (rc == HE_OK)
 		rc = r->route->fn(r);
 	if (db_in_transaction(r->db)) {
@@ -175,7 +180,7 @@ void route_dispatch(struct req *r)
 		db_rollback(r->db);
 		rc = rc ? rc : HE_INTERNAL;
 	}
-	if (rc == HE_OK && r->route->audit && r->audit_rows == 0 && r->status < 400) {
+	if (rc == HE_OK && r->route->audit && audit_appended() == audited && r->status < 400) {
 		fprintf(stderr, "hearth: %s %s must audit but wrote no row\n",
 			r->method, r->route->pattern);
 		rc = HE_INTERNAL;

@@ -55,6 +55,10 @@ int audit_api(struct req *r);
 int users_page(struct req *r);
 int schools_page(struct req *r);
 int schools_api(struct req *r);
+int schools_create_api(struct req *r);
+int users_create_api(struct req *r);
+int users_new_page(struct req *r);
+int users_create_page(struct req *r);
 int asset_get(struct req *r);
 
 #endif

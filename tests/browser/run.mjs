@@ -384,10 +384,16 @@ async function roleJourney(role) {
 	try {
 		await signIn(page, role)
 		await page.waitForLoadState('networkidle')
+		await shot(page, `home-${role}`)
 		const heading = await h1Text(page)
-		const header = page.locator('header, [role="banner"], .govuk-service-navigation').filter({ hasText: name })
-		check(await header.count() >= 1 && await header.first().isVisible(),
-			`"${name}" is not visible in the page header`)
+		const header = page.locator('header, [role="banner"]').filter({ hasText: name })
+		if (!(await header.count() >= 1 && await header.first().isVisible())) {
+			const banners = await page.locator('header, [role="banner"]').count()
+			const where = await page.getByText(name, { exact: false }).first()
+				.evaluate(e => e.parentElement.outerHTML.slice(0, 120)).catch(() => 'nowhere')
+			throw new Error(`"${name}" is not visible in the page header (${banners} <header>/banner` +
+				` elements; the name is in ${where})`)
+		}
 		const links = await hrefs(page)
 		const nav = NAV[role] || { has: [], lacks: ['/users', '/schools'] }
 		for (const p of nav.has)
@@ -396,7 +402,6 @@ async function roleJourney(role) {
 			check(!links.includes(p), `home links to ${p}, which ${role} may not open`)
 		check(await page.getByRole('button', { name: 'Sign out', exact: true }).count() === 1,
 			'no "Sign out" button')
-		await shot(page, `home-${role}`)
 		probe.assertClean(`home page ("${heading}")`)
 		await axe(page, 'home page')
 

@@ -368,7 +368,7 @@ static void test_count_and_list(void **state)
 			     "LE5 4QX", NULL, &e), HE_OK);
 	/* enough rows to make the list grow past its first allocation */
 	for (int i = 0; i < 70; i++) {
-		char urn[8], name[40];
+		char urn[16], name[40];
 		snprintf(urn, sizeof urn, "%d", 121000 + i);
 		snprintf(name, sizeof name, "West School %02d", i);
 		assert_int_equal(add(f->db, urn, name, "special", "West", NULL, NULL, &e), HE_OK);
