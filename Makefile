@@ -30,7 +30,7 @@ WEB_VENDOR := node_modules/govuk-frontend/dist/govuk
 WEB_FILES  = $(sort $(shell find web -type f ! -name '.*' 2>/dev/null))
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
-.PHONY: all run test unit http browser sanitize bench fuzz clean deps demo
+.PHONY: all run test unit http browser sanitize sanitize-build bench clean deps
 all: hearth
 
 $(DEPS_OK): scripts/deps.sh package.json
@@ -100,7 +100,10 @@ test: $(DEPS_OK)
 	@$(MAKE) --no-print-directory build/hearth $(UNIT_BIN) build/httptest
 	@tests/run-all.sh
 
-sanitize: $(DEPS_OK)
+sanitize: sanitize-build
+	@tests/run-all.sh san-unit san-http
+
+sanitize-build: $(DEPS_OK)
 	@$(MAKE) --no-print-directory B=build/san OPT=-O1 \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  build/san/hearth build/san/httptest $(patsubst build/%,build/san/%,$(UNIT_BIN))

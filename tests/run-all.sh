@@ -32,7 +32,7 @@ for l in $layers; do
     unit)     run_layer unit tests/run-unit.sh build ;;
     http)     run_layer http build/httptest --hearth build/hearth --cases tests/http/cases ;;
     browser)  run_layer browser node tests/browser/run.mjs build/hearth ;;
-    san-unit) if make --no-print-directory sanitize >/dev/null; then
+    san-unit) if make --no-print-directory sanitize-build >/dev/null; then
                 run_layer san-unit tests/run-unit.sh build/san
               else echo "san-unit: sanitizer build failed"; total_f=$((total_f + 1)); fi ;;
     san-http) run_layer san-http build/san/httptest --hearth build/san/hearth --cases tests/http/cases ;;

@@ -20,8 +20,10 @@ typedef int32_t hday;  /* days since 1970-01-01 */
 enum term { TERM_AUTUMN = 0, TERM_SPRING = 1, TERM_SUMMER = 2 };
 
 /* Parse "YYYY-MM-DD" exactly (also accepts "DD/MM/YYYY", the UK MIS form).
- * Returns true and sets *out on a real calendar date, false otherwise
- * (e.g. 2023-02-29, 2024-13-01, trailing text). */
+ * Returns true and sets *out on a real calendar date in 1900–2199, false
+ * otherwise (e.g. 2023-02-29, 2024-13-01, "1/9/2025", surrounding spaces or
+ * trailing text), leaving *out untouched.  Day and month must have two
+ * digits, the year four. */
 bool date_parse(const char *s, hday *out);
 /* Day number from y/m/d; the caller guarantees validity (see date_valid).
  * Works for any proleptic Gregorian date, not only 1900–2199. */

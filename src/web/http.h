@@ -60,6 +60,11 @@ const char *req_header(struct req *r, const char *name);
 /* Path parameter i ({name} in the route pattern), or NULL. */
 const char *req_param(struct req *r, int i);
 
+/* Refuse a form body any of whose fields decodes to a NUL byte, invalid
+ * UTF-8 or other control characters: HE_INVALID naming the field.  The
+ * dispatcher calls it before every handler, so no handler sees them. */
+int req_check_form(struct req *r);
+
 void req_set_header(struct req *r, const char *name, const char *value);
 /* 303 See Other to a local path. */
 int req_redirect(struct req *r, const char *location);

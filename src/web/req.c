@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/fmt.h"
+#include "base/valid.h"
 #include "store/db.h"
 #include "web/route.h"
 
@@ -38,8 +39,9 @@ static int hexval(int c)
 	return -1;
 }
 
-/* Decode an application/x-www-form-urlencoded component into the arena. */
-static char *form_decode(struct arena *a, const char *s, size_t n)
+/* Decode an application/x-www-form-urlencoded component into the arena;
+ * *outlen gets the decoded length (which a %00 makes differ from strlen). */
+static char *form_decode_n(struct arena *a, const char *s, size_t n, size_t *outlen)
 {
 	char *out = arena_alloc(a, n + 1), *o = out;
 	for (size_t i = 0; i < n; i++) {
@@ -54,13 +56,25 @@ static char *form_decode(struct arena *a, const char *s, size_t n)
 		}
 	}
 	*o = '\0';
+	*outlen = (size_t)(o - out);
 	return out;
+}
+
+static char *form_decode(struct arena *a, const char *s, size_t n)
+{
+	size_t len;
+	return form_decode_n(a, s, n, &len);
+}
+
+static bool is_form(struct req *r)
+{
+	const char *ct = req_header(r, "Content-Type");
+	return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
 }
 
 const char *req_form(struct req *r, const char *name)
 {
-	const char *ct = req_header(r, "Content-Type");
-	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+	if (!is_form(r))
 		return NULL;
 	size_t nlen = strlen(name);
 	const char *p = r->body, *end = r->body + r->body_len;
@@ -75,6 +89,29 @@ const char *req_form(struct req *r, const char *name)
 		p = stop + 1;
 	}
 	return NULL;
+}
+
+int req_check_form(struct req *r)
+{
+	if (!is_form(r))
+		return HE_OK;
+	const char *p = r->body, *end = r->body + r->body_len;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		const char *kend = eq ? eq : stop;
+		char *key = form_decode(&r->arena, p, (size_t)(kend - p));
+		size_t vlen = 0;
+		char *val = eq ? form_decode_n(&r->arena, eq + 1, (size_t)(stop - eq - 1), &vlen) : "";
+		if (!text_valid(key, strlen(key)))
+			return errinfo_set(&r->err, HE_INVALID, "", "A form field name is not valid text");
+		if (strlen(val) != vlen || !text_valid(val, vlen))
+			return errinfo_set(&r->err, HE_INVALID, key,
+				"%.40s must be text, without NUL or control characters", key);
+		p = stop + 1;
+	}
+	return HE_OK;
 }
 
 void req_set_header(struct req *r, const char *name, const char *value)
@@ -148,7 +185,7 @@ json_t *req_json_body(struct req *r)
 		errinfo_set(&r->err, HE_BAD_MEDIA, "", "Send the body as application/json");
 		return NULL;
 	}
-	json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+	json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
 	if (!j) {
 		errinfo_set(&r->err, HE_BAD_JSON, "", "The body is not valid JSON: %s"
 			    " (line %d, column %d)", je.text, je.line, je.column);
@@ -158,6 +195,15 @@ json_t *req_json_body(struct req *r)
 		json_decref(j);
 		errinfo_set(&r->err, HE_BAD_JSON, "", "The body must be a JSON object");
 		return NULL;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(j, key, v) {
+		if (json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v)) {
+			errinfo_set(&r->err, HE_INVALID, key, "%.40s must not contain NUL characters", key);
+			json_decref(j);
+			return NULL;
+		}
 	}
 	return j;
 }

@@ -115,16 +115,19 @@ static bool csrf_ok(struct req *r)
 	return auth_csrf_ok(req_cookie(r, "hearth_csrf"), presented);
 }
 
-static const struct route *find(struct req *r, bool *other_method)
+/* The route for r's method and path.  HEAD is served as GET (libmicrohttpd
+ * drops the body).  If only other methods match, *allow lists them for the
+ * 405's Allow header. */
+static const struct route *find(struct req *r, struct buf *allow)
 {
-	*other_method = false;
+	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	for (const struct route *rt = routes; rt->method; rt++) {
 		memset(r->params, 0, sizeof r->params);
 		if (!match(rt->pattern, r->path, r))
 			continue;
-		if (strcmp(rt->method, r->method) == 0)
+		if (strcmp(rt->method, method) == 0)
 			return rt;
-		*other_method = true;
+		buf_printf(allow, "%s%s", allow->len ? ", " : "", rt->method);
 	}
 	return NULL;
 }
@@ -133,6 +136,9 @@ static const struct route *find(struct req *r, bool *other_method)
 static int admit(struct req *r)
 {
 	const struct route *rt = r->route;
+	int rc = req_check_form(r);
+	if (rc)
+		return rc;
 	if (rt->cap == CAP_PUBLIC && !rt->csrf)
 		return HE_OK;
 	if (rt->cap != CAP_PUBLIC && !r->signed_in) {
@@ -161,12 +167,17 @@ static int admit(struct req *r)
 
 void route_dispatch(struct req *r)
 {
-	bool other_method;
-	r->route = find(r, &other_method);
+	struct buf allow;
+	buf_init(&allow, 256);
+	r->route = find(r, &allow);
 	if (!r->route) {
-		fail(r, other_method ? HE_METHOD : HE_NOT_FOUND);
+		if (allow.len)
+			req_set_header(r, "Allow", buf_str(&allow));
+		fail(r, allow.len ? HE_METHOD : HE_NOT_FOUND);
+		buf_free(&allow);
 		return;
 	}
+	buf_free(&allow);
 	if (r->route->kind != ROUTE_ASSET)
 		authenticate(r);
 	int rc = admit(r);

@@ -26,6 +26,7 @@
 #include "base/err.h"
 #include "store/db.h"
 #include "web/http.h"
+#include "web/page.h"
 #include "web/route.h"
 
 #define SECURITY_CSP "default-src 'self'; script-src 'self'; style-src 'self';" \
@@ -125,7 +126,10 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct upload *up,
 	if (up->too_large) {
 		r.status = err_http_status(HE_TOO_LARGE);
 		req_fail(&r, HE_TOO_LARGE, "", "The request body is larger than 1 MiB");
-		req_json_error(&r, HE_TOO_LARGE);
+		if (strncmp(url, "/api/", 5) == 0)
+			req_json_error(&r, HE_TOO_LARGE);
+		else
+			page_error(&r, HE_TOO_LARGE);
 	} else if (!r.db) {
 		req_json_error(&r, HE_UNAVAILABLE);
 	} else {

@@ -1,0 +1,532 @@
+// tests/browser/run.mjs — Hearth's browser tests: real pages in Debian's Chromium.
+//
+// Usage: node tests/browser/run.mjs PATH_TO_HEARTH
+//
+// Seeds a demo database in a temporary directory, starts `hearth serve` on a
+// free port, then drives the pages through playwright-core and checks them
+// with axe-core.  Each test prints "ok NAME" or "FAIL NAME: reason"; the last
+// line is always "browser: N passed, N failed" and the exit status is 1 if
+// anything failed.  Not being able to seed, serve or launch Chromium is a
+// failure, never a skip.  Screenshots go to tests/browser/output/.
+
+import { spawn, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import AxeBuilder from '@axe-core/playwright'
+
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+const OUT = path.join(HERE, 'output')
+const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+	'--no-first-run', '--disable-background-networking', '--disable-component-update',
+	'--disable-sync']
+const ROLES = ['admin', 'coordinator', 'school', 'worker', 'agency', 'viewer', 'auditor']
+const PASSWORD = 'hearth-demo-password'
+const TEST_TIMEOUT_MS = 60000
+const WATCHDOG_MS = 300000
+const GOVUK_BUTTON_GREEN = 'rgb(15, 122, 82)'	// #0f7a52 in govuk-frontend 6
+
+let passed = 0
+let failed = 0
+let server = null
+let serverLog = ''
+let base = ''
+let browser = null
+let tmp = null
+
+// ---- small helpers --------------------------------------------------------
+
+function check(cond, msg) {
+	if (!cond)
+		throw new Error(msg)
+}
+
+function email(role) {
+	return `${role}@hearth.example`
+}
+
+function pathOf(url) {
+	return new URL(url).pathname
+}
+
+function withTimeout(promise, ms, what) {
+	let timer
+	const t = new Promise((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
+	})
+	return Promise.race([promise, t]).finally(() => clearTimeout(timer))
+}
+
+// Run one counted test; a prerequisite that is missing makes it fail.
+async function test(name, needs, fn) {
+	const t0 = Date.now()
+	try {
+		if (needs.includes('server') && !base)
+			throw new Error('not run: the server did not start')
+		if (needs.includes('browser') && !browser)
+			throw new Error('not run: Chromium did not launch')
+		await withTimeout(fn(), TEST_TIMEOUT_MS, 'test')
+		passed++
+		console.log(`ok ${name}` + (process.env.TIMES ? ` (${Date.now() - t0} ms)` : ''))
+		return true
+	} catch (e) {
+		failed++
+		const msg = String(e && e.message ? e.message : e).split('\n')
+			.filter(l => l.trim()).slice(0, 6).join(' | ')
+		console.log(`FAIL ${name}: ${msg}`)
+		return false
+	}
+}
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const s = net.createServer()
+		s.on('error', reject)
+		s.listen(0, '127.0.0.1', () => {
+			const { port } = s.address()
+			s.close(() => resolve(port))
+		})
+	})
+}
+
+function sleep(ms) {
+	return new Promise(r => setTimeout(r, ms))
+}
+
+// ---- the server -------------------------------------------------------------
+
+async function startServer(hearth) {
+	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-browser-'))
+	const db = `sqlite:${path.join(tmp, 'b.db')}`
+	const demo = spawnSync(hearth, ['demo', '--db', db], { encoding: 'utf8', timeout: 60000 })
+	if (demo.error)
+		throw new Error(`hearth demo: ${demo.error.message}`)
+	check(demo.status === 0, `hearth demo exited ${demo.status}: ${(demo.stderr || demo.stdout).trim()}`)
+
+	const port = await freePort()
+	const url = `http://127.0.0.1:${port}`
+	server = spawn(hearth, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`],
+		{ stdio: ['ignore', 'pipe', 'pipe'] })
+	let exited = null
+	server.on('exit', (code, sig) => { exited = sig ? `signal ${sig}` : `exit ${code}` })
+	server.on('error', e => { exited = e.message })
+	const keep = d => { serverLog = (serverLog + d).slice(-8000) }
+	server.stdout.on('data', keep)
+	server.stderr.on('data', keep)
+
+	const until = Date.now() + 20000
+	let last = ''
+	while (Date.now() < until) {
+		if (exited)
+			throw new Error(`hearth serve stopped (${exited}): ${serverLog.trim().slice(-500)}`)
+		try {
+			const r = await fetch(`${url}/api/v1/health`)
+			const body = await r.text()
+			if (r.status === 200 && JSON.parse(body).status === 'ok') {
+				base = url
+				return
+			}
+			last = `health ${r.status}: ${body.slice(0, 200)}`
+		} catch (e) {
+			last = e.message
+		}
+		await sleep(100)
+	}
+	throw new Error(`no healthy /api/v1/health within 20 s (${last})`)
+}
+
+async function stopServer() {
+	if (!server || server.exitCode !== null || server.signalCode !== null)
+		return
+	const gone = new Promise(r => server.once('exit', r))
+	server.kill('SIGTERM')
+	const t = setTimeout(() => server.kill('SIGKILL'), 3000)
+	await gone
+	clearTimeout(t)
+}
+
+// The user's display name, from the JSON API (a separate session).
+async function userName(role) {
+	const r = await fetch(`${base}/api/v1/session`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ email: email(role), password: PASSWORD })
+	})
+	const body = await r.text()
+	check(r.status === 200, `POST /api/v1/session for ${role} gave ${r.status}: ${body.slice(0, 200)}`)
+	const name = JSON.parse(body).user?.name
+	check(typeof name === 'string' && name.trim(), `no user.name in ${body.slice(0, 200)}`)
+	return name.trim()
+}
+
+// ---- pages ---------------------------------------------------------------
+
+// Watches one page for console errors, script errors and failed requests.
+class Probe {
+	constructor(page) {
+		this.page = page
+		this.problems = []
+		// "Failed to load resource" repeats what the two handlers below
+		// record for subresources, and is expected for a 401/403 page.
+		page.on('console', m => {
+			if (m.type() === 'error' && !m.text().startsWith('Failed to load resource:'))
+				this.problems.push(`console error: ${m.text()}`)
+		})
+		page.on('pageerror', e => this.problems.push(`script error: ${e.message}`))
+		page.on('requestfailed', r => {
+			const why = r.failure()?.errorText || 'failed'
+			if (why !== 'net::ERR_ABORTED')
+				this.problems.push(`request failed: ${pathOf(r.url())} ${why}`)
+		})
+		page.on('response', r => {
+			if (r.request().resourceType() !== 'document' && r.status() >= 400)
+				this.problems.push(`${r.status()} for ${pathOf(r.url())}`)
+		})
+	}
+
+	clear() {
+		this.problems = []
+	}
+
+	assertClean(where) {
+		const seen = [...new Set(this.problems.map(p => p.length > 160 ? p.slice(0, 160) + '…' : p))]
+		check(seen.length === 0, `${where}: ${seen.join('; ')}`)
+	}
+}
+
+async function newPage(opts = {}) {
+	const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts })
+	context.setDefaultTimeout(10000)
+	context.setDefaultNavigationTimeout(15000)
+	const page = await context.newPage()
+	return { context, page, probe: new Probe(page) }
+}
+
+async function shot(page, name) {
+	fs.mkdirSync(OUT, { recursive: true })
+	await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true })
+}
+
+async function axe(page, where) {
+	const res = await new AxeBuilder({ page }).analyze()
+	const bad = res.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+	check(bad.length === 0, `${where}: axe ` + bad.map(v =>
+		`${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`
+	).join('; '))
+}
+
+// Fill and submit the sign-in form; returns the response to the POST.
+async function submitSignIn(page, mail, password) {
+	await page.locator('#email').fill(mail)
+	await page.locator('#password').fill(password)
+	const posted = page.waitForResponse(r =>
+		r.request().method() === 'POST' && pathOf(r.url()) === '/login')
+	await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+	return posted
+}
+
+// Sign in through the form and wait for the home page.
+async function signIn(page, role) {
+	const r = await page.goto(`${base}/login`)
+	check(r.status() === 200, `GET /login gave ${r.status()}`)
+	const resp = await submitSignIn(page, email(role), PASSWORD)
+	check(resp.status() === 303, `POST /login for ${role} gave ${resp.status()}, expected 303`)
+	const loc = resp.headers()['location'] || ''
+	check(loc === '/' || loc === `${base}/`, `POST /login redirected to "${loc}", expected /`)
+	await page.waitForURL(`${base}/`, { waitUntil: 'load' })
+}
+
+async function sessionCookie(context) {
+	const c = (await context.cookies(base)).find(k => k.name === 'hearth_session')
+	check(c, 'no hearth_session cookie after signing in')
+	return c
+}
+
+// GET url with only the given cookie, without following redirects.
+async function rawGet(url, cookie) {
+	return fetch(url, { redirect: 'manual', headers: cookie ? { Cookie: cookie } : {} })
+}
+
+async function h1Text(page) {
+	const h1 = page.locator('h1')
+	check(await h1.count() === 1, `expected one <h1>, found ${await h1.count()}`)
+	const text = (await h1.innerText()).trim()
+	check(text.length > 0, 'the <h1> is empty')
+	return text
+}
+
+function hrefs(page) {
+	return page.locator('a[href]').evaluateAll(as => as.map(a => new URL(a.href).pathname))
+}
+
+// ---- the tests ---------------------------------------------------------------
+
+async function signInPageStyled() {
+	const { context, page, probe } = await newPage()
+	try {
+		const sheets = new Map()
+		page.on('response', r => sheets.set(pathOf(r.url()), r))
+		const r = await page.goto(`${base}/login`)
+		check(r.status() === 200, `GET /login gave ${r.status()}`)
+		await page.evaluate(() => document.fonts.ready)
+		await page.waitForLoadState('networkidle')
+
+		for (const p of ['/assets/govuk/govuk-frontend.min.css', '/assets/app.css']) {
+			const s = sheets.get(p)
+			check(s, `the page did not request ${p}`)
+			check(s.status() === 200, `${p} gave ${s.status()}`)
+			check(/text\/css/.test(s.headers()['content-type'] || ''),
+				`${p} served as "${s.headers()['content-type']}", not text/css`)
+		}
+		const js = sheets.get('/assets/govuk/govuk-frontend.min.js')
+		check(js && js.status() === 200, 'GOV.UK Frontend script was not loaded (via /assets/app.js)')
+		check(/javascript/.test(js.headers()['content-type'] || ''),
+			`govuk-frontend.min.js served as "${js.headers()['content-type']}"`)
+		check(await page.locator('body.govuk-frontend-supported').count() === 1,
+			'<body> lacks govuk-frontend-supported: /assets/app.js did not run')
+
+		const h1Font = await page.locator('h1').first().evaluate(e => getComputedStyle(e).fontFamily)
+		check(/GDS Transport/.test(h1Font), `<h1> font-family is "${h1Font}", not GDS Transport`)
+		const faces = await page.evaluate(() =>
+			[...document.fonts].filter(f => /GDS Transport/.test(f.family)).map(f => f.status))
+		check(faces.includes('loaded'), `no GDS Transport font face loaded (${faces.join(',') || 'none'})`)
+		const button = page.getByRole('button', { name: 'Sign in', exact: true })
+		const bg = await button.evaluate(e => getComputedStyle(e).backgroundColor)
+		check(bg === GOVUK_BUTTON_GREEN, `"Sign in" button background is ${bg}, not GOV.UK green`)
+
+		check(await page.locator('label[for="email"]').innerText() === 'Email address',
+			'no label "Email address" for #email')
+		check((await page.locator('label[for="password"]').innerText()).trim() === 'Password',
+			'no label "Password" for #password')
+		check(await page.locator('#password').getAttribute('type') === 'password', '#password is not type=password')
+		const form = page.locator('form[action="/login"][method="post" i]')
+		check(await form.count() === 1, 'no <form method=post action=/login>')
+		const csrf = await form.locator('input[type=hidden][name=csrf_token]').getAttribute('value')
+		check(csrf && csrf.length >= 16, 'no csrf_token hidden input with a value in the form')
+		await shot(page, 'login')
+		probe.assertClean('sign-in page')
+		await page.setViewportSize({ width: 375, height: 700 })
+		await shot(page, 'login-mobile')
+	} finally {
+		await context.close()
+	}
+}
+
+async function signInPageAxe() {
+	const { context, page } = await newPage()
+	try {
+		await page.goto(`${base}/login`)
+		await axe(page, 'sign-in page')
+	} finally {
+		await context.close()
+	}
+}
+
+async function wrongPassword() {
+	const { context, page, probe } = await newPage()
+	try {
+		await page.goto(`${base}/login`)
+		probe.clear()
+		const wrong = 'not-the-password-5813'
+		const resp = await submitSignIn(page, email('admin'), wrong)
+		check(resp.status() === 401, `wrong password gave ${resp.status()}, expected 401`)
+		const summary = page.locator('.govuk-error-summary')
+		await summary.waitFor({ state: 'visible' })
+		check(/There is a problem/.test(await summary.innerText()), 'error summary lacks "There is a problem"')
+		check(/^Error: /.test(await page.title()), `title "${await page.title()}" does not start with "Error: "`)
+		check(!(await page.content()).includes(wrong), 'the page echoes the wrong password back')
+		check(await page.locator('#password').inputValue() === '', 'the password field was refilled')
+
+		// GOV.UK Frontend's ErrorSummary moves focus to the summary on load.
+		await page.waitForFunction(() => document.activeElement?.closest('.govuk-error-summary'),
+			null, { timeout: 3000 }).catch(() => {
+			throw new Error('focus did not move to the error summary')
+		})
+		const links = summary.locator('a[href^="#"]')
+		check(await links.count() >= 1, 'error summary has no link to a field')
+		const target = (await links.first().getAttribute('href')).slice(1)
+		check(await page.locator(`[id="${target}"]`).count() === 1, `summary links to #${target}, which is not on the page`)
+		const described = await page.locator(`[id="${target}"]`).getAttribute('aria-describedby') || ''
+		const msgs = described.split(/\s+/).filter(Boolean)
+		const hasMsg = await Promise.all(msgs.map(id => page.locator(`[id="${id}"].govuk-error-message`).count()))
+		check(hasMsg.some(n => n > 0), `#${target} has no GOV.UK error message in aria-describedby`)
+		await links.first().click()
+		const focused = await page.evaluate(() => document.activeElement?.id)
+		check(focused === target, `clicking the summary link focused "${focused}", not #${target}`)
+		await shot(page, 'login-error')
+		await axe(page, 'sign-in error page')
+		probe.assertClean('sign-in error page')
+	} finally {
+		await context.close()
+	}
+}
+
+// Links a role's home page must show, or must not show (capabilities).
+const NAV = {
+	admin: { has: ['/users', '/schools'], lacks: [] },
+	auditor: { has: ['/audit'], lacks: ['/users', '/schools'] }
+}
+// Pages a role may (200) or may not (403) open.
+function pageAccess(role) {
+	const a = { '/users': role === 'admin' ? 200 : 403, '/schools': role === 'admin' ? 200 : 403 }
+	if (role !== 'admin')
+		a['/audit'] = role === 'auditor' ? 200 : 403
+	return a
+}
+
+async function roleJourney(role) {
+	const name = await userName(role)
+	const { context, page, probe } = await newPage()
+	try {
+		await signIn(page, role)
+		await page.waitForLoadState('networkidle')
+		await shot(page, `home-${role}`)
+		const heading = await h1Text(page)
+		const header = page.locator('.hearth-account').filter({ hasText: name })
+		if (!(await header.count() >= 1 && await header.first().isVisible())) {
+			const banners = await page.locator('header, [role="banner"]').count()
+			const where = await page.getByText(name, { exact: false }).first()
+				.evaluate(e => e.parentElement.outerHTML.slice(0, 120)).catch(() => 'nowhere')
+			throw new Error(`"${name}" is not visible in the page header (${banners} <header>/banner` +
+				` elements; the name is in ${where})`)
+		}
+		const links = await hrefs(page)
+		const nav = NAV[role] || { has: [], lacks: ['/users', '/schools'] }
+		for (const p of nav.has)
+			check(links.includes(p), `home has no link to ${p}`)
+		for (const p of nav.lacks)
+			check(!links.includes(p), `home links to ${p}, which ${role} may not open`)
+		check(await page.getByRole('button', { name: 'Sign out', exact: true }).count() === 1,
+			'no "Sign out" button')
+		probe.assertClean(`home page ("${heading}")`)
+		await axe(page, 'home page')
+
+		for (const [p, want] of Object.entries(pageAccess(role))) {
+			const r = await page.goto(`${base}${p}`)
+			check(r.status() === want, `GET ${p} as ${role} gave ${r.status()}, expected ${want}`)
+			if (want === 403)
+				await h1Text(page)
+		}
+		await page.goto(`${base}/`)
+
+		const old = await sessionCookie(context)
+		check(old.httpOnly, 'hearth_session cookie is not HttpOnly')
+		check(old.sameSite === 'Strict', `hearth_session cookie is SameSite=${old.sameSite}`)
+		const out = page.waitForResponse(r => r.request().method() === 'POST' && pathOf(r.url()) === '/logout')
+		await page.getByRole('button', { name: 'Sign out', exact: true }).click()
+		const outResp = await out
+		check(outResp.status() === 303, `POST /logout gave ${outResp.status()}, expected 303`)
+		await page.waitForURL(`${base}/login`, { waitUntil: 'load' })
+		check(await page.locator('#email').count() === 1, 'after signing out the sign-in form is not shown')
+
+		const again = await page.goto(`${base}/`)
+		check(pathOf(page.url()) === '/login', `after signing out / shows ${page.url()}, not /login`)
+		const hop = again.request().redirectedFrom()
+		check(hop && (await hop.response()).status() === 303, 'after signing out / was not a 303 redirect')
+		const replay = await rawGet(`${base}/`, `hearth_session=${old.value}`)
+		check(replay.status === 303 && /\/login$/.test(replay.headers.get('location') || ''),
+			`the old session cookie still works after signing out (GET / gave ${replay.status})`)
+	} finally {
+		await context.close()
+	}
+}
+
+async function auditorSeesOwnSignIn() {
+	const { context, page, probe } = await newPage()
+	try {
+		await signIn(page, 'auditor')
+		probe.clear()
+		const r = await page.goto(`${base}/audit`)
+		check(r.status() === 200, `GET /audit gave ${r.status()}`)
+		await h1Text(page)
+		const rows = page.locator('table tbody tr')
+		check(await rows.count() >= 1, 'the audit page has no table rows')
+		const mine = rows.filter({ hasText: email('auditor') })
+			.filter({ hasText: /sign.?in|log.?in|session/i })
+		check(await mine.count() >= 1, `no audit row for ${email('auditor')} signing in`)
+		await shot(page, 'audit')
+		probe.assertClean('audit page')
+		await axe(page, 'audit page')
+	} finally {
+		await context.close()
+	}
+}
+
+async function worksWithoutJs() {
+	const { context, page, probe } = await newPage({ javaScriptEnabled: false })
+	try {
+		await page.goto(`${base}/login`)
+		check(await page.locator('body.govuk-frontend-supported').count() === 0,
+			'scripts ran although JavaScript is off')
+		const bg = await page.getByRole('button', { name: 'Sign in', exact: true })
+			.evaluate(e => getComputedStyle(e).backgroundColor)
+		check(bg === GOVUK_BUTTON_GREEN, `without JS the "Sign in" button background is ${bg}`)
+
+		const bad = await submitSignIn(page, email('worker'), 'wrong-password-without-js')
+		check(bad.status() === 401, `wrong password without JS gave ${bad.status()}`)
+		await page.locator('.govuk-error-summary').waitFor({ state: 'visible' })
+
+		await signIn(page, 'worker')
+		await h1Text(page)
+		await shot(page, 'nojs-home-worker')
+		await page.getByRole('button', { name: 'Sign out', exact: true }).click()
+		await page.waitForURL(`${base}/login`, { waitUntil: 'load' })
+		probe.assertClean('pages without JS')
+	} finally {
+		await context.close()
+	}
+}
+
+// ---- main ---------------------------------------------------------------------
+
+async function main() {
+	const hearth = process.argv[2] && path.resolve(process.argv[2])
+	if (!hearth) {
+		console.error('usage: node tests/browser/run.mjs PATH_TO_HEARTH')
+		console.log('browser: 0 passed, 1 failed')
+		process.exit(1)
+	}
+	const watchdog = setTimeout(async () => {
+		console.log(`FAIL watchdog: the browser tests took over ${WATCHDOG_MS / 1000} s`)
+		server?.kill('SIGKILL')
+		console.log(`browser: ${passed} passed, ${failed + 1} failed`)
+		process.exit(1)
+	}, WATCHDOG_MS)
+
+	try {
+		await test('server starts (demo, serve, health)', [], () => startServer(hearth))
+		await test('chromium launches', [], async () => {
+			browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+		})
+		await test('sign-in page is styled by GOV.UK Frontend', ['server', 'browser'], signInPageStyled)
+		await test('sign-in page has no serious accessibility problems', ['server', 'browser'], signInPageAxe)
+		await test('wrong password shows the GOV.UK error summary', ['server', 'browser'], wrongPassword)
+		for (const role of ROLES)
+			await test(`${role} signs in, sees their home, signs out`, ['server', 'browser'], () => roleJourney(role))
+		await test('auditor sees their own sign-in in /audit', ['server', 'browser'], auditorSeesOwnSignIn)
+		await test('pages work without JavaScript', ['server', 'browser'], worksWithoutJs)
+	} finally {
+		clearTimeout(watchdog)
+		await browser?.close().catch(() => {})
+		await stopServer()
+		if (tmp)
+			fs.rmSync(tmp, { recursive: true, force: true })
+	}
+	if (failed && serverLog.trim())
+		console.log(`-- last server output:\n${serverLog.trim().split('\n').slice(-15).join('\n')}`)
+	console.log(`browser: ${passed} passed, ${failed} failed`)
+	process.exit(failed ? 1 : 0)
+}
+
+process.on('SIGINT', () => { server?.kill('SIGKILL'); process.exit(130) })
+process.on('SIGTERM', () => { server?.kill('SIGKILL'); process.exit(143) })
+main().catch(e => {
+	console.log(`FAIL runner: ${e.stack || e}`)
+	server?.kill('SIGKILL')
+	console.log(`browser: ${passed} passed, ${failed + 1} failed`)
+	process.exit(1)
+})

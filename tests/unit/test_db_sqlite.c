@@ -1,0 +1,597 @@
+/* test_db_sqlite.c — unit tests for src/store/db_sqlite.c, the SQLite
+ * backend of db.h: named typed binds, sticky errors that name the SQL,
+ * constraint mapping, transactions (nesting refused naming both places,
+ * rollback, close rolls back), the authorizer that keeps audit_log
+ * append-only, the statement cache, the connection's pragmas, RETURNING,
+ * and opening bad URLs and unwritable paths.  Each test runs on a fresh,
+ * migrated database file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "store/db.h"
+#include "testdb.h"
+
+#define DB(state) (((struct testdb *)*(state))->db)
+
+/* A scratch table for the binding tests. */
+static void make_table(struct db *db)
+{
+	assert_int_equal(db_exec(db, "CREATE TABLE things ("
+		" id INTEGER PRIMARY KEY, name TEXT UNIQUE, n INTEGER, note TEXT NOT NULL DEFAULT '')"),
+		HE_OK);
+}
+
+static void insert_thing(struct db *db, const char *name, int64_t n)
+{
+	struct db_stmt *st = db_prepare(db, "INSERT INTO things (name, n) VALUES (:name, :n)");
+	db_bind_text(st, ":name", name);
+	db_bind_int(st, ":n", n);
+	assert_int_equal(db_done(st), HE_OK);
+}
+
+/* One minimal valid audit_log row through db.h (the authorizer allows
+ * INSERT). */
+static int insert_audit(struct db *db, int64_t id, const char *summary)
+{
+	struct db_stmt *st = db_prepare(db,
+		"INSERT INTO audit_log (id, at, role, route, action, summary, prev_hash, hash)"
+		" VALUES (:id, '2025-01-01T00:00:00Z', 'none', 'test', 'create', :s, 'p', 'h')");
+	db_bind_int(st, ":id", id);
+	db_bind_text(st, ":s", summary);
+	return db_done(st);
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!hay || !strstr(hay, needle))
+		fail_msg("expected \"%s\" in \"%s\"", needle, hay ? hay : "(null)");
+}
+
+/* ---- binds and rows ---------------------------------------------------- */
+
+static void test_named_binds(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	const int64_t big = INT64_C(1) << 40;
+	struct db_stmt *st = db_prepare(db,
+		"INSERT INTO things (name, n, note) VALUES (:name, :n, :note)");
+	db_bind_text(st, ":name", "O'Brien; DROP TABLE things;--");
+	db_bind_int(st, ":n", big);
+	db_bind_text(st, ":note", "zoë 🏠");
+	assert_int_equal(db_done(st), HE_OK);
+	assert_int_equal(db_changes(db), 1);
+
+	st = db_prepare(db, "INSERT INTO things (name, n) VALUES (:name, :n)");
+	db_bind_text(st, ":name", NULL);   /* NULL text binds SQL NULL */
+	db_bind_null(st, ":n");
+	assert_int_equal(db_done(st), HE_OK);
+
+	st = db_prepare(db, "SELECT name, n, note FROM things ORDER BY id");
+	assert_int_equal(db_column_count(st), 3);
+	assert_string_equal(db_column_name(st, 0), "name");
+	assert_string_equal(db_column_name(st, 2), "note");
+	assert_true(db_next(st));
+	assert_string_equal(db_text(st, 0), "O'Brien; DROP TABLE things;--");
+	assert_int_equal(db_int(st, 1), big);
+	assert_false(db_is_null(st, 1));
+	assert_string_equal(db_text(st, 2), "zoë 🏠");
+	assert_true(db_next(st));
+	assert_true(db_is_null(st, 0));
+	assert_null(db_text(st, 0));
+	assert_true(db_is_null(st, 1));
+	assert_false(db_next(st));
+	assert_int_equal(db_finalize(st), HE_OK);
+	assert_string_equal(db_backend(db), "sqlite");
+}
+
+static void test_same_name_bound_everywhere(void **state)
+{
+	struct db *db = DB(state);
+	struct db_stmt *st = db_prepare(db, "SELECT :x || '-' || :x, :y + :y");
+	db_bind_text(st, ":x", "ab");
+	db_bind_int(st, ":y", 21);
+	assert_true(db_next(st));
+	assert_string_equal(db_text(st, 0), "ab-ab");
+	assert_int_equal(db_int(st, 1), 42);
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+static void test_unknown_bind_is_sticky(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	static const char sql[] = "INSERT INTO things (name, n) VALUES (:name, :n)";
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_text(st, ":nmae", "typo");      /* no such parameter */
+	db_bind_text(st, ":name", "fine");      /* ignored once in error */
+	db_bind_int(st, ":n", 1);
+	assert_false(db_next(st));              /* never runs */
+	assert_false(db_next(st));
+	assert_int_equal(db_finalize(st), HE_INTERNAL);
+	assert_contains(db_errmsg(db), ":nmae");
+	assert_contains(db_errmsg(db), sql);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things"), 0);
+
+	/* the colon is part of the name */
+	st = db_prepare(db, "SELECT :v");
+	db_bind_int(st, "v", 1);
+	assert_false(db_next(st));
+	assert_int_equal(db_finalize(st), HE_INTERNAL);
+
+	/* the same cached literal works again afterwards, error forgotten */
+	insert_thing(db, "after", 2);
+	assert_int_equal(testdb_int(db, "SELECT n FROM things WHERE name = 'after'"), 2);
+}
+
+static void test_prepare_error_is_sticky(void **state)
+{
+	struct db *db = DB(state);
+	static const char sql[] = "SELEKT name FROM nowhere WHERE x = :x";
+	struct db_stmt *st = db_prepare(db, sql);
+	assert_non_null(st);                    /* never NULL */
+	db_bind_text(st, ":x", "ignored");
+	db_bind_int(st, ":x", 1);
+	db_bind_null(st, ":x");
+	assert_int_equal(db_column_count(st), 0);
+	assert_false(db_next(st));
+	assert_false(db_next(st));
+	assert_int_equal(db_finalize(st), HE_DB);
+	assert_contains(db_errmsg(db), "SELEKT name FROM nowhere");
+
+	st = db_prepare(db, "SELECT x FROM no_such_table");
+	assert_false(db_next(st));
+	assert_int_equal(db_done(st), HE_DB);
+	assert_contains(db_errmsg(db), "no_such_table");
+}
+
+static void test_constraint_and_next_after_error(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	insert_thing(db, "one", 1);
+	static const char sql[] = "INSERT INTO things (name, n) VALUES (:name, :n)";
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_text(st, ":name", "one");       /* UNIQUE */
+	db_bind_int(st, ":n", 2);
+	assert_false(db_next(st));
+	assert_false(db_next(st));              /* stays failed, does not re-run */
+	assert_int_equal(db_finalize(st), HE_DB_CONSTRAINT);
+	assert_contains(db_errmsg(db), sql);
+	assert_contains(db_errmsg(db), "UNIQUE");
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things"), 1);
+
+	/* NOT NULL and CHECK constraints map the same way */
+	st = db_prepare(db, "INSERT INTO things (name, note) VALUES ('two', NULL)");
+	assert_int_equal(db_done(st), HE_DB_CONSTRAINT);
+	assert_int_equal(db_exec(db, "INSERT INTO districts (name) VALUES ('D')"), HE_OK);
+	st = db_prepare(db, "INSERT INTO schools (urn, name, phase, district_id, created_at)"
+		" VALUES ('12345', 'Short URN', 'primary', 1, 'now')");
+	assert_int_equal(db_done(st), HE_DB_CONSTRAINT);
+}
+
+/* ---- connection settings ------------------------------------------------ */
+
+static void test_wal_and_foreign_keys(void **state)
+{
+	struct db *db = DB(state);
+	struct db_stmt *st = db_prepare(db, "PRAGMA journal_mode");
+	assert_true(db_next(st));
+	assert_string_equal(db_text(st, 0), "wal");
+	assert_int_equal(db_finalize(st), HE_OK);
+	assert_int_equal(testdb_int(db, "PRAGMA foreign_keys"), 1);
+
+	/* and they are enforced: a school in a district that does not exist */
+	st = db_prepare(db, "INSERT INTO schools (urn, name, phase, district_id, created_at)"
+		" VALUES ('123456', 'Orphan School', 'primary', :d, 'now')");
+	db_bind_int(st, ":d", 999);
+	assert_int_equal(db_done(st), HE_DB_CONSTRAINT);
+	assert_contains(db_errmsg(db), "FOREIGN KEY");
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM schools"), 0);
+}
+
+static void test_returning_id(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	for (int64_t want = 1; want <= 3; want++) {
+		struct db_stmt *st = db_prepare(db,
+			"INSERT INTO things (name, n) VALUES (:name, :n) RETURNING id, n * 2");
+		char name[16];
+		snprintf(name, sizeof name, "r%d", (int)want);
+		db_bind_text(st, ":name", name);
+		db_bind_int(st, ":n", want * 10);
+		assert_true(db_next(st));
+		assert_int_equal(db_int(st, 0), want);
+		assert_int_equal(db_int(st, 1), want * 20);
+		assert_false(db_next(st));
+		assert_int_equal(db_finalize(st), HE_OK);
+	}
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things"), 3);
+}
+
+static void test_exec_and_changes(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	assert_int_equal(db_exec(db, "INSERT INTO things (name, n) VALUES ('a', 1);"
+		" INSERT INTO things (name, n) VALUES ('b', 2);"
+		" INSERT INTO things (name, n) VALUES ('c', 3)"), HE_OK);
+	struct db_stmt *st = db_prepare(db, "UPDATE things SET n = n + 1 WHERE n >= :min");
+	db_bind_int(st, ":min", 2);
+	assert_int_equal(db_done(st), HE_OK);
+	assert_int_equal(db_changes(db), 2);
+	assert_int_equal(db_exec(db, "INSERT INTO nowhere VALUES (1)"), HE_DB);
+	assert_contains(db_errmsg(db), "nowhere");
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+static void test_nested_begin_names_both_places(void **state)
+{
+	struct db *db = DB(state);
+	char first[64], second[64];
+	assert_false(db_in_transaction(db));
+	int l1 = __LINE__; int rc1 = db_begin(db);
+	assert_int_equal(rc1, HE_OK);
+	assert_true(db_in_transaction(db));
+	int l2 = __LINE__; int rc2 = db_begin(db);
+	assert_int_equal(rc2, HE_INTERNAL);
+	snprintf(first, sizeof first, "test_db_sqlite.c:%d", l1);
+	snprintf(second, sizeof second, "test_db_sqlite.c:%d", l2);
+	assert_contains(db_errmsg(db), first);
+	assert_contains(db_errmsg(db), second);
+	/* the first transaction is still open and commits */
+	assert_true(db_in_transaction(db));
+	assert_int_equal(db_commit(db), HE_OK);
+	assert_false(db_in_transaction(db));
+	/* commit with none open is a programming error too */
+	int l3 = __LINE__; int rc3 = db_commit(db);
+	assert_int_equal(rc3, HE_INTERNAL);
+	snprintf(first, sizeof first, "test_db_sqlite.c:%d", l3);
+	assert_contains(db_errmsg(db), first);
+}
+
+static void test_rollback_leaves_nothing(void **state)
+{
+	struct testdb *t = *state;
+	struct db *db = t->db;
+	make_table(db);
+	assert_int_equal(db_begin(db), HE_OK);
+	insert_thing(db, "gone", 1);
+	insert_thing(db, "also gone", 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things"), 2);
+	db_rollback(db);
+	assert_false(db_in_transaction(db));
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things"), 0);
+	db_rollback(db);                        /* none open: harmless */
+	assert_false(db_in_transaction(db));
+
+	/* a committed write survives a reopen; closing with a transaction
+	 * open rolls it back */
+	assert_int_equal(db_begin(db), HE_OK);
+	insert_thing(db, "kept", 1);
+	assert_int_equal(db_commit(db), HE_OK);
+	assert_int_equal(db_begin(db), HE_OK);
+	insert_thing(db, "dropped at close", 2);
+	db_close(db);
+	t->db = NULL;
+	assert_int_equal(testdb_open(t), 0);
+	assert_int_equal(testdb_int(t->db, "SELECT count(*) FROM things"), 1);
+	assert_int_equal(testdb_int(t->db, "SELECT count(*) FROM things WHERE name = 'kept'"), 1);
+	assert_false(db_in_transaction(t->db));
+}
+
+/* ---- the authorizer ------------------------------------------------------ */
+
+static void expect_refused(struct db *db, const char *sql)
+{
+	struct db_stmt *st = db_prepare(db, sql);
+	int rc = db_done(st);
+	if (rc == HE_OK)
+		fail_msg("authorizer allowed: %s", sql);
+	assert_contains(db_errmsg(db), "audit_log");
+}
+
+static void check_audit_untouched(struct db *db)
+{
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log"), 2);
+	struct db_stmt *st = db_prepare(db, "SELECT summary FROM audit_log ORDER BY id");
+	assert_true(db_next(st));
+	assert_string_equal(db_text(st, 0), "first");
+	assert_true(db_next(st));
+	assert_string_equal(db_text(st, 0), "second");
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+static void test_authorizer_audit_log_append_only(void **state)
+{
+	struct db *db = DB(state);
+	assert_int_equal(insert_audit(db, 1, "first"), HE_OK);   /* INSERT allowed */
+	assert_int_equal(insert_audit(db, 2, "second"), HE_OK);
+
+	expect_refused(db, "UPDATE audit_log SET summary = 'rewritten' WHERE id = 1");
+	expect_refused(db, "DELETE FROM audit_log WHERE id = 2");
+	expect_refused(db, "DELETE FROM audit_log");
+	assert_int_not_equal(db_exec(db, "DROP TABLE audit_log"), HE_OK);
+	check_audit_untouched(db);
+
+	/* inside a transaction too, and the transaction remains usable */
+	assert_int_equal(db_begin(db), HE_OK);
+	expect_refused(db, "UPDATE audit_log SET hash = 'x'");
+	expect_refused(db, "DELETE FROM audit_log WHERE id = 1");
+	assert_int_not_equal(db_exec(db, "DROP TABLE audit_log"), HE_OK);
+	assert_int_equal(insert_audit(db, 3, "third"), HE_OK);
+	assert_int_equal(db_commit(db), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log"), 3);
+
+	/* other tables are not affected */
+	assert_int_equal(db_exec(db, "INSERT INTO settings (key, value) VALUES ('k', 'v');"
+		" UPDATE settings SET value = 'w'; DELETE FROM settings"), HE_OK);
+}
+
+/* Renaming the table away (then dropping the renamed copy) is rewriting
+ * history by another route.  (SQLite passes the table name of ALTER TABLE
+ * in the authorizer's second argument, not its first.) */
+static void test_authorizer_refuses_rename(void **state)
+{
+	struct db *db = DB(state);
+	assert_int_equal(insert_audit(db, 1, "first"), HE_OK);
+	assert_int_equal(insert_audit(db, 2, "second"), HE_OK);
+	int rc = db_exec(db, "ALTER TABLE audit_log RENAME TO audit_old");
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM sqlite_master"
+		" WHERE name = 'audit_log'"), 1);
+	assert_int_not_equal(rc, HE_OK);
+	check_audit_untouched(db);
+}
+
+/* A trigger on another table that deletes from audit_log.  SQLite
+ * authorizes a trigger's body when a statement that fires it is prepared,
+ * so the CREATE may pass; the firing must not delete. */
+static void test_authorizer_refuses_trigger(void **state)
+{
+	struct db *db = DB(state);
+	assert_int_equal(insert_audit(db, 1, "first"), HE_OK);
+	assert_int_equal(insert_audit(db, 2, "second"), HE_OK);
+	db_exec(db, "CREATE TRIGGER wipe AFTER INSERT ON settings"
+		" BEGIN DELETE FROM audit_log; END");
+	db_exec(db, "INSERT INTO settings (key, value) VALUES ('k', 'v')");
+	check_audit_untouched(db);
+}
+
+/* INSERT OR REPLACE with an existing id deletes the old row and writes a
+ * new one: an UPDATE in all but name.  The authorizer only sees an INSERT,
+ * so it needs another guard (e.g. a BEFORE INSERT trigger refusing an id
+ * that exists). */
+static void test_authorizer_refuses_replace(void **state)
+{
+	struct db *db = DB(state);
+	assert_int_equal(insert_audit(db, 1, "first"), HE_OK);
+	assert_int_equal(insert_audit(db, 2, "second"), HE_OK);
+	struct db_stmt *st = db_prepare(db,
+		"INSERT OR REPLACE INTO audit_log (id, at, role, route, action, summary,"
+		" prev_hash, hash) VALUES (1, '2025-01-01T00:00:00Z', 'none', 'test',"
+		" 'create', 'rewritten', 'p', 'h')");
+	db_done(st);
+	check_audit_untouched(db);
+}
+
+/* An upsert's DO UPDATE is an UPDATE. */
+static void test_authorizer_refuses_upsert(void **state)
+{
+	struct db *db = DB(state);
+	assert_int_equal(insert_audit(db, 1, "first"), HE_OK);
+	assert_int_equal(insert_audit(db, 2, "second"), HE_OK);
+	struct db_stmt *st = db_prepare(db,
+		"INSERT INTO audit_log (id, at, role, route, action, summary, prev_hash,"
+		" hash) VALUES (2, 'x', 'none', 'test', 'create', 'upserted', 'p', 'h')"
+		" ON CONFLICT (id) DO UPDATE SET summary = excluded.summary");
+	assert_int_not_equal(db_done(st), HE_OK);
+	check_audit_untouched(db);
+}
+
+/* ---- the statement cache -------------------------------------------------- */
+
+static int64_t lookup_n(struct db *db, const char *name)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT n FROM things WHERE name = :name");
+	db_bind_text(st, ":name", name);
+	int64_t n = db_next(st) ? db_int(st, 0) : -1;
+	assert_int_equal(db_finalize(st), HE_OK);
+	return n;
+}
+
+static void test_statement_cache_reuse(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	char name[32];
+	/* the same literal, prepared again and again (more times than the
+	 * cache has slots), with fresh binds each time */
+	for (int i = 0; i < 200; i++) {
+		snprintf(name, sizeof name, "n%03d", i);
+		insert_thing(db, name, i * 3);
+	}
+	for (int i = 199; i >= 0; i -= 7) {
+		snprintf(name, sizeof name, "n%03d", i);
+		assert_int_equal(lookup_n(db, name), i * 3);
+	}
+	assert_int_equal(lookup_n(db, "absent"), -1);
+	/* a statement left half-read is reset before its next use */
+	struct db_stmt *st = db_prepare(db, "SELECT n FROM things ORDER BY n");
+	assert_true(db_next(st));
+	assert_int_equal(db_int(st, 0), 0);
+	assert_int_equal(db_finalize(st), HE_OK);
+	st = db_prepare(db, "SELECT n FROM things ORDER BY n");
+	assert_true(db_next(st));
+	assert_int_equal(db_int(st, 0), 0);  /* from the start, not the second row */
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+static void test_statement_cache_two_live(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	insert_thing(db, "a", 1);
+	insert_thing(db, "b", 2);
+	insert_thing(db, "c", 3);
+	/* nested iteration over the same SQL text: each needs its own handle */
+	int64_t pairs = 0, sum = 0;
+	struct db_stmt *outer = db_prepare(db, "SELECT n FROM things WHERE n >= :min ORDER BY n");
+	db_bind_int(outer, ":min", 1);
+	while (db_next(outer)) {
+		int64_t o = db_int(outer, 0);
+		struct db_stmt *inner = db_prepare(db,
+			"SELECT n FROM things WHERE n >= :min ORDER BY n");
+		db_bind_int(inner, ":min", o);
+		while (db_next(inner)) {
+			pairs++;
+			sum += o * 10 + db_int(inner, 0);
+		}
+		assert_int_equal(db_finalize(inner), HE_OK);
+		assert_int_equal(db_int(outer, 0), o);  /* outer row untouched */
+	}
+	assert_int_equal(db_finalize(outer), HE_OK);
+	assert_int_equal(pairs, 6);  /* (1,1)(1,2)(1,3)(2,2)(2,3)(3,3) */
+	assert_int_equal(sum, 11 + 12 + 13 + 22 + 23 + 33);
+
+	/* two live at once, finalized in creation order */
+	struct db_stmt *a = db_prepare(db, "SELECT n FROM things WHERE name = :name");
+	struct db_stmt *b = db_prepare(db, "SELECT n FROM things WHERE name = :name");
+	db_bind_text(a, ":name", "a");
+	db_bind_text(b, ":name", "c");
+	assert_true(db_next(a));
+	assert_true(db_next(b));
+	assert_int_equal(db_int(a, 0), 1);
+	assert_int_equal(db_int(b, 0), 3);
+	assert_int_equal(db_finalize(a), HE_OK);
+	assert_int_equal(db_finalize(b), HE_OK);
+	assert_int_equal(lookup_n(db, "b"), 2);
+}
+
+/* SQL in a reused buffer, and more distinct texts than the cache holds:
+ * a text at a recycled address must not be served another's plan. */
+static void test_statement_cache_overflow_and_recycled_text(void **state)
+{
+	struct db *db = DB(state);
+	char sql[64];
+	for (int i = 0; i < 150; i++) {
+		snprintf(sql, sizeof sql, "SELECT :v + %d", i);
+		struct db_stmt *st = db_prepare(db, sql);
+		db_bind_int(st, ":v", 1000);
+		assert_true(db_next(st));
+		assert_int_equal(db_int(st, 0), 1000 + i);
+		assert_int_equal(db_finalize(st), HE_OK);
+	}
+	for (int i = 0; i < 5; i++) {
+		char *heap = strdup(i % 2 ? "SELECT 'odd'" : "SELECT 'even'");
+		struct db_stmt *st = db_prepare(db, heap);
+		assert_true(db_next(st));
+		assert_string_equal(db_text(st, 0), i % 2 ? "odd" : "even");
+		assert_int_equal(db_finalize(st), HE_OK);
+		free(heap);
+	}
+}
+
+/* ---- opening ------------------------------------------------------------------ */
+
+static void test_open_bad_urls(void **state)
+{
+	(void)state;
+	const char *bad[] = {"postgresql://localhost/hearth", "mysql://x/y", "hearth.db",
+		"", "SQLITE:/tmp/x.db", NULL};
+	for (int i = 0; bad[i]; i++) {
+		struct db *db = (struct db *)1;
+		char *msg = NULL;
+		int rc = db_open(bad[i], &db, &msg);
+		if (rc != HE_USAGE)
+			fail_msg("db_open(\"%s\") = %d, want HE_USAGE", bad[i], rc);
+		assert_null(db);
+		assert_non_null(msg);
+		assert_true(strlen(msg) > 10);
+		assert_contains(msg, "sqlite:");
+		free(msg);
+	}
+	struct db *db = NULL;
+	assert_int_equal(db_open("nope:x", &db, NULL), HE_USAGE);  /* errmsg optional */
+	assert_null(db);
+	db_close(NULL);
+}
+
+static void test_open_unwritable_path(void **state)
+{
+	(void)state;
+	struct testdb *t = testdb_new();
+	assert_non_null(t);
+	/* a path under a regular file cannot be created, even by root */
+	char file[128], url[200];
+	snprintf(file, sizeof file, "%s/plain", t->dir);
+	FILE *fp = fopen(file, "w");
+	assert_non_null(fp);
+	fputs("not a directory\n", fp);
+	fclose(fp);
+	snprintf(url, sizeof url, "sqlite:%s/sub/x.db", file);
+	struct db *db = (struct db *)1;
+	char *msg = NULL;
+	int rc = db_open(url, &db, &msg);
+	assert_int_not_equal(rc, HE_OK);
+	assert_null(db);
+	assert_non_null(msg);
+	assert_contains(msg, file);
+	free(msg);
+
+	/* a file that is not a database */
+	snprintf(url, sizeof url, "sqlite:%s", file);
+	db = (struct db *)1;
+	msg = NULL;
+	rc = db_open(url, &db, &msg);
+	assert_int_not_equal(rc, HE_OK);
+	assert_null(db);
+	assert_non_null(msg);
+	free(msg);
+
+	unlink(file);
+	testdb_remove(t);
+	free(t);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, testdb_setup, testdb_teardown)
+		T(test_named_binds),
+		T(test_same_name_bound_everywhere),
+		T(test_unknown_bind_is_sticky),
+		T(test_prepare_error_is_sticky),
+		T(test_constraint_and_next_after_error),
+		T(test_wal_and_foreign_keys),
+		T(test_returning_id),
+		T(test_exec_and_changes),
+		T(test_nested_begin_names_both_places),
+		T(test_rollback_leaves_nothing),
+		T(test_authorizer_audit_log_append_only),
+		T(test_authorizer_refuses_rename),
+		T(test_authorizer_refuses_trigger),
+		T(test_authorizer_refuses_upsert),
+		T(test_authorizer_refuses_replace),
+		T(test_statement_cache_reuse),
+		T(test_statement_cache_two_live),
+		T(test_statement_cache_overflow_and_recycled_text),
+		cmocka_unit_test(test_open_bad_urls),
+		cmocka_unit_test(test_open_unwritable_path),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
