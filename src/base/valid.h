@@ -2,7 +2,9 @@
  *
  * Each returns true when the value is acceptable.  Where a value has a
  * canonical form (upper-case UPN, spaced postcode, trimmed lower-case email)
- * the _norm variant writes it into out and returns false on invalid input. */
+ * the _norm variant writes it into out and returns false on invalid input.
+ * Surrounding white space is ignored by every check, so callers store the
+ * _norm form, never the raw input. */
 #ifndef HEARTH_VALID_H
 #define HEARTH_VALID_H
 #include <stdbool.h>

@@ -12,8 +12,10 @@
 
 static const char serve_help[] =
 	"usage: hearth serve [--db URL] [--listen HOST:PORT] [--threads N] [--quiet]\n"
+	"                    [--secure-cookies]\n"
 	"\n"
 	"Start the web server (default 127.0.0.1:8080) on an initialised database.\n"
+	"Behind a TLS-terminating proxy, --secure-cookies marks cookies Secure.\n"
 	"One access-log line per request goes to standard error (--quiet: none).\n"
 	"Stops cleanly on SIGINT or SIGTERM.\n";
 
@@ -29,6 +31,7 @@ int serve_cmd(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, 'd'}, {"listen", required_argument, NULL, 'l'},
 		{"threads", required_argument, NULL, 't'}, {"quiet", no_argument, NULL, 'q'},
+		{"secure-cookies", no_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
 	};
 	struct server_opts o = {.listen = "127.0.0.1:8080"};
@@ -40,6 +43,7 @@ int serve_cmd(int argc, char **argv)
 		case 'l': o.listen = optarg; break;
 		case 't': o.threads = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'q': o.quiet = 1; break;
+		case 's': o.secure_cookies = 1; break;
 		case 'h': return cli_usage(serve_help, 0);
 		default: return cli_usage(serve_help, 1);
 		}

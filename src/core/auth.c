@@ -57,15 +57,24 @@ static void stamp(time_t t, char out[21])
 }
 
 /* Failures recorded for email within the lock window. */
-static int recent_failures(struct db *db, const char *email, time_t now, int64_t *n)
+/* Failures within the lock window for this email, and from this address
+ * (whatever email it tried: password spraying). */
+static int recent_failures(struct db *db, const char *email, const char *ip, time_t now,
+			   int64_t *by_email, int64_t *by_ip)
 {
 	char since[21];
 	stamp(now - AUTH_LOCK_SECONDS, since);
 	struct db_stmt *st = db_prepare(db,
-		"SELECT count(*) FROM login_failures WHERE email = :e AND at > :since");
+		"SELECT coalesce(sum(email = :e), 0), coalesce(sum(ip = :ip), 0)"
+		" FROM login_failures WHERE at > :since AND (email = :e OR ip = :ip)");
 	db_bind_text(st, ":e", email);
+	db_bind_text(st, ":ip", ip);
 	db_bind_text(st, ":since", since);
-	*n = db_next(st) ? db_int(st, 0) : 0;
+	*by_email = *by_ip = 0;
+	if (db_next(st)) {
+		*by_email = db_int(st, 0);
+		*by_ip = db_int(st, 1);
+	}
 	return db_finalize(st);
 }
 
@@ -85,6 +94,15 @@ static int refuse(struct db *db, const struct audit_who *who, const char *email,
 		db_bind_text(st, ":ip", who->ip);
 		db_bind_text(st, ":at", now);
 		rc = db_done(st);
+		/* Failures older than the window no longer count: forget them. */
+		char old[21];
+		stamp(time(NULL) - AUTH_LOCK_SECONDS, old);
+		st = db_prepare(db, "DELETE FROM login_failures WHERE at <= :old");
+		db_bind_text(st, ":old", old);
+		if (!rc)
+			rc = db_done(st);
+		else
+			db_finalize(st);
 	}
 	struct audit_who w = *who;
 	w.email = email;
@@ -215,7 +233,7 @@ int auth_login(struct db *db, struct arena *a, const struct audit_who *who,
 {
 	char norm[255];
 	struct credentials c;
-	int64_t failures = 0, step = 0;
+	int64_t failures = 0, ip_failures = 0, step = 0;
 	memset(s, 0, sizeof *s);
 	if (!email || !*email)
 		return errinfo_set(e, HE_MISSING, "email", "Enter your email address");
@@ -224,12 +242,12 @@ int auth_login(struct db *db, struct arena *a, const struct audit_who *who,
 	if (!email_norm(email, norm))
 		return errinfo_set(e, HE_INVALID, "email",
 			"Enter an email address in the correct format, like name@example.com");
-	int rc = recent_failures(db, norm, time(NULL), &failures);
+	int rc = recent_failures(db, norm, who->ip, time(NULL), &failures, &ip_failures);
 	if (!rc)
 		rc = load_credentials(db, a, norm, &c);
 	if (rc)
 		return rc;
-	if (failures >= AUTH_MAX_FAILURES) {
+	if (failures >= AUTH_MAX_FAILURES || ip_failures >= AUTH_MAX_IP_FAILURES) {
 		if ((rc = refuse(db, who, norm, "login_locked", false,
 				 "sign-in refused: locked after repeated failures")))
 			return rc;

@@ -6,9 +6,10 @@
  * session has a CSRF token, an idle expiry (AUTH_IDLE_SECONDS since last
  * use) and an absolute expiry (AUTH_ABSOLUTE_SECONDS since sign-in).
  *
- * Throttling: AUTH_MAX_FAILURES failed sign-ins for one email within
- * AUTH_LOCK_SECONDS lock that email until the window passes; every
- * failure and every refusal is audited.  TOTP (RFC 6238, 30-second steps,
+ * Throttling: AUTH_MAX_FAILURES failed sign-ins for one email (or
+ * AUTH_MAX_IP_FAILURES from one address, whatever emails it tries) within
+ * AUTH_LOCK_SECONDS lock it until the window passes; every failure and
+ * every refusal is audited.  TOTP (RFC 6238, 30-second steps,
  * ±1 step) via liboath, each step accepted at most once. */
 #ifndef HEARTH_AUTH_H
 #define HEARTH_AUTH_H
@@ -25,6 +26,7 @@ struct audit_who;
 #define AUTH_IDLE_SECONDS (30 * 60)
 #define AUTH_ABSOLUTE_SECONDS (12 * 60 * 60)
 #define AUTH_MAX_FAILURES 5
+#define AUTH_MAX_IP_FAILURES 30
 #define AUTH_LOCK_SECONDS (15 * 60)
 #define AUTH_TOKEN_HEX 64
 

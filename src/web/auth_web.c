@@ -10,7 +10,7 @@
 #include "web/page.h"
 #include "web/route.h"
 
-#define SESSION_COOKIE "hearth_session=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d"
+#define SESSION_COOKIE "hearth_session=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s"
 #define CLEAR_COOKIE "hearth_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"
 
 static void user_json(struct buf *b, const struct user *u)
@@ -27,7 +27,8 @@ static void user_json(struct buf *b, const struct user *u)
 static void set_session_cookie(struct req *r, const char *token)
 {
 	req_set_header(r, "Set-Cookie",
-		       arena_printf(&r->arena, SESSION_COOKIE, token, AUTH_ABSOLUTE_SECONDS));
+		       arena_printf(&r->arena, SESSION_COOKIE, token, AUTH_ABSOLUTE_SECONDS,
+				    r->secure ? "; Secure" : ""));
 }
 
 int health_api(struct req *r)
@@ -101,7 +102,7 @@ static const char *anon_csrf(struct req *r)
 	char *t = arena_alloc(&r->arena, AUTH_TOKEN_HEX + 1);
 	auth_random_token(t);
 	req_set_header(r, "Set-Cookie", arena_printf(&r->arena,
-		"hearth_csrf=%s; HttpOnly; SameSite=Strict; Path=/", t));
+		"hearth_csrf=%s; HttpOnly; SameSite=Strict; Path=/%s", t, r->secure ? "; Secure" : ""));
 	return t;
 }
 

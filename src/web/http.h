@@ -37,6 +37,7 @@ struct req {
 	const char *body;
 	size_t body_len;
 	char ip[64];
+	bool secure;                          /* cookies get "; Secure" (TLS) */
 	const struct route *route;
 	const char *params[REQ_MAX_PARAMS];  /* {name} values, in order */
 	bool signed_in;

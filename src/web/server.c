@@ -122,6 +122,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct upload *up,
 	r.body = buf_str(&up->body);
 	r.body_len = up->body.len;
 	client_ip(c, r.ip);
+	r.secure = opts->secure_cookies != 0;
 	r.db = thread_db();
 	if (up->too_large) {
 		r.status = err_http_status(HE_TOO_LARGE);

@@ -7,6 +7,7 @@ struct server_opts {
 	const char *listen;     /* "127.0.0.1:8080" */
 	unsigned threads;       /* 0: one per core */
 	int quiet;              /* no access log */
+	int secure_cookies;     /* behind TLS: mark cookies Secure */
 };
 
 /* Serve until SIGINT or SIGTERM.  Prints the address once listening.
