@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 debs=(build-essential pkg-config
       libmicrohttpd-dev libsqlite3-dev sqlite3 libjansson-dev libsodium-dev
-      liboath-dev libcmocka-dev libcurl4-openssl-dev
+      liboath-dev libqrencode-dev libcmocka-dev libcurl4-openssl-dev
       chromium fonts-liberation)
 # Node.js may come from elsewhere than Debian (it does on our machines):
 # only install Debian's when there is no node/npm at all.

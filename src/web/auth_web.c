@@ -8,6 +8,7 @@
 #include "store/db.h"
 #include "web/http.h"
 #include "web/page.h"
+#include "web/qr.h"
 #include "web/route.h"
 
 #define SESSION_COOKIE "hearth_session=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s"
@@ -178,13 +179,19 @@ static void security_body(struct req *r, const char *secret, const struct errinf
 		"Authenticator app</dt><dd class=\"govuk-summary-list__value\">%h</dd></div></dl>",
 		r->sess.user.email, r->sess.user.totp_enabled ? "Set up" : "Not set up");
 	if (secret) {
+		struct buf uri;
+		buf_init(&uri, 1024);
+		fmt_printf(&uri, "otpauth://totp/Hearth:%u?secret=%u&issuer=Hearth",
+			   r->sess.user.email, secret);
 		fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Set up your authenticator app</h2>"
-			"<p class=\"govuk-body\">Add an account in your authenticator app with this key,"
-			" then enter the 6-digit code it shows.</p>"
-			"<p class=\"govuk-body\"><code class=\"hearth-secret\" id=\"totp-secret\">%h</code></p>"
-			"<p class=\"govuk-body-s\">Or use this address: <code>otpauth://totp/Hearth:%u?secret=%u&amp;issuer=Hearth</code></p>"
-			"<form method=\"post\" action=\"/account/totp/confirm\" novalidate>",
-			secret, r->sess.user.email, secret);
+			"<p class=\"govuk-body\">Scan this code with your authenticator app, or add an"
+			" account with the key below, then enter the 6-digit code it shows.</p>"
+			"<p class=\"govuk-body\">");
+		qr_svg(&r->out, buf_str(&uri), "QR code for your authenticator app");
+		fmt_printf(&r->out, "</p><p class=\"govuk-body\">Key: <code class=\"hearth-secret\""
+			" id=\"totp-secret\">%h</code></p>"
+			"<form method=\"post\" action=\"/account/totp/confirm\" novalidate>", secret);
+		buf_free(&uri);
 		page_csrf_field(r, r->sess.csrf);
 		page_input(r, "code", "Code from your authenticator app", "text", "", "one-time-code", e);
 		fmt_printf(&r->out, "<button type=\"submit\" class=\"govuk-button\">Confirm</button></form>");
