@@ -80,3 +80,11 @@ CREATE TABLE settings (
 	key TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
+
+-- The authorizer refuses UPDATE and DELETE on audit_log; this refuses the
+-- one write it cannot see: INSERT OR REPLACE over an existing row.
+CREATE TRIGGER audit_log_append_only BEFORE INSERT ON audit_log
+	WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id)
+BEGIN
+	SELECT RAISE(ABORT, 'audit_log is append-only');
+END;

@@ -46,7 +46,7 @@ static void token_hash(const char *token, char out[AUTH_TOKEN_HEX + 1])
 
 bool auth_csrf_ok(const char *expected, const char *presented)
 {
-	if (!expected || !presented || strlen(presented) != strlen(expected))
+	if (!expected || !presented || !*expected || strlen(presented) != strlen(expected))
 		return false;
 	return sodium_memcmp(expected, presented, strlen(expected)) == 0;
 }
@@ -65,7 +65,8 @@ static int recent_failures(struct db *db, const char *email, const char *ip, tim
 	char since[21];
 	stamp(now - AUTH_LOCK_SECONDS, since);
 	struct db_stmt *st = db_prepare(db,
-		"SELECT coalesce(sum(email = :e), 0), coalesce(sum(ip = :ip), 0)"
+		"SELECT coalesce(sum(CASE WHEN email = :e THEN 1 ELSE 0 END), 0),"
+		" coalesce(sum(CASE WHEN ip = :ip THEN 1 ELSE 0 END), 0)"
 		" FROM login_failures WHERE at > :since AND (email = :e OR ip = :ip)");
 	db_bind_text(st, ":e", email);
 	db_bind_text(st, ":ip", ip);

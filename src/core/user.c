@@ -117,7 +117,7 @@ int user_create(struct db *db, const struct audit_who *who, const char *name,
 	if (school_urn && *school_urn) {
 		rc = school_id_by_urn(db, school_urn, &school_id);
 		if (rc == HE_NOT_FOUND)
-			errinfo_set(e, HE_INVALID, "school", "No school has URN %s", school_urn);
+			rc = errinfo_set(e, HE_INVALID, "school", "No school has URN %s", school_urn);
 		if (rc)
 			goto fail;
 	}

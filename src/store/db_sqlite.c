@@ -70,13 +70,16 @@ static int set_err(struct db *db, int code, const char *sql, const char *fmt, ..
 static int authorize(void *unused, int action, const char *a1, const char *a2,
 		     const char *dbname, const char *trigger)
 {
-	(void)unused; (void)a2; (void)dbname; (void)trigger;
+	(void)unused; (void)dbname; (void)trigger;
 	switch (action) {
 	case SQLITE_UPDATE:
 	case SQLITE_DELETE:
 	case SQLITE_DROP_TABLE:
-	case SQLITE_ALTER_TABLE:
 		if (a1 && strcmp(a1, "audit_log") == 0)
+			return SQLITE_DENY;
+		break;
+	case SQLITE_ALTER_TABLE:  /* a1 is the database, a2 the table */
+		if (a2 && strcmp(a2, "audit_log") == 0)
 			return SQLITE_DENY;
 		break;
 	case SQLITE_ATTACH:

@@ -96,8 +96,25 @@ static void expect_broken_at(struct db *db, int64_t want_bad)
 static void test_outside_transaction_refused(void **state)
 {
 	struct db *db = ((struct testdb *)*state)->db;
+	uint64_t n = audit_appended();
 	assert_int_equal(audit(db, &who, "view", "pupils", "1", "x"), HE_INTERNAL);
 	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log"), 0);
+	assert_int_equal(audit_appended(), n);
+}
+
+/* audit_appended counts this thread's appends (the dispatcher relies on it
+ * to enforce the route table's audit flag), rolled back or not. */
+static void test_appended_counter(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	uint64_t n = audit_appended();
+	append(db, &who, "view", "pupils", "1", "one");
+	assert_int_equal(audit_appended(), n + 1);
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(audit(db, &who, "view", "pupils", "2", "two"), HE_OK);
+	assert_int_equal(audit(db, &who, "view", "pupils", "3", "three"), HE_OK);
+	db_rollback(db);
+	assert_int_equal(audit_appended(), n + 3);
 }
 
 static void test_rolled_back_with_transaction(void **state)
@@ -212,38 +229,147 @@ static void test_tamper_summary(void **state)
 	expect_broken_at(t->db, 3);
 }
 
-static void test_tamper_each_field(void **state)
+/* Apply each edit alone to a copy of a good log row, expect the break to be
+ * found at that row, then restore the row from a saved copy. */
+static void tamper_and_restore(struct testdb *t, int64_t id, const char *const sets[])
 {
-	struct testdb *t = *state;
-	fill(t->db);
-	/* each edit is undone before the next, so each is detected alone */
-	static const char *const edits[][2] = {
-		{"UPDATE audit_log SET at = '2000-01-01T00:00:00Z' WHERE id = 2",
-		 "UPDATE audit_log SET at = (SELECT at FROM audit_log WHERE id = 1) WHERE id = 2"},
-	};
-	(void)edits;
-	const char *sets[] = {
-		"user_id = 8", "user_email = 'x@y.example'", "role = 'admin'",
-		"route = 'GET /'", "action = 'view'", "entity = 'pupils'",
-		"entity_id = '2'", "ip = '10.0.0.1'", "at = '2000-01-01T00:00:00Z'",
-		"prev_hash = '" GENESIS "'", "hash = upper(hash)", NULL,
-	};
+	char sql[300];
+	snprintf(sql, sizeof sql, "CREATE TABLE keep AS SELECT * FROM audit_log WHERE id = %lld",
+		 (long long)id);
+	testdb_raw_exec(t, sql);
 	for (int i = 0; sets[i]; i++) {
-		char sql[200];
-		testdb_raw_exec(t, "CREATE TEMP TABLE IF NOT EXISTS keep AS SELECT * FROM audit_log;"
-			" DELETE FROM keep; INSERT INTO keep SELECT * FROM audit_log WHERE id = 5");
-		snprintf(sql, sizeof sql, "UPDATE audit_log SET %s WHERE id = 5", sets[i]);
+		snprintf(sql, sizeof sql, "UPDATE audit_log SET %s WHERE id = %lld",
+			 sets[i], (long long)id);
 		testdb_raw_exec(t, sql);
 		int64_t rows, bad;
 		char msg[256];
 		int rc = verify(t->db, &rows, &bad, msg, sizeof msg);
-		if (rc != HE_AUDIT_BROKEN || bad != 5)
-			fail_msg("edit \"%s\": verify = %d, bad %lld; want broken at 5",
-				 sets[i], rc, (long long)bad);
-		/* restore row 5 exactly (raw DELETE + INSERT of the saved copy) */
-		testdb_raw_exec(t, "DELETE FROM audit_log WHERE id = 5");
-		snprintf(sql, sizeof sql, "UPDATE audit_log SET %s WHERE id = 5", sets[i]);
-		(void)sql;
-		restore_row5:;
+		if (rc != HE_AUDIT_BROKEN || bad != id)
+			fail_msg("edit \"%s\": verify = %d, bad row %lld; want broken at %lld",
+				 sets[i], rc, (long long)bad, (long long)id);
+		snprintf(sql, sizeof sql, "DELETE FROM audit_log WHERE id = %lld;"
+			 " INSERT INTO audit_log SELECT * FROM keep", (long long)id);
+		testdb_raw_exec(t, sql);
+		expect_intact(t->db, ROWS);
 	}
+	testdb_raw_exec(t, "DROP TABLE keep");
+}
+
+static void test_tamper_each_field(void **state)
+{
+	struct testdb *t = *state;
+	fill(t->db);
+	static const char *const row5[] = {
+		"user_id = 8", "user_id = NULL", "user_email = 'x@y.example'",
+		"role = 'admin'", "route = 'GET /'", "action = 'view'",
+		"entity = 'pupils'", "entity_id = '8'", "summary = 'signed in '",
+		"ip = '10.0.0.1'", "ip = NULL", "at = '2000-01-01T00:00:00Z'",
+		"prev_hash = '" GENESIS "'", "hash = upper(hash)", NULL,
+	};
+	tamper_and_restore(t, 5, row5);
+	/* row 2 has NULL entity, entity_id and summary: "" is not NULL */
+	static const char *const row2[] = {
+		"entity_id = ''", "summary = ''", "summary = '-'", "user_email = ''", NULL,
+	};
+	tamper_and_restore(t, 2, row2);
+	/* row 4 has entity "ab", entity_id "c": moving the boundary between
+	 * fields changes the hash (fields are length-prefixed, not joined) */
+	static const char *const row4[] = {
+		"entity = 'a', entity_id = 'bc'", "entity = 'abc', entity_id = ''", NULL,
+	};
+	tamper_and_restore(t, 4, row4);
+}
+
+static void test_delete_middle_row(void **state)
+{
+	struct testdb *t = *state;
+	fill(t->db);
+	testdb_raw_exec(t, "DELETE FROM audit_log WHERE id = 3");
+	expect_broken_at(t->db, 4);   /* the first row that no longer verifies */
+}
+
+static void test_delete_first_row(void **state)
+{
+	struct testdb *t = *state;
+	fill(t->db);
+	testdb_raw_exec(t, "DELETE FROM audit_log WHERE id = 1");
+	expect_broken_at(t->db, 2);
+}
+
+/* Deleting only the newest row leaves a shorter chain that is still
+ * internally consistent: a hash chain alone cannot see it (that needs the
+ * head's hash kept somewhere else, e.g. printed by `hearth audit verify`
+ * and compared).  So it is not asserted here.  Deleting the newest row and
+ * editing any earlier one is detected at the edited row. */
+static void test_delete_last_row_and_edit(void **state)
+{
+	struct testdb *t = *state;
+	fill(t->db);
+	testdb_raw_exec(t, "DELETE FROM audit_log WHERE id = 6;"
+		" UPDATE audit_log SET action = 'view' WHERE id = 5");
+	expect_broken_at(t->db, 5);
+}
+
+/* Rows renumbered to close the gap left by a deletion. */
+static void test_delete_and_renumber(void **state)
+{
+	struct testdb *t = *state;
+	fill(t->db);
+	testdb_raw_exec(t, "DELETE FROM audit_log WHERE id = 2;"
+		" UPDATE audit_log SET id = id - 1 WHERE id > 2");
+	expect_broken_at(t->db, 2);
+}
+
+/* A forged row appended through the normal connection (INSERT is allowed)
+ * without the right hash, and a forged row replacing a deleted one. */
+static void test_forged_rows(void **state)
+{
+	struct testdb *t = *state;
+	fill(t->db);
+	struct db_stmt *st = db_prepare(t->db,
+		"INSERT INTO audit_log (id, at, role, route, action, prev_hash, hash)"
+		" SELECT 7, at, 'admin', 'GET /', 'view', hash, hash FROM audit_log WHERE id = 6");
+	assert_int_equal(db_done(st), HE_OK);
+	expect_broken_at(t->db, 7);
+	testdb_raw_exec(t, "DELETE FROM audit_log WHERE id = 7;"
+		" DELETE FROM audit_log WHERE id = 3;"
+		" INSERT INTO audit_log (id, at, role, route, action, prev_hash, hash)"
+		" SELECT 3, at, role, route, 'view', hash, hash FROM audit_log WHERE id = 2");
+	expect_broken_at(t->db, 3);
+}
+
+/* Appending carries on from a good chain after verification. */
+static void test_append_after_verify(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	fill(db);
+	expect_intact(db, ROWS);
+	append(db, &who, "verify", "audit_log", NULL, "verified");
+	expect_intact(db, ROWS + 1);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, testdb_setup, testdb_teardown)
+		T(test_outside_transaction_refused),
+		T(test_appended_counter),
+		T(test_rolled_back_with_transaction),
+		T(test_rows_chain),
+		T(test_fields_stored),
+		T(test_text_round_trips),
+		T(test_empty_log_verifies),
+		T(test_tamper_summary),
+		T(test_tamper_each_field),
+		T(test_delete_middle_row),
+		T(test_delete_first_row),
+		T(test_delete_last_row_and_edit),
+		T(test_delete_and_renumber),
+		T(test_forged_rows),
+		T(test_append_after_verify),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
