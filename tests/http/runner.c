@@ -43,6 +43,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <oath.h>
 #include <sqlite3.h>
 
 #define DEMO_PASSWORD "hearth-demo-password"
@@ -886,6 +887,16 @@ static int parse_capture(struct expect *x, char *rest, struct casefile *cf)
 	return 0;
 }
 
+static void expect_free(struct expect *x)
+{
+	free(x->name);
+	free(x->op);
+	free(x->arg);
+	for (int f = 0; f < x->nf; f++)
+		free(x->f[f].val);
+	free(x->f);
+}
+
 /* Parse one expectation line (the keyword is already known not to be a
  * request directive). */
 static int parse_expect(struct step *s, char *t, int line, struct casefile *cf)
@@ -945,8 +956,10 @@ static int parse_expect(struct step *s, char *t, int line, struct casefile *cf)
 		perr(cf, line, "unknown line \"%s\"", t);
 	}
 	free(kw);
-	if (rc != 0 || cf->error)
+	if (rc != 0 || cf->error) {
+		expect_free(&x);
 		return -1;
+	}
 	s->x = xrealloc(s->x, (size_t)(s->nx + 1) * sizeof *s->x);
 	s->x[s->nx++] = x;
 	return 0;
@@ -1110,6 +1123,29 @@ static void case_parse(struct casefile *cf, const char *path)
 
 /* ---- variable substitution ------------------------------------------- */
 
+/* ${totp:VAR} or ${totp+SECONDS:VAR}: the 6-digit TOTP code (30 s steps)
+ * for the base32 secret in ${VAR}, now or SECONDS from now.  Returns
+ * false with err filled if VAR is unset or not base32. */
+static bool totp_code(const struct vars *v, const char *spec, char out[7], struct sbuf *err)
+{
+	long offset = 0;
+	const char *colon = strchr(spec, ':');
+	if (spec[4] == '+' || spec[4] == '-')
+		offset = strtol(spec + 4, NULL, 10);
+	const char *secret = colon ? var_get(v, colon + 1) : NULL;
+	char *raw = NULL;
+	size_t rawlen = 0;
+	if (!secret || oath_base32_decode(secret, strlen(secret), &raw, &rawlen) != OATH_OK ||
+	    oath_totp_generate(raw, rawlen, time(NULL) + offset, 30, 0, 6, out) != OATH_OK) {
+		sb_sep(err);
+		sb_addf(err, "${%s}: %s is not a base32 secret", spec, secret ? secret : "variable not set");
+		free(raw);
+		return false;
+	}
+	free(raw);
+	return true;
+}
+
 /* Copy in with ${name} replaced; "$${" stands for a literal "${".
  * Returns NULL with err filled when a variable is not set. */
 static char *subst(const struct vars *v, const char *in, struct sbuf *err)
@@ -1126,7 +1162,16 @@ static char *subst(const struct vars *v, const char *in, struct sbuf *err)
 			const char *e = strchr(p, '}');
 			if (e) {
 				char *name = xstrndup(p + 2, (size_t)(e - p - 2));
+				char code[7];
 				const char *val = var_get(v, name);
+				if (starts(name, "totp") && strchr(name, ':')) {
+					val = totp_code(v, name, code, err) ? code : NULL;
+					if (!val) {
+						free(name);
+						sb_free(&out);
+						return NULL;
+					}
+				}
 				if (!val) {
 					sb_sep(err);
 					sb_addf(err, "variable ${%s} is not set", name);
@@ -1210,7 +1255,9 @@ static json_t *resp_json(struct resp *r)
 	return r->json;
 }
 
-/* One HTTP client: a curl handle with its own in-memory cookie jar. */
+/* One HTTP client: a curl handle with its own in-memory cookie jar.
+ * The handle is never curl_easy_reset (that drops the jar); http_do sets
+ * every option that varies between requests instead. */
 struct client {
 	CURL *h;
 };
@@ -1221,6 +1268,11 @@ static void client_init(struct client *c)
 	if (!c->h)
 		die("curl_easy_init failed");
 	curl_easy_setopt(c->h, CURLOPT_COOKIEFILE, "");
+	curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(c->h, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->h, CURLOPT_HEADERFUNCTION, on_header);
 }
 
 static void client_free(struct client *c)
@@ -1249,29 +1301,29 @@ static void http_do(struct client *c, const struct req *q, struct resp *r)
 	CURL *h = c->h;
 	char url[8192];
 	snprintf(url, sizeof url, "%s%s", R.base, q->path);
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, q->as_is ? 1L : 0L);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
-	if (strcmp(q->method, "HEAD") == 0)
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(h, CURLOPT_NOBODY, 0L);
 	if (q->body) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->blen);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body);
+	} else {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	}
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
+	if (strcmp(q->method, "HEAD") == 0)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, q->hdrs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r->body);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &r->hdrs);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->err);
 	r->err[0] = 0;
 	r->cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	/* Options pointing into q and r must not outlive them. */
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
 	if (!r->body.p)
 		sb_addn(&r->body, "", 0);
 }
@@ -1557,8 +1609,7 @@ static void check_json(const struct expect *x, const char *arg, struct resp *r, 
 }
 
 /* Count audit rows after mark matching the filters; -1 on error. */
-static long audit_count(long long mark, const struct filt *f, int nf, const struct vars *v,
-			char **vals, struct sbuf *err)
+static long audit_count(long long mark, const struct filt *f, int nf, char **vals, struct sbuf *err)
 {
 	struct sbuf q = {0};
 	sb_adds(&q, "SELECT count(*) FROM audit_log WHERE id > :mark");
@@ -1578,7 +1629,6 @@ static long audit_count(long long mark, const struct filt *f, int nf, const stru
 		snprintf(num, sizeof num, "f%d", i);
 		var_set(&p, num, vals[i]);
 	}
-	(void)v;
 	char *s = sql_scalar(q.p, &p, err);
 	vars_free(&p);
 	sb_free(&q);
@@ -1629,7 +1679,7 @@ static void check_audit(const struct expect *x, long long mark, const struct var
 			ok = 0;
 	}
 	if (ok) {
-		long n = audit_count(mark, x->f, x->nf, v, vals, err);
+		long n = audit_count(mark, x->f, x->nf, vals, err);
 		if (n >= 0 && n != x->n) {
 			sb_sep(err);
 			sb_addf(err, "expected %ld new audit row(s) matching", x->n);
@@ -1948,15 +1998,8 @@ static void case_free(struct casefile *cf)
 		free(s->parts);
 		free(s->form);
 		sv_free(&s->fields);
-		for (int k = 0; k < s->nx; k++) {
-			struct expect *x = &s->x[k];
-			free(x->name);
-			free(x->op);
-			free(x->arg);
-			for (int f = 0; f < x->nf; f++)
-				free(x->f[f].val);
-			free(x->f);
-		}
+		for (int k = 0; k < s->nx; k++)
+			expect_free(&s->x[k]);
 		free(s->x);
 	}
 	free(cf->steps);
@@ -2032,7 +2075,7 @@ static const char *const roles[] = {
 
 struct route {
 	char *method, *path, *cap, *kind;
-	bool csrf;
+	bool csrf, audit;
 };
 
 /* Run `hearth ARGS` and return its stdout, or NULL with why filled. */
@@ -2086,7 +2129,8 @@ static int routes_load(struct route **out, struct sbuf *why)
 		}
 		*out = xrealloc(*out, (size_t)(n + 1) * sizeof **out);
 		(*out)[n++] = (struct route){xstrdup(f[0]), xstrdup(f[1]), xstrdup(f[2]),
-					     xstrdup(f[5]), strcmp(f[3], "yes") == 0};
+					     xstrdup(f[5]), strcmp(f[3], "yes") == 0,
+					     strcmp(f[4], "yes") == 0};
 	}
 	free(text);
 	if (n == 0)
@@ -2140,7 +2184,7 @@ static bool has_cap(const char *list, const char *cap)
 	return false;
 }
 
-/* "/users/{id}/edit" → "/users/1/edit" */
+/* "/users/{id}/edit" → "/users/1/edit"; a "*" segment becomes "x" */
 static char *route_path(const char *pattern)
 {
 	struct sbuf b = {0};
@@ -2149,6 +2193,8 @@ static char *route_path(const char *pattern)
 		if (e) {
 			sb_adds(&b, "1");
 			p = e;
+		} else if (*p == '*') {
+			sb_adds(&b, "x");
 		} else {
 			sb_addn(&b, p, 1);
 		}
@@ -2222,6 +2268,57 @@ static void route_anon(const struct route *rt, struct client *anon, const char *
 	sb_free(&err);
 }
 
+/* New audit rows since mark written for role's demo user (with action
+ * when not NULL); -1 if the log cannot be read. */
+static long role_rows(const char *role, const char *action, long long mark, struct sbuf *err)
+{
+	char email[128];
+	snprintf(email, sizeof email, "%s@" DEMO_DOMAIN, role);
+	char *vals[2] = {email, (char *)action};
+	struct filt f[2] = {{"user_email", '=', NULL}, {"action", '=', NULL}};
+	return mark < 0 ? -1 : audit_count(mark, f, action ? 2 : 1, vals, err);
+}
+
+/* An allowed GET writes audit rows for its caller exactly when the route
+ * table says it audits (at least one row when AUDIT is yes, none when no). */
+static void route_allowed(const struct route *rt, const char *role, long long mark,
+			  const struct resp *r, struct sbuf *err)
+{
+	if (r->status == 401 || r->status == 403 || r->status >= 500 || r->status == 0) {
+		sb_addf(err, "role has capability %s but got %ld", rt->cap, r->status);
+		return;
+	}
+	long n = role_rows(role, NULL, mark, err);
+	if (n < 0 || (rt->audit && n < 1) || (!rt->audit && n != 0)) {
+		sb_sep(err);
+		sb_addf(err, "route table says AUDIT %s but the request wrote %ld audit row(s) for %s",
+			rt->audit ? "yes" : "no", n, role);
+		if (mark >= 0)
+			audit_describe(mark, err);
+	}
+}
+
+/* A refused caller gets 403 (code "forbidden" for the API) and exactly
+ * one audit row with action "denied". */
+static void route_denied(const struct route *rt, const char *role, long long mark,
+			 struct resp *r, struct sbuf *err)
+{
+	json_t *code = json_path(resp_json(r), "error.code");
+	if (r->status != 403)
+		sb_addf(err, "expected 403 (lacks %s), got %ld", rt->cap, r->status);
+	else if (strcmp(rt->kind, "api") == 0 &&
+		 (!json_is_string(code) || strcmp(json_string_value(code), "forbidden") != 0))
+		sb_addf(err, "expected error.code \"forbidden\", got %s",
+			json_is_string(code) ? json_string_value(code) : "none");
+	long n = role_rows(role, "denied", mark, err);
+	if (n != 1) {
+		sb_sep(err);
+		sb_addf(err, "expected 1 audit row action=denied for %s, found %ld", role, n);
+		if (mark >= 0)
+			audit_describe(mark, err);
+	}
+}
+
 static void route_role(const struct route *rt, const char *role, bool allowed, struct client *c,
 		       const struct vars *v)
 {
@@ -2231,29 +2328,33 @@ static void route_role(const struct route *rt, const char *role, bool allowed, s
 	struct sbuf err = {0};
 	long long mark = audit_mark(&err);
 	route_request(c, rt, var_get(v, "csrf"), &r);
-	if (allowed) {
-		if (r.status == 401 || r.status == 403 || r.status >= 500 || r.status == 0)
-			sb_addf(&err, "role has capability %s but got %ld", rt->cap, r.status);
-	} else {
-		json_t *code = json_path(resp_json(&r), "error.code");
-		if (r.status != 403)
-			sb_addf(&err, "expected 403 (lacks %s), got %ld", rt->cap, r.status);
-		else if (strcmp(rt->kind, "api") == 0 &&
-			 (!json_is_string(code) || strcmp(json_string_value(code), "forbidden") != 0))
-			sb_addf(&err, "expected error.code \"forbidden\", got %s",
-				json_is_string(code) ? json_string_value(code) : "none");
-		char email[128];
-		snprintf(email, sizeof email, "%s@" DEMO_DOMAIN, role);
-		char *vals[2] = {"denied", email};
-		struct filt f[2] = {{"action", '=', NULL}, {"user_email", '=', NULL}};
-		long n = mark < 0 ? -1 : audit_count(mark, f, 2, v, vals, &err);
-		if (n != 1) {
-			sb_sep(&err);
-			sb_addf(&err, "expected 1 audit row action=denied user_email=%s, found %ld", email, n);
-			if (mark >= 0)
-				audit_describe(mark, &err);
-		}
-	}
+	if (allowed)
+		route_allowed(rt, role, mark, &r, &err);
+	else
+		route_denied(rt, role, mark, &r, &err);
+	route_result(what, &err, &r);
+	resp_free(&r);
+	sb_free(&err);
+}
+
+/* A CSRF=yes route refuses a caller who may use it but sends no token:
+ * 403 (code "csrf" for the API).  c is signed in as role, or anonymous
+ * when role is NULL. */
+static void route_csrf(const struct route *rt, const char *role, struct client *c)
+{
+	char what[512];
+	snprintf(what, sizeof what, "%s %s without CSRF token as %s", rt->method, rt->path,
+		 role ? role : "anonymous");
+	struct resp r = {0};
+	struct sbuf err = {0};
+	route_request(c, rt, NULL, &r);
+	json_t *code = json_path(resp_json(&r), "error.code");
+	if (r.status != 403)
+		sb_addf(&err, "expected 403, got %ld", r.status);
+	else if (strcmp(rt->kind, "api") == 0 &&
+		 (!json_is_string(code) || strcmp(json_string_value(code), "csrf") != 0))
+		sb_addf(&err, "expected error.code \"csrf\", got %s",
+			json_is_string(code) ? json_string_value(code) : "none");
 	route_result(what, &err, &r);
 	resp_free(&r);
 	sb_free(&err);
@@ -2261,7 +2362,8 @@ static void route_role(const struct route *rt, const char *role, bool allowed, s
 
 /* Every non-public route refuses anonymous callers and every role
  * without its capability; roles with it are not refused (GET routes
- * without parameters only, to avoid side effects and object checks). */
+ * without parameters only, to avoid side effects and object checks) and
+ * audit as the table says; every CSRF=yes route refuses a missing token. */
 static void routes_run(void)
 {
 	struct route *rt = NULL;
@@ -2282,7 +2384,7 @@ static void routes_run(void)
 	sb_reset(&why);
 
 	client_init(&anon);
-	struct route login = {"GET", "/login", "public", "page", false};
+	struct route login = {"GET", "/login", "public", "page", false, false};
 	struct resp lr = {0};
 	char *anon_tok = NULL;
 	route_request(&anon, &login, NULL, &lr);
@@ -2308,6 +2410,21 @@ static void routes_run(void)
 				continue;
 			route_role(&rt[k], roles[i], allowed, &cl[i], &v[i]);
 		}
+	}
+	/* Last, because a route that wrongly accepts the request may end the
+	 * session (sign-out) or change state. */
+	for (int k = 0; k < n; k++) {
+		if (!rt[k].csrf || !state_changing(rt[k].method))
+			continue;
+		if (strcmp(rt[k].cap, "public") == 0) {
+			route_csrf(&rt[k], NULL, &anon);
+			continue;
+		}
+		for (int i = 0; roles[i] && have_caps; i++)
+			if (in[i] && has_cap(caps[i], rt[k].cap)) {
+				route_csrf(&rt[k], roles[i], &cl[i]);
+				break;
+			}
 	}
 	for (int i = 0; roles[i] && have_caps; i++) {
 		client_free(&cl[i]);
@@ -2421,6 +2538,7 @@ int main(int argc, char **argv)
 		signal(sigs[i], on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	oath_init();
 
 	const char *tmpdir = getenv("TMPDIR");
 	snprintf(R.tmp, sizeof R.tmp, "%s/hearth-http-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
@@ -2444,6 +2562,7 @@ int main(int argc, char **argv)
 	if (R.db)
 		sqlite3_close(R.db);
 	curl_global_cleanup();
+	oath_done();
 	if (R.failed && !R.keep)
 		printf("(server log and database kept in %s)\n", R.tmp);
 	else if (!R.keep)
