@@ -61,17 +61,14 @@ static struct db_stmt *audit_query(struct req *r, const struct audit_filter *f)
 
 static void filter_form(struct req *r, const struct audit_filter *f)
 {
-	fmt_printf(&r->out, "<form method=\"get\" action=\"/audit\" class=\"hearth-filters\">"
-		"<div class=\"govuk-grid-row\">");
+	fmt_printf(&r->out, "<form method=\"get\" action=\"/audit\" class=\"hearth-filters\"><div>");
 	const struct { const char *id, *label, *value; } fields[] = {
 		{"action", "Action", f->action}, {"user", "User email", f->user},
 		{"entity", "Record type", f->entity}, {"from", "From (YYYY-MM-DD)", f->from},
 		{"to", "To (YYYY-MM-DD)", f->to},
 	};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		fmt_printf(&r->out, "<div class=\"govuk-grid-column-one-fifth\">");
 		page_input(r, fields[i].id, fields[i].label, "text", fields[i].value, "off", NULL);
-		fmt_printf(&r->out, "</div>");
 	}
 	fmt_printf(&r->out, "</div><button type=\"submit\" class=\"govuk-button govuk-button--secondary\">"
 		"Filter</button></form>");
@@ -89,7 +86,8 @@ int audit_page(struct req *r)
 		"Every sign-in, refusal, view of a record and change, newest first. The log is"
 		" hash-chained: <code>hearth audit verify</code> proves no row was altered or removed.</p>");
 	filter_form(r, &f);
-	fmt_printf(&r->out, "<table class=\"govuk-table hearth-table--small\"><caption class=\"govuk-table__caption"
+	fmt_printf(&r->out, "<div class=\"hearth-table-wrapper\" role=\"region\" aria-label=\"Audit rows\""
+		" tabindex=\"0\"><table class=\"govuk-table hearth-table--small\"><caption class=\"govuk-table__caption"
 		" govuk-visually-hidden\">Audit rows</caption><thead class=\"govuk-table__head\">"
 		"<tr class=\"govuk-table__row\">");
 	static const char *const heads[] = {"#", "When (UTC)", "Who", "Role", "Route", "Action",
@@ -109,15 +107,18 @@ int audit_page(struct req *r)
 			if (c == 7)
 				continue;
 			const char *v = db_text(st, c);
+			if (c == 1 && v && strlen(v) >= 16)  /* 2026-11-23T05:41:35Z → 2026-11-23 05:41 */
+				v = arena_printf(&r->arena, "%.10s %.5s", v, v + 11);
 			if (c == 6 && v)
 				v = arena_printf(&r->arena, "%s %s", v, db_text(st, 7) ? db_text(st, 7) : "");
-			fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h</td>", v ? v : "");
+			fmt_printf(&r->out, "<td class=\"govuk-table__cell%s\">%h</td>",
+				   c == 1 ? " hearth-nowrap" : "", v ? v : "");
 		}
 		fmt_printf(&r->out, "</tr>");
 	}
 	if ((rc = db_finalize(st)))
 		return rc;
-	fmt_printf(&r->out, "</tbody></table>");
+	fmt_printf(&r->out, "</tbody></table></div>");
 	if (n == AUDIT_PAGE)
 		fmt_printf(&r->out, "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/audit?before=%lld"
 			"&amp;action=%u&amp;user=%u&amp;entity=%u&amp;from=%u&amp;to=%u\">Older rows</a></p>",

@@ -33,7 +33,8 @@ static void card(struct req *r, const char *label, int64_t n, const char *href)
 static void partnership_section(struct req *r)
 {
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">The partnership</h2><div class=\"govuk-grid-row\">");
-	card(r, "schools", count(r, "SELECT count(*) FROM schools"), "/schools");
+	card(r, "schools", count(r, "SELECT count(*) FROM schools"),
+	     caps_has(r->caps, CAP_SCHOOLS_VIEW) ? "/schools" : NULL);
 	card(r, "districts", count(r, "SELECT count(*) FROM districts"), NULL);
 	card(r, "secondary schools", count(r, "SELECT count(*) FROM schools WHERE phase = 'secondary'"), NULL);
 	card(r, "special schools and PRUs",
@@ -71,12 +72,31 @@ static void school_section(struct req *r)
 		" your school only.</p>", u->school_name, u->school_urn);
 }
 
+/* What the home page is, by what the user can do (most specific first). */
+static const char *home_title(struct req *r)
+{
+	static const struct { enum cap cap; const char *title; } titles[] = {
+		{CAP_USERS_MANAGE, "Partnership administration"},
+		{CAP_REFERRALS_ALL, "The family support pool"},
+		{CAP_REFER, "Your school's families"},
+		{CAP_CASES_OWN, "Your caseload"},
+		{CAP_TAF_ACTIONS_OWN, "Your Team Around the Family actions"},
+		{CAP_AUDIT_READ, "Information governance"},
+		{CAP_REPORTS_AGGREGATE, "Partnership reports"},
+	};
+	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
+		if (caps_has(r->caps, titles[i].cap))
+			return titles[i].title;
+	return "Home";
+}
+
 int home_page(struct req *r)
 {
 	const struct user *u = &r->sess.user;
-	page_begin(r, 200, "Home");
-	fmt_printf(&r->out, "<span class=\"govuk-caption-l\">%h</span>"
-		"<h1 class=\"govuk-heading-xl\">Welcome, %h</h1>", role_title(u->role), u->name);
+	const char *title = home_title(r);
+	page_begin(r, 200, title);
+	fmt_printf(&r->out, "<span class=\"govuk-caption-l\">Welcome, %h</span>"
+		"<h1 class=\"govuk-heading-xl\">%h</h1>", u->name, title);
 	school_section(r);
 	if (caps_has(r->caps, CAP_SCHOOLS_VIEW) || caps_has(r->caps, CAP_REPORTS_AGGREGATE))
 		partnership_section(r);

@@ -43,7 +43,12 @@ static void page_nav(struct req *r)
 				here ? " govuk-service-navigation__item--active" : "", nav[i].href,
 				here ? " aria-current=\"page\"" : "", nav[i].label);
 		}
-		fmt_printf(&r->out, "</ul></nav>");
+		/* Signing out changes state, so it is a POST form styled as a link. */
+		fmt_printf(&r->out, "<li class=\"govuk-service-navigation__item\">"
+			"<form method=\"post\" action=\"/logout\" class=\"hearth-inline-form\">");
+		page_csrf_field(r, r->sess.csrf);
+		fmt_printf(&r->out, "<button type=\"submit\" class=\"hearth-link-button"
+			" govuk-service-navigation__link\">Sign out</button></form></li></ul></nav>");
 	}
 	fmt_printf(&r->out, "</div></div></section>");
 }
@@ -58,10 +63,7 @@ static void page_account_bar(struct req *r)
 		" &middot; %h", u->name, role_title(u->role));
 	if (u->school_name)
 		fmt_printf(&r->out, " &middot; %h", u->school_name);
-	fmt_printf(&r->out, "</p><form method=\"post\" action=\"/logout\" class=\"hearth-account__out\">");
-	page_csrf_field(r, r->sess.csrf);
-	fmt_printf(&r->out, "<button type=\"submit\" class=\"govuk-button govuk-button--secondary"
-		" hearth-account__button\" data-module=\"govuk-button\">Sign out</button></form></div>");
+	fmt_printf(&r->out, "</p></div>");
 }
 
 void page_begin(struct req *r, int status, const char *title)
@@ -80,9 +82,10 @@ void page_begin(struct req *r, int status, const char *title)
 		"<script type=\"module\" src=\"/assets/app.js\"></script>"
 		"</head><body class=\"govuk-template__body\">"
 		"<a href=\"#main-content\" class=\"govuk-skip-link\" data-module=\"govuk-skip-link\">"
-		"Skip to main content</a>", title);
+		"Skip to main content</a><header class=\"govuk-template__header\">", title);
 	page_nav(r);
 	page_account_bar(r);
+	fmt_printf(&r->out, "</header>");
 	fmt_printf(&r->out, "<div class=\"govuk-width-container\">"
 		"<main class=\"govuk-main-wrapper\" id=\"main-content\">");
 }
