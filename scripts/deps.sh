@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(build-essential pkg-config
-      libmicrohttpd-dev libsqlite3-dev sqlite3 libjansson-dev libsodium-dev
+      libmicrohttpd-dev libsqlite3-dev sqlite3 libpq-dev postgresql libjansson-dev libsodium-dev
       liboath-dev libqrencode-dev libcmocka-dev libcurl4-openssl-dev
       chromium fonts-liberation)
 # Node.js may come from elsewhere than Debian (it does on our machines):

@@ -3,19 +3,17 @@
  * One connection per thread: opened in WAL mode with foreign keys on, a
  * 5-second busy timeout, synchronous=NORMAL (durable across a process crash,
  * which is what WAL guarantees at that level), and an authorizer that
- * refuses UPDATE, DELETE and DROP on audit_log, so even a bug cannot
+ * refuses UPDATE, DELETE, DROP and ALTER on audit_log, so even a bug cannot
  * rewrite history.  Prepared statements are cached per connection, keyed by
  * the SQL literal, because handlers run the same few statements per request. */
-#include "store/db.h"
-
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
+#include "store/db_impl.h"
 
 #define STMT_CACHE 96
 
@@ -25,21 +23,20 @@ struct cached {
 	int in_use;
 };
 
-struct db {
+struct sqlite_db {
+	struct db base;
 	sqlite3 *h;
-	char errmsg[512];
-	const char *tx_file;  /* where the open transaction began, or NULL */
-	int tx_line;
 	struct cached cache[STMT_CACHE];
 };
 
-struct db_stmt {
-	struct db *db;
+struct sqlite_stmt {
+	struct db_stmt base;
 	sqlite3_stmt *st;
-	const char *sql;
 	struct cached *slot;  /* NULL if not cached */
-	int rc;               /* sticky HE_ code */
 };
+
+static struct sqlite_db *SDB(struct db *db) { return (struct sqlite_db *)db; }
+static struct sqlite_stmt *SST(struct db_stmt *st) { return (struct sqlite_stmt *)st; }
 
 static int map_rc(int src)
 {
@@ -51,20 +48,6 @@ static int map_rc(int src)
 	case SQLITE_CANTOPEN: return HE_DB_READONLY;
 	default: return HE_DB;
 	}
-}
-
-static int set_err(struct db *db, int code, const char *sql, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int set_err(struct db *db, int code, const char *sql, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
-	va_end(ap);
-	if (sql && n >= 0 && (size_t)n < sizeof db->errmsg)
-		snprintf(db->errmsg + n, sizeof db->errmsg - (size_t)n,
-			 " (in: %.200s)", sql);
-	return code;
 }
 
 static int authorize(void *unused, int action, const char *a1, const char *a2,
@@ -90,18 +73,13 @@ static int authorize(void *unused, int action, const char *a1, const char *a2,
 	return SQLITE_OK;
 }
 
-int db_open(const char *url, struct db **out, char **errmsg)
+static const struct db_ops sqlite_ops;
+
+int db_sqlite_open(const char *path, struct db **out, char **errmsg)
 {
-	*out = NULL;
-	if (strncmp(url, "sqlite:", 7) != 0) {
-		if (errmsg)
-			*errmsg = xstrdup(strncmp(url, "postgresql://", 13) == 0
-				? "PostgreSQL is not supported by this build yet; use sqlite:PATH"
-				: "unknown database URL: expected sqlite:PATH");
-		return HE_USAGE;
-	}
-	struct db *db = xcalloc(1, sizeof *db);
-	int src = sqlite3_open_v2(url + 7, &db->h,
+	struct sqlite_db *db = xcalloc(1, sizeof *db);
+	db->base.ops = &sqlite_ops;
+	int src = sqlite3_open_v2(path, &db->h,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (src == SQLITE_OK)
 		src = sqlite3_exec(db->h, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
@@ -109,7 +87,7 @@ int db_open(const char *url, struct db **out, char **errmsg)
 	if (src != SQLITE_OK) {
 		if (errmsg) {
 			char m[600];
-			snprintf(m, sizeof m, "cannot open %s: %s", url + 7,
+			snprintf(m, sizeof m, "cannot open %s: %s", path,
 				 db->h ? sqlite3_errmsg(db->h) : "out of memory");
 			*errmsg = xstrdup(m);
 		}
@@ -121,35 +99,21 @@ int db_open(const char *url, struct db **out, char **errmsg)
 	sqlite3_busy_timeout(db->h, 5000);
 	sqlite3_set_authorizer(db->h, authorize, NULL);
 	sqlite3_extended_result_codes(db->h, 1);
-	*out = db;
+	*out = &db->base;
 	return HE_OK;
 }
 
-void db_close(struct db *db)
+static void sq_close(struct db *base)
 {
-	if (!db)
-		return;
-	if (db->tx_file)
-		db_rollback_(db, __FILE__, __LINE__);
+	struct sqlite_db *db = SDB(base);
 	for (int i = 0; i < STMT_CACHE; i++)
 		sqlite3_finalize(db->cache[i].st);
 	sqlite3_close(db->h);
 	free(db);
 }
 
-const char *db_backend(const struct db *db)
-{
-	(void)db;
-	return "sqlite";
-}
-
-const char *db_errmsg(const struct db *db)
-{
-	return db->errmsg;
-}
-
-/* A cached, idle statement for this SQL, or a new cache slot (or NULL). */
-static struct cached *cache_get(struct db *db, const char *sql)
+/* A cached, idle statement for this SQL, or a free cache slot (or NULL). */
+static struct cached *cache_get(struct sqlite_db *db, const char *sql)
 {
 	struct cached *free_slot = NULL;
 	for (int i = 0; i < STMT_CACHE; i++) {
@@ -162,24 +126,25 @@ static struct cached *cache_get(struct db *db, const char *sql)
 	return free_slot;
 }
 
-struct db_stmt *db_prepare(struct db *db, const char *sql)
+static struct db_stmt *sq_prepare(struct db *base, const char *sql)
 {
-	struct db_stmt *s = xcalloc(1, sizeof *s);
-	s->db = db;
-	s->sql = sql;
+	struct sqlite_db *db = SDB(base);
+	struct sqlite_stmt *s = xcalloc(1, sizeof *s);
+	s->base.db = base;
+	s->base.sql = sql;
 	struct cached *c = cache_get(db, sql);
 	if (c && c->sql) {
 		c->in_use = 1;
 		s->slot = c;
 		s->st = c->st;
-		return s;
+		return &s->base;
 	}
 	int src = sqlite3_prepare_v3(db->h, sql, -1, c ? SQLITE_PREPARE_PERSISTENT : 0,
 				     &s->st, NULL);
 	if (src != SQLITE_OK) {
-		s->rc = set_err(db, map_rc(src) == HE_DB_BUSY ? HE_DB_BUSY : HE_DB, sql,
-				"%s", sqlite3_errmsg(db->h));
-		return s;
+		db_stmt_fail(&s->base, map_rc(src) == HE_DB_BUSY ? HE_DB_BUSY : HE_DB,
+			     "%s", sqlite3_errmsg(db->h));
+		return &s->base;
 	}
 	if (c) {
 		c->sql = sql;
@@ -187,90 +152,82 @@ struct db_stmt *db_prepare(struct db *db, const char *sql)
 		c->in_use = 1;
 		s->slot = c;
 	}
-	return s;
+	return &s->base;
 }
 
-static int param_index(struct db_stmt *s, const char *name)
+static int param_index(struct sqlite_stmt *s, const char *name)
 {
-	if (s->rc)
-		return 0;
 	int i = sqlite3_bind_parameter_index(s->st, name);
 	if (i == 0)
-		s->rc = set_err(s->db, HE_INTERNAL, s->sql, "no parameter %s", name);
+		db_stmt_fail(&s->base, HE_INTERNAL, "no parameter %s", name);
 	return i;
 }
 
-static void bind_check(struct db_stmt *s, int src)
+static void bind_check(struct sqlite_stmt *s, int src)
 {
-	if (src != SQLITE_OK && !s->rc)
-		s->rc = set_err(s->db, map_rc(src), s->sql, "bind: %s",
-				sqlite3_errmsg(s->db->h));
+	if (src != SQLITE_OK)
+		db_stmt_fail(&s->base, map_rc(src), "bind: %s",
+			     sqlite3_errmsg(SDB(s->base.db)->h));
 }
 
-void db_bind_text(struct db_stmt *s, const char *name, const char *value)
+static void sq_bind_text(struct db_stmt *base, const char *name, const char *value)
 {
+	struct sqlite_stmt *s = SST(base);
 	int i = param_index(s, name);
 	if (i)
 		bind_check(s, value ? sqlite3_bind_text(s->st, i, value, -1, SQLITE_TRANSIENT)
 				    : sqlite3_bind_null(s->st, i));
 }
 
-void db_bind_int(struct db_stmt *s, const char *name, int64_t value)
+static void sq_bind_int(struct db_stmt *base, const char *name, int64_t value)
 {
+	struct sqlite_stmt *s = SST(base);
 	int i = param_index(s, name);
 	if (i)
 		bind_check(s, sqlite3_bind_int64(s->st, i, value));
 }
 
-void db_bind_null(struct db_stmt *s, const char *name)
+static bool sq_next(struct db_stmt *base)
 {
-	int i = param_index(s, name);
-	if (i)
-		bind_check(s, sqlite3_bind_null(s->st, i));
-}
-
-bool db_next(struct db_stmt *s)
-{
-	if (s->rc || !s->st)
+	struct sqlite_stmt *s = SST(base);
+	if (!s->st)
 		return false;
 	int src = sqlite3_step(s->st);
 	if (src == SQLITE_ROW)
 		return true;
 	if (src != SQLITE_DONE)
-		s->rc = set_err(s->db, map_rc(src), s->sql, "%s", sqlite3_errmsg(s->db->h));
+		db_stmt_fail(base, map_rc(src), "%s", sqlite3_errmsg(SDB(base->db)->h));
 	return false;
 }
 
-const char *db_text(struct db_stmt *s, int col)
+static const char *sq_text(struct db_stmt *st, int col)
 {
-	return (const char *)sqlite3_column_text(s->st, col);
+	return (const char *)sqlite3_column_text(SST(st)->st, col);
 }
 
-int64_t db_int(struct db_stmt *s, int col)
+static int64_t sq_integer(struct db_stmt *st, int col)
 {
-	return sqlite3_column_int64(s->st, col);
+	return sqlite3_column_int64(SST(st)->st, col);
 }
 
-bool db_is_null(struct db_stmt *s, int col)
+static bool sq_is_null(struct db_stmt *st, int col)
 {
-	return sqlite3_column_type(s->st, col) == SQLITE_NULL;
+	return sqlite3_column_type(SST(st)->st, col) == SQLITE_NULL;
 }
 
-int db_column_count(struct db_stmt *s)
+static int sq_column_count(struct db_stmt *st)
 {
-	return s->st ? sqlite3_column_count(s->st) : 0;
+	return SST(st)->st ? sqlite3_column_count(SST(st)->st) : 0;
 }
 
-const char *db_column_name(struct db_stmt *s, int col)
+static const char *sq_column_name(struct db_stmt *st, int col)
 {
-	return sqlite3_column_name(s->st, col);
+	return sqlite3_column_name(SST(st)->st, col);
 }
 
-int db_finalize(struct db_stmt *s)
+static void sq_finalize(struct db_stmt *base)
 {
-	if (!s)
-		return HE_OK;
-	int rc = s->rc;
+	struct sqlite_stmt *s = SST(base);
 	if (s->slot) {
 		sqlite3_reset(s->st);
 		sqlite3_clear_bindings(s->st);
@@ -279,69 +236,38 @@ int db_finalize(struct db_stmt *s)
 		sqlite3_finalize(s->st);
 	}
 	free(s);
-	return rc;
 }
 
-int db_done(struct db_stmt *s)
+static int64_t sq_changes(struct db *db)
 {
-	while (db_next(s))
-		;
-	return db_finalize(s);
+	return sqlite3_changes64(SDB(db)->h);
 }
 
-int64_t db_changes(struct db *db)
-{
-	return sqlite3_changes64(db->h);
-}
-
-int db_exec(struct db *db, const char *sql)
+static int sq_exec(struct db *base, const char *sql)
 {
 	char *msg = NULL;
-	int src = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+	int src = sqlite3_exec(SDB(base)->h, sql, NULL, NULL, &msg);
 	if (src == SQLITE_OK)
 		return HE_OK;
-	int rc = set_err(db, map_rc(src), sql, "%s", msg ? msg : sqlite3_errstr(src));
+	int rc = db_fail(base, map_rc(src), sql, "%s", msg ? msg : sqlite3_errstr(src));
 	sqlite3_free(msg);
 	return rc;
 }
 
-int db_begin_(struct db *db, const char *file, int line)
-{
-	if (db->tx_file)
-		return set_err(db, HE_INTERNAL, NULL,
-			"transaction opened at %s:%d while one from %s:%d is open",
-			file, line, db->tx_file, db->tx_line);
-	int rc = db_exec(db, "BEGIN IMMEDIATE");
-	if (rc == HE_OK) {
-		db->tx_file = file;
-		db->tx_line = line;
-	}
-	return rc;
-}
-
-int db_commit_(struct db *db, const char *file, int line)
-{
-	if (!db->tx_file)
-		return set_err(db, HE_INTERNAL, NULL, "commit at %s:%d with no transaction",
-			       file, line);
-	int rc = db_exec(db, "COMMIT");
-	if (rc != HE_OK)
-		db_exec(db, "ROLLBACK");
-	db->tx_file = NULL;
-	return rc;
-}
-
-void db_rollback_(struct db *db, const char *file, int line)
-{
-	(void)file; (void)line;
-	if (!db->tx_file)
-		return;
-	if (!sqlite3_get_autocommit(db->h))
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	db->tx_file = NULL;
-}
-
-bool db_in_transaction(const struct db *db)
-{
-	return db->tx_file != NULL;
-}
+static const struct db_ops sqlite_ops = {
+	.name = "sqlite",
+	.begin_sql = "BEGIN IMMEDIATE",
+	.close = sq_close,
+	.prepare = sq_prepare,
+	.bind_text = sq_bind_text,
+	.bind_int = sq_bind_int,
+	.next = sq_next,
+	.text = sq_text,
+	.integer = sq_integer,
+	.is_null = sq_is_null,
+	.column_count = sq_column_count,
+	.column_name = sq_column_name,
+	.finalize = sq_finalize,
+	.changes = sq_changes,
+	.exec = sq_exec,
+};

@@ -46,8 +46,8 @@ int users_page(struct req *r)
 #define SCHOOLS_SQL \
 	"SELECT s.urn, s.name, s.phase, d.name, s.postcode FROM schools s" \
 	" JOIN districts d ON d.id = s.district_id" \
-	" WHERE (:district IS NULL OR d.name = :district)" \
-	" AND (:phase IS NULL OR s.phase = :phase) ORDER BY d.name, s.name"
+	" WHERE (CAST(:district AS TEXT) IS NULL OR d.name = :district)" \
+	" AND (CAST(:phase AS TEXT) IS NULL OR s.phase = :phase) ORDER BY d.name, s.name"
 
 static struct db_stmt *schools_query(struct req *r)
 {

@@ -16,11 +16,11 @@
 
 #define AUDIT_SQL \
 	"SELECT id, at, user_email, role, route, action, entity, entity_id, summary, ip" \
-	" FROM audit_log WHERE (:action IS NULL OR action = :action)" \
-	" AND (:user IS NULL OR user_email = :user)" \
-	" AND (:entity IS NULL OR entity = :entity)" \
-	" AND (:from IS NULL OR at >= :from) AND (:to IS NULL OR at < :to)" \
-	" AND (:before IS NULL OR id < :before) ORDER BY id DESC LIMIT 100"
+	" FROM audit_log WHERE (CAST(:action AS TEXT) IS NULL OR action = :action)" \
+	" AND (CAST(:user AS TEXT) IS NULL OR user_email = :user)" \
+	" AND (CAST(:entity AS TEXT) IS NULL OR entity = :entity)" \
+	" AND (CAST(:from AS TEXT) IS NULL OR at >= :from) AND (CAST(:to AS TEXT) IS NULL OR at < :to)" \
+	" AND (CAST(:before AS BIGINT) IS NULL OR id < :before) ORDER BY id DESC LIMIT 100"
 
 struct audit_filter {
 	const char *action, *user, *entity, *from, *to;

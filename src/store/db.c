@@ -1,0 +1,193 @@
+/* db.c — the backend-independent half of db.h.
+ *
+ * Chooses the backend by URL, keeps the sticky statement error, tracks the
+ * open transaction (file and line) and formats messages; the backends do
+ * the talking to SQLite or PostgreSQL. */
+#include "store/db_impl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+
+int db_open(const char *url, struct db **out, char **errmsg)
+{
+	*out = NULL;
+	if (strncmp(url, "sqlite:", 7) == 0)
+		return db_sqlite_open(url + 7, out, errmsg);
+	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
+		return db_pg_open(url, out, errmsg);
+	if (errmsg)
+		*errmsg = xstrdup("unknown database URL: expected sqlite:PATH or postgresql://...");
+	return HE_USAGE;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	if (db->tx_file)
+		db_rollback_(db, __FILE__, __LINE__);
+	db->ops->close(db);
+}
+
+const char *db_backend(const struct db *db)
+{
+	return db->ops->name;
+}
+
+const char *db_errmsg(const struct db *db)
+{
+	return db->errmsg;
+}
+
+int db_fail(struct db *db, int code, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+	va_end(ap);
+	if (sql && n >= 0 && (size_t)n < sizeof db->errmsg)
+		snprintf(db->errmsg + n, sizeof db->errmsg - (size_t)n, " (in: %.200s)", sql);
+	return code;
+}
+
+void db_stmt_fail(struct db_stmt *st, int code, const char *fmt, ...)
+{
+	if (st->rc)
+		return;
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	st->rc = db_fail(st->db, code, st->sql, "%s", msg);
+}
+
+struct db_stmt *db_prepare(struct db *db, const char *sql)
+{
+	return db->ops->prepare(db, sql);
+}
+
+void db_bind_text(struct db_stmt *st, const char *name, const char *value)
+{
+	if (!st->rc)
+		st->db->ops->bind_text(st, name, value);
+}
+
+void db_bind_int(struct db_stmt *st, const char *name, int64_t value)
+{
+	if (!st->rc)
+		st->db->ops->bind_int(st, name, value);
+}
+
+void db_bind_null(struct db_stmt *st, const char *name)
+{
+	if (!st->rc)
+		st->db->ops->bind_text(st, name, NULL);
+}
+
+bool db_next(struct db_stmt *st)
+{
+	return !st->rc && st->db->ops->next(st);
+}
+
+const char *db_text(struct db_stmt *st, int col)
+{
+	return st->db->ops->text(st, col);
+}
+
+int64_t db_int(struct db_stmt *st, int col)
+{
+	return st->db->ops->integer(st, col);
+}
+
+bool db_is_null(struct db_stmt *st, int col)
+{
+	return st->db->ops->is_null(st, col);
+}
+
+int db_column_count(struct db_stmt *st)
+{
+	return st->rc ? 0 : st->db->ops->column_count(st);
+}
+
+const char *db_column_name(struct db_stmt *st, int col)
+{
+	return st->db->ops->column_name(st, col);
+}
+
+int db_finalize(struct db_stmt *st)
+{
+	if (!st)
+		return HE_OK;
+	int rc = st->rc;
+	st->db->ops->finalize(st);
+	return rc;
+}
+
+int db_done(struct db_stmt *st)
+{
+	while (db_next(st))
+		;
+	return db_finalize(st);
+}
+
+int64_t db_changes(struct db *db)
+{
+	return db->ops->changes(db);
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	return db->ops->exec(db, sql);
+}
+
+int db_begin_(struct db *db, const char *file, int line)
+{
+	if (db->tx_file)
+		return db_fail(db, HE_INTERNAL, NULL,
+			"transaction opened at %s:%d while one from %s:%d is open",
+			file, line, db->tx_file, db->tx_line);
+	int rc = db_exec(db, db->ops->begin_sql);
+	if (rc == HE_OK) {
+		db->tx_file = file;
+		db->tx_line = line;
+	}
+	return rc;
+}
+
+int db_commit_(struct db *db, const char *file, int line)
+{
+	if (!db->tx_file)
+		return db_fail(db, HE_INTERNAL, NULL, "commit at %s:%d with no transaction",
+			       file, line);
+	int rc = db_exec(db, "COMMIT");
+	if (rc != HE_OK) {
+		char keep[sizeof db->errmsg];
+		memcpy(keep, db->errmsg, sizeof keep);
+		db_exec(db, "ROLLBACK");
+		memcpy(db->errmsg, keep, sizeof keep);
+	}
+	db->tx_file = NULL;
+	return rc;
+}
+
+void db_rollback_(struct db *db, const char *file, int line)
+{
+	(void)file; (void)line;
+	if (!db->tx_file)
+		return;
+	char keep[sizeof db->errmsg];
+	memcpy(keep, db->errmsg, sizeof keep);
+	db_exec(db, "ROLLBACK");
+	memcpy(db->errmsg, keep, sizeof keep);
+	db->tx_file = NULL;
+}
+
+bool db_in_transaction(const struct db *db)
+{
+	return db->tx_file != NULL;
+}

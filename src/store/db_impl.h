@@ -1,0 +1,59 @@
+/* db_impl.h — what a database backend provides to db.c (private to
+ * src/store).
+ *
+ * db.c owns everything backend-independent: opening by URL, the sticky
+ * statement error, transactions and where they were opened, messages.  A
+ * backend (db_sqlite.c, db_pg.c) embeds struct db / struct db_stmt at the
+ * start of its own structs and fills a struct db_ops. */
+#ifndef HEARTH_DB_IMPL_H
+#define HEARTH_DB_IMPL_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/db.h"
+
+struct db_ops {
+	const char *name;        /* "sqlite", "postgresql" */
+	const char *begin_sql;   /* how to open a write transaction */
+	void (*close)(struct db *db);
+	/* Allocate and prepare; on failure return the statement with rc set. */
+	struct db_stmt *(*prepare)(struct db *db, const char *sql);
+	/* Bind by name; report unknown names through db_stmt_fail. */
+	void (*bind_text)(struct db_stmt *st, const char *name, const char *value);
+	void (*bind_int)(struct db_stmt *st, const char *name, int64_t value);
+	bool (*next)(struct db_stmt *st);
+	const char *(*text)(struct db_stmt *st, int col);
+	int64_t (*integer)(struct db_stmt *st, int col);
+	bool (*is_null)(struct db_stmt *st, int col);
+	int (*column_count)(struct db_stmt *st);
+	const char *(*column_name)(struct db_stmt *st, int col);
+	void (*finalize)(struct db_stmt *st);  /* release, including st itself */
+	int64_t (*changes)(struct db *db);
+	int (*exec)(struct db *db, const char *sql);
+};
+
+struct db {
+	const struct db_ops *ops;
+	char errmsg[512];
+	const char *tx_file;  /* where the open transaction began, or NULL */
+	int tx_line;
+};
+
+struct db_stmt {
+	struct db *db;
+	const char *sql;
+	int rc;               /* sticky HE_ code */
+};
+
+/* Record an error on db (message with the SQL appended) and return code. */
+int db_fail(struct db *db, int code, const char *sql, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Make st's error sticky (first error wins) with a message. */
+void db_stmt_fail(struct db_stmt *st, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Backend constructors: 0 and *out on success. */
+int db_sqlite_open(const char *path, struct db **out, char **errmsg);
+int db_pg_open(const char *url, struct db **out, char **errmsg);
+
+#endif

@@ -1,0 +1,388 @@
+/* db_pg.c — the PostgreSQL backend of db.h (libpq).
+ *
+ * For partnerships that outgrow one machine: several `hearth serve`
+ * processes share one PostgreSQL.  Call sites write SQLite-style named
+ * parameters (":urn"); each statement's SQL is translated once to
+ * PostgreSQL's positional form ("$1"), prepared once per connection
+ * (keyed, like the SQLite cache, by the SQL literal's address), and run
+ * with text parameters.  A connection that has dropped (the server
+ * restarted) is re-established before the next statement, and the
+ * prepared-statement cache is forgotten with it. */
+#include <ctype.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "store/db_impl.h"
+
+#define PG_CACHE 256
+#define PG_MAX_PARAMS 32
+
+/* A statement translated (and, if cached, prepared on this connection). */
+struct pg_plan {
+	const char *sql;          /* the literal, as the call site wrote it */
+	char *text;               /* translated SQL with $n */
+	char name[16];            /* prepared statement name; "" if not prepared */
+	int nparams;
+	char *params[PG_MAX_PARAMS];  /* parameter names without the colon */
+};
+
+struct pg_db {
+	struct db base;
+	PGconn *conn;
+	int64_t changes;
+	int nplans;
+	unsigned serial;          /* for prepared statement names */
+	struct pg_plan plans[PG_CACHE];
+};
+
+struct pg_stmt {
+	struct db_stmt base;
+	struct pg_plan *plan;     /* in the cache, or own (uncached) */
+	struct pg_plan own;
+	char *values[PG_MAX_PARAMS];
+	PGresult *res;
+	int row, nrows, executed;
+};
+
+static struct pg_db *PDB(struct db *db) { return (struct pg_db *)db; }
+static struct pg_stmt *PST(struct db_stmt *st) { return (struct pg_stmt *)st; }
+
+static const struct db_ops pg_ops;
+
+/* Error code for a failed result, from its SQLSTATE. */
+static int map_state(const PGresult *res, PGconn *conn)
+{
+	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (!s || PQstatus(conn) != CONNECTION_OK)
+		return HE_DB_BUSY;  /* connection lost: worth a retry */
+	if (strncmp(s, "23", 2) == 0)
+		return HE_DB_CONSTRAINT;
+	if (!strcmp(s, "40001") || !strcmp(s, "40P01") || !strcmp(s, "55P03") ||
+	    !strncmp(s, "08", 2) || !strncmp(s, "57P", 3))
+		return HE_DB_BUSY;
+	if (!strcmp(s, "25006") || !strncmp(s, "53", 2))
+		return HE_DB_READONLY;
+	return HE_DB;
+}
+
+static void quiet_notices(void *arg, const char *message)
+{
+	(void)arg; (void)message;
+}
+
+int db_pg_open(const char *url, struct db **out, char **errmsg)
+{
+	PGconn *conn = PQconnectdb(url);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		if (errmsg) {
+			struct buf b;
+			buf_init(&b, 1024);
+			buf_printf(&b, "cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
+			while (b.len && (b.data[b.len - 1] == '\n'))
+				b.data[--b.len] = '\0';
+			*errmsg = buf_take(&b);
+		}
+		PQfinish(conn);
+		return HE_UNAVAILABLE;
+	}
+	PQsetNoticeProcessor(conn, quiet_notices, NULL);
+	struct pg_db *db = xcalloc(1, sizeof *db);
+	db->base.ops = &pg_ops;
+	db->conn = conn;
+	*out = &db->base;
+	return HE_OK;
+}
+
+static void plan_free(struct pg_plan *p)
+{
+	free(p->text);
+	for (int i = 0; i < p->nparams; i++)
+		free(p->params[i]);
+	memset(p, 0, sizeof *p);
+}
+
+static void forget_plans(struct pg_db *db)
+{
+	for (int i = 0; i < db->nplans; i++)
+		plan_free(&db->plans[i]);
+	db->nplans = 0;
+}
+
+static void pg_close(struct db *base)
+{
+	struct pg_db *db = PDB(base);
+	forget_plans(db);
+	PQfinish(db->conn);
+	free(db);
+}
+
+/* Re-establish a dropped connection; false if the server is still away.
+ * A transaction that was open when the connection dropped is lost: every
+ * statement (COMMIT included) fails until the caller rolls back, so a lost
+ * write is never reported as committed. */
+static bool pg_alive(struct pg_db *db)
+{
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		return true;
+	if (db->base.tx_file)
+		return false;
+	PQreset(db->conn);
+	forget_plans(db);
+	return PQstatus(db->conn) == CONNECTION_OK;
+}
+
+static int param_number(struct pg_plan *p, const char *name, size_t n)
+{
+	for (int i = 0; i < p->nparams; i++)
+		if (strlen(p->params[i]) == n && memcmp(p->params[i], name, n) == 0)
+			return i + 1;
+	if (p->nparams == PG_MAX_PARAMS)
+		return -1;
+	p->params[p->nparams] = xstrndup(name, n);
+	return ++p->nparams;
+}
+
+/* Translate ":name" to "$n", leaving quoted text, comments and "::" casts
+ * alone.  Returns HE_OK or HE_INTERNAL (too many parameters). */
+static int translate(const char *sql, struct pg_plan *p)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	for (const char *s = sql; *s; s++) {
+		if (*s == '\'' || *s == '"') {
+			const char *end = strchr(s + 1, *s);
+			size_t n = end ? (size_t)(end - s) + 1 : strlen(s);
+			buf_append(&b, s, n);
+			s += n - 1;
+		} else if (s[0] == '-' && s[1] == '-') {
+			const char *end = strchr(s, '\n');
+			size_t n = end ? (size_t)(end - s) : strlen(s);
+			buf_append(&b, s, n);
+			s += n - 1;
+		} else if (s[0] == ':' && s[1] == ':') {
+			buf_append(&b, s, 2);
+			s++;
+		} else if (s[0] == ':' && (isalpha((unsigned char)s[1]) || s[1] == '_')) {
+			size_t n = 1;
+			while (isalnum((unsigned char)s[1 + n]) || s[1 + n] == '_')
+				n++;
+			int k = param_number(p, s + 1, n);
+			if (k < 0) {
+				buf_free(&b);
+				return HE_INTERNAL;
+			}
+			buf_printf(&b, "$%d", k);
+			s += n;
+		} else {
+			buf_putc(&b, *s);
+		}
+	}
+	p->text = buf_take(&b);
+	return HE_OK;
+}
+
+static struct pg_plan *plan_find(struct pg_db *db, const char *sql)
+{
+	for (int i = 0; i < db->nplans; i++)
+		if (db->plans[i].sql == sql && strcmp(db->plans[i].sql, sql) == 0)
+			return &db->plans[i];
+	return NULL;
+}
+
+/* Translate and prepare sql on this connection, caching the plan. */
+static struct pg_plan *plan_make(struct pg_stmt *s, const char *sql)
+{
+	struct pg_db *db = PDB(s->base.db);
+	struct pg_plan *p = db->nplans < PG_CACHE ? &db->plans[db->nplans] : &s->own;
+	memset(p, 0, sizeof *p);
+	p->sql = sql;
+	if (translate(sql, p)) {
+		db_stmt_fail(&s->base, HE_INTERNAL, "more than %d parameters", PG_MAX_PARAMS);
+		plan_free(p);
+		return NULL;
+	}
+	if (p == &s->own)
+		return p;  /* cache full: run unprepared */
+	snprintf(p->name, sizeof p->name, "h%u", ++db->serial);
+	PGresult *res = PQprepare(db->conn, p->name, p->text, 0, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_stmt_fail(&s->base, map_state(res, db->conn), "%s",
+			     PQresultErrorMessage(res));
+		PQclear(res);
+		plan_free(p);
+		return NULL;
+	}
+	PQclear(res);
+	db->nplans++;
+	return p;
+}
+
+static struct db_stmt *pg_prepare(struct db *base, const char *sql)
+{
+	struct pg_db *db = PDB(base);
+	struct pg_stmt *s = xcalloc(1, sizeof *s);
+	s->base.db = base;
+	s->base.sql = sql;
+	if (!pg_alive(db)) {
+		db_stmt_fail(&s->base, HE_DB_BUSY, "PostgreSQL is unreachable: %s",
+			     PQerrorMessage(db->conn));
+		return &s->base;
+	}
+	s->plan = plan_find(db, sql);
+	if (!s->plan)
+		s->plan = plan_make(s, sql);
+	return &s->base;
+}
+
+static void pg_bind_text(struct db_stmt *base, const char *name, const char *value)
+{
+	struct pg_stmt *s = PST(base);
+	const char *bare = name[0] == ':' ? name + 1 : name;
+	for (int i = 0; i < s->plan->nparams; i++)
+		if (strcmp(s->plan->params[i], bare) == 0) {
+			free(s->values[i]);
+			s->values[i] = value ? xstrdup(value) : NULL;
+			return;
+		}
+	db_stmt_fail(base, HE_INTERNAL, "no parameter %s", name);
+}
+
+static void pg_bind_int(struct db_stmt *base, const char *name, int64_t value)
+{
+	char v[24];
+	snprintf(v, sizeof v, "%lld", (long long)value);
+	pg_bind_text(base, name, v);
+}
+
+static void note_changes(struct pg_db *db, PGresult *res)
+{
+	const char *n = PQcmdTuples(res);
+	if (n && *n)
+		db->changes = strtoll(n, NULL, 10);
+}
+
+static bool pg_execute(struct pg_stmt *s)
+{
+	struct pg_db *db = PDB(s->base.db);
+	struct pg_plan *p = s->plan;
+	const char *const *vals = (const char *const *)s->values;
+	s->executed = 1;
+	s->res = p->name[0]
+		? PQexecPrepared(db->conn, p->name, p->nparams, vals, NULL, NULL, 0)
+		: PQexecParams(db->conn, p->text, p->nparams, NULL, vals, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(s->res);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		db_stmt_fail(&s->base, map_state(s->res, db->conn), "%s",
+			     PQresultErrorMessage(s->res));
+		return false;
+	}
+	note_changes(db, s->res);
+	s->nrows = st == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
+	return true;
+}
+
+static bool pg_next(struct db_stmt *base)
+{
+	struct pg_stmt *s = PST(base);
+	if (!s->plan)
+		return false;
+	if (!s->executed && !pg_execute(s))
+		return false;
+	if (s->row >= s->nrows)
+		return false;
+	s->row++;
+	return true;
+}
+
+static const char *pg_text(struct db_stmt *st, int col)
+{
+	struct pg_stmt *s = PST(st);
+	if (!s->res || s->row < 1 || PQgetisnull(s->res, s->row - 1, col))
+		return NULL;
+	return PQgetvalue(s->res, s->row - 1, col);
+}
+
+static int64_t pg_integer(struct db_stmt *st, int col)
+{
+	const char *v = pg_text(st, col);
+	if (!v)
+		return 0;
+	if (v[0] == 't' && v[1] == '\0')  /* booleans */
+		return 1;
+	return strtoll(v, NULL, 10);
+}
+
+static bool pg_is_null(struct db_stmt *st, int col)
+{
+	return pg_text(st, col) == NULL;
+}
+
+static int pg_column_count(struct db_stmt *st)
+{
+	struct pg_stmt *s = PST(st);
+	if (!s->executed)
+		pg_execute(s);
+	return s->res ? PQnfields(s->res) : 0;
+}
+
+static const char *pg_column_name(struct db_stmt *st, int col)
+{
+	struct pg_stmt *s = PST(st);
+	return s->res ? PQfname(s->res, col) : NULL;
+}
+
+static void pg_finalize(struct db_stmt *base)
+{
+	struct pg_stmt *s = PST(base);
+	PQclear(s->res);
+	for (int i = 0; i < PG_MAX_PARAMS; i++)
+		free(s->values[i]);
+	if (s->plan == &s->own)
+		plan_free(&s->own);
+	free(s);
+}
+
+static int64_t pg_changes(struct db *db)
+{
+	return PDB(db)->changes;
+}
+
+static int pg_exec(struct db *base, const char *sql)
+{
+	struct pg_db *db = PDB(base);
+	if (!pg_alive(db))
+		return db_fail(base, HE_DB_BUSY, NULL, "PostgreSQL is unreachable: %s",
+			       PQerrorMessage(db->conn));
+	PGresult *res = PQexec(db->conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int rc = HE_OK;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
+		rc = db_fail(base, map_state(res, db->conn), sql, "%s", PQresultErrorMessage(res));
+	else
+		note_changes(db, res);
+	PQclear(res);
+	return rc;
+}
+
+static const struct db_ops pg_ops = {
+	.name = "postgresql",
+	.begin_sql = "BEGIN",
+	.close = pg_close,
+	.prepare = pg_prepare,
+	.bind_text = pg_bind_text,
+	.bind_int = pg_bind_int,
+	.next = pg_next,
+	.text = pg_text,
+	.integer = pg_integer,
+	.is_null = pg_is_null,
+	.column_count = pg_column_count,
+	.column_name = pg_column_name,
+	.finalize = pg_finalize,
+	.changes = pg_changes,
+	.exec = pg_exec,
+};
