@@ -4,8 +4,10 @@
  * canonical(n) length-prefixes every field (id included), so no two
  * different rows encode alike and a deleted, inserted or edited row breaks
  * the chain from that point.  The first row's previous hash is 64 zeros.
- * Appending reads the last row inside the caller's write transaction, which
- * serialises writers, so the chain has no forks. */
+ * Appending advances audit_head (the last id and hash) inside the caller's
+ * write transaction; that row's lock serialises appenders on every backend,
+ * so the chain has no forks.  Verifying reads the head first and checks the
+ * chain reaches it, so rows cut from the end show as well. */
 #include "core/audit.h"
 
 #include <inttypes.h>
@@ -77,20 +79,22 @@ int audit(struct db *db, const struct audit_who *who, const char *action,
 {
 	if (!db_in_transaction(db))
 		return HE_INTERNAL;
-	char prev[65] = GENESIS, hash[65], at[21];
-	int64_t last = 0;
+	char prev[65] = "", hash[65], at[21];
+	int64_t next = 0;
 	struct db_stmt *st = db_prepare(db,
-		"SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+		"UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, hash");
 	if (db_next(st)) {
-		last = db_int(st, 0);
+		next = db_int(st, 0);
 		snprintf(prev, sizeof prev, "%s", db_text(st, 1));
 	}
 	int rc = db_finalize(st);
 	if (rc)
 		return rc;
+	if (!next)
+		return HE_DB_SCHEMA;  /* no head row: migrations incomplete */
 	timestamp_format(time(NULL), at);
 	struct audit_row r = {
-		.id = last + 1, .at = at, .user_id = who ? who->user_id : 0,
+		.id = next, .at = at, .user_id = who ? who->user_id : 0,
 		.user_email = who ? who->email : NULL,
 		.role = who && who->role ? who->role : "none",
 		.route = who && who->route ? who->route : "system",
@@ -119,18 +123,37 @@ int audit(struct db *db, const struct audit_who *who, const char *action,
 	db_bind_text(st, ":ip", r.ip);
 	db_bind_text(st, ":prev", prev);
 	db_bind_text(st, ":hash", hash);
-	rc = db_done(st);
-	if (rc == HE_OK)
+	if ((rc = db_done(st)))
+		return rc;
+	st = db_prepare(db, "UPDATE audit_head SET hash = :hash WHERE id = 1");
+	db_bind_text(st, ":hash", hash);
+	if ((rc = db_done(st)) == HE_OK)
 		appended++;
 	return rc;
 }
 
+/* The head as it stands now: rows up to head_id must all be there. */
+static int read_head(struct db *db, int64_t *head_id, char head_hash[65])
+{
+	struct db_stmt *st = db_prepare(db, "SELECT last_id, hash FROM audit_head WHERE id = 1");
+	*head_id = 0;
+	head_hash[0] = '\0';
+	if (db_next(st)) {
+		*head_id = db_int(st, 0);
+		snprintf(head_hash, 65, "%s", db_text(st, 1));
+	}
+	return db_finalize(st);
+}
+
 int audit_verify(struct db *db, int64_t *rows, int64_t *bad_id, struct buf *msg)
 {
-	char prev[65] = GENESIS, hash[65];
-	int64_t n = 0, expect_id = 1;
-	int rc = HE_OK;
+	char prev[65] = GENESIS, hash[65], head_hash[65];
+	int64_t n = 0, expect_id = 1, head_id;
+	int rc = read_head(db, &head_id, head_hash);
 	*bad_id = 0;
+	*rows = 0;
+	if (rc)
+		return rc;
 	struct db_stmt *st = db_prepare(db,
 		"SELECT id, at, user_id, user_email, role, route, action, entity,"
 		" entity_id, summary, ip, prev_hash, hash FROM audit_log ORDER BY id");
@@ -162,9 +185,21 @@ int audit_verify(struct db *db, int64_t *rows, int64_t *bad_id, struct buf *msg)
 			break;
 		}
 		snprintf(prev, sizeof prev, "%s", stored);
+		if (r.id == head_id && strcmp(stored, head_hash) != 0) {
+			*bad_id = r.id;
+			buf_printf(msg, "audit row %" PRId64 " does not match the log's head", r.id);
+			rc = HE_AUDIT_BROKEN;
+			break;
+		}
 		expect_id = r.id + 1;
 	}
 	int frc = db_finalize(st);
 	*rows = n;
+	if (!rc && !frc && expect_id <= head_id) {
+		*bad_id = expect_id;
+		buf_printf(msg, "audit rows %" PRId64 " to %" PRId64 " are missing from the end"
+			   " of the log", expect_id, head_id);
+		rc = HE_AUDIT_BROKEN;
+	}
 	return rc ? rc : frc;
 }

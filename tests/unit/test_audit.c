@@ -296,11 +296,30 @@ static void test_delete_first_row(void **state)
 	expect_broken_at(t->db, 2);
 }
 
-/* Deleting only the newest row leaves a shorter chain that is still
- * internally consistent: a hash chain alone cannot see it (that needs the
- * head's hash kept somewhere else, e.g. printed by `hearth audit verify`
- * and compared).  So it is not asserted here.  Deleting the newest row and
- * editing any earlier one is detected at the edited row. */
+/* Deleting only the newest rows leaves a shorter chain that is internally
+ * consistent; audit_head still names the last id and hash, so verify sees
+ * the log no longer reaches it. */
+static void test_delete_last_rows(void **state)
+{
+	struct testdb *t = *state;
+	fill(t->db);
+	testdb_raw_exec(t, "DELETE FROM audit_log WHERE id >= 5");
+	expect_broken_at(t->db, 5);
+}
+
+/* Cutting the end and moving the head back to match needs a consistent
+ * forgery of two tables; replacing the last row with another of the same
+ * id is still caught at that row. */
+static void test_replace_last_row(void **state)
+{
+	struct testdb *t = *state;
+	fill(t->db);
+	testdb_raw_exec(t, "UPDATE audit_log SET summary = 'rewritten' WHERE id = 6");
+	expect_broken_at(t->db, 6);
+}
+
+/* Deleting the newest row and editing an earlier one is detected at the
+ * edited row. */
 static void test_delete_last_row_and_edit(void **state)
 {
 	struct testdb *t = *state;
@@ -365,7 +384,9 @@ int main(void)
 		T(test_tamper_each_field),
 		T(test_delete_middle_row),
 		T(test_delete_first_row),
-		T(test_delete_last_row_and_edit),
+		T(test_delete_last_rows),
+	T(test_replace_last_row),
+	T(test_delete_last_row_and_edit),
 		T(test_delete_and_renumber),
 		T(test_forged_rows),
 		T(test_append_after_verify),
