@@ -88,3 +88,8 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+	FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+-- And by privilege, for everyone but a superuser (the trigger holds even then).
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM PUBLIC;
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM CURRENT_USER;

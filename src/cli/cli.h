@@ -24,5 +24,6 @@ int demo_cmd(int argc, char **argv);
 int user_cmd(int argc, char **argv);
 int audit_cmd(int argc, char **argv);
 int routes_cmd(int argc, char **argv);
+int migrate_cmd(int argc, char **argv);
 
 #endif

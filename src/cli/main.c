@@ -19,9 +19,10 @@ static const char usage[] =
 	"  user     add users and set passwords\n"
 	"  audit    verify the audit log's hash chain\n"
 	"  routes   print the route table (what each route needs)\n"
+	"  migrate  copy a partnership to another database (e.g. PostgreSQL)\n"
 	"\n"
-	"Every command takes --db URL (sqlite:PATH; default $HEARTH_DB or\n"
-	"sqlite:hearth.db) and --help.\n";
+	"Every command takes --db URL (sqlite:PATH or postgresql://USER@HOST:PORT/NAME;\n"
+	"default $HEARTH_DB or sqlite:hearth.db) and --help.\n";
 
 static const struct {
 	const char *name;
@@ -29,6 +30,7 @@ static const struct {
 } commands[] = {
 	{"init", init_cmd}, {"serve", serve_cmd}, {"demo", demo_cmd},
 	{"user", user_cmd}, {"audit", audit_cmd}, {"routes", routes_cmd},
+	{"migrate", migrate_cmd},
 };
 
 int main(int argc, char **argv)

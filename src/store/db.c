@@ -145,6 +145,14 @@ int db_exec(struct db *db, const char *sql)
 	return db->ops->exec(db, sql);
 }
 
+int db_reset_ids(struct db *db, const char *table)
+{
+	for (const char *p = table; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			return db_fail(db, HE_INTERNAL, NULL, "not a table name: %.40s", table);
+	return db->ops->reset_ids ? db->ops->reset_ids(db, table) : HE_OK;
+}
+
 int db_begin_(struct db *db, const char *file, int line)
 {
 	if (db->tx_file)

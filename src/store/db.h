@@ -65,6 +65,12 @@ int db_done(struct db_stmt *st);
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t db_changes(struct db *db);
 
+/* After rows were copied in with explicit ids (hearth migrate), make the
+ * table's id generator continue after the largest id.  table must be a
+ * plain lower-case identifier from the caller's own list.  No-op on SQLite,
+ * whose INTEGER PRIMARY KEY already does. */
+int db_reset_ids(struct db *db, const char *table);
+
 /* Execute SQL text with no parameters, possibly several statements
  * (migrations and fixed maintenance statements only). */
 int db_exec(struct db *db, const char *sql);

@@ -30,6 +30,7 @@ struct db_ops {
 	void (*finalize)(struct db_stmt *st);  /* release, including st itself */
 	int64_t (*changes)(struct db *db);
 	int (*exec)(struct db *db, const char *sql);
+	int (*reset_ids)(struct db *db, const char *table);  /* may be NULL */
 };
 
 struct db {

@@ -24,7 +24,8 @@
 
 /* A statement translated (and, if cached, prepared on this connection). */
 struct pg_plan {
-	const char *sql;          /* the literal, as the call site wrote it */
+	const char *sql;          /* the caller's pointer: the cache key */
+	char *orig;               /* our copy of its text, to check the key */
 	char *text;               /* translated SQL with $n */
 	char name[16];            /* prepared statement name; "" if not prepared */
 	int nparams;
@@ -100,6 +101,7 @@ int db_pg_open(const char *url, struct db **out, char **errmsg)
 
 static void plan_free(struct pg_plan *p)
 {
+	free(p->orig);
 	free(p->text);
 	for (int i = 0; i < p->nparams; i++)
 		free(p->params[i]);
@@ -189,7 +191,7 @@ static int translate(const char *sql, struct pg_plan *p)
 static struct pg_plan *plan_find(struct pg_db *db, const char *sql)
 {
 	for (int i = 0; i < db->nplans; i++)
-		if (db->plans[i].sql == sql && strcmp(db->plans[i].sql, sql) == 0)
+		if (db->plans[i].sql == sql && strcmp(db->plans[i].orig, sql) == 0)
 			return &db->plans[i];
 	return NULL;
 }
@@ -201,6 +203,7 @@ static struct pg_plan *plan_make(struct pg_stmt *s, const char *sql)
 	struct pg_plan *p = db->nplans < PG_CACHE ? &db->plans[db->nplans] : &s->own;
 	memset(p, 0, sizeof *p);
 	p->sql = sql;
+	p->orig = xstrdup(sql);
 	if (translate(sql, p)) {
 		db_stmt_fail(&s->base, HE_INTERNAL, "more than %d parameters", PG_MAX_PARAMS);
 		plan_free(p);
@@ -369,6 +372,15 @@ static int pg_exec(struct db *base, const char *sql)
 	return rc;
 }
 
+/* The table name was checked by db.c: lower-case letters and '_' only. */
+static int pg_reset_ids(struct db *base, const char *table)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT setval(pg_get_serial_sequence('%s', 'id'),"
+		 " coalesce((SELECT max(id) FROM %s), 0) + 1, false)", table, table);
+	return pg_exec(base, sql);
+}
+
 static const struct db_ops pg_ops = {
 	.name = "postgresql",
 	.begin_sql = "BEGIN",
@@ -385,4 +397,5 @@ static const struct db_ops pg_ops = {
 	.finalize = pg_finalize,
 	.changes = pg_changes,
 	.exec = pg_exec,
+	.reset_ids = pg_reset_ids,
 };
