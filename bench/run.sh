@@ -49,12 +49,35 @@ done
 mkdir -p "$OUT"
 rm -f "$OUT"/headers-*.txt "$OUT"/wrk-*.txt "$RESULTS"	# no stale figures
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hearth-bench.XXXXXX")
-pids=()
+pids=()		# servers we started and have not reaped
+wrk_pid=	# the wrk running now
 failed=0
 
+# running PID: our child PID has not exited (a zombie has: it is ours until
+# reaped, so its pid cannot have been reused).
+running() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# Stop what we started: TERM, up to 5 s to exit, then KILL.
 cleanup() {
-	local p
+	local p tries=50 left
+	[ -z "$wrk_pid" ] || kill -TERM "$wrk_pid" 2>/dev/null || true
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	while [ "$tries" -gt 0 ]; do
+		left=0
+		for p in "${pids[@]}"; do running "$p" && left=1; done
+		[ "$left" = 1 ] || break
+		sleep 0.1; tries=$((tries - 1))
+	done
+	for p in "${pids[@]}"; do
+		if running "$p"; then
+			say "pid $p ignored SIGTERM for 5 s; killing it"
+			kill -KILL "$p" 2>/dev/null || true
+		fi
+	done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $tmp"; else rm -rf "$tmp"; fi
 }
@@ -107,6 +130,7 @@ start_on_free_port() {
 		fi
 		kill -TERM "$started_pid" 2>/dev/null || true
 		wait "$started_pid" 2>/dev/null || true
+		unset 'pids[-1]'	# reaped: its pid may be reused
 		say "$name did not start on port $port (attempt $attempt)"
 	done
 	return 1
@@ -261,17 +285,31 @@ to_ms() {
 		printf "%.2f", n }'
 }
 
+# wrk_bg OUTFILE ARGS...: wrk in the background, waited for, so that a
+# signal stops the script at once (wrk itself exits 0 on SIGINT, which
+# would otherwise make bash carry on with the next step).
+wrk_bg() {
+	local out=$1 rc=0
+	shift
+	wrk "$@" >"$out" 2>&1 &
+	wrk_pid=$!
+	wait "$wrk_pid" || rc=$?
+	wrk_pid=
+	return "$rc"
+}
+
 # run_wrk NAME URL: warm up, then measure; sets w_rps, w_p99 (ms) and
 # w_reqs. Non-2xx answers fail the run; socket errors are reported.
 run_wrk() {
 	local name=$1 url=$2 f=$OUT/wrk-$1.txt non2xx errs
 	if [ "$WARMUP" != 0 ]; then
-		wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WARMUP}s" -H "Cookie: hearth_session=$cookie" "$url" >/dev/null
+		wrk_bg /dev/null -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WARMUP}s" \
+			-H "Cookie: hearth_session=$cookie" "$url" || true
 	fi
 	[ "$name" != hearth ] || audit_before=$(audit_rows)
 	say "wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency $url ($name)"
-	wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${DURATION}s" --latency \
-		-H "Cookie: hearth_session=$cookie" "$url" >"$f" 2>&1 || fail "wrk against $name exited non-zero"
+	wrk_bg "$f" -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${DURATION}s" --latency \
+		-H "Cookie: hearth_session=$cookie" "$url" || fail "wrk against $name exited non-zero"
 	w_rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$f")
 	w_p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$f")")
 	w_reqs=$(awk '/ requests in / { print $1 }' "$f")
