@@ -11,6 +11,7 @@
 #include "core/audit.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -143,6 +144,72 @@ static int read_head(struct db *db, int64_t *head_id, char head_hash[65])
 		snprintf(head_hash, 65, "%s", db_text(st, 1));
 	}
 	return db_finalize(st);
+}
+
+/* ---- group commit for audit_alone ------------------------------------- */
+
+struct pending {
+	const struct audit_who *who;
+	const char *action, *entity, *entity_id, *summary;
+	int rc;
+	int done;
+	struct pending *next;
+};
+
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_done = PTHREAD_COND_INITIALIZER;
+static struct pending *q_head, **q_tail = &q_head;
+static int q_flushing;
+
+/* Write the batch in one transaction; the rc applies to all of it.  The
+ * rows are the waiters' own, so the leader's count is left as it was and
+ * each waiter counts its row when it wakes. */
+static int flush_batch(struct db *db, struct pending *batch)
+{
+	uint64_t mine = appended;
+	int rc = db_begin(db);
+	for (struct pending *p = batch; rc == HE_OK && p; p = p->next)
+		rc = audit(db, p->who, p->action, p->entity, p->entity_id, p->summary);
+	if (rc == HE_OK)
+		rc = db_commit(db);
+	else
+		db_rollback(db);
+	appended = mine;
+	return rc;
+}
+
+int audit_alone(struct db *db, const struct audit_who *who, const char *action,
+		const char *entity, const char *entity_id, const char *summary)
+{
+	struct pending me = {who, action, entity, entity_id, summary, 0, 0, NULL};
+	pthread_mutex_lock(&q_lock);
+	*q_tail = &me;
+	q_tail = &me.next;
+	while (!me.done) {
+		if (q_flushing) {
+			pthread_cond_wait(&q_done, &q_lock);
+			continue;
+		}
+		/* Lead: take everything queued, commit it, wake the others. */
+		struct pending *batch = q_head;
+		q_head = NULL;
+		q_tail = &q_head;
+		q_flushing = 1;
+		pthread_mutex_unlock(&q_lock);
+		int rc = flush_batch(db, batch);
+		pthread_mutex_lock(&q_lock);
+		for (struct pending *p = batch, *next; p; p = next) {
+			next = p->next;
+			p->rc = rc;
+			p->done = 1;
+		}
+		q_flushing = 0;
+		pthread_cond_broadcast(&q_done);
+	}
+	pthread_mutex_unlock(&q_lock);
+	if (me.rc == HE_OK)
+		appended++;
+	return me.rc;
 }
 
 int audit_verify(struct db *db, int64_t *rows, int64_t *bad_id, struct buf *msg)

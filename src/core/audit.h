@@ -32,6 +32,15 @@ struct audit_who {
 int audit(struct db *db, const struct audit_who *who, const char *action,
 	  const char *entity, const char *entity_id, const char *summary);
 
+/* Append one row in a transaction of its own — for reads, which change
+ * nothing else.  Concurrent callers share commits (group commit): one
+ * thread writes every row waiting at that moment in one transaction and
+ * the others wait for it, so each caller returns only once its row is
+ * committed, at a fraction of a commit each.  Returns HE_OK or the batch's
+ * error. */
+int audit_alone(struct db *db, const struct audit_who *who, const char *action,
+		const char *entity, const char *entity_id, const char *summary);
+
 /* Rows this thread has appended since it started (whether or not their
  * transaction has committed yet): the dispatcher compares it before and
  * after a handler to enforce the route table's audit flag. */

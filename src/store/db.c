@@ -159,10 +159,14 @@ int db_begin_(struct db *db, const char *file, int line)
 		return db_fail(db, HE_INTERNAL, NULL,
 			"transaction opened at %s:%d while one from %s:%d is open",
 			file, line, db->tx_file, db->tx_line);
+	if (db->ops->tx_enter)
+		db->ops->tx_enter(db);
 	int rc = db_exec(db, db->ops->begin_sql);
 	if (rc == HE_OK) {
 		db->tx_file = file;
 		db->tx_line = line;
+	} else if (db->ops->tx_leave) {
+		db->ops->tx_leave(db);
 	}
 	return rc;
 }
@@ -180,6 +184,8 @@ int db_commit_(struct db *db, const char *file, int line)
 		memcpy(db->errmsg, keep, sizeof keep);
 	}
 	db->tx_file = NULL;
+	if (db->ops->tx_leave)
+		db->ops->tx_leave(db);
 	return rc;
 }
 
@@ -193,6 +199,8 @@ void db_rollback_(struct db *db, const char *file, int line)
 	db_exec(db, "ROLLBACK");
 	memcpy(db->errmsg, keep, sizeof keep);
 	db->tx_file = NULL;
+	if (db->ops->tx_leave)
+		db->ops->tx_leave(db);
 }
 
 bool db_in_transaction(const struct db *db)

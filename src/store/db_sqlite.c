@@ -6,6 +6,7 @@
  * refuses UPDATE, DELETE, DROP and ALTER on audit_log, so even a bug cannot
  * rewrite history.  Prepared statements are cached per connection, keyed by
  * the SQL literal, because handlers run the same few statements per request. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,13 @@ struct sqlite_stmt {
 	sqlite3_stmt *st;
 	struct cached *slot;  /* NULL if not cached */
 };
+
+/* SQLite allows one writer at a time.  Threads of this process that want
+ * to write queue here, woken the moment the writer before them commits,
+ * instead of polling in SQLite's busy handler (which sleeps in steps of
+ * milliseconds and dominated latency under load).  Other processes on the
+ * same file still meet the busy handler. */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct sqlite_db *SDB(struct db *db) { return (struct sqlite_db *)db; }
 static struct sqlite_stmt *SST(struct db_stmt *st) { return (struct sqlite_stmt *)st; }
@@ -254,6 +262,18 @@ static int sq_exec(struct db *base, const char *sql)
 	return rc;
 }
 
+static void sq_tx_enter(struct db *db)
+{
+	(void)db;
+	pthread_mutex_lock(&write_lock);
+}
+
+static void sq_tx_leave(struct db *db)
+{
+	(void)db;
+	pthread_mutex_unlock(&write_lock);
+}
+
 static const struct db_ops sqlite_ops = {
 	.name = "sqlite",
 	.begin_sql = "BEGIN IMMEDIATE",
@@ -270,4 +290,6 @@ static const struct db_ops sqlite_ops = {
 	.finalize = sq_finalize,
 	.changes = sq_changes,
 	.exec = sq_exec,
+	.tx_enter = sq_tx_enter,
+	.tx_leave = sq_tx_leave,
 };

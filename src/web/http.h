@@ -77,7 +77,8 @@ int req_json_error(struct req *r, int code);
 int req_fail(struct req *r, int code, const char *field, const char *message);
 
 /* Append an audit row as this request's user, in the current transaction
- * if one is open, otherwise in one of its own. */
+ * if one is open, otherwise committed on its own (sharing the commit with
+ * concurrent requests: audit_alone). */
 int req_audit(struct req *r, const char *action, const char *entity,
 	      const char *entity_id, const char *summary);
 

@@ -162,19 +162,9 @@ int req_json_error(struct req *r, int code)
 int req_audit(struct req *r, const char *action, const char *entity,
 	      const char *entity_id, const char *summary)
 {
-	int rc;
-	if (db_in_transaction(r->db)) {
-		rc = audit(r->db, &r->who, action, entity, entity_id, summary);
-	} else {
-		if ((rc = db_begin(r->db)))
-			return rc;
-		rc = audit(r->db, &r->who, action, entity, entity_id, summary);
-		if (rc)
-			db_rollback(r->db);
-		else
-			rc = db_commit(r->db);
-	}
-	return rc;
+	if (db_in_transaction(r->db))
+		return audit(r->db, &r->who, action, entity, entity_id, summary);
+	return audit_alone(r->db, &r->who, action, entity, entity_id, summary);
 }
 
 json_t *req_json_body(struct req *r)
