@@ -207,9 +207,6 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa)
 	return HE_OK;
 }
 
-static volatile sig_atomic_t stop_flag;
-static void on_signal(int sig) { (void)sig; stop_flag = 1; }
-
 int server_run(const struct server_opts *o)
 {
 	struct sockaddr_in sa;
@@ -223,6 +220,15 @@ int server_run(const struct server_opts *o)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? (unsigned)n : 2;
 	}
+	/* Block the stop signals before MHD starts its threads (they inherit
+	 * the mask), then wait for them here: a signal delivered to a worker
+	 * thread could not wake a pause() in this one. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
 		0, NULL, NULL, on_request, NULL,
@@ -238,13 +244,11 @@ int server_run(const struct server_opts *o)
 		fprintf(stderr, "hearth: cannot listen on %s: %s\n", o->listen, strerror(errno));
 		return HE_UNAVAILABLE;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
 	printf("Hearth listening on http://%s/\n", o->listen);
 	fflush(stdout);
-	while (!stop_flag)
-		pause();
+	int sig;
+	sigwait(&stop, &sig);
+	fprintf(stderr, "hearth: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	MHD_stop_daemon(d);
 	return HE_OK;
 }
