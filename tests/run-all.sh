@@ -2,13 +2,14 @@
 # tests/run-all.sh — run every test layer and sum them.
 #
 # Layers: unit (cmocka), http (declarative cases against a real server),
-# browser (Playwright in Debian's Chromium), then unit and http again under
-# ASan+UBSan.  Each layer ends with "LAYER: N passed, N failed"; this script
+# browser (Playwright in Debian's Chromium); the same on a throwaway
+# PostgreSQL (pg-unit, pg-http, pg-browser) with two servers sharing it
+# (pg-two); then unit and http again under ASan+UBSan.  Each layer ends with "LAYER: N passed, N failed"; this script
 # ends with the one line "N passed, N failed" over all of them and exits
 # non-zero if anything failed or a layer died without counting.
 set -u
 cd "$(dirname "$0")/.."
-layers=${*:-unit http browser san-unit san-http}
+layers=${*:-unit http browser pg-unit pg-http pg-two pg-browser san-unit san-http}
 total_p=0 total_f=0
 
 run_layer() {
@@ -32,6 +33,10 @@ for l in $layers; do
     unit)     run_layer unit tests/run-unit.sh build ;;
     http)     run_layer http build/httptest --hearth build/hearth --cases tests/http/cases ;;
     browser)  run_layer browser node tests/browser/run.mjs build/hearth ;;
+    pg-unit)  run_layer pg-unit tests/run-unit-pg.sh build ;;
+    pg-http)  run_layer pg-http tests/run-pg.sh pg-http ;;
+    pg-two)   run_layer pg-two tests/run-pg.sh pg-two ;;
+    pg-browser) run_layer pg-browser tests/run-pg.sh pg-browser ;;
     san-unit) if make --no-print-directory sanitize-build >/dev/null; then
                 run_layer san-unit tests/run-unit.sh build/san
               else echo "san-unit: sanitizer build failed"; total_f=$((total_f + 1)); fi ;;

@@ -1,13 +1,15 @@
 // tests/browser/run.mjs — Hearth's browser tests: real pages in Debian's Chromium.
 //
-// Usage: node tests/browser/run.mjs PATH_TO_HEARTH
+// Usage: node tests/browser/run.mjs PATH_TO_HEARTH [--db-server URL]
 //
-// Seeds a demo database in a temporary directory, starts `hearth serve` on a
-// free port, then drives the pages through playwright-core and checks them
+// Seeds a demo database in a temporary directory (or, with --db-server
+// postgresql://user@host:port/, in a new database on that PostgreSQL server,
+// made with psql and dropped afterwards), starts `hearth serve` on a free port, then drives the pages through playwright-core and checks them
 // with axe-core.  Each test prints "ok NAME" or "FAIL NAME: reason"; the last
 // line is always "browser: N passed, N failed" and the exit status is 1 if
 // anything failed.  Not being able to seed, serve or launch Chromium is a
-// failure, never a skip.  Screenshots go to tests/browser/output/.
+// failure, never a skip.  Screenshots go to tests/browser/output/ (on
+// PostgreSQL: tests/browser/output/postgresql/).
 
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -19,7 +21,7 @@ import { chromium } from 'playwright-core'
 import AxeBuilder from '@axe-core/playwright'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
-const OUT = path.join(HERE, 'output')
+let OUT = path.join(HERE, 'output')
 const CHROMIUM = '/usr/bin/chromium'
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 	'--no-first-run', '--disable-background-networking', '--disable-component-update',
@@ -37,6 +39,8 @@ let serverLog = ''
 let base = ''
 let browser = null
 let tmp = null
+let pgServer = null	// --db-server URL
+let pgDb = null		// the database made there for this run
 
 // ---- small helpers --------------------------------------------------------
 
@@ -99,9 +103,44 @@ function sleep(ms) {
 
 // ---- the server -------------------------------------------------------------
 
+// The PostgreSQL server URL with its database name replaced by name.
+function pgUrl(name) {
+	const u = new URL(pgServer)
+	u.pathname = `/${name}`
+	return u.toString()
+}
+
+// Run one SQL statement with psql on the server's "postgres" database.
+function psqlAdmin(sql) {
+	const r = spawnSync('psql', ['-XAtq', pgUrl('postgres'), '-c', sql], { encoding: 'utf8', timeout: 30000 })
+	if (r.error)
+		throw new Error(`psql: ${r.error.message}`)
+	check(r.status === 0, `psql -c "${sql}" exited ${r.status}: ${(r.stderr || r.stdout).trim()}`)
+}
+
+// The database URL for this run: a new PostgreSQL database, or SQLite in tmp.
+function makeDb() {
+	if (!pgServer)
+		return `sqlite:${path.join(tmp, 'b.db')}`
+	const name = `hearth_browser_${process.pid}_${Date.now()}`
+	psqlAdmin(`CREATE DATABASE ${name}`)
+	pgDb = name
+	return pgUrl(name)
+}
+
+function dropDb() {
+	if (!pgDb)
+		return
+	try {
+		psqlAdmin(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`)
+	} catch (e) {
+		console.log(`(could not drop the test database ${pgDb}: ${e.message})`)
+	}
+}
+
 async function startServer(hearth) {
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-browser-'))
-	const db = `sqlite:${path.join(tmp, 'b.db')}`
+	const db = makeDb()
 	const demo = spawnSync(hearth, ['demo', '--db', db], { encoding: 'utf8', timeout: 60000 })
 	if (demo.error)
 		throw new Error(`hearth demo: ${demo.error.message}`)
@@ -492,9 +531,16 @@ async function worksWithoutJs() {
 // ---- main ---------------------------------------------------------------------
 
 async function main() {
-	const hearth = process.argv[2] && path.resolve(process.argv[2])
-	if (!hearth) {
-		console.error('usage: node tests/browser/run.mjs PATH_TO_HEARTH')
+	const args = process.argv.slice(2)
+	const at = args.indexOf('--db-server')
+	if (at >= 0) {
+		pgServer = args[at + 1] || ''
+		args.splice(at, 2)
+		OUT = path.join(OUT, 'postgresql')
+	}
+	const hearth = args.length === 1 && path.resolve(args[0])
+	if (!hearth || pgServer === '') {
+		console.error('usage: node tests/browser/run.mjs PATH_TO_HEARTH [--db-server URL]')
 		console.log('browser: 0 passed, 1 failed')
 		process.exit(1)
 	}
@@ -507,6 +553,11 @@ async function main() {
 
 	try {
 		await test('server starts (demo, serve, health)', [], () => startServer(hearth))
+		if (pgServer)
+			await test('the server runs on PostgreSQL', ['server'], async () => {
+				const h = await (await fetch(`${base}/api/v1/health`)).json()
+				check(h.backend === 'postgresql', `health says backend ${h.backend}`)
+			})
 		await test('chromium launches', [], async () => {
 			browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 		})
@@ -521,6 +572,10 @@ async function main() {
 		clearTimeout(watchdog)
 		await browser?.close().catch(() => {})
 		await stopServer()
+		if (!failed)
+			dropDb()
+		else if (pgDb)
+			console.log(`(database ${pgUrl(pgDb)} kept)`)
 		if (tmp)
 			fs.rmSync(tmp, { recursive: true, force: true })
 	}

@@ -1,21 +1,24 @@
 /* runner.c — the declarative HTTP test runner (build/httptest).
  *
- *   httptest --hearth PATH --cases DIR [--filter SUBSTR] [--keep]
+ *   httptest --hearth PATH --cases DIR [--db-server URL] [--filter SUBSTR] [--keep]
  *
  * Starts a real `hearth serve` on a free loopback port over a temporary
- * SQLite database seeded by `hearth demo`, runs every DIR/NAME.http case file
- * (format: tests/http/README.md) and then the route-table test, which asks
- * `hearth routes` for every route and `hearth routes --caps` for every
- * role's capabilities and proves each non-public route refuses an
- * anonymous caller and every role without its capability.  Audit
- * expectations are checked by reading the SQLite file directly.
+ * SQLite database (or, with --db-server postgresql://user@host:port/, a new
+ * database on that PostgreSQL server) seeded by `hearth demo`, runs every
+ * DIR/NAME.http case file (format: tests/http/README.md) and then the
+ * route-table test, which asks `hearth routes` for every route and
+ * `hearth routes --caps` for every role's capabilities and proves each
+ * non-public route refuses an anonymous caller and every role without its
+ * capability.  Last, `hearth audit verify` must accept the log the run
+ * wrote.  Audit and sql expectations read the database directly (the
+ * SQLite file, or PostgreSQL through libpq).
  *
  * Prints one line per checked step or route check and ends with exactly
  *   http: N passed, N failed
  * Exit status 1 if anything failed.  The server is killed on every exit
  * path; if it dies during a run that is a failure and it is restarted.
  *
- * Self-contained on purpose (libcurl, sqlite3, jansson, POSIX regex): the
+ * Self-contained on purpose (libcurl, sqlite3, libpq, jansson, POSIX regex): the
  * harness must not share code with the program it judges. */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -43,6 +46,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <oath.h>
 #include <sqlite3.h>
 
@@ -249,7 +253,11 @@ static struct {
 	char base[64];          /* http://127.0.0.1:PORT */
 	int passed, failed;
 	bool keep;
+	const char *backend;    /* "sqlite" or "postgresql" (${backend}) */
 	sqlite3 *db;            /* read-only view of the server's database */
+	const char *pg_server;  /* --db-server URL, or NULL for SQLite */
+	char pg_name[64];       /* the database made on pg_server */
+	PGconn *pg;             /* connection to it (queries only) */
 } R;
 
 static volatile pid_t server_pid;
@@ -541,20 +549,11 @@ static bool server_check(const char *where)
 
 /* ---- the database (read only) ----------------------------------------- */
 
-static sqlite3 *db_get(struct sbuf *err)
-{
-	if (R.db)
-		return R.db;
-	if (sqlite3_open_v2(R.db_path, &R.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		sb_addf(err, "cannot open %s: %s", R.db_path, sqlite3_errmsg(R.db));
-		sqlite3_close(R.db);
-		R.db = NULL;
-		return NULL;
-	}
-	sqlite3_busy_timeout(R.db, 5000);
-	sqlite3_exec(R.db, "PRAGMA query_only = 1", NULL, NULL, NULL);
-	return R.db;
-}
+/* Expectations read the server's database directly: the SQLite file, or
+ * with --db-server the PostgreSQL database made for this run.  Queries are
+ * written once, SQLite-style, with :name parameters; on PostgreSQL they
+ * become $n and boolean columns read as 1/0 as they do on SQLite, so one
+ * case file serves both backends. */
 
 /* Variables: captured values and built-ins, looked up by name. */
 struct vars {
@@ -569,6 +568,8 @@ static const char *var_get(const struct vars *v, const char *name)
 			return v->values.v[i];
 	if (strcmp(name, "base") == 0)
 		return R.base;
+	if (strcmp(name, "backend") == 0)
+		return R.backend;
 	if (strcmp(name, "port") == 0) {
 		snprintf(port, sizeof port, "%d", R.port);
 		return port;
@@ -603,15 +604,56 @@ static void vars_free(struct vars *v)
 	sv_free(&v->values);
 }
 
+/* A query's result: text cells (NULL for SQL NULL), row by row. */
+struct qres {
+	int nrows, ncols;
+	char **names;           /* column names */
+	char **cells;           /* cells[row * ncols + col] */
+};
+
+static void qres_free(struct qres *q)
+{
+	for (int i = 0; i < q->nrows * q->ncols; i++)
+		free(q->cells[i]);
+	for (int i = 0; i < q->ncols; i++)
+		free(q->names[i]);
+	free(q->cells);
+	free(q->names);
+	memset(q, 0, sizeof *q);
+}
+
+static void qres_add_row(struct qres *q)
+{
+	q->cells = xrealloc(q->cells, (size_t)(q->nrows + 1) * (size_t)q->ncols * sizeof *q->cells);
+	q->nrows++;
+}
+
+static sqlite3 *lite_get(struct sbuf *err)
+{
+	if (R.db)
+		return R.db;
+	if (sqlite3_open_v2(R.db_path, &R.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sb_sep(err);
+		sb_addf(err, "cannot open %s: %s", R.db_path, sqlite3_errmsg(R.db));
+		sqlite3_close(R.db);
+		R.db = NULL;
+		return NULL;
+	}
+	sqlite3_busy_timeout(R.db, 5000);
+	sqlite3_exec(R.db, "PRAGMA query_only = 1", NULL, NULL, NULL);
+	return R.db;
+}
+
 /* Prepare sql and bind each :name parameter from the variables.
  * Returns NULL with err filled on any problem. */
-static sqlite3_stmt *sql_prepare(const char *sql, const struct vars *v, struct sbuf *err)
+static sqlite3_stmt *lite_prepare(const char *sql, const struct vars *v, struct sbuf *err)
 {
-	sqlite3 *db = db_get(err);
+	sqlite3 *db = lite_get(err);
 	sqlite3_stmt *st = NULL;
 	if (!db)
 		return NULL;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sb_sep(err);
 		sb_addf(err, "SQL error in \"%s\": %s", sql, sqlite3_errmsg(db));
 		return NULL;
 	}
@@ -619,6 +661,7 @@ static sqlite3_stmt *sql_prepare(const char *sql, const struct vars *v, struct s
 		const char *pn = sqlite3_bind_parameter_name(st, i);
 		const char *val = pn ? var_get(v, pn + 1) : NULL;
 		if (!val) {
+			sb_sep(err);
 			sb_addf(err, "SQL parameter %s has no variable", pn ? pn : "?");
 			sqlite3_finalize(st);
 			return NULL;
@@ -628,23 +671,170 @@ static sqlite3_stmt *sql_prepare(const char *sql, const struct vars *v, struct s
 	return st;
 }
 
-/* First column of the first row as text ("NULL", or "" for no row). */
-static char *sql_scalar(const char *sql, const struct vars *v, struct sbuf *err)
+static int lite_query(const char *sql, const struct vars *v, struct qres *q, struct sbuf *err)
 {
-	sqlite3_stmt *st = sql_prepare(sql, v, err);
+	sqlite3_stmt *st = lite_prepare(sql, v, err);
 	if (!st)
-		return NULL;
-	char *out = NULL;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-		out = xstrdup(t ? (const char *)t : "NULL");
-	} else if (rc == SQLITE_DONE) {
-		out = xstrdup("");
-	} else {
+		return -1;
+	q->ncols = sqlite3_column_count(st);
+	q->names = xmalloc((size_t)q->ncols * sizeof *q->names);
+	for (int c = 0; c < q->ncols; c++)
+		q->names[c] = xstrdup(sqlite3_column_name(st, c));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		qres_add_row(q);
+		for (int c = 0; c < q->ncols; c++) {
+			const unsigned char *t = sqlite3_column_text(st, c);
+			q->cells[(q->nrows - 1) * q->ncols + c] = t ? xstrdup((const char *)t) : NULL;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		sb_sep(err);
 		sb_addf(err, "SQL error in \"%s\": %s", sql, sqlite3_errmsg(R.db));
 	}
 	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Length of a libpq message without its trailing newline(s). */
+static int msg_len(const char *m)
+{
+	size_t n = strlen(m);
+	while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
+		n--;
+	return (int)n;
+}
+
+/* The PostgreSQL connection, (re)made on demand; its transactions are
+ * read only, as PRAGMA query_only makes the SQLite one. */
+static PGconn *pg_get(struct sbuf *err)
+{
+	if (R.pg && PQstatus(R.pg) == CONNECTION_OK)
+		return R.pg;
+	if (R.pg)
+		PQfinish(R.pg);
+	R.pg = PQconnectdb(R.db_url);
+	if (PQstatus(R.pg) != CONNECTION_OK) {
+		sb_sep(err);
+		sb_addf(err, "cannot connect to %s: %.*s", R.db_url, msg_len(PQerrorMessage(R.pg)),
+			PQerrorMessage(R.pg));
+		PQfinish(R.pg);
+		R.pg = NULL;
+		return NULL;
+	}
+	PQclear(PQexec(R.pg, "SET default_transaction_read_only = on"));
+	return R.pg;
+}
+
+/* Copy sql with each :name parameter rewritten as $N (a name used twice
+ * gets the same N), leaving quoted text, quoted identifiers and ::casts
+ * alone.  The names, in $N order, are pushed to names. */
+static char *pg_translate(const char *sql, struct strv *names)
+{
+	struct sbuf out = {0};
+	for (const char *p = sql; *p;) {
+		if (*p == '\'' || *p == '"') {
+			const char *e = strchr(p + 1, *p);
+			e = e ? e + 1 : p + strlen(p);
+			sb_addn(&out, p, (size_t)(e - p));
+			p = e;
+		} else if (p[0] == ':' && p[1] == ':') {
+			sb_adds(&out, "::");
+			p += 2;
+		} else if (p[0] == ':' && (isalpha((unsigned char)p[1]) || p[1] == '_')) {
+			const char *e = p + 1;
+			while (isalnum((unsigned char)*e) || *e == '_')
+				e++;
+			char *name = xstrndup(p + 1, (size_t)(e - p - 1));
+			int k = 0;
+			while (k < names->n && strcmp(names->v[k], name) != 0)
+				k++;
+			if (k == names->n)
+				sv_push(names, name);
+			else
+				free(name);
+			sb_addf(&out, "$%d", k + 1);
+			p = e;
+		} else {
+			sb_addn(&out, p++, 1);
+		}
+	}
+	return out.p ? out.p : xstrdup("");
+}
+
+static void pg_take(PGresult *res, struct qres *q)
+{
+	q->ncols = PQnfields(res);
+	q->names = xmalloc((size_t)q->ncols * sizeof *q->names);
+	for (int c = 0; c < q->ncols; c++)
+		q->names[c] = xstrdup(PQfname(res, c));
+	for (int r = 0; r < PQntuples(res); r++) {
+		qres_add_row(q);
+		for (int c = 0; c < q->ncols; c++) {
+			const char *t = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+			if (t && PQftype(res, c) == 16)         /* bool: 1/0 as SQLite */
+				t = strcmp(t, "t") == 0 ? "1" : "0";
+			q->cells[r * q->ncols + c] = t ? xstrdup(t) : NULL;
+		}
+	}
+}
+
+static int pg_query(const char *sql, const struct vars *v, struct qres *q, struct sbuf *err)
+{
+	PGconn *conn = pg_get(err);
+	if (!conn)
+		return -1;
+	struct strv names = {0};
+	char *text = pg_translate(sql, &names);
+	const char **vals = xmalloc((size_t)(names.n + 1) * sizeof *vals);
+	int rc = -1;
+	for (int i = 0; i < names.n; i++) {
+		vals[i] = var_get(v, names.v[i]);
+		if (!vals[i]) {
+			sb_sep(err);
+			sb_addf(err, "SQL parameter :%s has no variable", names.v[i]);
+			goto out;
+		}
+	}
+	PGresult *res = PQexecParams(conn, text, names.n, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK) {
+		pg_take(res, q);
+		rc = 0;
+	} else {
+		const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		sb_sep(err);
+		sb_addf(err, "SQL error in \"%s\": %s", sql, msg ? msg : PQerrorMessage(conn));
+	}
+	PQclear(res);
+out:
+	free(vals);
+	free(text);
+	sv_free(&names);
+	return rc;
+}
+
+/* Run sql (with :name parameters bound from v) on the test database;
+ * 0, or -1 with err filled.  The caller frees q with qres_free. */
+static int db_query(const char *sql, const struct vars *v, struct qres *q, struct sbuf *err)
+{
+	memset(q, 0, sizeof *q);
+	return R.pg_server ? pg_query(sql, v, q, err) : lite_query(sql, v, q, err);
+}
+
+/* First column of the first row as text ("NULL", or "" for no row). */
+static char *sql_scalar(const char *sql, const struct vars *v, struct sbuf *err)
+{
+	struct qres q;
+	if (db_query(sql, v, &q, err) != 0) {
+		qres_free(&q);
+		return NULL;
+	}
+	char *out;
+	if (!q.nrows || !q.ncols)
+		out = xstrdup("");
+	else
+		out = xstrdup(q.cells[0] ? q.cells[0] : "NULL");
+	qres_free(&q);
 	return out;
 }
 
@@ -1617,7 +1807,10 @@ static long audit_count(long long mark, const struct filt *f, int nf, char **val
 		if (f[i].op == '=')
 			sb_addf(&q, " AND %s = :f%d", f[i].col, i);
 		else if (f[i].op == '!')
-			sb_addf(&q, " AND %s IS NOT :f%d", f[i].col, i);
+			sb_addf(&q, R.pg_server ? " AND %s IS DISTINCT FROM :f%d" : " AND %s IS NOT :f%d",
+				f[i].col, i);
+		else if (R.pg_server)
+			sb_addf(&q, " AND strpos(%s, :f%d) > 0", f[i].col, i);
 		else
 			sb_addf(&q, " AND instr(%s, :f%d) > 0", f[i].col, i);
 	}
@@ -1644,22 +1837,22 @@ static void audit_describe(long long mark, struct sbuf *out)
 {
 	struct sbuf err = {0};
 	struct vars p = {0};
+	struct qres q;
 	char num[32];
 	snprintf(num, sizeof num, "%lld", mark);
 	var_set(&p, "mark", num);
-	sqlite3_stmt *st = sql_prepare("SELECT action, entity, entity_id, user_email, route "
-				       "FROM audit_log WHERE id > :mark ORDER BY id LIMIT 10", &p, &err);
+	db_query("SELECT action, entity, entity_id, user_email, route "
+		 "FROM audit_log WHERE id > :mark ORDER BY id LIMIT 10", &p, &q, &err);
 	sb_adds(out, " [new rows:");
-	int rows = 0;
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		sb_adds(out, rows++ ? " |" : "");
-		for (int c = 0; c < 5; c++) {
-			const unsigned char *t = sqlite3_column_text(st, c);
-			sb_addf(out, " %s=%s", sqlite3_column_name(st, c), t ? (const char *)t : "NULL");
+	for (int r = 0; r < q.nrows; r++) {
+		sb_adds(out, r ? " |" : "");
+		for (int c = 0; c < q.ncols; c++) {
+			const char *t = q.cells[r * q.ncols + c];
+			sb_addf(out, " %s=%s", q.names[c], t ? t : "NULL");
 		}
 	}
-	sb_adds(out, rows ? "]" : " none]");
-	sqlite3_finalize(st);
+	sb_adds(out, q.nrows ? "]" : " none]");
+	qres_free(&q);
 	vars_free(&p);
 	sb_free(&err);
 }
@@ -2448,7 +2641,7 @@ static void routes_run(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: httptest --hearth PATH --cases DIR [--filter SUBSTR] [--keep]\n");
+	fprintf(stderr, "usage: httptest --hearth PATH --cases DIR [--db-server URL] [--filter SUBSTR] [--keep]\n");
 	exit(2);
 }
 
@@ -2469,6 +2662,68 @@ static void rm_tree(const char *dir)
 	rmdir(dir);
 }
 
+/* server with its database name replaced by name (keeping ?options):
+ * postgresql://u@h:p/ + x -> postgresql://u@h:p/x */
+static void pg_url_with(const char *server, const char *name, char *out, size_t n)
+{
+	const char *auth = strstr(server, "://");
+	auth = auth ? auth + 3 : server;
+	const char *slash = strchr(auth, '/'), *query = strchr(auth, '?');
+	size_t base = slash ? (size_t)(slash - server) : query ? (size_t)(query - server) : strlen(server);
+	snprintf(out, n, "%.*s/%s%s", (int)base, server, name, query ? query : "");
+}
+
+/* Run one statement on the server's "postgres" database; 0 or -1. */
+static int pg_admin(const char *sql, struct sbuf *err)
+{
+	char url[PATH_MAX];
+	pg_url_with(R.pg_server, "postgres", url, sizeof url);
+	PGconn *c = PQconnectdb(url);
+	int rc = -1;
+	if (PQstatus(c) != CONNECTION_OK) {
+		sb_addf(err, "cannot connect to %s: %.*s", url, msg_len(PQerrorMessage(c)), PQerrorMessage(c));
+	} else {
+		PGresult *res = PQexec(c, sql);
+		if (PQresultStatus(res) == PGRES_COMMAND_OK)
+			rc = 0;
+		else
+			sb_addf(err, "%s: %.*s", sql, msg_len(PQresultErrorMessage(res)),
+				PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	PQfinish(c);
+	return rc;
+}
+
+/* Make this run's own database on --db-server and point R.db_url at it. */
+static void pg_create(void)
+{
+	struct sbuf sql = {0}, err = {0};
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(R.pg_name, sizeof R.pg_name, "hearth_http_%ld_%ld", (long)getpid(), (long)ts.tv_nsec);
+	sb_addf(&sql, "CREATE DATABASE %s", R.pg_name);   /* our own name: no quoting needed */
+	if (pg_admin(sql.p, &err) != 0)
+		die("cannot create a test database on %s: %s", R.pg_server, err.p);
+	pg_url_with(R.pg_server, R.pg_name, R.db_url, sizeof R.db_url);
+	sb_free(&sql);
+	sb_free(&err);
+}
+
+/* Drop this run's database (the server has stopped). */
+static void pg_drop(void)
+{
+	struct sbuf sql = {0}, err = {0};
+	if (R.pg)
+		PQfinish(R.pg);
+	R.pg = NULL;
+	sb_addf(&sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", R.pg_name);
+	if (pg_admin(sql.p, &err) != 0)
+		fail("cannot drop the test database: %s", err.p);
+	sb_free(&sql);
+	sb_free(&err);
+}
+
 /* Create the temporary database with `hearth demo`. */
 static void demo_seed(void)
 {
@@ -2483,6 +2738,25 @@ static void demo_seed(void)
 		status_str(st, how, sizeof how);
 		die("`%s demo --db %s` failed (%s):\n%s", R.hearth, R.db_url, how, log ? log : "");
 	}
+}
+
+/* The audit chain the whole run wrote still verifies. */
+static void audit_verify(void)
+{
+	char *argv[] = {(char *)R.hearth, "audit", "verify", "--db", R.db_url, NULL};
+	struct sbuf out = {0};
+	int st = run_cmd(argv, NULL, &out);
+	if (st == 0) {
+		pass("audit: hearth audit verify accepts the log after the run");
+	} else {
+		char how[128];
+		status_str(st, how, sizeof how);
+		struct sbuf msg = {0};
+		snippet(&msg, sb_str(&out), out.len);
+		fail("audit: hearth audit verify failed (%s): %s", how, sb_str(&msg));
+		sb_free(&msg);
+	}
+	sb_free(&out);
 }
 
 /* Stop the server; a sanitizer report or a crash at exit is a failure. */
@@ -2519,6 +2793,8 @@ int main(int argc, char **argv)
 			cases = argv[++i];
 		else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
 			filter = argv[++i];
+		else if (strcmp(argv[i], "--db-server") == 0 && i + 1 < argc)
+			R.pg_server = argv[++i];
 		else if (strcmp(argv[i], "--keep") == 0)
 			R.keep = true;
 		else
@@ -2546,6 +2822,12 @@ int main(int argc, char **argv)
 		die("mkdtemp: %s", strerror(errno));
 	snprintf(R.db_path, sizeof R.db_path, "%s/test.db", R.tmp);
 	snprintf(R.db_url, sizeof R.db_url, "sqlite:%s", R.db_path);
+	R.backend = "sqlite";
+	if (R.pg_server) {
+		R.backend = "postgresql";
+		pg_create();
+	}
+	printf("httptest: database %s\n", R.db_url);
 	snprintf(R.log_path, sizeof R.log_path, "%s/server.log", R.tmp);
 
 	demo_seed();
@@ -2559,12 +2841,18 @@ int main(int argc, char **argv)
 		routes_run();
 
 	finish_server();
+	audit_verify();
 	if (R.db)
 		sqlite3_close(R.db);
+	if (R.pg_server && !R.failed && !R.keep)
+		pg_drop();
+	if (R.pg)
+		PQfinish(R.pg);
 	curl_global_cleanup();
 	oath_done();
 	if (R.failed && !R.keep)
-		printf("(server log and database kept in %s)\n", R.tmp);
+		printf("(server log and database kept in %s%s%s)\n", R.tmp,
+		       R.pg_server ? " and " : "", R.pg_server ? R.db_url : "");
 	else if (!R.keep)
 		rm_tree(R.tmp);
 	printf("http: %d passed, %d failed\n", R.passed, R.failed);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# tests/run-pg.sh [LAYER...] — the HTTP, two-server and browser suites on
+# PostgreSQL.
+#
+# Layers: pg-http (the HTTP cases and route test, build/httptest
+# --db-server), pg-two (two `hearth serve` processes on one database,
+# tests/http/pg-two-servers.sh) and pg-browser (the browser suite,
+# run.mjs --db-server); all three by default.  Starts one throwaway
+# PostgreSQL 15 (scripts/pg-test-server.sh) for all of them and always
+# removes it; each suite makes its own database there.  Set PG_SERVER to a
+# server URL (postgresql://user@host:port/) to use that server instead.
+#
+# Each layer ends with "LAYER: N passed, N failed".  If PostgreSQL cannot
+# start, every requested layer reports "LAYER: 0 passed, 1 failed": a
+# failure, not a skip.  Exit status 1 if any layer failed.
+#   HEARTH    the hearth binary (default build/hearth)
+#   HTTPTEST  the HTTP runner (default build/httptest)
+set -u
+cd "$(dirname "$0")/.."
+hearth=${HEARTH:-build/hearth}
+httptest=${HTTPTEST:-build/httptest}
+layers=${*:-pg-http pg-two pg-browser}
+rc=0
+
+for l in $layers; do
+	case $l in
+	pg-http|pg-two|pg-browser) ;;
+	*) echo "run-pg: unknown layer $l (pg-http, pg-two, pg-browser)" >&2; exit 2 ;;
+	esac
+done
+
+url=${PG_SERVER:-}
+if [ -z "$url" ]; then
+	pgdir=$(mktemp -d "${TMPDIR:-/tmp}/hearth-pg-XXXXXX") || pgdir=
+	[ -z "$pgdir" ] || trap 'scripts/pg-test-server.sh stop "$pgdir"' EXIT
+	trap 'exit 130' INT TERM HUP
+	if [ -n "$pgdir" ] && scripts/pg-test-server.sh start "$pgdir"; then
+		url=$(cat "$pgdir/url")
+		echo "run-pg: PostgreSQL at $url"
+	else
+		echo "run-pg: the throwaway PostgreSQL did not start"
+	fi
+fi
+
+# relabel LAYER NAME: rename the runner's "NAME: N passed, N failed" lines.
+relabel() {
+	sed -u -E "s/^$2: ([0-9]+ passed, [0-9]+ failed)\$/$1: \\1/"
+}
+
+for l in $layers; do
+	echo "== $l"
+	if [ -z "$url" ]; then
+		echo "$l: 0 passed, 1 failed"
+		rc=1
+		continue
+	fi
+	case $l in
+	pg-http)
+		"$httptest" --hearth "$hearth" --cases tests/http/cases --db-server "$url" 2>&1 | relabel pg-http http
+		st=${PIPESTATUS[0]} ;;
+	pg-two)
+		tests/http/pg-two-servers.sh "$hearth" "$url" 2>&1
+		st=$? ;;
+	pg-browser)
+		node tests/browser/run.mjs "$hearth" --db-server "$url" 2>&1 | relabel pg-browser browser
+		st=${PIPESTATUS[0]} ;;
+	esac
+	[ "$st" -eq 0 ] || rc=1
+done
+exit $rc
