@@ -9,7 +9,7 @@
 # non-zero if anything failed or a layer died without counting.
 set -u
 cd "$(dirname "$0")/.."
-layers=${*:-unit http browser pg-unit pg-http pg-two pg-browser san-unit san-http}
+layers=${*:-unit http browser pg-unit pg-http pg-two pg-browser san-unit san-http san-pg-unit}
 total_p=0 total_f=0
 
 run_layer() {
@@ -41,6 +41,7 @@ for l in $layers; do
                 run_layer san-unit tests/run-unit.sh build/san
               else echo "san-unit: sanitizer build failed"; total_f=$((total_f + 1)); fi ;;
     san-http) run_layer san-http build/san/httptest --hearth build/san/hearth --cases tests/http/cases ;;
+    san-pg-unit) run_layer san-pg-unit tests/run-unit-pg.sh build/san ;;
     *) echo "unknown layer $l"; total_f=$((total_f + 1)) ;;
   esac
 done

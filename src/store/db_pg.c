@@ -10,6 +10,7 @@
  * prepared-statement cache is forgotten with it. */
 #include <ctype.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,14 @@ static int map_state(const PGresult *res, PGconn *conn)
 	return HE_DB;
 }
 
+/* The one-line primary message of a failed result (libpq's full message
+ * has "ERROR:", the statement and a caret line). */
+static const char *pg_message(const PGresult *res)
+{
+	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	return m ? m : "the database connection failed";
+}
+
 static void quiet_notices(void *arg, const char *message)
 {
 	(void)arg; (void)message;
@@ -123,12 +132,30 @@ static void pg_close(struct db *base)
 	free(db);
 }
 
+/* An idle session has nothing to read unless the server sent something
+ * unasked — almost always the notice that it is ending the session (then
+ * EOF).  Read it now, so a closed session shows before a statement is
+ * sent rather than as that statement's failure. */
+static void pg_drain_idle(PGconn *c)
+{
+	struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+	while (PQstatus(c) == CONNECTION_OK && p.fd >= 0 && poll(&p, 1, 0) > 0) {
+		if (!PQconsumeInput(c))
+			break;
+		PGnotify *n;
+		while ((n = PQnotifies(c)))
+			PQfreemem(n);
+	}
+}
+
 /* Re-establish a dropped connection; false if the server is still away.
  * A transaction that was open when the connection dropped is lost: every
  * statement (COMMIT included) fails until the caller rolls back, so a lost
  * write is never reported as committed. */
 static bool pg_alive(struct pg_db *db)
 {
+	if (!db->base.tx_file)
+		pg_drain_idle(db->conn);
 	if (PQstatus(db->conn) == CONNECTION_OK)
 		return true;
 	if (db->base.tx_file)
@@ -164,6 +191,11 @@ static int translate(const char *sql, struct pg_plan *p)
 		} else if (s[0] == '-' && s[1] == '-') {
 			const char *end = strchr(s, '\n');
 			size_t n = end ? (size_t)(end - s) : strlen(s);
+			buf_append(&b, s, n);
+			s += n - 1;
+		} else if (s[0] == '/' && s[1] == '*') {
+			const char *end = strstr(s + 2, "*/");
+			size_t n = end ? (size_t)(end - s) + 2 : strlen(s);
 			buf_append(&b, s, n);
 			s += n - 1;
 		} else if (s[0] == ':' && s[1] == ':') {
@@ -215,7 +247,7 @@ static struct pg_plan *plan_make(struct pg_stmt *s, const char *sql)
 	PGresult *res = PQprepare(db->conn, p->name, p->text, 0, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		db_stmt_fail(&s->base, map_state(res, db->conn), "%s",
-			     PQresultErrorMessage(res));
+			     pg_message(res));
 		PQclear(res);
 		plan_free(p);
 		return NULL;
@@ -245,8 +277,8 @@ static struct db_stmt *pg_prepare(struct db *base, const char *sql)
 static void pg_bind_text(struct db_stmt *base, const char *name, const char *value)
 {
 	struct pg_stmt *s = PST(base);
-	const char *bare = name[0] == ':' ? name + 1 : name;
-	for (int i = 0; i < s->plan->nparams; i++)
+	const char *bare = name + 1;
+	for (int i = 0; name[0] == ':' && i < s->plan->nparams; i++)
 		if (strcmp(s->plan->params[i], bare) == 0) {
 			free(s->values[i]);
 			s->values[i] = value ? xstrdup(value) : NULL;
@@ -264,7 +296,10 @@ static void pg_bind_int(struct db_stmt *base, const char *name, int64_t value)
 
 static void note_changes(struct pg_db *db, PGresult *res)
 {
-	const char *n = PQcmdTuples(res);
+	const char *tag = PQcmdStatus(res), *n = PQcmdTuples(res);
+	if (strncmp(tag, "INSERT ", 7) && strncmp(tag, "UPDATE ", 7) &&
+	    strncmp(tag, "DELETE ", 7) && strncmp(tag, "MERGE ", 6))
+		return;
 	if (n && *n)
 		db->changes = strtoll(n, NULL, 10);
 }
@@ -281,7 +316,7 @@ static bool pg_execute(struct pg_stmt *s)
 	ExecStatusType st = PQresultStatus(s->res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		db_stmt_fail(&s->base, map_state(s->res, db->conn), "%s",
-			     PQresultErrorMessage(s->res));
+			     pg_message(s->res));
 		return false;
 	}
 	note_changes(db, s->res);
@@ -365,7 +400,10 @@ static int pg_exec(struct db *base, const char *sql)
 	ExecStatusType st = PQresultStatus(res);
 	int rc = HE_OK;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
-		rc = db_fail(base, map_state(res, db->conn), sql, "%s", PQresultErrorMessage(res));
+		rc = db_fail(base, map_state(res, db->conn), sql, "%s", pg_message(res));
+	else if (strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+		rc = db_fail(base, HE_DB, sql, "the transaction was rolled back:"
+			     " a statement in it had failed");
 	else
 		note_changes(db, res);
 	PQclear(res);

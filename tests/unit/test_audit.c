@@ -3,9 +3,12 @@
  * genesis of 64 zeros, audit_verify accepting an intact log and naming the
  * first broken row when a row is edited, deleted, moved or forged.
  *
- * The connection's authorizer refuses UPDATE and DELETE on audit_log, so
- * tampering is done as someone holding the file would: a second, raw
- * sqlite3 connection without the authorizer (testdb_raw_exec). */
+ * Runs on SQLite, or on PostgreSQL when HEARTH_TEST_PG is set (testdb.h).
+ * Hearth's own connection cannot UPDATE, DELETE (or, on PostgreSQL,
+ * TRUNCATE) audit_log — the SQLite authorizer, the PostgreSQL trigger —
+ * which the first tests check; so tampering is done as someone holding the
+ * file or a superuser login would: a second, raw connection that bypasses
+ * both (testdb_raw_exec). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -218,6 +221,57 @@ static void test_empty_log_verifies(void **state)
 	expect_intact(((struct testdb *)*state)->db, 0);
 }
 
+/* ---- the log is append-only through Hearth's connection ----------------- */
+
+/* sql through db.h must fail, naming the table or the refusal. */
+static void expect_refused(struct db *db, const char *sql)
+{
+	int rc = db_exec(db, sql);
+	if (rc == HE_OK)
+		fail_msg("%s connection allowed: %s", db_backend(db), sql);
+	const char *m = db_errmsg(db);
+	if (!strstr(m, "audit_log") && !strstr(m, "not authorized"))
+		fail_msg("refusal of \"%s\" does not say why: %s", sql, m);
+}
+
+static void test_append_only(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	fill(db);
+	expect_refused(db, "UPDATE audit_log SET summary = 'rewritten' WHERE id = 3");
+	expect_refused(db, "UPDATE audit_log SET summary = summary");
+	expect_refused(db, "DELETE FROM audit_log WHERE id = 6");
+	expect_refused(db, "DELETE FROM audit_log");
+	if (testdb_is_pg())
+		expect_refused(db, "TRUNCATE audit_log");
+	expect_intact(db, ROWS);
+
+	/* inside a transaction: refused, and rolling back leaves the log as
+	 * it was (on PostgreSQL the error aborts the transaction) */
+	assert_int_equal(db_begin(db), HE_OK);
+	expect_refused(db, "DELETE FROM audit_log WHERE id >= 5");
+	db_rollback(db);
+	assert_false(db_in_transaction(db));
+	expect_intact(db, ROWS);
+
+	/* and the log still takes new rows */
+	append(db, &who, "verify", "audit_log", NULL, "still appending");
+	expect_intact(db, ROWS + 1);
+}
+
+/* The raw connection the tamper tests use really does bypass the
+ * protection (otherwise they would test nothing). */
+static void test_raw_connection_bypasses(void **state)
+{
+	struct testdb *t = *state;
+	fill(t->db);
+	testdb_raw_exec(t, "UPDATE audit_log SET summary = 'x' WHERE id = 1");
+	assert_int_equal(testdb_int(t->db, "SELECT count(*) FROM audit_log"
+		" WHERE summary = 'x'"), 1);
+	testdb_raw_exec(t, "DELETE FROM audit_log WHERE id = 1");
+	assert_int_equal(testdb_int(t->db, "SELECT count(*) FROM audit_log"), ROWS - 1);
+}
+
 /* ---- tampering ---------------------------------------------------------- */
 
 static void test_tamper_summary(void **state)
@@ -380,13 +434,15 @@ int main(void)
 		T(test_fields_stored),
 		T(test_text_round_trips),
 		T(test_empty_log_verifies),
+		T(test_append_only),
+		T(test_raw_connection_bypasses),
 		T(test_tamper_summary),
 		T(test_tamper_each_field),
 		T(test_delete_middle_row),
 		T(test_delete_first_row),
 		T(test_delete_last_rows),
-	T(test_replace_last_row),
-	T(test_delete_last_row_and_edit),
+		T(test_replace_last_row),
+		T(test_delete_last_row_and_edit),
 		T(test_delete_and_renumber),
 		T(test_forged_rows),
 		T(test_append_after_verify),

@@ -19,6 +19,7 @@
 
 #include "base/err.h"
 #include "store/db.h"
+#define TESTDB_SQLITE_ONLY
 #include "testdb.h"
 
 #define DB(state) (((struct testdb *)*(state))->db)

@@ -2,20 +2,19 @@
  * 100 schools in 7 districts with a city's phase mix and well-formed URNs
  * and postcodes, is the same for the same seed, is audited, creates one
  * user per role who can sign in, seeds only once, leaves a database with
- * another partnership alone, and rolls back whole on failure.  Runs on real
- * SQLite database files with the real migrations. */
+ * another partnership alone, and rolls back whole on failure.  Runs on
+ * fresh databases with the real migrations: SQLite files, or PostgreSQL
+ * databases when HEARTH_TEST_PG is set (testdb.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -26,57 +25,11 @@
 #include "core/demo.h"
 #include "core/school.h"
 #include "store/db.h"
+#include "testdb.h"
 
 static const struct audit_who who = {
 	.user_id = 0, .email = NULL, .role = "none", .route = "cli demo",
 };
-
-struct fixture {
-	char dir[64];
-	struct db *db;   /* t.db, migrated */
-};
-
-static struct db *open_db(const char *dir, const char *file)
-{
-	char url[160], *msg = NULL;
-	struct db *db = NULL;
-	snprintf(url, sizeof url, "sqlite:%s/%s", dir, file);
-	if (db_open(url, &db, &msg) != HE_OK)
-		fail_msg("db_open %s: %s", url, msg ? msg : "?");
-	if (db_migrate(db, NULL, NULL) != HE_OK)
-		fail_msg("db_migrate: %s", db_errmsg(db));
-	return db;
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/hearth-test-demo-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	f->db = open_db(f->dir, "t.db");
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char p[64 + 1 + 256];
-	db_close(f->db);
-	DIR *d = opendir(f->dir);  /* our own mkdtemp directory: empty it */
-	for (struct dirent *de; d && (de = readdir(d));) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
 
 static void seed_ok(struct db *db, uint32_t s);
 
@@ -84,9 +37,9 @@ static void seed_ok(struct db *db, uint32_t s);
  * hashes seven passwords with argon2id, which is deliberately slow). */
 static int group_setup(void **state)
 {
-	if (setup(state))
+	if (testdb_setup(state))
 		return -1;
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	seed_ok(f->db, DEMO_SEED);
 	return 0;
 }
@@ -95,7 +48,8 @@ static int64_t count(struct db *db, const char *sql)
 {
 	struct db_stmt *st = db_prepare(db, sql);
 	int64_t n = db_next(st) ? db_int(st, 0) : -1;
-	assert_int_equal(db_finalize(st), HE_OK);
+	if (db_finalize(st) != HE_OK)
+		fail_msg("%s: %s", sql, db_errmsg(db));
 	return n;
 }
 
@@ -147,7 +101,7 @@ static void dump_schools(struct db *db, struct buf *out)
 
 static void test_districts_and_phase_mix(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	assert_int_equal(count(f->db, "SELECT count(*) FROM schools"), DEMO_SCHOOLS);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM districts"), DEMO_DISTRICTS);
 	const char *names[] = {"City Centre", "North West", "North East", "East", "South",
@@ -159,7 +113,7 @@ static void test_districts_and_phase_mix(void **state)
 	}
 	/* every district has a real share of the schools */
 	assert_true(count(f->db, "SELECT min(n) FROM (SELECT count(*) AS n FROM schools"
-			  " GROUP BY district_id)") >= 8);
+			  " GROUP BY district_id) AS per_district") >= 8);
 	assert_int_equal(count_phase(f->db, "primary"), 72);
 	assert_int_equal(count_phase(f->db, "secondary"), 15);
 	assert_int_equal(count_phase(f->db, "special"), 6);
@@ -180,7 +134,7 @@ static void test_districts_and_phase_mix(void **state)
 
 static void test_anchor_school(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct db_stmt *st = db_prepare(f->db,
 		"SELECT s.name, s.phase, d.name FROM schools s"
 		" JOIN districts d ON d.id = s.district_id WHERE s.urn = :urn");
@@ -194,7 +148,7 @@ static void test_anchor_school(void **state)
 
 static void test_urns_and_postcodes_well_formed(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	assert_int_equal(count(f->db, "SELECT count(DISTINCT urn) FROM schools"), DEMO_SCHOOLS);
 	struct db_stmt *st = db_prepare(f->db,
 		"SELECT s.urn, s.postcode, d.name, s.name FROM schools s"
@@ -220,8 +174,11 @@ static void test_urns_and_postcodes_well_formed(void **state)
 
 static void test_deterministic(void **state)
 {
-	struct fixture *f = *state;
-	struct db *same = open_db(f->dir, "same.db"), *other = open_db(f->dir, "other.db");
+	struct testdb *f = *state;
+	struct testdb *ts = testdb_new_migrated(), *to = testdb_new_migrated();
+	if (!ts || !to)
+		fail_msg("cannot make two more databases");
+	struct db *same = ts->db, *other = to->db;
 	struct buf a, b, c;
 	buf_init(&a, 0);
 	buf_init(&b, 0);
@@ -242,15 +199,15 @@ static void test_deterministic(void **state)
 	buf_free(&a);
 	buf_free(&b);
 	buf_free(&c);
-	db_close(same);
-	db_close(other);
+	testdb_free(ts);
+	testdb_free(to);
 }
 
 /* ---- users and audit ------------------------------------------------------ */
 
 static void test_users_one_per_role(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	assert_int_equal(count(f->db, "SELECT count(*) FROM users"), 7);
 	assert_int_equal(count(f->db, "SELECT count(DISTINCT role) FROM users"), 7);
 	for (int i = 0; i < DEMO_LOGINS; i++) {
@@ -278,7 +235,7 @@ static void test_users_one_per_role(void **state)
 
 static void test_school_user_signs_in(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct arena a;
 	struct session s;
 	struct errinfo e = {0};
@@ -301,7 +258,7 @@ static void test_school_user_signs_in(void **state)
 
 static void test_audited(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	assert_int_equal(count(f->db, "SELECT count(*) FROM audit_log"
 			       " WHERE action = 'create' AND entity = 'schools'"), DEMO_SCHOOLS);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM audit_log"
@@ -325,7 +282,7 @@ static void test_audited(void **state)
 
 static void test_idempotent(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct buf a, b, log;
 	buf_init(&a, 0);
 	buf_init(&b, 0);
@@ -346,7 +303,7 @@ static void test_idempotent(void **state)
 
 static void test_missing_demo_user_restored(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	seed_ok(f->db, DEMO_SEED);
 	assert_int_equal(db_exec(f->db, "DELETE FROM users WHERE email = 'viewer@hearth.example'"),
 			 HE_OK);
@@ -358,7 +315,7 @@ static void test_missing_demo_user_restored(void **state)
 
 static void test_other_partnership_left_alone(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t id;
 	struct errinfo e;
 	struct buf log;
@@ -377,14 +334,20 @@ static void test_other_partnership_left_alone(void **state)
 
 static void test_failure_rolls_back(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct buf log;
 	buf_init(&log, 0);
-	/* make the 51st school fail inside the seeding transaction */
-	assert_int_equal(db_exec(f->db,
-		"CREATE TRIGGER fail_half BEFORE INSERT ON schools"
-		" WHEN (SELECT count(*) FROM schools) >= 50"
-		" BEGIN SELECT RAISE(ABORT, 'test: disk on fire'); END;"), HE_OK);
+	/* make the 51st school fail inside the seeding transaction (triggers
+	 * are written differently on each backend) */
+	assert_int_equal(db_exec(f->db, testdb_is_pg()
+		? "CREATE FUNCTION fail_half() RETURNS trigger LANGUAGE plpgsql AS $$"
+		  " BEGIN IF (SELECT count(*) FROM schools) >= 50 THEN"
+		  " RAISE EXCEPTION 'test: disk on fire'; END IF; RETURN NEW; END $$;"
+		  " CREATE TRIGGER fail_half BEFORE INSERT ON schools"
+		  " FOR EACH ROW EXECUTE FUNCTION fail_half()"
+		: "CREATE TRIGGER fail_half BEFORE INSERT ON schools"
+		  " WHEN (SELECT count(*) FROM schools) >= 50"
+		  " BEGIN SELECT RAISE(ABORT, 'test: disk on fire'); END;"), HE_OK);
 	int rc = seed(f->db, DEMO_SEED, &log);
 	assert_int_not_equal(rc, HE_OK);
 	assert_non_null(strstr(buf_str(&log), "nothing seeded"));
@@ -394,7 +357,9 @@ static void test_failure_rolls_back(void **state)
 	assert_int_equal(count(f->db, "SELECT count(*) FROM audit_log"), 0);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM users"), 0);
 	/* once the fault is gone, seeding works */
-	assert_int_equal(db_exec(f->db, "DROP TRIGGER fail_half"), HE_OK);
+	assert_int_equal(db_exec(f->db, testdb_is_pg()
+		? "DROP TRIGGER fail_half ON schools; DROP FUNCTION fail_half()"
+		: "DROP TRIGGER fail_half"), HE_OK);
 	buf_reset(&log);
 	assert_int_equal(seed(f->db, DEMO_SEED, &log), HE_OK);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM schools"), DEMO_SCHOOLS);
@@ -403,7 +368,7 @@ static void test_failure_rolls_back(void **state)
 
 static void test_refused_inside_transaction(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	assert_int_equal(db_begin(f->db), HE_OK);
 	assert_int_equal(demo_seed(f->db, &who, DEMO_SEED, NULL), HE_INTERNAL);
 	db_rollback(f->db);
@@ -450,7 +415,7 @@ int main(void)
 		cmocka_unit_test(test_idempotent),
 		cmocka_unit_test(test_print_logins),
 		/* each on a fresh database */
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, testdb_setup, testdb_teardown)
 		T(test_deterministic),
 		T(test_missing_demo_user_restored),
 		T(test_other_partnership_left_alone),
@@ -458,5 +423,5 @@ int main(void)
 		T(test_refused_inside_transaction),
 #undef T
 	};
-	return cmocka_run_group_tests(tests, group_setup, teardown);
+	return cmocka_run_group_tests(tests, group_setup, testdb_teardown);
 }

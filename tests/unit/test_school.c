@@ -1,8 +1,9 @@
 /* test_school.c — unit tests for src/core/school.c: phases and URNs,
  * districts, adding schools (every field's validation names the field,
  * duplicates refused, audited in the caller's transaction, nothing written
- * on failure), lookups and the list.  Each test runs on a fresh SQLite
- * database file with the real migrations. */
+ * on failure), lookups and the list.  Each test runs on a fresh database
+ * with the real migrations: SQLite, or PostgreSQL when HEARTH_TEST_PG is
+ * set (testdb.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,59 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/err.h"
 #include "core/audit.h"
 #include "core/school.h"
 #include "store/db.h"
-
-struct fixture {
-	char dir[64];
-	char path[96];
-	struct db *db;
-};
+#include "testdb.h"
 
 static const struct audit_who who = {
 	.user_id = 0, .email = NULL, .role = "none", .route = "test school",
 };
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/hearth-test-school-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-	char url[128], *msg = NULL;
-	snprintf(url, sizeof url, "sqlite:%s", f->path);
-	if (db_open(url, &f->db, &msg) != HE_OK) {
-		fprintf(stderr, "db_open: %s\n", msg ? msg : "?");
-		return -1;
-	}
-	if (db_migrate(f->db, NULL, NULL) != HE_OK) {
-		fprintf(stderr, "db_migrate: %s\n", db_errmsg(f->db));
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char p[128];
-	db_close(f->db);
-	const char *suffix[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
 
 static int64_t count(struct db *db, const char *sql)
 {
@@ -140,7 +99,7 @@ static void test_urn_valid(void **state)
 
 static void test_district_ensure_idempotent(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t a = 0, b = 0, c = 0;
 	assert_int_equal(db_begin(f->db), HE_OK);
 	assert_int_equal(district_ensure(f->db, "North West", &a), HE_OK);
@@ -167,7 +126,7 @@ static void test_district_ensure_idempotent(void **state)
 
 static void test_district_bad_names(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t id;
 	char longname[150];
 	memset(longname, 'x', sizeof longname - 1);
@@ -186,7 +145,7 @@ static void test_district_bad_names(void **state)
 
 static void test_add_ok_audited(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct errinfo e;
 	int64_t id = 0;
 	with_district(f->db, "South");
@@ -234,7 +193,7 @@ static void test_add_ok_audited(void **state)
 
 static void test_postcode_optional(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct errinfo e;
 	with_district(f->db, "East");
 	assert_int_equal(add(f->db, "120001", "Foxcote Nursery School", "nursery", "East",
@@ -245,7 +204,7 @@ static void test_postcode_optional(void **state)
 }
 
 /* One refused school_add: the code, the field, a message, nothing written. */
-static void expect_refused(struct fixture *f, const char *urn, const char *name,
+static void expect_refused(struct testdb *f, const char *urn, const char *name,
 			   const char *phase, const char *district, const char *postcode,
 			   int code, const char *field)
 {
@@ -266,7 +225,7 @@ static void expect_refused(struct fixture *f, const char *urn, const char *name,
 
 static void test_add_validation_names_field(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	char longname[260];
 	memset(longname, 'a', sizeof longname - 1);
 	longname[sizeof longname - 1] = '\0';
@@ -306,7 +265,7 @@ static void test_add_validation_names_field(void **state)
 
 static void test_duplicate_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct errinfo e;
 	with_district(f->db, "North East");
 	assert_int_equal(add(f->db, "137500", "Foxcote Academy", "secondary", "North East",
@@ -321,7 +280,7 @@ static void test_duplicate_refused(void **state)
 
 static void test_add_needs_transaction(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct errinfo e = {0};
 	with_district(f->db, "South");
 	assert_int_equal(school_add(f->db, &who, "120345", "Hollybank Primary School",
@@ -331,7 +290,7 @@ static void test_add_needs_transaction(void **state)
 
 static void test_metacharacters_stored_verbatim(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct errinfo e;
 	const char *name = "O'Brien's \"Primary\" <b>&amp; School; DROP TABLE schools;--";
 	with_district(f->db, "City Centre");
@@ -345,7 +304,7 @@ static void test_metacharacters_stored_verbatim(void **state)
 
 static void test_count_and_list(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct errinfo e;
 	int64_t n = -1;
 	struct arena a;
@@ -395,15 +354,17 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_urn_valid),
-		cmocka_unit_test_setup_teardown(test_district_ensure_idempotent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_district_bad_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_add_ok_audited, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_postcode_optional, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_add_validation_names_field, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duplicate_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_add_needs_transaction, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_metacharacters_stored_verbatim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_count_and_list, setup, teardown),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, testdb_setup, testdb_teardown)
+		T(test_district_ensure_idempotent),
+		T(test_district_bad_names),
+		T(test_add_ok_audited),
+		T(test_postcode_optional),
+		T(test_add_validation_names_field),
+		T(test_duplicate_refused),
+		T(test_add_needs_transaction),
+		T(test_metacharacters_stored_verbatim),
+		T(test_count_and_list),
+#undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
