@@ -171,36 +171,39 @@ int db_begin_(struct db *db, const char *file, int line)
 	return rc;
 }
 
+/* Close the transaction's bookkeeping, first running sql (if any) without
+ * letting it replace the error message the caller will report. */
+static void tx_end(struct db *db, const char *sql)
+{
+	if (sql) {
+		char keep[sizeof db->errmsg];
+		memcpy(keep, db->errmsg, sizeof keep);
+		db_exec(db, sql);
+		memcpy(db->errmsg, keep, sizeof keep);
+	}
+	db->tx_file = NULL;
+	if (db->ops->tx_leave)
+		db->ops->tx_leave(db);
+}
+
 int db_commit_(struct db *db, const char *file, int line)
 {
 	if (!db->tx_file)
 		return db_fail(db, HE_INTERNAL, NULL, "commit at %s:%d with no transaction",
 			       file, line);
 	int rc = db_exec(db, "COMMIT");
-	if (rc != HE_OK) {
-		char keep[sizeof db->errmsg];
-		memcpy(keep, db->errmsg, sizeof keep);
-		db_exec(db, "ROLLBACK");
-		memcpy(db->errmsg, keep, sizeof keep);
-	}
-	db->tx_file = NULL;
-	if (db->ops->tx_leave)
-		db->ops->tx_leave(db);
+	if (rc != HE_OK)
+		tx_end(db, "ROLLBACK");  /* the message stays the COMMIT's */
+	else
+		tx_end(db, NULL);
 	return rc;
 }
 
 void db_rollback_(struct db *db, const char *file, int line)
 {
 	(void)file; (void)line;
-	if (!db->tx_file)
-		return;
-	char keep[sizeof db->errmsg];
-	memcpy(keep, db->errmsg, sizeof keep);
-	db_exec(db, "ROLLBACK");
-	memcpy(db->errmsg, keep, sizeof keep);
-	db->tx_file = NULL;
-	if (db->ops->tx_leave)
-		db->ops->tx_leave(db);
+	if (db->tx_file)
+		tx_end(db, "ROLLBACK");
 }
 
 bool db_in_transaction(const struct db *db)

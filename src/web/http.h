@@ -28,6 +28,11 @@ struct route;
 #define REQ_MAX_HEADERS 8
 #define REQ_BODY_MAX (1024u * 1024u)
 
+struct form_field {
+	char *key, *value;
+	size_t klen, vlen;   /* decoded lengths: a %00 makes them differ from strlen */
+};
+
 struct req {
 	struct arena arena;
 	struct db *db;
@@ -45,6 +50,9 @@ struct req {
 	struct caps caps;
 	struct audit_who who;
 	struct errinfo err;                   /* detail for the error response */
+	struct form_field *form;              /* the decoded form body (req_form) */
+	int nform;
+	bool form_parsed;
 	/* the response */
 	int status;
 	const char *content_type;

@@ -60,56 +60,57 @@ static char *form_decode_n(struct arena *a, const char *s, size_t n, size_t *out
 	return out;
 }
 
-static char *form_decode(struct arena *a, const char *s, size_t n)
-{
-	size_t len;
-	return form_decode_n(a, s, n, &len);
-}
-
 static bool is_form(struct req *r)
 {
 	const char *ct = req_header(r, "Content-Type");
 	return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
 }
 
-const char *req_form(struct req *r, const char *name)
+/* Decode the form body once into r->form (arena), in order. */
+static void form_parse(struct req *r)
 {
+	if (r->form_parsed)
+		return;
+	r->form_parsed = true;
 	if (!is_form(r))
-		return NULL;
-	size_t nlen = strlen(name);
+		return;
 	const char *p = r->body, *end = r->body + r->body_len;
+	size_t cap = 1;
+	for (const char *q = p; q < end; q++)
+		cap += *q == '&';
+	r->form = arena_alloc(&r->arena, cap * sizeof *r->form);
 	while (p < end) {
 		const char *amp = memchr(p, '&', (size_t)(end - p));
 		const char *stop = amp ? amp : end;
 		const char *eq = memchr(p, '=', (size_t)(stop - p));
 		const char *kend = eq ? eq : stop;
-		char *key = form_decode(&r->arena, p, (size_t)(kend - p));
-		if (strlen(key) == nlen && memcmp(key, name, nlen) == 0)
-			return eq ? form_decode(&r->arena, eq + 1, (size_t)(stop - eq - 1)) : "";
+		struct form_field *f = &r->form[r->nform++];
+		f->key = form_decode_n(&r->arena, p, (size_t)(kend - p), &f->klen);
+		f->value = eq ? form_decode_n(&r->arena, eq + 1, (size_t)(stop - eq - 1), &f->vlen)
+			      : arena_strdup(&r->arena, "");
 		p = stop + 1;
 	}
+}
+
+const char *req_form(struct req *r, const char *name)
+{
+	form_parse(r);
+	for (int i = 0; i < r->nform; i++)
+		if (strcmp(r->form[i].key, name) == 0)
+			return r->form[i].value;
 	return NULL;
 }
 
 int req_check_form(struct req *r)
 {
-	if (!is_form(r))
-		return HE_OK;
-	const char *p = r->body, *end = r->body + r->body_len;
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *stop = amp ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(stop - p));
-		const char *kend = eq ? eq : stop;
-		char *key = form_decode(&r->arena, p, (size_t)(kend - p));
-		size_t vlen = 0;
-		char *val = eq ? form_decode_n(&r->arena, eq + 1, (size_t)(stop - eq - 1), &vlen) : "";
-		if (!text_valid(key, strlen(key)))
+	form_parse(r);
+	for (int i = 0; i < r->nform; i++) {
+		const struct form_field *f = &r->form[i];
+		if (strlen(f->key) != f->klen || !text_valid(f->key, f->klen))
 			return errinfo_set(&r->err, HE_INVALID, "", "A form field name is not valid text");
-		if (strlen(val) != vlen || !text_valid(val, vlen))
-			return errinfo_set(&r->err, HE_INVALID, key,
-				"%.40s must be text, without NUL or control characters", key);
-		p = stop + 1;
+		if (strlen(f->value) != f->vlen || !text_valid(f->value, f->vlen))
+			return errinfo_set(&r->err, HE_INVALID, f->key,
+				"%.40s must be text, without NUL or control characters", f->key);
 	}
 	return HE_OK;
 }
