@@ -14,7 +14,8 @@ static const char serve_help[] =
 	"usage: hearth serve [--db URL] [--listen HOST:PORT] [--threads N] [--quiet]\n"
 	"                    [--secure-cookies]\n"
 	"\n"
-	"Start the web server (default 127.0.0.1:8080) on an initialised database.\n"
+	"Start the web server (default 127.0.0.1:8080) on an initialised database,\n"
+	"with --threads worker threads (default 4 per core).\n"
 	"Behind a TLS-terminating proxy, --secure-cookies marks cookies Secure.\n"
 	"One access-log line per request goes to standard error (--quiet: none).\n"
 	"Stops cleanly on SIGINT or SIGTERM.\n";

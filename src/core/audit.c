@@ -14,9 +14,11 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/alloc.h"
 #include "base/date.h"
 #include "base/err.h"
 #include "store/db.h"
@@ -75,60 +77,87 @@ uint64_t audit_appended(void)
 	return appended;
 }
 
-int audit(struct db *db, const struct audit_who *who, const char *action,
-	  const char *entity, const char *entity_id, const char *summary)
+/* One row to append, as the caller gave it. */
+struct row_in {
+	const struct audit_who *who;
+	const char *action, *entity, *entity_id, *summary;
+};
+
+static int insert_row(struct db *db, const struct audit_row *r, const char *prev,
+		      const char *hash)
 {
-	if (!db_in_transaction(db))
-		return HE_INTERNAL;
-	char prev[65] = "", hash[65], at[21];
-	int64_t next = 0;
 	struct db_stmt *st = db_prepare(db,
-		"UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, hash");
+		"INSERT INTO audit_log (id, at, user_id, user_email, role, route, action,"
+		" entity, entity_id, summary, ip, prev_hash, hash) VALUES (:id, :at,"
+		" :uid, :email, :role, :route, :action, :entity, :eid, :summary, :ip,"
+		" :prev, :hash)");
+	db_bind_int(st, ":id", r->id);
+	db_bind_text(st, ":at", r->at);
+	if (r->user_id)
+		db_bind_int(st, ":uid", r->user_id);
+	else
+		db_bind_null(st, ":uid");
+	db_bind_text(st, ":email", r->user_email);
+	db_bind_text(st, ":role", r->role);
+	db_bind_text(st, ":route", r->route);
+	db_bind_text(st, ":action", r->action);
+	db_bind_text(st, ":entity", r->entity);
+	db_bind_text(st, ":eid", r->entity_id);
+	db_bind_text(st, ":summary", r->summary);
+	db_bind_text(st, ":ip", r->ip);
+	db_bind_text(st, ":prev", prev);
+	db_bind_text(st, ":hash", hash);
+	return db_done(st);
+}
+
+/* Append n rows in the open transaction: claim n ids from the head at
+ * once, chain the rows in memory, move the head's hash once. */
+static int append(struct db *db, const struct row_in *in, int n)
+{
+	char prev[65] = "", hash[65] = "", at[21];
+	int64_t last = 0;
+	struct db_stmt *st = db_prepare(db,
+		"UPDATE audit_head SET last_id = last_id + :n WHERE id = 1 RETURNING last_id, hash");
+	db_bind_int(st, ":n", n);
 	if (db_next(st)) {
-		next = db_int(st, 0);
+		last = db_int(st, 0);
 		snprintf(prev, sizeof prev, "%s", db_text(st, 1));
 	}
 	int rc = db_finalize(st);
 	if (rc)
 		return rc;
-	if (!next)
+	if (!last)
 		return HE_DB_SCHEMA;  /* no head row: migrations incomplete */
 	timestamp_format(time(NULL), at);
-	struct audit_row r = {
-		.id = next, .at = at, .user_id = who ? who->user_id : 0,
-		.user_email = who ? who->email : NULL,
-		.role = who && who->role ? who->role : "none",
-		.route = who && who->route ? who->route : "system",
-		.action = action, .entity = entity, .entity_id = entity_id,
-		.summary = summary, .ip = who ? who->ip : NULL,
-	};
-	row_hash(prev, &r, hash);
-	st = db_prepare(db,
-		"INSERT INTO audit_log (id, at, user_id, user_email, role, route, action,"
-		" entity, entity_id, summary, ip, prev_hash, hash) VALUES (:id, :at,"
-		" :uid, :email, :role, :route, :action, :entity, :eid, :summary, :ip,"
-		" :prev, :hash)");
-	db_bind_int(st, ":id", r.id);
-	db_bind_text(st, ":at", r.at);
-	if (r.user_id)
-		db_bind_int(st, ":uid", r.user_id);
-	else
-		db_bind_null(st, ":uid");
-	db_bind_text(st, ":email", r.user_email);
-	db_bind_text(st, ":role", r.role);
-	db_bind_text(st, ":route", r.route);
-	db_bind_text(st, ":action", r.action);
-	db_bind_text(st, ":entity", r.entity);
-	db_bind_text(st, ":eid", r.entity_id);
-	db_bind_text(st, ":summary", r.summary);
-	db_bind_text(st, ":ip", r.ip);
-	db_bind_text(st, ":prev", prev);
-	db_bind_text(st, ":hash", hash);
-	if ((rc = db_done(st)))
-		return rc;
+	for (int i = 0; i < n; i++) {
+		const struct audit_who *who = in[i].who;
+		struct audit_row r = {
+			.id = last - n + 1 + i, .at = at, .user_id = who ? who->user_id : 0,
+			.user_email = who ? who->email : NULL,
+			.role = who && who->role ? who->role : "none",
+			.route = who && who->route ? who->route : "system",
+			.action = in[i].action, .entity = in[i].entity,
+			.entity_id = in[i].entity_id, .summary = in[i].summary,
+			.ip = who ? who->ip : NULL,
+		};
+		row_hash(prev, &r, hash);
+		if ((rc = insert_row(db, &r, prev, hash)))
+			return rc;
+		memcpy(prev, hash, sizeof prev);
+	}
 	st = db_prepare(db, "UPDATE audit_head SET hash = :hash WHERE id = 1");
 	db_bind_text(st, ":hash", hash);
-	if ((rc = db_done(st)) == HE_OK)
+	return db_done(st);
+}
+
+int audit(struct db *db, const struct audit_who *who, const char *action,
+	  const char *entity, const char *entity_id, const char *summary)
+{
+	if (!db_in_transaction(db))
+		return HE_INTERNAL;
+	struct row_in r = {who, action, entity, entity_id, summary};
+	int rc = append(db, &r, 1);
+	if (rc == HE_OK)
 		appended++;
 	return rc;
 }
@@ -149,8 +178,7 @@ static int read_head(struct db *db, int64_t *head_id, char head_hash[65])
 /* ---- group commit for audit_alone ------------------------------------- */
 
 struct pending {
-	const struct audit_who *who;
-	const char *action, *entity, *entity_id, *summary;
+	struct row_in row;
 	int rc;
 	int done;
 	struct pending *next;
@@ -161,27 +189,32 @@ static pthread_cond_t q_done = PTHREAD_COND_INITIALIZER;
 static struct pending *q_head, **q_tail = &q_head;
 static int q_flushing;
 
-/* Write the batch in one transaction; the rc applies to all of it.  The
- * rows are the waiters' own, so the leader's count is left as it was and
- * each waiter counts its row when it wakes. */
+/* Write the batch in one transaction; the rc applies to all of it.  Each
+ * waiter counts its own row when it wakes. */
 static int flush_batch(struct db *db, struct pending *batch)
 {
-	uint64_t mine = appended;
+	int n = 0;
+	for (struct pending *p = batch; p; p = p->next)
+		n++;
+	struct row_in *rows = xcalloc((size_t)n, sizeof *rows);
+	n = 0;
+	for (struct pending *p = batch; p; p = p->next)
+		rows[n++] = p->row;
 	int rc = db_begin(db);
-	for (struct pending *p = batch; rc == HE_OK && p; p = p->next)
-		rc = audit(db, p->who, p->action, p->entity, p->entity_id, p->summary);
+	if (rc == HE_OK)
+		rc = append(db, rows, n);
 	if (rc == HE_OK)
 		rc = db_commit(db);
 	else
 		db_rollback(db);
-	appended = mine;
+	free(rows);
 	return rc;
 }
 
 int audit_alone(struct db *db, const struct audit_who *who, const char *action,
 		const char *entity, const char *entity_id, const char *summary)
 {
-	struct pending me = {who, action, entity, entity_id, summary, 0, 0, NULL};
+	struct pending me = {{who, action, entity, entity_id, summary}, 0, 0, NULL};
 	pthread_mutex_lock(&q_lock);
 	*q_tail = &me;
 	q_tail = &me.next;
