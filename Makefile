@@ -8,7 +8,7 @@
 # Plain make with pkg-config; every object goes under build/ (or
 # build/san/ for the sanitizer build).
 
-PKGS      := libmicrohttpd sqlite3 libpq jansson libsodium liboath libqrencode
+PKGS      := libmicrohttpd sqlite3 libpq jansson libsodium liboath libqrencode libxml-2.0
 CC        ?= cc
 OPT       ?= -O2
 CFLAGS    := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wvla \
