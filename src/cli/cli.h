@@ -25,5 +25,7 @@ int user_cmd(int argc, char **argv);
 int audit_cmd(int argc, char **argv);
 int routes_cmd(int argc, char **argv);
 int migrate_cmd(int argc, char **argv);
+int import_cmd(int argc, char **argv);
+int risk_cmd(int argc, char **argv);
 
 #endif

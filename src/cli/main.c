@@ -20,6 +20,8 @@ static const char usage[] =
 	"  audit    verify the audit log's hash chain\n"
 	"  routes   print the route table (what each route needs)\n"
 	"  migrate  copy a partnership to another database (e.g. PostgreSQL)\n"
+	"  import   import pupils from a census CSV or Common Transfer File\n"
+	"  risk     the pupils most at risk of becoming NEET, ranked and explained\n"
 	"\n"
 	"Every command takes --db URL (sqlite:PATH or postgresql://USER@HOST:PORT/NAME;\n"
 	"default $HEARTH_DB or sqlite:hearth.db) and --help.\n";
@@ -30,7 +32,7 @@ static const struct {
 } commands[] = {
 	{"init", init_cmd}, {"serve", serve_cmd}, {"demo", demo_cmd},
 	{"user", user_cmd}, {"audit", audit_cmd}, {"routes", routes_cmd},
-	{"migrate", migrate_cmd},
+	{"migrate", migrate_cmd}, {"import", import_cmd}, {"risk", risk_cmd},
 };
 
 int main(int argc, char **argv)
