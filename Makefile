@@ -4,10 +4,12 @@
 #   make test       install what is missing, build, run every test layer
 #   make sanitize   ASan+UBSan build running the unit and HTTP tests
 #   make bench      benchmarks (see bench/README.md)
+#   make fuzz       libFuzzer on the CSV and CTF readers (FUZZ_SECONDS each)
 #
 # Plain make with pkg-config; every object goes under build/ (or
 # build/san/ for the sanitizer build).
 
+SHELL     := /bin/bash
 PKGS      := libmicrohttpd sqlite3 libpq jansson libsodium liboath libqrencode libxml-2.0
 CC        ?= cc
 OPT       ?= -O2
@@ -30,7 +32,7 @@ WEB_VENDOR := node_modules/govuk-frontend/dist/govuk
 WEB_FILES  = $(sort $(shell find web -type f ! -name '.*' 2>/dev/null))
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
-.PHONY: all run test unit http browser sanitize sanitize-build bench clean deps
+.PHONY: all run test unit http browser sanitize sanitize-build bench fuzz clean deps
 all: hearth
 
 $(DEPS_OK): scripts/deps.sh package.json
@@ -110,6 +112,38 @@ sanitize-build: $(DEPS_OK)
 
 run: $(DEPS_OK) hearth
 	@scripts/run.sh
+
+# ---- fuzzing (libFuzzer via clang) ----------------------------------------
+# Every fuzz/fuzz_NAME.c runs for FUZZ_SECONDS against fuzz/corpus/NAME
+# (committed seeds); new inputs it finds go to build/fuzz/corpus-NAME.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      := clang
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                -Isrc -Ibuild/gen
+FUZZ_LIBSRC  := $(filter-out src/web/% src/cli/%,$(LIBSRC))
+FUZZ_OBJ     := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIBSRC)) \
+                build/fuzz/obj/gen/migrations.o build/fuzz/obj/gen/assets.o
+FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(sort $(wildcard fuzz/fuzz_*.c)))
+
+build/fuzz/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+
+build/fuzz/obj/%.o: src/%.c $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+.SECONDARY: $(FUZZ_OBJ)
+
+fuzz: $(DEPS_OK) $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do n=$${t##*/fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
+	  echo "== fuzz $$n ($(FUZZ_SECONDS) s)"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    build/fuzz/corpus-$$n fuzz/corpus/$$n 2>&1 | grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY|Done" ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; done
 
 bench: hearth
 	@scripts/deps.sh bench

@@ -34,6 +34,9 @@ enum cap {
 	CAP_REPORTS,          /* identifiable reports */
 	CAP_REPORTS_AGGREGATE,/* aggregate reports, small numbers suppressed */
 	CAP_AUDIT_READ,       /* the audit log */
+	CAP_PUPILS,           /* pupil records at all (scope: PUPILS_ALL or _OWN) */
+	CAP_IMPORT,           /* imports at all (scope: IMPORT_ANY or _OWN) */
+	CAP_RISK_RULES,       /* edit the risk indicators, weights and bands */
 	CAP_COUNT
 };
 

@@ -50,6 +50,9 @@ struct req {
 	struct caps caps;
 	struct audit_who who;
 	struct errinfo err;                   /* detail for the error response */
+	const char *upload_path;              /* upload routes: the body's file */
+	const char *upload_name;              /* the file's name as sent, or NULL */
+	bool upload_taken;                    /* set by req_take_upload */
 	struct form_field *form;              /* the decoded form body (req_form) */
 	int nform;
 	bool form_parsed;
@@ -68,6 +71,10 @@ const char *req_cookie(struct req *r, const char *name);
 const char *req_header(struct req *r, const char *name);
 /* Path parameter i ({name} in the route pattern), or NULL. */
 const char *req_param(struct req *r, int i);
+
+/* Take the uploaded file: the caller now owns (and must remove) the
+ * returned path (malloc'd); NULL if there is none. */
+char *req_take_upload(struct req *r);
 
 /* Refuse a form body any of whose fields decodes to a NUL byte, invalid
  * UTF-8 or other control characters: HE_INVALID naming the field.  The

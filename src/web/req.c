@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/fmt.h"
 #include "base/valid.h"
 #include "store/db.h"
@@ -113,6 +114,14 @@ int req_check_form(struct req *r)
 				"%.40s must be text, without NUL or control characters", f->key);
 	}
 	return HE_OK;
+}
+
+char *req_take_upload(struct req *r)
+{
+	if (!r->upload_path || r->upload_taken)
+		return NULL;
+	r->upload_taken = true;
+	return xstrdup(r->upload_path);
 }
 
 void req_set_header(struct req *r, const char *name, const char *value)

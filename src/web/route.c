@@ -17,7 +17,9 @@
 #include "web/http.h"
 #include "web/page.h"
 
-#define R(m, p, c, csrf, aud, k, fn) {m, p, c, csrf, aud, k, fn}
+#define R(m, p, c, csrf, aud, k, fn) {m, p, c, csrf, aud, k, fn, 0, false}
+/* An upload route: the body (or a form's file) streams to disk, up to max. */
+#define UPLOAD(m, p, c, csrf, aud, k, fn, max) {m, p, c, csrf, aud, k, fn, max, true}
 enum { NO = 0, YES = 1 };
 
 const struct route routes[] = {
@@ -45,7 +47,7 @@ const struct route routes[] = {
 	R("GET",    "/schools",        CAP_SCHOOLS_VIEW, NO, NO,  ROUTE_PAGE, schools_page),
 	/* Static files */
 	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
-	{0},
+	{0, 0, 0, 0, 0, 0, 0, 0, 0},
 };
 
 /* Match path against pattern, filling params; true on a match. */
@@ -130,6 +132,21 @@ static const struct route *find(struct req *r, struct buf *allow)
 		buf_printf(allow, "%s%s", allow->len ? ", " : "", rt->method);
 	}
 	return NULL;
+}
+
+const struct route *route_lookup(const char *method, const char *path)
+{
+	struct req r;
+	memset(&r, 0, sizeof r);
+	arena_init(&r.arena);
+	r.method = method;
+	r.path = path;
+	struct buf allow;
+	buf_init(&allow, 256);
+	const struct route *rt = find(&r, &allow);
+	buf_free(&allow);
+	arena_free(&r.arena);
+	return rt;
 }
 
 /* The checks before the handler; HE_OK to run it. */

@@ -26,7 +26,12 @@ struct route {
 	bool audit;            /* the handler must write an audit row */
 	enum route_kind kind;
 	route_fn fn;
+	size_t body_max;       /* 0: REQ_BODY_MAX, in memory */
+	bool upload;           /* stream the body (or its file part) to disk */
 };
+
+/* The route for method and path, without authenticating (NULL if none). */
+const struct route *route_lookup(const char *method, const char *path);
 
 extern const struct route routes[];
 

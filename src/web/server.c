@@ -28,6 +28,7 @@
 #include "web/http.h"
 #include "web/page.h"
 #include "web/route.h"
+#include "web/upload.h"
 
 #define SECURITY_CSP "default-src 'self'; script-src 'self'; style-src 'self';" \
 	" img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none';" \
@@ -58,9 +59,8 @@ static struct db *thread_db(void)
 }
 
 /* Per-connection state across the access handler's calls. */
-struct upload {
-	struct buf body;
-	int too_large;
+struct conn_state {
+	struct upload *up;
 	struct timespec start;
 };
 
@@ -109,7 +109,7 @@ static void access_log(const struct req *r, size_t bytes, const struct timespec 
 		fwrite(line, 1, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, stderr);
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c, struct upload *up,
+static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 			       const char *method, const char *url)
 {
 	struct req r;
@@ -119,14 +119,13 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct upload *up,
 	r.conn = c;
 	r.method = method;
 	r.path = url;
-	r.body = buf_str(&up->body);
-	r.body_len = up->body.len;
+	upload_to_req(cs->up, &r);
 	client_ip(c, r.ip);
 	r.secure = opts->secure_cookies != 0;
 	r.db = thread_db();
-	if (up->too_large) {
+	if (upload_too_large(cs->up)) {
 		r.status = err_http_status(HE_TOO_LARGE);
-		req_fail(&r, HE_TOO_LARGE, "", "The request body is larger than 1 MiB");
+		req_fail(&r, HE_TOO_LARGE, "", "The request body is larger than this address accepts");
 		if (strncmp(url, "/api/", 5) == 0)
 			req_json_error(&r, HE_TOO_LARGE);
 		else
@@ -146,7 +145,9 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct upload *up,
 		MHD_add_response_header(resp, r.hname[i], r.hvalue[i]);
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned)r.status, resp);
 	MHD_destroy_response(resp);
-	access_log(&r, len, &up->start);
+	access_log(&r, len, &cs->start);
+	if (r.upload_taken)
+		upload_keep_file(cs->up);
 	arena_free(&r.arena);
 	return ret;
 }
@@ -156,33 +157,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *data, size_t *size, void **con_cls)
 {
 	(void)cls; (void)version;
-	struct upload *up = *con_cls;
-	if (!up) {
-		up = xcalloc(1, sizeof *up);
-		buf_init(&up->body, REQ_BODY_MAX);
-		clock_gettime(CLOCK_MONOTONIC, &up->start);
-		*con_cls = up;
+	struct conn_state *cs = *con_cls;
+	if (!cs) {
+		cs = xcalloc(1, sizeof *cs);
+		cs->up = upload_new(c, method, url);
+		clock_gettime(CLOCK_MONOTONIC, &cs->start);
+		*con_cls = cs;
 		return MHD_YES;
 	}
 	if (*size) {
-		if (!up->too_large) {
-			buf_append(&up->body, data, *size);
-			up->too_large = buf_err(&up->body);
-		}
+		upload_feed(cs->up, data, *size);
 		*size = 0;
 		return MHD_YES;
 	}
-	return respond(c, up, method, url);
+	return respond(c, cs, method, url);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	(void)cls; (void)c; (void)toe;
-	struct upload *up = *con_cls;
-	if (up) {
-		buf_free(&up->body);
-		free(up);
+	struct conn_state *cs = *con_cls;
+	if (cs) {
+		upload_free(cs->up);
+		free(cs);
 		*con_cls = NULL;
 	}
 }

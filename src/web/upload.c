@@ -1,0 +1,180 @@
+/* upload.c — gathering request bodies (see upload.h). */
+#include "web/upload.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "web/http.h"
+#include "web/route.h"
+
+#define FIELDS_MAX (64u * 1024)   /* the non-file fields of a multipart form */
+
+struct upload {
+	struct buf body;              /* in-memory bodies */
+	size_t max;
+	bool to_file, too_large, keep;
+	int fd;
+	char path[64];
+	size_t written;
+	char *filename;
+	struct MHD_PostProcessor *pp; /* multipart forms */
+	struct buf fields;            /* key\0value\0… */
+	int nfields;
+};
+
+static bool open_temp(struct upload *up)
+{
+	const char *dir = getenv("TMPDIR");
+	snprintf(up->path, sizeof up->path, "%s/hearth-upload-XXXXXX",
+		 dir && *dir && strlen(dir) < 40 ? dir : "/tmp");
+	up->fd = mkstemp(up->path);
+	return up->fd >= 0;
+}
+
+static void write_file(struct upload *up, const char *data, size_t n)
+{
+	if (up->too_large || (up->fd < 0 && !open_temp(up)))
+		return;
+	if (up->written + n > up->max) {
+		up->too_large = true;
+		return;
+	}
+	while (n) {
+		ssize_t w = write(up->fd, data, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			up->too_large = true;  /* disk full: refuse rather than truncate */
+			return;
+		}
+		data += w;
+		n -= (size_t)w;
+		up->written += (size_t)w;
+	}
+}
+
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *filename, const char *content_type,
+			       const char *transfer_encoding, const char *data, uint64_t off,
+			       size_t size)
+{
+	struct upload *up = cls;
+	(void)kind; (void)content_type; (void)transfer_encoding; (void)off;
+	if (filename) {
+		if (!up->filename)
+			up->filename = xstrdup(filename);
+		write_file(up, data, size);
+		return MHD_YES;
+	}
+	/* Small fields: MHD may deliver a value in pieces (off > 0). */
+	if (off == 0) {
+		if (up->nfields)
+			buf_putc(&up->fields, '\0');
+		buf_puts(&up->fields, key);
+		buf_putc(&up->fields, '\0');
+		up->nfields++;
+	}
+	buf_append(&up->fields, data, size);
+	if (buf_err(&up->fields))
+		up->too_large = true;
+	return MHD_YES;
+}
+
+struct upload *upload_new(struct MHD_Connection *c, const char *method, const char *url)
+{
+	struct upload *up = xcalloc(1, sizeof *up);
+	const struct route *rt = route_lookup(method, url);
+	up->fd = -1;
+	up->max = rt && rt->body_max ? rt->body_max : REQ_BODY_MAX;
+	up->to_file = rt && rt->upload;
+	buf_init(&up->body, REQ_BODY_MAX);
+	buf_init(&up->fields, FIELDS_MAX);
+	if (up->to_file) {
+		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+		if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0)
+			up->pp = MHD_create_post_processor(c, 64 * 1024, on_part, up);
+	}
+	return up;
+}
+
+void upload_feed(struct upload *up, const char *data, size_t n)
+{
+	if (up->too_large)
+		return;
+	if (up->pp) {
+		if (MHD_post_process(up->pp, data, n) != MHD_YES)
+			up->too_large = true;
+	} else if (up->to_file) {
+		write_file(up, data, n);
+	} else {
+		buf_append(&up->body, data, n);
+		up->too_large = buf_err(&up->body);
+	}
+}
+
+bool upload_too_large(const struct upload *up)
+{
+	return up->too_large;
+}
+
+/* The multipart fields as the request's form (req_form reads them). */
+static void fields_to_req(struct upload *up, struct req *r)
+{
+	r->form_parsed = true;
+	if (!up->nfields)
+		return;
+	buf_putc(&up->fields, '\0');
+	r->form = arena_alloc(&r->arena, (size_t)up->nfields * sizeof *r->form);
+	const char *p = buf_str(&up->fields), *end = p + up->fields.len;
+	for (int i = 0; i < up->nfields && p < end; i++) {
+		struct form_field *f = &r->form[r->nform++];
+		f->key = arena_strdup(&r->arena, p);
+		f->klen = strlen(f->key);
+		p += f->klen + 1;
+		f->value = arena_strdup(&r->arena, p);
+		f->vlen = strlen(f->value);
+		p += f->vlen + 1;
+	}
+}
+
+void upload_to_req(struct upload *up, struct req *r)
+{
+	r->body = buf_str(&up->body);
+	r->body_len = up->body.len;
+	if (!up->to_file)
+		return;
+	if (up->fd < 0)
+		open_temp(up);  /* an empty upload is still a file (the import says "empty") */
+	r->upload_path = up->fd >= 0 ? up->path : NULL;
+	r->upload_name = up->filename;
+	if (up->pp)
+		fields_to_req(up, r);
+}
+
+void upload_keep_file(struct upload *up)
+{
+	up->keep = true;
+}
+
+void upload_free(struct upload *up)
+{
+	if (!up)
+		return;
+	if (up->pp)
+		MHD_destroy_post_processor(up->pp);
+	if (up->fd >= 0) {
+		close(up->fd);
+		if (!up->keep)
+			unlink(up->path);
+	}
+	free(up->filename);
+	buf_free(&up->body);
+	buf_free(&up->fields);
+	free(up);
+}
