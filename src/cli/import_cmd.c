@@ -11,11 +11,13 @@
 #include "base/err.h"
 #include "cli/cli.h"
 #include "core/import.h"
+#include "core/pupil.h"
 #include "store/db.h"
 
 static const char import_help[] =
 	"usage: hearth import FILE [--school URN] [--date YYYY-MM-DD] [--strict]\n"
 	"                     [--format csv|ctf] [--db URL]\n"
+	"       hearth import --columns   (the CSV columns Hearth recognises)\n"
 	"\n"
 	"Import pupils from a CSV export of the school's MIS or a Common Transfer\n"
 	"File (CTF).  Pupils are matched by UPN; each import adds a snapshot for\n"
@@ -42,6 +44,20 @@ static void progress(void *arg, uint64_t done, uint64_t total)
 		fputc('\n', stderr);
 }
 
+/* The recognised columns as a Markdown table (the README's is this). */
+static int print_columns(void)
+{
+	printf("| column | also accepted | required | what it holds |\n|---|---|---|---|\n");
+	for (int f = 0; f < PF_COUNT; f++) {
+		const struct pupil_field_info *i = &pupil_fields[f];
+		printf("| %s | ", i->name);
+		for (int a = 0; a < 6 && i->aliases[a]; a++)
+			printf("%s%s", a ? ", " : "", i->aliases[a]);
+		printf(" | %s | %s |\n", i->required ? "yes" : "", i->help);
+	}
+	return 0;
+}
+
 static void print_report(const struct import_report *rep)
 {
 	printf("import %" PRId64 ": %s — %s\n", rep->import_id, rep->status, rep->message);
@@ -65,6 +81,7 @@ int import_cmd(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'}, {"school", required_argument, NULL, 's'},
 		{"date", required_argument, NULL, 't'}, {"strict", no_argument, NULL, 'x'},
 		{"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+		{"columns", no_argument, NULL, 'c'},
 		{0, 0, 0, 0},
 	};
 	struct import_opts o = {.kind = IMPORT_AUTO};
@@ -87,6 +104,7 @@ int import_cmd(int argc, char **argv)
 			o.kind = optarg[1] == 's' ? IMPORT_CSV : IMPORT_CTF;
 			break;
 		case 'h': return cli_usage(import_help, 0);
+		case 'c': return print_columns();
 		default: return cli_usage(import_help, 1);
 		}
 	}
