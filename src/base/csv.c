@@ -300,11 +300,12 @@ static void csv_bad_utf8(struct csv_reader *r, struct csv_field *f, size_t i)
 static inline __attribute__((always_inline))
 void csv_end_field(struct csv_reader *r, uint64_t flen, size_t end)
 {
-	size_t nf = r->nf++;
+	size_t nf = r->nf;
 	if (flen > r->o.field_max)
 		csv_error(r, CSV_E_FIELD_TOO_LONG);
 	else if (nf == r->o.fields_max)
 		csv_error(r, CSV_E_TOO_MANY_FIELDS);
+	r->nf = nf + 1;
 	if (r->discard)
 		return;
 	if (nf == r->fcap)
@@ -587,21 +588,22 @@ static int csv_at_end(struct csv_reader *r, struct csv_record *rec)
 	return csv_finish(r, rec);
 }
 
-static int csv_io_error(struct csv_reader *r)
+static int csv_io_error(struct csv_reader *r, struct csv_record *rec)
 {
+	rec->line = rec->end_line = r->state == ST_BETWEEN ? r->line : r->rline;
 	r->done = true;
 	snprintf(r->msg, sizeof r->msg, "could not read the file: %s", strerror(r->io_errno));
 	return CSV_E_IO;
 }
 
 /* At the very start: skip a UTF-8 BOM, refuse UTF-16. */
-static int csv_start(struct csv_reader *r)
+static int csv_start(struct csv_reader *r, struct csv_record *rec)
 {
 	r->started = true;
 	while (r->len < 3) {
 		int got = csv_fill(r);
 		if (got < 0)
-			return csv_io_error(r);
+			return csv_io_error(r, rec);
 		if (!got)
 			break;
 	}
@@ -626,7 +628,7 @@ int csv_next(struct csv_reader *r, struct csv_record *rec)
 	if (r->done)
 		return CSV_EOF;
 	if (!r->started) {
-		int rc = csv_start(r);
+		int rc = csv_start(r, rec);
 		if (rc)
 			return rc;
 	}
@@ -637,7 +639,7 @@ int csv_next(struct csv_reader *r, struct csv_record *rec)
 		else {
 			int got = csv_fill(r);
 			if (got < 0)
-				return csv_io_error(r);
+				return csv_io_error(r, rec);
 			if (got)
 				continue;
 			rc = csv_at_end(r, rec);
