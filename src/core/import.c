@@ -478,6 +478,7 @@ static int run_setup(struct run *r)
 static int run_body(struct run *r, struct import_source *src)
 {
 	const char *kind = import_source_kind(src);
+	db_bulk(r->db, true);
 	int rc = db_begin(r->db);
 	if (rc == HE_OK)
 		rc = insert_import_row(r, kind, "running");
@@ -488,6 +489,7 @@ static int run_body(struct run *r, struct import_source *src)
 		struct errinfo e = r->rep->nerrors ? r->rep->errors[r->rep->nerrors - 1]
 						   : (struct errinfo){0};
 		db_rollback(r->db);
+		db_bulk(r->db, false);
 		r->nkept = 0;
 		int frc = record_failure(r, kind, "failed", &e);
 		return frc ? frc : HE_INVALID;
@@ -506,8 +508,10 @@ static int run_body(struct run *r, struct import_source *src)
 	if (rc == HE_OK)
 		rc = finish_import_row(r);
 	if (rc == HE_OK)
-		return db_commit(r->db);
-	db_rollback(r->db);
+		rc = db_commit(r->db);
+	else
+		db_rollback(r->db);
+	db_bulk(r->db, false);
 	return rc;
 }
 

@@ -48,7 +48,7 @@ struct pupil_rec {
 };
 
 #define PUPIL_NAME_MAX 100
-#define PUPIL_FAMILY_KEY 65
+#define PUPIL_FAMILY_KEY 17   /* 16 hex digits: 64 bits of a SHA-256 */
 
 /* One pupil as checked.  Flags are 1, 0, or -1 where the source did not
  * say; counts are >= 0, or -1 where not given. */

@@ -145,6 +145,12 @@ int db_exec(struct db *db, const char *sql)
 	return db->ops->exec(db, sql);
 }
 
+void db_bulk(struct db *db, bool on)
+{
+	if (db->ops->bulk)
+		db->ops->bulk(db, on);
+}
+
 int db_reset_ids(struct db *db, const char *table)
 {
 	for (const char *p = table; *p; p++)

@@ -18,10 +18,17 @@
 
 #define STMT_CACHE 96
 
+#define PARAM_CACHE 48
+
 struct cached {
 	const char *sql;      /* the literal's address: stable for the process */
 	sqlite3_stmt *st;
 	int in_use;
+	/* Parameter names (literals too) already looked up: SQLite's own
+	 * lookup compares strings, which showed in import profiles. */
+	int np;
+	const char *pname[PARAM_CACHE];
+	int pidx[PARAM_CACHE];
 };
 
 struct sqlite_db {
@@ -156,6 +163,7 @@ static struct db_stmt *sq_prepare(struct db *base, const char *sql)
 	}
 	if (c) {
 		c->sql = sql;
+		c->np = 0;
 		c->st = s->st;
 		c->in_use = 1;
 		s->slot = c;
@@ -165,9 +173,21 @@ static struct db_stmt *sq_prepare(struct db *base, const char *sql)
 
 static int param_index(struct sqlite_stmt *s, const char *name)
 {
+	struct cached *c = s->slot;
+	if (c)
+		for (int k = 0; k < c->np; k++)
+			if (c->pname[k] == name &&
+			    strcmp(sqlite3_bind_parameter_name(s->st, c->pidx[k]), name) == 0)
+				return c->pidx[k];
 	int i = sqlite3_bind_parameter_index(s->st, name);
-	if (i == 0)
+	if (i == 0) {
 		db_stmt_fail(&s->base, HE_INTERNAL, "no parameter %s", name);
+		return 0;
+	}
+	if (c && c->np < PARAM_CACHE && strcmp(sqlite3_bind_parameter_name(s->st, i), name) == 0) {
+		c->pname[c->np] = name;
+		c->pidx[c->np++] = i;
+	}
 	return i;
 }
 
@@ -262,6 +282,12 @@ static int sq_exec(struct db *base, const char *sql)
 	return rc;
 }
 
+static void sq_bulk(struct db *db, bool on)
+{
+	sqlite3_exec(SDB(db)->h, on ? "PRAGMA cache_size = -131072" : "PRAGMA cache_size = -2000",
+		     NULL, NULL, NULL);
+}
+
 static void sq_tx_enter(struct db *db)
 {
 	(void)db;
@@ -290,6 +316,7 @@ static const struct db_ops sqlite_ops = {
 	.finalize = sq_finalize,
 	.changes = sq_changes,
 	.exec = sq_exec,
+	.bulk = sq_bulk,
 	.tx_enter = sq_tx_enter,
 	.tx_leave = sq_tx_leave,
 };
