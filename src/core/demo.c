@@ -10,17 +10,26 @@
  * named ("Hollybank Primary School", "St Aidan's CofE Primary School",
  * "Foxcote Academy").  URNs fall in plausible ranges: 120xxx for
  * LA-maintained schools, 136000–144999 for academies, 130xxx for the
- * college. */
+ * college.  The plan is computed first (plan_partnership) and then
+ * written, so the census generator can have the same schools without a
+ * database.  Pupils come from census_gen: two extracts imported through
+ * import_run, exactly as a partnership's own files would be. */
 #include "core/demo.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "base/alloc.h"
+#include "base/arena.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "core/audit.h"
+#include "core/census_gen.h"
+#include "core/import.h"
 #include "core/school.h"
 #include "core/user.h"
 #include "store/db.h"
@@ -168,8 +177,6 @@ struct demo_gen {
 	size_t nloc, ncofe, nrc;         /* how many of each are used */
 	unsigned urns[DEMO_SCHOOLS + 8];
 	size_t nurns;
-	int phase_count[8];              /* indexed like school_phases[] */
-	int schools;
 };
 
 static void gen_init(struct demo_gen *g, uint32_t seed)
@@ -257,31 +264,33 @@ static void say(FILE *log, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Add one school and count its phase; logs the field on failure. */
-static int seed_school(struct db *db, const struct audit_who *who, struct demo_gen *g,
-		       const char *district, const char *phase, const char *name,
-		       const char *urn, const char *postcode, FILE *log)
+/* One school of the plan, before it is written anywhere. */
+struct demo_school {
+	int district;          /* index into districts[] */
+	char name[160];
+	const char *phase;
+	char urn[7];
+	char postcode[9];
+};
+
+static void plan_add(struct demo_school *v, int *n, int district, const char *phase,
+		     const char *name, const char *urn, const char *postcode)
 {
-	struct errinfo e = {0};
-	int rc = school_add(db, who, urn, name, phase, district, postcode, NULL, &e);
-	if (rc) {
-		say(log, "cannot add %s %s: %s%s%s", urn, name, e.message,
-		    *e.field ? " — field " : "", e.field);
-		return rc;
-	}
-	for (int i = 0; school_phases[i]; i++)
-		if (strcmp(school_phases[i], phase) == 0)
-			g->phase_count[i]++;
-	g->schools++;
-	return HE_OK;
+	struct demo_school *s = &v[(*n)++];
+	s->district = district;
+	s->phase = phase;
+	snprintf(s->name, sizeof s->name, "%s", name);
+	snprintf(s->urn, sizeof s->urn, "%s", urn);
+	snprintf(s->postcode, sizeof s->postcode, "%s", postcode);
 }
 
 /* One school (two for an infant and junior pair) of the given kind. */
-static int seed_kind(struct db *db, const struct audit_who *who, struct demo_gen *g,
-		     const struct demo_district *d, const struct demo_kind *k, FILE *log)
+static int plan_kind(struct demo_gen *g, int di, const struct demo_kind *k,
+		     struct demo_school *v, int *n)
 {
+	const struct demo_district *d = &districts[di];
 	const char *base = gen_base(g, k->pool);
-	if (!base)
+	if (!base || *n + 2 > DEMO_SCHOOLS)
 		return HE_INTERNAL;
 	size_t nforms = 0;
 	while (k->forms[nforms])
@@ -291,60 +300,103 @@ static int seed_kind(struct db *db, const struct audit_who *who, struct demo_gen
 	snprintf(name, sizeof name, "%s %s", base, form);
 	gen_urn(g, k->phase, name, urn);
 	gen_postcode(g, d, postcode);
-	int rc = seed_school(db, who, g, d->name, k->phase, name, urn, postcode, log);
-	if (rc || k->code != 'I')
-		return rc;
+	plan_add(v, n, di, k->phase, name, urn, postcode);
+	if (k->code != 'I')
+		return HE_OK;
 	snprintf(name, sizeof name, "%s Junior School", base);  /* same site */
 	gen_urn(g, k->phase, name, urn);
-	return seed_school(db, who, g, d->name, k->phase, name, urn, postcode, log);
+	plan_add(v, n, di, k->phase, name, urn, postcode);
+	return HE_OK;
 }
 
-/* The district row (audited when new) and its schools. */
-static int seed_district(struct db *db, const struct audit_who *who, struct demo_gen *g,
-			 const struct demo_district *d, FILE *log)
+/* The whole partnership for a seed, district by district, in the order
+ * it is written (and the order the generator's draws are made in, so a
+ * seed always gives the same schools).  Sets *n; HE_INTERNAL if the plan
+ * and the name pools disagree. */
+static int plan_partnership(uint32_t seed, struct demo_school v[DEMO_SCHOOLS], int *n)
+{
+	struct demo_gen g;
+	gen_init(&g, seed);
+	*n = 0;
+	for (int di = 0; di < DEMO_DISTRICTS; di++)
+		for (const char *p = districts[di].plan; *p; p++) {
+			int rc;
+			if (*p == 'A') {
+				if (*n == DEMO_SCHOOLS)
+					return HE_INTERNAL;
+				plan_add(v, n, di, "secondary", DEMO_SCHOOL_NAME, DEMO_SCHOOL_URN,
+					 "LE1 7RH");
+				continue;
+			}
+			const struct demo_kind *k = kind_for(*p);
+			if ((rc = k ? plan_kind(&g, di, k, v, n) : HE_INTERNAL))
+				return rc;
+		}
+	return HE_OK;
+}
+
+/* Add one school; logs the field on failure. */
+static int seed_school(struct db *db, const struct audit_who *who, const struct demo_school *s,
+		       FILE *log)
+{
+	struct errinfo e = {0};
+	int rc = school_add(db, who, s->urn, s->name, s->phase, districts[s->district].name,
+			    s->postcode, NULL, &e);
+	if (rc)
+		say(log, "cannot add %s %s: %s%s%s", s->urn, s->name, e.message,
+		    *e.field ? " — field " : "", e.field);
+	return rc;
+}
+
+/* The district row (audited when new). */
+static int seed_district(struct db *db, const struct audit_who *who, const char *name)
 {
 	int64_t id;
-	int rc = district_id_by_name(db, d->name, &id);
+	int rc = district_id_by_name(db, name, &id);
 	if (rc == HE_NOT_FOUND) {
 		char idtext[24];
-		rc = district_ensure(db, d->name, &id);
+		rc = district_ensure(db, name, &id);
 		snprintf(idtext, sizeof idtext, "%lld", (long long)id);
 		if (!rc)
-			rc = audit(db, who, "create", "districts", idtext, d->name);
-	}
-	for (const char *p = d->plan; !rc && *p; p++) {
-		if (*p == 'A') {
-			rc = seed_school(db, who, g, d->name, "secondary", DEMO_SCHOOL_NAME,
-					 DEMO_SCHOOL_URN, "LE1 7RH", log);
-			continue;
-		}
-		const struct demo_kind *k = kind_for(*p);
-		rc = k ? seed_kind(db, who, g, d, k, log) : HE_INTERNAL;
+			rc = audit(db, who, "create", "districts", idtext, name);
 	}
 	return rc;
 }
 
-/* All districts and schools, inside the caller's transaction. */
+static void log_mix(const struct demo_school *v, int n, uint32_t seed, FILE *log)
+{
+	int phase_count[8] = {0};
+	for (int s = 0; s < n; s++)
+		for (int i = 0; i < 8 && school_phases[i]; i++)
+			if (strcmp(school_phases[i], v[s].phase) == 0)
+				phase_count[i]++;
+	struct buf mix;
+	buf_init(&mix, 1024);
+	for (int i = 0; i < 8 && school_phases[i]; i++)
+		if (phase_count[i])
+			buf_printf(&mix, "%s%d %s", mix.len ? ", " : "", phase_count[i],
+				   school_phases[i]);
+	say(log, "%d schools in %d districts (%s), seed %u", n, DEMO_DISTRICTS,
+	    buf_str(&mix), (unsigned)seed);
+	buf_free(&mix);
+}
+
+/* All districts and schools, inside the caller's transaction: each
+ * district's row, then its schools. */
 static int seed_partnership(struct db *db, const struct audit_who *who, uint32_t seed,
 			    FILE *log)
 {
-	struct demo_gen g;
-	gen_init(&g, seed);
-	for (int i = 0; i < DEMO_DISTRICTS; i++) {
-		int rc = seed_district(db, who, &g, &districts[i], log);
-		if (rc)
-			return rc;
+	struct demo_school v[DEMO_SCHOOLS];
+	int n, rc = plan_partnership(seed, v, &n);
+	for (int di = 0; !rc && di < DEMO_DISTRICTS; di++) {
+		rc = seed_district(db, who, districts[di].name);
+		for (int s = 0; !rc && s < n; s++)
+			if (v[s].district == di)
+				rc = seed_school(db, who, &v[s], log);
 	}
-	struct buf mix;
-	buf_init(&mix, 1024);
-	for (int i = 0; school_phases[i]; i++)
-		if (g.phase_count[i])
-			buf_printf(&mix, "%s%d %s", mix.len ? ", " : "", g.phase_count[i],
-				   school_phases[i]);
-	say(log, "%d schools in %d districts (%s), seed %u", g.schools, DEMO_DISTRICTS,
-	    buf_str(&mix), (unsigned)seed);
-	buf_free(&mix);
-	return HE_OK;
+	if (!rc)
+		log_mix(v, n, seed, log);
+	return rc;
 }
 
 static int user_exists(struct db *db, const char *email, bool *exists)
@@ -406,6 +458,189 @@ int demo_seed(struct db *db, const struct audit_who *who, uint32_t seed, FILE *l
 		return rc;
 	say(log, "demo partnership already present");
 	return seed_users(db, who, log);
+}
+
+/* ---- pupils ------------------------------------------------------------- */
+
+static int cmp_demo_urn(const void *a, const void *b)
+{
+	return strcmp(((const struct demo_school *)a)->urn, ((const struct demo_school *)b)->urn);
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+	return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* Schools for census_gen, sorted by URN (so the plan and the database
+ * give the same list): an infant school teaches Reception to Year 2 and
+ * sends its pupils to the junior school of the same name, which teaches
+ * Years 3 to 6.  Sorts v.  Returns HE_OK or HE_INVALID (a phase the
+ * generator does not know). */
+static int to_census(struct demo_school *v, size_t n, struct census_school *out)
+{
+	qsort(v, n, sizeof *v, cmp_demo_urn);
+	for (size_t i = 0; i < n; i++) {
+		int rc = census_school_init(&out[i], v[i].urn, v[i].phase, v[i].district,
+					    v[i].postcode);
+		if (rc)
+			return rc;
+		if (ends_with(v[i].name, " Infant School"))
+			out[i].last_year = 2;
+		else if (ends_with(v[i].name, " Junior School"))
+			out[i].first_year = 3;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!ends_with(v[i].name, " Infant School"))
+			continue;
+		size_t base = strlen(v[i].name) - strlen(" Infant School");
+		for (size_t j = 0; j < n; j++)
+			if (ends_with(v[j].name, " Junior School") &&
+			    strlen(v[j].name) == base + strlen(" Junior School") &&
+			    strncmp(v[i].name, v[j].name, base) == 0)
+				out[i].next = (int)j;
+	}
+	return HE_OK;
+}
+
+int demo_census_schools(uint32_t seed, struct census_school *out, size_t *n)
+{
+	struct demo_school v[DEMO_SCHOOLS];
+	int count, rc = plan_partnership(seed, v, &count);
+	*n = 0;
+	if (!rc && (rc = to_census(v, (size_t)count, out)) == HE_OK)
+		*n = (size_t)count;
+	return rc;
+}
+
+void demo_extract_dates(hday today, hday *first, hday *later)
+{
+	*first = today - 130;
+	*later = today - 10;
+}
+
+/* The partnership's schools as they are in the database, for census_gen;
+ * *out is allocated (free it). */
+static int census_schools_from_db(struct db *db, struct census_school **out, size_t *n)
+{
+	struct arena a;
+	struct school *list;
+	arena_init(&a);
+	int rc = school_list(db, &a, &list, n);
+	struct demo_school *v = xcalloc(*n + 1, sizeof *v);
+	for (size_t i = 0; rc == HE_OK && i < *n; i++) {
+		int d = DEMO_DISTRICTS;  /* districts not in the plan share one number */
+		for (int k = 0; k < DEMO_DISTRICTS; k++)
+			if (strcmp(districts[k].name, list[i].district) == 0)
+				d = k;
+		int at = (int)i;
+		plan_add(v, &at, d, list[i].phase, list[i].name, list[i].urn,
+			 list[i].postcode ? list[i].postcode : "");
+	}
+	*out = xcalloc(*n + 1, sizeof **out);
+	if (rc == HE_OK)
+		rc = to_census(v, *n, *out);
+	free(v);
+	arena_free(&a);
+	return rc;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Write one extract to a temporary file and import it. */
+static int import_extract(struct db *db, const struct audit_who *who, struct census_opts *co,
+			  FILE *log)
+{
+	struct timespec t0;
+	char path[4096], date[11], shown[64];
+	const char *tmp = getenv("TMPDIR");
+	int64_t rows = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	date_format(co->extract_date, date);
+	snprintf(path, sizeof path, "%s/hearth-demo-XXXXXX.csv", tmp && *tmp ? tmp : "/tmp");
+	int fd = mkstemps(path, 4);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		say(log, "cannot create a temporary file in %s", tmp && *tmp ? tmp : "/tmp");
+		if (fd >= 0)
+			close(fd);
+		return HE_INTERNAL;
+	}
+	co->rows = &rows;
+	int rc = census_write_csv(f, co);
+	if (fclose(f) != 0 && !rc)
+		rc = HE_INTERNAL;
+	if (rc) {
+		say(log, "cannot write the census for %s (%s)", date, err_name(rc));
+		unlink(path);
+		return rc;
+	}
+	say(log, "census extract of %s: %lld pupils written (%.1f s); importing", date,
+	    (long long)rows, seconds_since(&t0));
+	snprintf(shown, sizeof shown, "demo-census-%s.csv", date);
+	struct import_opts io = {.path = path, .filename = shown, .kind = IMPORT_CSV};
+	struct import_report rep;
+	rc = import_run(db, who, &io, &rep);
+	unlink(path);
+	if (rc) {
+		say(log, "import of %s failed (%s): %s", date, err_name(rc), rep.message);
+		return rc;
+	}
+	say(log, "imported %s: %s (%.1f s)", date, rep.message, seconds_since(&t0));
+	if (rep.nerrors)
+		say(log, "first bad row: line %d: %s", rep.errors[0].line, rep.errors[0].message);
+	return HE_OK;
+}
+
+static int count_rows(struct db *db, const char *sql, int64_t *n)
+{
+	struct db_stmt *st = db_prepare(db, sql);
+	*n = db_next(st) ? db_int(st, 0) : 0;
+	return db_finalize(st);
+}
+
+int demo_seed_pupils(struct db *db, const struct audit_who *who, uint32_t seed, long pupils,
+		     FILE *log)
+{
+	int64_t n, anchor;
+	if (pupils <= 0)
+		return HE_OK;
+	int rc = school_id_by_urn(db, DEMO_SCHOOL_URN, &anchor);
+	if (rc == HE_NOT_FOUND) {
+		say(log, "not the demo partnership: no pupils seeded");
+		return HE_OK;
+	}
+	if (rc || (rc = count_rows(db, "SELECT count(*) FROM pupils", &n)))
+		return rc;
+	if (n > 0) {
+		say(log, "%lld pupils already present: no census imported", (long long)n);
+		return HE_OK;
+	}
+	struct census_school *schools = NULL;
+	size_t nschools = 0;
+	if ((rc = census_schools_from_db(db, &schools, &nschools))) {
+		free(schools);
+		return rc;
+	}
+	struct census_opts co = {.seed = seed, .schools = schools, .nschools = nschools,
+		.pupils = pupils};
+	hday later;
+	demo_extract_dates(date_today(), &co.first_date, &later);
+	co.extract_date = co.first_date;
+	rc = import_extract(db, who, &co, log);
+	if (!rc) {
+		co.extract_date = later;
+		co.term = 1;
+		rc = import_extract(db, who, &co, log);
+	}
+	free(schools);
+	return rc;
 }
 
 int demo_print_logins(FILE *out)

@@ -11,8 +11,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/date.h"
+
 struct db;
 struct audit_who;
+struct census_school;
 
 /* The seed `hearth demo` uses unless told otherwise. */
 #define DEMO_SEED 1844u
@@ -47,6 +50,33 @@ extern const struct demo_login demo_logins[DEMO_LOGINS];
  * real database.  Progress lines go to log if not NULL.  Must not be
  * called inside a transaction.  Returns HE_OK or the first failure's code. */
 int demo_seed(struct db *db, const struct audit_who *who, uint32_t seed, FILE *log);
+
+/* Pupils `hearth demo` creates unless told otherwise. */
+#define DEMO_PUPILS 60000L
+
+/* Seed the demo partnership's pupils: two census extracts from
+ * census_gen (the first about four months before today, the later one —
+ * the same children, their indicators drifted — ten days before today),
+ * each written to a temporary file and brought in with import_run as who,
+ * so every pupil has two scored snapshots and the risk list's "rising"
+ * filter has real cases.  Does nothing when pupils is 0, when the
+ * database's schools are not the demo partnership, or when it already has
+ * pupils (so a second `hearth demo` is quick).  Progress lines go to log
+ * if not NULL.  Must not be called inside a transaction.  Returns HE_OK or
+ * the first failure's code (an import that fails is rolled back whole by
+ * import_run; an earlier extract that succeeded stays). */
+int demo_seed_pupils(struct db *db, const struct audit_who *who, uint32_t seed, long pupils,
+		     FILE *log);
+
+/* The demo partnership's schools for the seed as census_gen takes them,
+ * sorted by URN, into out (DEMO_SCHOOLS entries), computed without a
+ * database (the same schools demo_seed writes): for `hearth demo
+ * --census-csv`.  Sets *n.  Returns HE_OK, or HE_INTERNAL if the plan
+ * cannot be built. */
+int demo_census_schools(uint32_t seed, struct census_school *out, size_t *n);
+
+/* The dates of the demo's two extracts, relative to today. */
+void demo_extract_dates(hday today, hday *first, hday *later);
 
 /* Print the demo sign-ins table (role, email, password, name, what they
  * see) to out.  Returns 0, or -1 if writing failed. */
