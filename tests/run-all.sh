@@ -9,6 +9,8 @@
 # non-zero if anything failed or a layer died without counting.
 set -u
 cd "$(dirname "$0")/.."
+# The test servers' demo city: enough pupils for every page, quick to seed.
+export HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000}
 layers=${*:-unit http browser pg-unit pg-http pg-two pg-browser san-unit san-http san-pg-unit}
 total_p=0 total_f=0
 

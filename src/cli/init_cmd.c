@@ -23,7 +23,7 @@ static const char init_help[] =
 	"schema is current.\n";
 
 static const char demo_help[] =
-	"usage: hearth demo [--db URL] [--seed N] [--pupils N]\n"
+	"usage: hearth demo [--db URL] [--seed N] [--pupils N]   (default $HEARTH_DEMO_PUPILS or 60000)\n"
 	"       hearth demo --census-csv FILE [--seed N] [--pupils N] [--later]\n"
 	"\n"
 	"Create (or upgrade) the database and seed a realistic demo partnership:\n"
@@ -166,7 +166,11 @@ int init_cmd(int argc, char **argv)
 
 int demo_cmd(int argc, char **argv)
 {
-	struct demo_args a = {.seed = DEMO_SEED, .pupils = DEMO_PUPILS};
+	/* HEARTH_DEMO_PUPILS changes the default (the test suites use a small
+	 * city: they need pupils, not 60,000 of them). */
+	const char *env = getenv("HEARTH_DEMO_PUPILS");
+	struct demo_args a = {.seed = DEMO_SEED,
+			      .pupils = env && *env ? strtol(env, NULL, 10) : DEMO_PUPILS};
 	int rc = demo_opts(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
