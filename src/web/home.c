@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "base/fmt.h"
+#include "core/risk.h"
 #include "store/db.h"
 #include "web/http.h"
 #include "web/page.h"
@@ -39,6 +40,48 @@ static void partnership_section(struct req *r)
 	card(r, "secondary schools", count(r, "SELECT count(*) FROM schools WHERE phase = 'secondary'"), NULL);
 	card(r, "special schools and PRUs",
 	     count(r, "SELECT count(*) FROM schools WHERE phase IN ('special','pru')"), NULL);
+	fmt_printf(&r->out, "</div>");
+}
+
+/* Pupils by risk band in the latest extract: of the user's school (school
+ * users) or the partnership.  Counts only — no pupil's record is read —
+ * and suppressed below 5 for those who may see aggregates alone. */
+static void risk_section(struct req *r)
+{
+	int64_t school = caps_has(r->caps, CAP_PUPILS_ALL) ? 0 : r->sess.user.school_id;
+	if (!caps_has(r->caps, CAP_PUPILS_ALL) && !school &&
+	    !caps_has(r->caps, CAP_REPORTS_AGGREGATE))
+		return;
+	int64_t n[3] = {0, 0, 0};
+	struct db_stmt *st = db_prepare(r->db,
+		"SELECT s.risk_band, count(*) FROM pupil_snapshots s"
+		" WHERE (:school = 0 OR s.school_id = :school) AND s.extract_date ="
+		" (SELECT max(extract_date) FROM pupil_snapshots s2 WHERE s2.pupil_id = s.pupil_id)"
+		" GROUP BY s.risk_band");
+	db_bind_int(st, ":school", school);
+	while (db_next(st)) {
+		int b = risk_band_by_name(db_text(st, 0));
+		if (b >= 0)
+			n[b] = db_int(st, 1);
+	}
+	if (db_finalize(st) || n[0] + n[1] + n[2] == 0)
+		return;
+	bool links = caps_has(r->caps, CAP_PUPILS);
+	bool suppress = !caps_has(r->caps, CAP_REPORTS) && !links;
+	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Pupils at risk of becoming NEET</h2>"
+		"<div class=\"govuk-grid-row\">");
+	static const char *const label[3] = {"at low risk", "at medium risk", "at high risk"};
+	static const char *const href[3] = {"/pupils?band=low", "/pupils?band=medium", "/pupils?band=high"};
+	for (int b = 2; b >= 0; b--) {
+		char sup[RISK_SUPPRESS_BUF];
+		if (suppress && n[b] < RISK_SUPPRESS_BELOW) {
+			fmt_printf(&r->out, "<div class=\"govuk-grid-column-one-quarter hearth-stat\">"
+				"<p class=\"govuk-body hearth-stat__number\">%h</p><p class=\"govuk-body-s\">%h"
+				"</p></div>", risk_suppress(n[b], sup), label[b]);
+			continue;
+		}
+		card(r, label[b], n[b], links ? href[b] : NULL);
+	}
 	fmt_printf(&r->out, "</div>");
 }
 
@@ -98,6 +141,7 @@ int home_page(struct req *r)
 	fmt_printf(&r->out, "<span class=\"govuk-caption-l\">Welcome, %h</span>"
 		"<h1 class=\"govuk-heading-xl\">%h</h1>", u->name, title);
 	school_section(r);
+	risk_section(r);
 	if (caps_has(r->caps, CAP_SCHOOLS_VIEW) || caps_has(r->caps, CAP_REPORTS_AGGREGATE))
 		partnership_section(r);
 	if (caps_has(r->caps, CAP_USERS_MANAGE))
