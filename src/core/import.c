@@ -130,6 +130,7 @@ struct run {
 	char now[21];
 	struct errinfo *kept;     /* row errors to store */
 	size_t nkept, capkept;
+	struct errinfo broken;    /* where and why the file broke off */
 };
 
 static void keep_error(struct run *r, const struct errinfo *e)
@@ -428,7 +429,7 @@ static int read_all(struct run *r, struct import_source *src)
 			keep_error(r, &e);
 		} else {
 			r->rep->rows_total--;
-			keep_error(r, &e);
+			r->broken = e;
 			return HE_INVALID;  /* the file broke off here */
 		}
 		if (r->opts->progress && r->rep->rows_total % 4096 == 0)
@@ -469,6 +470,9 @@ static int run_setup(struct run *r)
 	if (rc)
 		return rc;
 	const char *urn = r->opts->school_urn;
+	if (r->opts->own_school_only && !(urn && *urn))
+		return errinfo_set(&r->rep->errors[0], HE_INVALID, "school",
+				   "A school user's import needs their school");
 	if (urn && *urn && !(r->default_school = school_find(&r->schools, urn)))
 		return errinfo_set(&r->rep->errors[0], HE_INVALID, "school",
 				   "No school in the partnership has URN %s", urn);
@@ -485,13 +489,17 @@ static int run_body(struct run *r, struct import_source *src)
 	if (rc == HE_OK)
 		rc = read_all(r, src);
 	if (rc != HE_OK && rc < HE_DB) {
-		/* the file broke off: keep nothing of it */
-		struct errinfo e = r->rep->nerrors ? r->rep->errors[r->rep->nerrors - 1]
-						   : (struct errinfo){0};
+		/* The file broke off: keep nothing of it.  The break is the one
+		 * error recorded (row errors before it no longer matter). */
 		db_rollback(r->db);
 		db_bulk(r->db, false);
+		struct import_report *rep = r->rep;
+		rep->rows_applied = rep->rows_unchanged = rep->rows_bad = 0;
+		rep->nerrors = 0;
 		r->nkept = 0;
-		int frc = record_failure(r, kind, "failed", &e);
+		keep_error(r, &r->broken);
+		rep->rows_bad = 0;
+		int frc = record_failure(r, kind, "failed", &r->broken);
 		return frc ? frc : HE_INVALID;
 	}
 	if (rc == HE_OK && r->opts->strict && r->rep->rows_bad) {

@@ -28,7 +28,7 @@ const struct pupil_field_info pupil_fields[PF_COUNT] = {
 	[PF_GENDER] = {"Gender", {"Sex"}, "M, F or U (also Male, Female, Unknown)", true},
 	[PF_YEAR] = {"Year group", {"NC year", "NC year actual", "Year", "National curriculum year"},
 		"N1, N2, R (Reception) or 1 to 14 (also \"Year 7\", \"Y7\"); worked out from the date of birth when absent", false},
-	[PF_URN] = {"School URN", {"URN", "School"},
+	[PF_URN] = {"School URN", {"URN", "School URN number"},
 		"the school's 6-digit URN; when absent, the school given to the import", false},
 	[PF_POSTCODE] = {"Postcode", {"Post code", "Home postcode"}, "the pupil's home postcode", false},
 	[PF_ADDRESS] = {"Address", {"Address line 1", "Home address", "Street"},
@@ -301,7 +301,8 @@ static int check_text(struct vctx *c, enum pupil_field f)
 {
 	const char *v = c->rec->v[f];
 	if (v && !text_valid(v, strlen(v)))
-		return bad(c, f, "is not valid UTF-8 text (save the file as UTF-8)%s", "");
+		return bad(c, f, "is not valid UTF-8 text, or has control characters (save the"
+			   " file as UTF-8)%s", "");
 	return HE_OK;
 }
 
@@ -419,6 +420,9 @@ static int v_flags(struct vctx *c)
 		if (strlen(v) != 1 || !strchr("NKEnke", v[0]))
 			return bad(c, PF_SEN, "'%.20s' is not N, K or E", v);
 		c->out->sen = (char)toupper((unsigned char)v[0]);
+		if (c->out->sen == 'E' && c->out->ehcp == 0)
+			return bad(c, PF_EHCP, "N contradicts SEN provision E (an education, health"
+				   " and care plan)%s", "");
 		if (c->out->sen == 'E')
 			c->out->ehcp = 1;
 	}
@@ -467,6 +471,11 @@ static int v_attendance(struct vctx *c)
 	if (d->sess_possible >= 0 && d->auth_absence >= 0 && d->unauth_absence >= 0 &&
 	    d->auth_absence + d->unauth_absence > d->sess_possible)
 		return bad(c, PF_UNAUTH_ABSENCE, "absences add up to more than the sessions possible%s", "");
+	if (d->sess_possible >= 0 && d->sess_attended >= 0 && d->auth_absence >= 0 &&
+	    d->unauth_absence >= 0 &&
+	    d->sess_attended + d->auth_absence + d->unauth_absence > d->sess_possible)
+		return bad(c, PF_SESS_ATTENDED, "attended and absent sessions add up to more than"
+			   " the sessions possible%s", "");
 	return HE_OK;
 }
 
