@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 debs=(build-essential pkg-config
       libmicrohttpd-dev libsqlite3-dev sqlite3 libpq-dev postgresql libjansson-dev libsodium-dev
-      libxml2-dev clang libclang-rt-14-dev
+      libxml2-dev libxlsxwriter-dev clang libclang-rt-14-dev
       liboath-dev libqrencode-dev libcmocka-dev libcurl4-openssl-dev
       chromium fonts-liberation)
 # Node.js may come from elsewhere than Debian (it does on our machines):

@@ -11,7 +11,7 @@ set -u
 cd "$(dirname "$0")/.."
 # The test servers' demo city: enough pupils for every page, quick to seed.
 export HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000}
-layers=${*:-unit http browser pg-unit pg-http pg-two pg-browser san-unit san-http san-pg-unit}
+layers=${*:-unit http browser pg-unit pg-http pg-two pg-migrate pg-browser san-unit san-http san-pg-unit}
 total_p=0 total_f=0
 
 run_layer() {
@@ -38,6 +38,7 @@ for l in $layers; do
     pg-unit)  run_layer pg-unit tests/run-unit-pg.sh build ;;
     pg-http)  run_layer pg-http tests/run-pg.sh pg-http ;;
     pg-two)   run_layer pg-two tests/run-pg.sh pg-two ;;
+    pg-migrate) run_layer pg-migrate tests/run-pg.sh pg-migrate ;;
     pg-browser) run_layer pg-browser tests/run-pg.sh pg-browser ;;
     san-unit) if make --no-print-directory sanitize-build >/dev/null; then
                 run_layer san-unit tests/run-unit.sh build/san

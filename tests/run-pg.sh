@@ -19,12 +19,12 @@ set -u
 cd "$(dirname "$0")/.."
 hearth=${HEARTH:-build/hearth}
 httptest=${HTTPTEST:-build/httptest}
-layers=${*:-pg-http pg-two pg-browser}
+layers=${*:-pg-http pg-two pg-migrate pg-browser}
 rc=0
 
 for l in $layers; do
 	case $l in
-	pg-http|pg-two|pg-browser) ;;
+	pg-http|pg-two|pg-browser|pg-migrate) ;;
 	*) echo "run-pg: unknown layer $l (pg-http, pg-two, pg-browser)" >&2; exit 2 ;;
 	esac
 done
@@ -60,6 +60,9 @@ for l in $layers; do
 		st=${PIPESTATUS[0]} ;;
 	pg-two)
 		tests/http/pg-two-servers.sh "$hearth" "$url" 2>&1
+		st=$? ;;
+	pg-migrate)
+		tests/http/pg-migrate.sh "$hearth" "$url" 2>&1
 		st=$? ;;
 	pg-browser)
 		node tests/browser/run.mjs "$hearth" --db-server "$url" 2>&1 | relabel pg-browser browser

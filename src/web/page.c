@@ -15,6 +15,10 @@ struct nav_item {
 
 static const struct nav_item nav[] = {
 	{"/", "Home", CAP_SIGNED_IN},
+	{"/pupils", "Pupils", CAP_PUPILS},
+	{"/imports", "Imports", CAP_IMPORT},
+	{"/risk/rules", "Risk rules", CAP_RISK_RULES},
+	{"/risk/summary", "Risk summary", CAP_REPORTS_AGGREGATE},
 	{"/schools", "Schools", CAP_SCHOOLS_VIEW},
 	{"/users", "Users", CAP_USERS_MANAGE},
 	{"/audit", "Audit log", CAP_AUDIT_READ},

@@ -21,6 +21,7 @@
 /* An upload route: the body (or a form's file) streams to disk, up to max. */
 #define UPLOAD(m, p, c, csrf, aud, k, fn, max) {m, p, c, csrf, aud, k, fn, max, true}
 enum { NO = 0, YES = 1 };
+#define IMPORT_MAX ((size_t)512 * 1024 * 1024)  /* a census file, streamed to disk */
 
 const struct route routes[] = {
 	/* API */
@@ -45,6 +46,24 @@ const struct route routes[] = {
 	R("GET",    "/users/new",      CAP_USERS_MANAGE, NO, NO,  ROUTE_PAGE, users_new_page),
 	R("POST",   "/users",          CAP_USERS_MANAGE, YES, YES, ROUTE_PAGE, users_create_page),
 	R("GET",    "/schools",        CAP_SCHOOLS_VIEW, NO, NO,  ROUTE_PAGE, schools_page),
+	/* Identify: pupils, the risk list, imports, risk rules */
+	R("GET",    "/api/v1/risk",    CAP_PUPILS,      NO,  YES, ROUTE_API,  risk_api),
+	R("GET",    "/api/v1/pupils/{upn}", CAP_PUPILS, NO,  YES, ROUTE_API,  pupil_api),
+	UPLOAD("POST", "/api/v1/imports", CAP_IMPORT,   YES, YES, ROUTE_API,  import_api, IMPORT_MAX),
+	R("GET",    "/pupils",         CAP_PUPILS,      NO,  YES, ROUTE_PAGE, pupils_page),
+	R("GET",    "/pupils.csv",     CAP_PUPILS,      NO,  YES, ROUTE_PAGE, pupils_csv_page),
+	R("GET",    "/pupils.xlsx",    CAP_PUPILS,      NO,  YES, ROUTE_PAGE, pupils_xlsx_page),
+	R("GET",    "/pupils/{upn}",   CAP_PUPILS,      NO,  YES, ROUTE_PAGE, pupil_page),
+	R("GET",    "/imports",        CAP_IMPORT,      NO,  NO,  ROUTE_PAGE, imports_page),
+	R("GET",    "/imports/new",    CAP_IMPORT,      NO,  NO,  ROUTE_PAGE, import_new_page),
+	UPLOAD("POST", "/imports",     CAP_IMPORT,      YES, YES, ROUTE_PAGE, import_create_page, IMPORT_MAX),
+	R("GET",    "/imports/{id}",   CAP_IMPORT,      NO,  YES, ROUTE_PAGE, import_page),
+	R("GET",    "/risk/rules",     CAP_RISK_RULES,  NO,  NO,  ROUTE_PAGE, risk_rules_page),
+	R("GET",    "/risk/rules/{code}", CAP_RISK_RULES, NO, NO, ROUTE_PAGE, risk_rule_page),
+	R("POST",   "/risk/rules/{code}/preview", CAP_RISK_RULES, YES, NO, ROUTE_PAGE, risk_rule_preview_page),
+	R("POST",   "/risk/rules/{code}", CAP_RISK_RULES, YES, YES, ROUTE_PAGE, risk_rule_update_page),
+	R("POST",   "/risk/bands",     CAP_RISK_RULES,  YES, YES, ROUTE_PAGE, risk_bands_page),
+	R("GET",    "/risk/summary",   CAP_REPORTS_AGGREGATE, NO, NO, ROUTE_PAGE, risk_summary_page),
 	/* Static files */
 	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
 	{0, 0, 0, 0, 0, 0, 0, 0, 0},

@@ -65,5 +65,24 @@ int users_create_api(struct req *r);
 int users_new_page(struct req *r);
 int users_create_page(struct req *r);
 int asset_get(struct req *r);
+/* Identify: pupils and the risk list (pupil_web.c), imports (import_web.c),
+ * risk rules and the aggregate summary (risk_web.c). */
+int pupils_page(struct req *r);
+int pupils_csv_page(struct req *r);
+int pupils_xlsx_page(struct req *r);
+int pupil_page(struct req *r);
+int risk_api(struct req *r);
+int pupil_api(struct req *r);
+int imports_page(struct req *r);
+int import_new_page(struct req *r);
+int import_create_page(struct req *r);
+int import_page(struct req *r);
+int import_api(struct req *r);
+int risk_rules_page(struct req *r);
+int risk_rule_page(struct req *r);
+int risk_rule_preview_page(struct req *r);
+int risk_rule_update_page(struct req *r);
+int risk_bands_page(struct req *r);
+int risk_summary_page(struct req *r);
 
 #endif

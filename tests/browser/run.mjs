@@ -528,6 +528,192 @@ async function worksWithoutJs() {
 	}
 }
 
+// ---- Identify: imports, the risk list, the pupil page, rules, summary ------------
+
+// A census for the upload form: two good rows and one with a wrong UPN
+// check letter (line 4).  Every indicator for the first, so she ranks first.
+const CENSUS_CSV = [
+	'UPN,Forename,Surname,Date of birth,Gender,Year group,Sessions possible,Sessions attended,' +
+		'Unauthorised absence,Permanent exclusion,Looked after,FSM,Youth justice,Young parent,Address,Postcode',
+	'C801999933001,Bea,Browsertest,2011-03-04,F,10,300,100,100,Y,Y,Y,Y,Y,3 Test Row,LE1 6ZG',
+	'R801999933002,Ben,Browsertest,2013-05-06,M,8,300,290,2,N,N,Y,N,N,3 Test Row,LE1 6ZG',
+	'A801999933003,Bad,Checkletter,2011-01-01,F,10,300,290,0,N,N,N,N,N,,',
+].join('\r\n') + '\r\n'
+
+// The school of a school user, from the JSON API.
+async function userSchool(role) {
+	const r = await fetch(`${base}/api/v1/session`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ email: email(role), password: PASSWORD })
+	})
+	const school = (await r.json()).user?.school
+	check(school && school.urn && school.name, `no user.school for ${role}`)
+	return school
+}
+
+async function importThroughForm() {
+	const school = await userSchool('school')
+	const { context, page, probe } = await newPage()
+	try {
+		await signIn(page, 'admin')
+		probe.clear()
+		let r = await page.goto(`${base}/imports/new`)
+		check(r.status() === 200, `GET /imports/new gave ${r.status()}`)
+		const form = page.locator('form[action="/imports"][enctype="multipart/form-data"]')
+		check(await form.count() === 1, 'no multipart form posting to /imports')
+		check(await page.locator('#columns').count() === 1, 'the recognised columns are not documented')
+		await page.locator('#columns summary').click()
+		check(await page.locator('#columns').getByText('Sessions possible').count() >= 1,
+			'the column list does not mention Sessions possible')
+		await axe(page, 'import form')
+		await shot(page, 'import-new')
+
+		// No file: the error summary names the file field.
+		const none = page.waitForResponse(x => x.request().method() === 'POST' && pathOf(x.url()) === '/imports')
+		await page.getByRole('button', { name: 'Import', exact: true }).click()
+		check((await none).status() === 422, 'importing without a file did not give 422')
+		const summary = page.locator('.govuk-error-summary')
+		await summary.waitFor({ state: 'visible' })
+		check(await summary.locator('a[href="#file"]').count() === 1, 'error summary does not link to #file')
+		await axe(page, 'import form with an error')
+
+		await page.locator('#file').setInputFiles({ name: 'census.csv', mimeType: 'text/csv',
+			buffer: Buffer.from(CENSUS_CSV) })
+		await page.locator('#school').selectOption(school.urn)
+		await page.locator('#date').fill('2026-10-01')
+		await page.getByRole('button', { name: 'Import', exact: true }).click()
+		await page.waitForURL(/\/imports\/\d+$/, { waitUntil: 'load' })
+		check(/applied/.test(await page.locator('h1').innerText()), 'the report does not say "applied"')
+		check(/2 applied/.test(await page.locator('#message').innerText()),
+			`the report says "${await page.locator('#message').innerText()}"`)
+		const bad = page.locator('#row-errors tbody tr')
+		check(await bad.count() === 1, `expected one row error, found ${await bad.count()}`)
+		const cells = await bad.first().locator('td').allInnerTexts()
+		check(cells[0] === '4' && cells[1] === 'UPN', `row error is "${cells.join(' | ')}", expected line 4, UPN`)
+		await shot(page, 'import-report')
+		await axe(page, 'import report')
+		r = await page.goto(`${base}/imports`)
+		check(r.status() === 200, `GET /imports gave ${r.status()}`)
+		check(await page.locator('#imports tbody tr').filter({ hasText: 'census.csv' }).count() >= 1,
+			'the history does not list census.csv')
+		probe.assertClean('import pages')
+	} finally {
+		await context.close()
+	}
+}
+
+async function schoolRiskList() {
+	const school = await userSchool('school')
+	const { context, page, probe } = await newPage()
+	try {
+		await signIn(page, 'school')
+		probe.clear()
+		const r = await page.goto(`${base}/pupils`)
+		check(r.status() === 200, `GET /pupils gave ${r.status()}`)
+		check(/Pupils at risk/.test(await h1Text(page)), 'no "Pupils at risk" heading')
+		const rows = page.locator('#risk-list tbody tr')
+		const n = await rows.count()
+		check(n >= 2 && n <= 100, `the list shows ${n} rows`)
+		const schools = await page.locator('#risk-list tbody tr td:nth-child(5)').allInnerTexts()
+		const others = schools.filter(s => s.trim() !== school.name)
+		check(others.length === 0, `a school user sees pupils of ${others[0]}`)
+		const first = rows.first()
+		check(/Browsertest/.test(await first.innerText()), 'the uploaded pupil with every indicator is not first')
+		const tag = first.locator('.govuk-tag').first()
+		check((await tag.innerText()).trim().toUpperCase() === 'HIGH', 'the first pupil is not tagged High')
+		check(await tag.evaluate(e => e.classList.contains('govuk-tag--red')), 'the High tag is not red')
+		check(await first.getByRole('link', { name: /Refer/ }).count() === 1, 'no Refer link on the row')
+		await shot(page, 'pupils-school', false)
+		await axe(page, 'risk list')
+
+		await first.getByRole('link', { name: 'Bea Browsertest', exact: true }).click()
+		await page.waitForURL(`${base}/pupils/C801999933001`, { waitUntil: 'load' })
+		check(/Bea Browsertest/.test(await h1Text(page)), 'the pupil page heading is not the pupil')
+		check(/Risk score: \d+/.test(await page.locator('#score').innerText()), 'no risk score heading')
+		const why = await page.locator('#why').innerText()
+		check(/Severe absence/.test(why) && /Looked after/.test(why) && /Total/.test(why),
+			`the explanation does not list the indicators: ${why.slice(0, 200)}`)
+		check(await page.locator('#history tbody tr').count() >= 1, 'no score history')
+		check(/Ben Browsertest/.test(await page.locator('#siblings').innerText()), 'the sibling is not listed')
+		await shot(page, 'pupil')
+		await axe(page, 'pupil page')
+		probe.assertClean('risk list and pupil page')
+	} finally {
+		await context.close()
+	}
+}
+
+async function adminEditsRule() {
+	const { context, page, probe } = await newPage()
+	try {
+		await signIn(page, 'admin')
+		probe.clear()
+		await page.goto(`${base}/risk/rules`)
+		await axe(page, 'risk rules')
+		await page.getByRole('link', { name: 'Persistent absence (attends under 90% of sessions)' }).click()
+		await page.waitForURL(`${base}/risk/rules/persistent_absence`)
+		await page.locator('#points').fill('many')
+		await page.getByRole('button', { name: 'Preview the change' }).click()
+		await page.locator('.govuk-error-summary a[href="#points"]').waitFor({ state: 'visible' })
+		await axe(page, 'rule form with an error')
+		await page.locator('#points').fill('25')
+		await page.getByRole('button', { name: 'Preview the change' }).click()
+		await page.locator('#moves').waitFor({ state: 'visible' })
+		check(/would move to another band/.test(await page.locator('#preview-summary').innerText()),
+			'no summary of pupils moving')
+		await shot(page, 'risk-preview')
+		await axe(page, 'rule preview')
+		await page.getByRole('button', { name: 'Save and rescore' }).click()
+		await page.waitForURL(/\/risk\/rules\?saved=persistent_absence/)
+		check(/Saved rule persistent_absence/.test(await page.locator('#saved').innerText()), 'no "Saved" banner')
+		check(/25/.test(await page.locator('#rules tbody tr').filter({ hasText: 'Persistent absence' }).innerText()),
+			'the rules table does not show 25 points')
+		await shot(page, 'risk-rules')
+		probe.assertClean('risk rule pages')
+	} finally {
+		await context.close()
+	}
+}
+
+async function viewerSummary() {
+	const { context, page, probe } = await newPage()
+	try {
+		await signIn(page, 'viewer')
+		probe.clear()
+		const r = await page.goto(`${base}/risk/summary`)
+		check(r.status() === 200, `GET /risk/summary gave ${r.status()}`)
+		check(await page.locator('#suppression').count() === 1, 'no suppression note for the viewer')
+		check(await page.locator('#by-district tbody tr').count() >= 1, 'no districts in the summary')
+		const cells = await page.locator('#by-district td, #by-phase td').allInnerTexts()
+		const small = cells.filter(c => /^[0-4]$/.test(c.trim()))
+		check(small.length === 0, `the viewer sees small counts: ${small.join(',')}`)
+		check((await page.goto(`${base}/pupils`)).status() === 403, 'the viewer can open /pupils')
+		await page.goto(`${base}/risk/summary`)
+		await shot(page, 'risk-summary')
+		await axe(page, 'risk summary')
+		probe.assertClean('risk summary')
+	} finally {
+		await context.close()
+	}
+}
+
+async function riskListWithoutJs() {
+	const { context, page } = await newPage({ javaScriptEnabled: false })
+	try {
+		await signIn(page, 'coordinator')
+		await page.goto(`${base}/pupils`)
+		await page.locator('#band').selectOption('high')
+		await page.getByRole('button', { name: 'Filter', exact: true }).click()
+		await page.waitForURL(/\/pupils\?.*band=high/)
+		const tags = await page.locator('#risk-list tbody tr td:nth-child(7)').allInnerTexts()
+		check(tags.length >= 1, 'no high-band pupils after filtering')
+		check(tags.every(t => t.trim().toUpperCase() === 'HIGH'), `filtered list has bands ${[...new Set(tags)].join(',')}`)
+	} finally {
+		await context.close()
+	}
+}
+
 // ---- main ---------------------------------------------------------------------
 
 async function main() {
@@ -568,6 +754,11 @@ async function main() {
 			await test(`${role} signs in, sees their home, signs out`, ['server', 'browser'], () => roleJourney(role))
 		await test('auditor sees their own sign-in in /audit', ['server', 'browser'], auditorSeesOwnSignIn)
 		await test('pages work without JavaScript', ['server', 'browser'], worksWithoutJs)
+		await test('admin imports a census file through the upload form', ['server', 'browser'], importThroughForm)
+		await test('school sees its own ranked list and a pupil page explaining the score', ['server', 'browser'], schoolRiskList)
+		await test('admin previews and saves a risk rule change', ['server', 'browser'], adminEditsRule)
+		await test('viewer sees the risk summary with small numbers suppressed', ['server', 'browser'], viewerSummary)
+		await test('the risk list filters without JavaScript', ['server', 'browser'], riskListWithoutJs)
 	} finally {
 		clearTimeout(watchdog)
 		await browser?.close().catch(() => {})
