@@ -161,12 +161,9 @@ static void user_form(struct req *r, int status, const struct errinfo *e)
 	page_input(r, "name", "Full name", "text", req_form(r, "name"), "off", e);
 	page_input(r, "email", "Email address", "email", req_form(r, "email"), "off", e);
 	const char *cur = req_form(r, "role");
-	bool bad = e && e->code && strcmp(e->field, "role") == 0;
 	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label\" for=\"role\">"
-		"Role</label>", bad ? " govuk-form-group--error" : "");
-	if (bad)
-		fmt_printf(&r->out, "<p id=\"role-error\" class=\"govuk-error-message\">"
-			"<span class=\"govuk-visually-hidden\">Error:</span> %h</p>", e->message);
+		"Role</label>", page_group_class(e, "role"));
+	page_field_error(r, e, "role");
 	fmt_printf(&r->out, "<select class=\"govuk-select\" id=\"role\" name=\"role\">");
 	for (const char *const *v = role_values; *v; v++)
 		fmt_printf(&r->out, "<option value=\"%h\"%s>%h</option>", *v,

@@ -146,18 +146,6 @@ int imports_page(struct req *r)
 
 /* ---- the upload form ---------------------------------------------------------- */
 
-static void field_error(struct req *r, const struct errinfo *e, const char *id)
-{
-	if (e && e->code && strcmp(e->field, id) == 0)
-		fmt_printf(&r->out, "<p id=\"%h-error\" class=\"govuk-error-message\">"
-			   "<span class=\"govuk-visually-hidden\">Error:</span> %h</p>", id, e->message);
-}
-
-static const char *group_class(const struct errinfo *e, const char *id)
-{
-	return e && e->code && strcmp(e->field, id) == 0 ? " govuk-form-group--error" : "";
-}
-
 static void school_choice(struct req *r, const struct errinfo *e)
 {
 	struct school *s;
@@ -167,8 +155,8 @@ static void school_choice(struct req *r, const struct errinfo *e)
 	const char *cur = req_form(r, "school");
 	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label\" for=\"school\">"
 		"School</label><div class=\"govuk-hint\" id=\"school-hint\">Rows without a School URN"
-		" column belong to this school.</div>", group_class(e, "school"));
-	field_error(r, e, "school");
+		" column belong to this school.</div>", page_group_class(e, "school"));
+	page_field_error(r, e, "school");
 	fmt_printf(&r->out, "<select class=\"govuk-select\" id=\"school\" name=\"school\""
 		" aria-describedby=\"school-hint\"><option value=\"\">The file says (School URN column)"
 		"</option>");
@@ -216,8 +204,8 @@ static void upload_form(struct req *r, int status, const struct errinfo *e)
 	page_csrf_field(r, r->sess.csrf);
 	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label\" for=\"file\">"
 		"File</label><div class=\"govuk-hint\" id=\"file-hint\">" UPLOAD_HINT "</div>",
-		group_class(e, "file"));
-	field_error(r, e, "file");
+		page_group_class(e, "file"));
+	page_field_error(r, e, "file");
 	fmt_printf(&r->out, "<input class=\"govuk-file-upload\" id=\"file\" name=\"file\" type=\"file\""
 		" accept=\".csv,.xml,.ctf,text/csv,application/xml\" aria-describedby=\"file-hint\"></div>");
 	if (caps_has(r->caps, CAP_IMPORT_ANY))
@@ -228,8 +216,8 @@ static void upload_form(struct req *r, int status, const struct errinfo *e)
 	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label\" for=\"date\">"
 		"Extract date (optional)</label><div class=\"govuk-hint\" id=\"date-hint\">For rows"
 		" without an Extract date column, for example 2026-10-01. Leave empty for today.</div>",
-		group_class(e, "date"));
-	field_error(r, e, "date");
+		page_group_class(e, "date"));
+	page_field_error(r, e, "date");
 	const char *date = req_form(r, "date");
 	fmt_printf(&r->out, "<input class=\"govuk-input govuk-input--width-10\" id=\"date\" name=\"date\""
 		" type=\"text\" value=\"%h\" aria-describedby=\"date-hint\" autocomplete=\"off\"></div>"

@@ -149,16 +149,26 @@ void page_csrf_field(struct req *r, const char *token)
 	fmt_printf(&r->out, "<input type=\"hidden\" name=\"csrf_token\" value=\"%h\">", token);
 }
 
+void page_field_error(struct req *r, const struct errinfo *e, const char *id)
+{
+	if (e && e->code && strcmp(e->field, id) == 0)
+		fmt_printf(&r->out, "<p id=\"%h-error\" class=\"govuk-error-message\">"
+			   "<span class=\"govuk-visually-hidden\">Error:</span> %h</p>", id, e->message);
+}
+
+const char *page_group_class(const struct errinfo *e, const char *id)
+{
+	return e && e->code && strcmp(e->field, id) == 0 ? " govuk-form-group--error" : "";
+}
+
 void page_input(struct req *r, const char *id, const char *label, const char *type,
 		const char *value, const char *autocomplete, const struct errinfo *e)
 {
 	bool bad = e && e->code != HE_OK && strcmp(e->field, id) == 0;
 	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\">"
 		"<label class=\"govuk-label\" for=\"%h\">%h</label>",
-		bad ? " govuk-form-group--error" : "", id, label);
-	if (bad)
-		fmt_printf(&r->out, "<p id=\"%h-error\" class=\"govuk-error-message\">"
-			"<span class=\"govuk-visually-hidden\">Error:</span> %h</p>", id, e->message);
+		page_group_class(e, id), id, label);
+	page_field_error(r, e, id);
 	fmt_printf(&r->out, "<input class=\"govuk-input%s\" id=\"%h\" name=\"%h\" type=\"%h\""
 		" value=\"%h\" autocomplete=\"%h\" spellcheck=\"false\"%s%h%s></div>",
 		bad ? " govuk-input--error" : "", id, id, type, value ? value : "",

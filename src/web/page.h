@@ -22,6 +22,10 @@ void page_error_summary(struct req *r, const struct errinfo *e);
  * this field (id is also the form field name). */
 void page_input(struct req *r, const char *id, const char *label, const char *type,
 		const char *value, const char *autocomplete, const struct errinfo *e);
+/* A field's GOV.UK error message (nothing unless e names field id), and
+ * the form-group modifier class for it ("" unless). */
+void page_field_error(struct req *r, const struct errinfo *e, const char *id);
+const char *page_group_class(const struct errinfo *e, const char *id);
 /* The hidden CSRF input for a form. */
 void page_csrf_field(struct req *r, const char *token);
 

@@ -42,18 +42,6 @@ static const char *num(struct req *r, int64_t v)
 	return arena_printf(&r->arena, "%" PRId64, v);
 }
 
-static void field_error(struct req *r, const struct errinfo *e, const char *id)
-{
-	if (e && e->code && strcmp(e->field, id) == 0)
-		fmt_printf(&r->out, "<p id=\"%h-error\" class=\"govuk-error-message\">"
-			   "<span class=\"govuk-visually-hidden\">Error:</span> %h</p>", id, e->message);
-}
-
-static const char *group_class(const struct errinfo *e, const char *id)
-{
-	return e && e->code && strcmp(e->field, id) == 0 ? " govuk-form-group--error" : "";
-}
-
 /* ---- the rules page ---------------------------------------------------------- */
 
 static void rules_table(struct req *r, const struct risk_ruleset *rs)
@@ -98,9 +86,9 @@ static void bands_form(struct req *r, const struct risk_ruleset *rs, const struc
 	};
 	for (int i = 0; i < 2; i++) {
 		fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label\" for=\"%h\">"
-			"%h</label>", group_class(e, f[i].id), f[i].id, f[i].label);
-		field_error(r, e, f[i].id);
-		bool bad = *group_class(e, f[i].id) != '\0';
+			"%h</label>", page_group_class(e, f[i].id), f[i].id, f[i].label);
+		page_field_error(r, e, f[i].id);
+		bool bad = *page_group_class(e, f[i].id) != '\0';
 		fmt_printf(&r->out, "<input class=\"govuk-input govuk-input--width-4%s\" id=\"%h\""
 			" name=\"%h\" type=\"text\" inputmode=\"numeric\" value=\"%h\"%s%h%s></div>",
 			bad ? " govuk-input--error" : "", f[i].id, f[i].id,
@@ -200,11 +188,11 @@ static void text_field(struct req *r, const struct errinfo *e, const char *id, c
 		       const char *hint, const char *value, const char *width)
 {
 	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label\" for=\"%h\">%h"
-		"</label>", group_class(e, id), id, label);
+		"</label>", page_group_class(e, id), id, label);
 	if (hint)
 		fmt_printf(&r->out, "<div class=\"govuk-hint\" id=\"%h-hint\">%h</div>", id, hint);
-	field_error(r, e, id);
-	bool bad = *group_class(e, id) != '\0';
+	page_field_error(r, e, id);
+	bool bad = *page_group_class(e, id) != '\0';
 	const char *typed = req_form(r, id);  /* re-show what was typed, not the parsed value */
 	const char *described = arena_printf(&r->arena, "%s%s%s%s%s", hint ? id : "",
 		hint ? "-hint" : "", hint && bad ? " " : "", bad ? id : "", bad ? "-error" : "");
@@ -219,16 +207,16 @@ static void rule_fields(struct req *r, const struct risk_rule *u, const struct e
 	text_field(r, e, "label", "Label", "What a school leader reads on the pupil page", u->label,
 		   "govuk-!-width-full");
 	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label\" for=\"indicator\">"
-		"Indicator</label>", group_class(e, "indicator"));
-	field_error(r, e, "indicator");
+		"Indicator</label>", page_group_class(e, "indicator"));
+	page_field_error(r, e, "indicator");
 	fmt_printf(&r->out, "<select class=\"govuk-select\" id=\"indicator\" name=\"indicator\">");
 	for (int i = 0; i < RI_COUNT; i++)
 		fmt_printf(&r->out, "<option value=\"%h\"%s>%h — %h</option>", risk_indicators[i].name,
 			   u->indicator == i ? " selected" : "", risk_indicators[i].name,
 			   risk_indicators[i].help);
 	fmt_printf(&r->out, "</select></div><div class=\"govuk-form-group%s\"><label class=\"govuk-label\""
-		" for=\"op\">Condition</label>", group_class(e, "op"));
-	field_error(r, e, "op");
+		" for=\"op\">Condition</label>", page_group_class(e, "op"));
+	page_field_error(r, e, "op");
 	fmt_printf(&r->out, "<select class=\"govuk-select\" id=\"op\" name=\"op\">");
 	for (int i = 0; i < RISK_OP_COUNT; i++)
 		fmt_printf(&r->out, "<option value=\"%h\"%s>%h (%h)</option>", risk_op_names[i],
