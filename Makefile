@@ -148,6 +148,7 @@ fuzz: $(DEPS_OK) $(FUZZ_TARGETS)
 bench: hearth
 	@scripts/deps.sh bench
 	@bench/run.sh
+	@bench/import.sh
 
 clean:
 	rm -rf build hearth web/govuk

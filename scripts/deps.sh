@@ -19,7 +19,7 @@ debs=(build-essential pkg-config
 # Node.js may come from elsewhere than Debian (it does on our machines):
 # only install Debian's when there is no node/npm at all.
 command -v node >/dev/null && command -v npm >/dev/null || debs+=(nodejs npm)
-if [ "${1:-}" = bench ]; then debs+=(wrk nginx-light); fi
+if [ "${1:-}" = bench ]; then debs+=(wrk nginx-light time); fi
 
 missing=()
 for p in "${debs[@]}"; do

@@ -284,7 +284,10 @@ static int sq_exec(struct db *base, const char *sql)
 
 static void sq_bulk(struct db *db, bool on)
 {
-	sqlite3_exec(SDB(db)->h, on ? "PRAGMA cache_size = -131072" : "PRAGMA cache_size = -2000",
+	/* temp_store: each upsert's statement journal stays in memory; on disk it
+	 * turned a million-row import into 25 GB of small writes (81 s → 25 s). */
+	sqlite3_exec(SDB(db)->h, on ? "PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY"
+				    : "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT",
 		     NULL, NULL, NULL);
 }
 
