@@ -20,3 +20,14 @@ if ('noModule' in HTMLScriptElement.prototype) {
 }
 
 initAll()
+
+// A page that follows work in progress (an import) marks itself with
+// data-hearth-refresh="SECONDS": with script, it reloads itself until the
+// work is done; without, its "Check progress" link does the same.  (A
+// <meta http-equiv="refresh"> would, but takes the timing out of the
+// user's hands: WCAG 2.2.1.)
+const follow = document.querySelector('[data-hearth-refresh]')
+if (follow) {
+	const seconds = Number(follow.getAttribute('data-hearth-refresh')) || 2
+	setTimeout(() => window.location.reload(), seconds * 1000)
+}

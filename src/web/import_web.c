@@ -23,6 +23,7 @@
 #include "core/school.h"
 #include "store/db.h"
 #include "web/http.h"
+#include "web/import_job.h"
 #include "web/page.h"
 #include "web/route.h"
 
@@ -294,24 +295,60 @@ static int run_upload(struct req *r, struct import_opts *o, const char *name,
 	return rc;
 }
 
+/* The upload form starts the import in the background (import_job.c) and
+ * sends the browser to its progress page. */
 int import_create_page(struct req *r)
 {
 	struct import_opts o;
-	struct import_report *rep = arena_alloc(&r->arena, sizeof *rep);
+	char token[IMPORT_JOB_TOKEN];
 	int rc = read_opts(r, false, &o);
 	if (rc == HE_OK && !nonempty(r->upload_name))
 		rc = req_fail(r, HE_MISSING, "file", "file: select a CSV or CTF file to import");
 	if (rc == HE_OK)
-		rc = run_upload(r, &o, r->upload_name, rep);
-	if ((rc == HE_OK || rc == HE_INVALID) && rep->import_id > 0)
-		return req_redirect(r, arena_printf(&r->arena, "/imports/%" PRId64, rep->import_id));
-	if (rc == HE_INVALID && rep->nerrors)  /* refused before it started: say why */
-		r->err = rep->errors[0];
+		rc = import_job_start(r, &o, r->upload_name, token);
+	if (rc == HE_OK) {
+		/* The import writes its own audit row when it finishes. */
+		if ((rc = req_audit(r, "create", "imports", NULL,
+				    arena_printf(&r->arena, "import of %.100s started", r->upload_name))))
+			return rc;
+		return req_redirect(r, arena_printf(&r->arena, "/imports/progress/%s", token));
+	}
 	if (rc == HE_INVALID || rc == HE_MISSING || (rc == HE_FORBIDDEN && *r->err.field)) {
 		upload_form(r, err_http_status(rc), &r->err);
 		return HE_OK;
 	}
 	return rc;
+}
+
+/* Progress of a background import, until the report is ready, then the
+ * report.  With script the page reloads itself every 2 s (app.js); the
+ * "Check progress" link does the same by hand. */
+int import_progress_page(struct req *r)
+{
+	struct import_job_view v;
+	if (!import_job_get(req_param(r, 0), r->sess.user.id, 1500, &v))
+		return req_fail(r, HE_NOT_FOUND, "", "There is no import in progress with that"
+				" address on this server. Its result will be in the list of imports.");
+	if (v.done && v.import_id > 0)
+		return req_redirect(r, arena_printf(&r->arena, "/imports/%" PRId64, v.import_id));
+	page_begin(r, 200, v.done ? "Import not started" : "Importing");
+	if (!v.done) {
+		int pct = v.bytes_total ? (int)(v.bytes_done * 100 / v.bytes_total) : 0;
+		fmt_printf(&r->out, "<div data-hearth-refresh=\"2\">"
+			"<h1 class=\"govuk-heading-l\">Importing</h1>"
+			"<p class=\"govuk-body\">Hearth is checking and saving every row. The report"
+			" opens when the import has finished.</p>"
+			"<label class=\"govuk-label\" for=\"progress\">%d%% of the file read</label>"
+			"<progress id=\"progress\" class=\"hearth-progress\" max=\"100\" value=\"%d\">"
+			"%d%%</progress><p class=\"govuk-body\"><a class=\"govuk-link\" id=\"check\""
+			" href=\"%h\">Check progress</a></p></div>", pct, pct, pct, r->path);
+	} else {
+		fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">The import did not start</h1>"
+			"<p class=\"govuk-body\">%h</p><p class=\"govuk-body\"><a class=\"govuk-link\""
+			" href=\"/imports/new\">Try again</a></p>", v.message);
+	}
+	page_end(r);
+	return HE_OK;
 }
 
 static void report_json(struct req *r, const struct import_report *rep, const char *name)

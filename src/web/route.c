@@ -57,6 +57,7 @@ const struct route routes[] = {
 	R("GET",    "/imports",        CAP_IMPORT,      NO,  NO,  ROUTE_PAGE, imports_page),
 	R("GET",    "/imports/new",    CAP_IMPORT,      NO,  NO,  ROUTE_PAGE, import_new_page),
 	UPLOAD("POST", "/imports",     CAP_IMPORT,      YES, YES, ROUTE_PAGE, import_create_page, IMPORT_MAX),
+	R("GET",    "/imports/progress/{token}", CAP_IMPORT, NO, NO, ROUTE_PAGE, import_progress_page),
 	R("GET",    "/imports/{id}",   CAP_IMPORT,      NO,  YES, ROUTE_PAGE, import_page),
 	R("GET",    "/risk/rules",     CAP_RISK_RULES,  NO,  NO,  ROUTE_PAGE, risk_rules_page),
 	R("GET",    "/risk/rules/{code}", CAP_RISK_RULES, NO, NO, ROUTE_PAGE, risk_rule_page),

@@ -76,6 +76,7 @@ int pupil_api(struct req *r);
 int imports_page(struct req *r);
 int import_new_page(struct req *r);
 int import_create_page(struct req *r);
+int import_progress_page(struct req *r);
 int import_page(struct req *r);
 int import_api(struct req *r);
 int risk_rules_page(struct req *r);

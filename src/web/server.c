@@ -38,6 +38,11 @@ static const struct server_opts *opts;
 static pthread_key_t db_key;
 static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
 
+const char *server_db_url(void)
+{
+	return opts ? opts->db_url : NULL;
+}
+
 static void db_key_free(void *p) { db_close(p); }
 static void db_key_make(void) { pthread_key_create(&db_key, db_key_free); }
 

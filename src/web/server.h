@@ -10,6 +10,10 @@ struct server_opts {
 	int secure_cookies;     /* behind TLS: mark cookies Secure */
 };
 
+/* The database URL the server was started with (for background work that
+ * needs its own connection). */
+const char *server_db_url(void);
+
 /* Serve until SIGINT or SIGTERM.  Prints the address once listening.
  * Returns an HE_ code (HE_USAGE for a bad listen address, HE_UNAVAILABLE
  * if the port cannot be bound). */

@@ -552,6 +552,42 @@ async function userSchool(role) {
 	return school
 }
 
+// A large upload goes to the progress page (a <progress>; the page reloads
+// itself with script) and then to the report.  Big enough to outlast the page's short
+// wait: 150,000 rows on SQLite, 20,000 on PostgreSQL (slower per row).
+let hearthBin = null
+async function importShowsProgress() {
+	const rows = pgDb ? 20000 : 150000
+	const gen = spawnSync(hearthBin, ['demo', '--census-csv', '-', '--pupils', String(rows)],
+		{ encoding: 'buffer', timeout: 60000, maxBuffer: 256 * 1024 * 1024 })
+	check(gen.status === 0, `hearth demo --census-csv exited ${gen.status}`)
+	const { context, page } = await newPage()
+	try {
+		await signIn(page, 'admin')
+		await page.goto(`${base}/imports/new`)
+		await page.locator('#file').setInputFiles({ name: 'city.csv', mimeType: 'text/csv',
+			buffer: gen.stdout })
+		await page.getByRole('button', { name: 'Import', exact: true }).click()
+		await page.waitForURL(/\/imports\/progress\/[0-9a-f]{32}$/, { timeout: 30000 })
+		const bar = page.locator('progress#progress')
+		check(await bar.count() === 1, 'the progress page has no progress bar')
+		const value = Number(await bar.getAttribute('value'))
+		check(value >= 0 && value <= 100, `progress value ${value}`)
+		check(await page.locator('[data-hearth-refresh]').count() === 1,
+			'the progress page does not follow the import')
+		check(await page.locator('a#check').getAttribute('href') === new URL(page.url()).pathname,
+			'no "Check progress" link back to the page')
+		await axe(page, 'import progress')
+		await shot(page, 'import-progress')
+		await page.waitForURL(/\/imports\/\d+$/, { timeout: 240000 })
+		check(/applied/.test(await page.locator('h1').innerText()), 'the report does not say "applied"')
+		check(new RegExp(`${rows} rows`).test(await page.locator('#message').innerText()),
+			`the report says "${await page.locator('#message').innerText()}"`)
+	} finally {
+		await context.close()
+	}
+}
+
 async function importThroughForm() {
 	const school = await userSchool('school')
 	const { context, page, probe } = await newPage()
@@ -725,6 +761,7 @@ async function main() {
 		OUT = path.join(OUT, 'postgresql')
 	}
 	const hearth = args.length === 1 && path.resolve(args[0])
+	hearthBin = hearth
 	if (!hearth || pgServer === '') {
 		console.error('usage: node tests/browser/run.mjs PATH_TO_HEARTH [--db-server URL]')
 		console.log('browser: 0 passed, 1 failed')
@@ -755,6 +792,7 @@ async function main() {
 		await test('auditor sees their own sign-in in /audit', ['server', 'browser'], auditorSeesOwnSignIn)
 		await test('pages work without JavaScript', ['server', 'browser'], worksWithoutJs)
 		await test('admin imports a census file through the upload form', ['server', 'browser'], importThroughForm)
+		await test('a large upload shows its progress, then the report', ['server', 'browser'], importShowsProgress)
 		await test('school sees its own ranked list and a pupil page explaining the score', ['server', 'browser'], schoolRiskList)
 		await test('admin previews and saves a risk rule change', ['server', 'browser'], adminEditsRule)
 		await test('viewer sees the risk summary with small numbers suppressed', ['server', 'browser'], viewerSummary)
