@@ -326,7 +326,7 @@ int import_create_page(struct req *r)
 int import_progress_page(struct req *r)
 {
 	struct import_job_view v;
-	if (!import_job_get(req_param(r, 0), r->sess.user.id, 1500, &v))
+	if (!import_job_get(req_param(r, 0), r->sess.user.id, 500, &v))
 		return req_fail(r, HE_NOT_FOUND, "", "There is no import in progress with that"
 				" address on this server. Its result will be in the list of imports.");
 	if (v.done && v.import_id > 0)
