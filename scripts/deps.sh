@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 debs=(build-essential pkg-config
       libmicrohttpd-dev libsqlite3-dev sqlite3 libpq-dev postgresql libjansson-dev libsodium-dev
       libxml2-dev libxlsxwriter-dev clang libclang-rt-14-dev
-      liboath-dev libqrencode-dev libcmocka-dev libcurl4-openssl-dev
+      liboath-dev libqrencode-dev libcmocka-dev libcurl4-openssl-dev python3-icalendar
       chromium fonts-liberation)
 # Node.js may come from elsewhere than Debian (it does on our machines):
 # only install Debian's when there is no node/npm at all.

@@ -29,26 +29,5 @@ HEARTH_TEST_PG=$(cat "$srv/url")
 export HEARTH_TEST_PG
 echo "PostgreSQL test server at $HEARTH_TEST_PG"
 
-passed=0 failed=0 ran=0
-for t in "$b"/tests/test_*; do
-  [ -x "$t" ] || continue
-  case $(basename "$t") in test_db_sqlite) continue ;; esac
-  ran=$((ran + 1))
-  out=$(timeout 300 "$t" 2>&1); rc=$?   # a hung binary fails, it does not stall
-  p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-  f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-  p=${p:-0} f=${f:-0}
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ]; then
-    printf '%s\n' "$out" | grep -v '^\[ \(RUN\|       OK\) ' ; echo "FAIL $(basename "$t") (exit $rc)"
-  else
-    echo "ok   $(basename "$t"): $p"
-  fi
-  passed=$((passed + p)) failed=$((failed + f))
-done
-if [ "$ran" -eq 0 ]; then
-  echo "FAIL no test binaries under $b/tests"
-  failed=$((failed + 1))
-fi
-echo "pg-unit: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# every binary but test_db_sqlite (about SQLite only)
+"$root/tests/run-unit.sh" "$b" pg-unit test_db_sqlite

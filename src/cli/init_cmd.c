@@ -13,6 +13,8 @@
 #include "cli/cli.h"
 #include "core/census_gen.h"
 #include "core/demo.h"
+#include "core/demo_cases.h"
+#include "base/date.h"
 #include "store/db.h"
 
 static const char init_help[] =
@@ -183,6 +185,8 @@ int demo_cmd(int argc, char **argv)
 	rc = demo_seed(db, &who, (uint32_t)a.seed, stderr);
 	if (!rc)
 		rc = demo_seed_pupils(db, &who, (uint32_t)a.seed, a.pupils, stderr);
+	if (!rc)
+		rc = demo_seed_cases(db, &who, (uint32_t)a.seed, date_today(), stderr);
 	if (rc) {
 		fprintf(stderr, "hearth demo: %s\n", err_default_message(rc));
 		if (*db_errmsg(db))

@@ -35,7 +35,10 @@ static const char migrate_help[] =
 static const char *const tables[] = {
 	"settings", "risk_rules", "districts", "schools", "users", "sessions",
 	"login_failures", "imports", "import_errors", "pupils", "pupil_snapshots",
-	"audit_log", NULL,
+	"workers", "worker_schools", "worker_districts", "worker_covers",
+	"families", "family_members", "family_professionals", "referrals",
+	"referral_pupils", "consents", "school_notices", "cases", "contacts",
+	"case_events", "audit_log", NULL,
 };
 
 /* Tables the migrations themselves fill with defaults: the source's rows

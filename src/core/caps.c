@@ -19,12 +19,13 @@ static const struct {
 	[ROLE_COORDINATOR] = {"coordinator", "Pool coordinator",
 		B(CAP_SIGNED_IN) | B(CAP_SCHOOLS_VIEW) | B(CAP_PUPILS_ALL) |
 		B(CAP_REFERRALS_ALL) | B(CAP_CASES_ALL) | B(CAP_CASE_NOTES) |
-		B(CAP_REPORTS) | B(CAP_REPORTS_AGGREGATE) | B(CAP_PUPILS)},
+		B(CAP_REPORTS) | B(CAP_REPORTS_AGGREGATE) | B(CAP_PUPILS) |
+		B(CAP_REFERRALS) | B(CAP_CASES) | B(CAP_WORKERS_MANAGE)},
 	[ROLE_SCHOOL] = {"school", "School leader",
 		B(CAP_SIGNED_IN) | B(CAP_IMPORT_OWN) | B(CAP_PUPILS_OWN) |
-		B(CAP_REFER) | B(CAP_PUPILS) | B(CAP_IMPORT)},
+		B(CAP_REFER) | B(CAP_PUPILS) | B(CAP_IMPORT) | B(CAP_REFERRALS)},
 	[ROLE_WORKER] = {"worker", "Family support worker",
-		B(CAP_SIGNED_IN) | B(CAP_CASES_OWN) | B(CAP_CASE_NOTES)},
+		B(CAP_SIGNED_IN) | B(CAP_CASES_OWN) | B(CAP_CASE_NOTES) | B(CAP_CASES)},
 	[ROLE_AGENCY] = {"agency", "Partner agency professional",
 		B(CAP_SIGNED_IN) | B(CAP_TAF_ACTIONS_OWN)},
 	[ROLE_VIEWER] = {"viewer", "Schools Forum member",
@@ -38,7 +39,7 @@ static const char *const cap_names[CAP_COUNT] = {
 	"import_any", "import_own", "pupils_all", "pupils_own", "refer",
 	"referrals_all", "cases_all", "cases_own", "case_notes",
 	"taf_actions_own", "reports", "reports_aggregate", "audit_read",
-	"pupils", "import", "risk_rules",
+	"pupils", "import", "risk_rules", "referrals", "cases", "workers_manage",
 };
 
 enum role role_parse(const char *name)

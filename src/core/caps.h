@@ -37,6 +37,10 @@ enum cap {
 	CAP_PUPILS,           /* pupil records at all (scope: PUPILS_ALL or _OWN) */
 	CAP_IMPORT,           /* imports at all (scope: IMPORT_ANY or _OWN) */
 	CAP_RISK_RULES,       /* edit the risk indicators, weights and bands */
+	CAP_REFERRALS,        /* referrals at all (scope: REFERRALS_ALL, or
+				 REFER for one's own school's) */
+	CAP_CASES,            /* case records at all (scope: CASES_ALL or _OWN) */
+	CAP_WORKERS_MANAGE,   /* the pool's worker profiles and covers */
 	CAP_COUNT
 };
 

@@ -21,7 +21,7 @@
 #include "store/db_impl.h"
 
 #define PG_CACHE 256
-#define PG_MAX_PARAMS 32
+#define PG_MAX_PARAMS 64   /* a whole census row fits (import staging) */
 
 /* A statement translated (and, if cached, prepared on this connection). */
 struct pg_plan {

@@ -4,6 +4,7 @@
  * the database; sections appear by capability, never by role name. */
 #include <stdio.h>
 
+#include "base/date.h"
 #include "base/fmt.h"
 #include "core/risk.h"
 #include "store/db.h"
@@ -14,6 +15,16 @@
 static int64_t count(struct req *r, const char *sql)
 {
 	struct db_stmt *st = db_prepare(r->db, sql);
+	int64_t n = db_next(st) ? db_int(st, 0) : 0;
+	db_finalize(st);
+	return n;
+}
+
+/* count(*) of sql with :id bound to id. */
+static int64_t count_for(struct req *r, const char *sql, int64_t id)
+{
+	struct db_stmt *st = db_prepare(r->db, sql);
+	db_bind_int(st, ":id", id);
 	int64_t n = db_next(st) ? db_int(st, 0) : 0;
 	db_finalize(st);
 	return n;
@@ -115,6 +126,86 @@ static void school_section(struct req *r)
 		" your school only.</p>", u->school_name, u->school_urn);
 }
 
+/* The coordinator's pool: the queue, its oldest wait, open cases and
+ * workers at or over capacity.  Counts only. */
+static void pool_section(struct req *r)
+{
+	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">The pool</h2><div class=\"govuk-grid-row\">");
+	card(r, "referrals waiting for a decision",
+	     count(r, "SELECT count(*) FROM referrals WHERE status = 'received'"), "/screening");
+	hday today = date_today();
+	struct db_stmt *st = db_prepare(r->db,
+		"SELECT min(received_at) FROM referrals WHERE status = 'received'");
+	hday oldest = today;
+	if (db_next(st) && !db_is_null(st, 0)) {
+		char d[11];
+		snprintf(d, sizeof d, "%.10s", db_text(st, 0));
+		if (!date_parse(d, &oldest))
+			oldest = today;
+	}
+	db_finalize(st);
+	card(r, "days the oldest has waited", (int64_t)(today - oldest), "/screening");
+	card(r, "open cases", count(r, "SELECT count(*) FROM cases WHERE status = 'open'"), "/cases");
+	card(r, "workers in the pool",
+	     count(r, "SELECT count(*) FROM workers WHERE active = 1"),
+	     caps_has(r->caps, CAP_WORKERS_MANAGE) ? "/workers" : NULL);
+	fmt_printf(&r->out, "</div>");
+}
+
+/* A school's referrals by where they are.  Counts only. */
+static void referrals_section(struct req *r)
+{
+	int64_t school = r->sess.user.school_id;
+	if (!school)
+		return;
+	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Your referrals</h2><div class=\"govuk-grid-row\">");
+	card(r, "waiting for a decision", count_for(r, "SELECT count(*) FROM referrals"
+	     " WHERE school_id = :id AND status = 'received'", school), "/referrals");
+	card(r, "with an open case", count_for(r, "SELECT count(*) FROM referrals rf"
+	     " JOIN cases c ON c.referral_id = rf.id WHERE rf.school_id = :id AND c.status = 'open'",
+	     school), "/referrals");
+	char from[11];
+	date_format(date_from_ymd(academic_year(date_today()), 9, 1), from);
+	struct db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM referrals"
+		" WHERE school_id = :id AND received_at >= :from");
+	db_bind_int(st, ":id", school);
+	db_bind_text(st, ":from", from);
+	card(r, "referred this academic year", db_next(st) ? db_int(st, 0) : 0, NULL);
+	db_finalize(st);
+	card(r, "notices about your pupils", count_for(r, "SELECT count(*) FROM school_notices"
+	     " WHERE school_id = :id AND read_at IS NULL", school), "/referrals");
+	fmt_printf(&r->out, "</div>");
+}
+
+/* A worker's own cases: open, reviews overdue, visits booked this week. */
+static void caseload_section(struct req *r)
+{
+	const struct scope *sc = req_scope(r);
+	if (!sc || !sc->worker_id) {
+		fmt_printf(&r->out, "<p class=\"govuk-body\">You have no worker profile in the pool"
+			" yet: ask your coordinator to add you.</p>");
+		return;
+	}
+	char today[11];
+	date_format(date_today(), today);
+	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Your cases</h2><div class=\"govuk-grid-row\">");
+	card(r, "open cases", count_for(r, "SELECT count(*) FROM cases WHERE worker_id = :id"
+	     " AND status = 'open'", sc->worker_id), "/caseload");
+	struct db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM cases WHERE worker_id = :id"
+		" AND status = 'open' AND next_review_on < :today");
+	db_bind_int(st, ":id", sc->worker_id);
+	db_bind_text(st, ":today", today);
+	card(r, "reviews overdue", db_next(st) ? db_int(st, 0) : 0, "/caseload");
+	db_finalize(st);
+	st = db_prepare(r->db, "SELECT count(*) FROM contacts WHERE worker_id = :id"
+		" AND planned = 1 AND at >= :today");
+	db_bind_int(st, ":id", sc->worker_id);
+	db_bind_text(st, ":today", today);
+	card(r, "visits booked", db_next(st) ? db_int(st, 0) : 0, "/caseload");
+	db_finalize(st);
+	fmt_printf(&r->out, "</div>");
+}
+
 /* What the home page is, by what the user can do (most specific first). */
 static const char *home_title(struct req *r)
 {
@@ -141,6 +232,12 @@ int home_page(struct req *r)
 	fmt_printf(&r->out, "<span class=\"govuk-caption-l\">Welcome, %h</span>"
 		"<h1 class=\"govuk-heading-xl\">%h</h1>", u->name, title);
 	school_section(r);
+	if (caps_has(r->caps, CAP_REFERRALS_ALL))
+		pool_section(r);
+	if (caps_has(r->caps, CAP_REFER))
+		referrals_section(r);
+	if (caps_has(r->caps, CAP_CASES_OWN))
+		caseload_section(r);
 	risk_section(r);
 	if (caps_has(r->caps, CAP_SCHOOLS_VIEW) || caps_has(r->caps, CAP_REPORTS_AGGREGATE))
 		partnership_section(r);

@@ -20,6 +20,7 @@
 #include "core/audit.h"
 #include "core/auth.h"
 #include "core/caps.h"
+#include "core/scope.h"
 
 struct MHD_Connection;
 struct route;
@@ -49,6 +50,8 @@ struct req {
 	struct session sess;
 	struct caps caps;
 	struct audit_who who;
+	struct scope scope;                   /* row scope: see req_scope */
+	bool scope_loaded;
 	struct errinfo err;                   /* detail for the error response */
 	const char *upload_path;              /* upload routes: the body's file */
 	const char *upload_name;              /* the file's name as sent, or NULL */
@@ -69,6 +72,9 @@ const char *req_query(struct req *r, const char *name);
 const char *req_form(struct req *r, const char *name);
 const char *req_cookie(struct req *r, const char *name);
 const char *req_header(struct req *r, const char *name);
+/* The signed-in user's row scope (core/scope.h), loaded on first use.
+ * NULL if the user is not signed in or the lookup failed (r->err set). */
+const struct scope *req_scope(struct req *r);
 /* Path parameter i ({name} in the route pattern), or NULL. */
 const char *req_param(struct req *r, int i);
 

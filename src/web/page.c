@@ -16,6 +16,11 @@ struct nav_item {
 static const struct nav_item nav[] = {
 	{"/", "Home", CAP_SIGNED_IN},
 	{"/pupils", "Pupils", CAP_PUPILS},
+	{"/referrals", "Referrals", CAP_REFER},
+	{"/screening", "Screening", CAP_REFERRALS_ALL},
+	{"/caseload", "My caseload", CAP_CASES_OWN},
+	{"/cases", "Cases", CAP_CASES_ALL},
+	{"/workers", "Workers", CAP_WORKERS_MANAGE},
 	{"/imports", "Imports", CAP_IMPORT},
 	{"/risk/rules", "Risk rules", CAP_RISK_RULES},
 	{"/risk/summary", "Risk summary", CAP_REPORTS_AGGREGATE},

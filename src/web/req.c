@@ -32,6 +32,20 @@ const char *req_param(struct req *r, int i)
 	return i >= 0 && i < REQ_MAX_PARAMS ? r->params[i] : NULL;
 }
 
+const struct scope *req_scope(struct req *r)
+{
+	if (!r->signed_in)
+		return NULL;
+	if (!r->scope_loaded) {
+		if (scope_load(r->db, &r->sess.user, &r->who, &r->scope) != HE_OK) {
+			errinfo_set(&r->err, HE_DB, NULL, "could not load your access");
+			return NULL;
+		}
+		r->scope_loaded = true;
+	}
+	return &r->scope;
+}
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9') return c - '0';

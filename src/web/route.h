@@ -85,5 +85,64 @@ int risk_rule_preview_page(struct req *r);
 int risk_rule_update_page(struct req *r);
 int risk_bands_page(struct req *r);
 int risk_summary_page(struct req *r);
+/* Refer: referrals and consent (referral_web.c). */
+/* BEGIN referral handlers */
+int referrals_page(struct req *r);
+int referral_new_page(struct req *r);
+int referral_create_page(struct req *r);
+int referral_page(struct req *r);
+int consent_create_page(struct req *r);
+int consent_withdraw_page(struct req *r);
+int referrals_api(struct req *r);
+int referral_create_api(struct req *r);
+int referral_api(struct req *r);
+/* END referral handlers */
+/* Screening, allocation and the worker pool (screen_web.c, worker_web.c). */
+/* BEGIN screen handlers */
+int screening_page(struct req *r);
+int screening_referral_page(struct req *r);
+int screening_decide_page(struct req *r);
+int screening_api(struct req *r);
+int suggestions_api(struct req *r);
+int decision_api(struct req *r);
+int workers_page(struct req *r);
+int worker_new_page(struct req *r);
+int worker_create_page(struct req *r);
+int worker_page(struct req *r);
+int worker_update_page(struct req *r);
+int worker_cover_page(struct req *r);
+int workers_api(struct req *r);
+/* END screen handlers */
+/* The case: family record, chronology, contacts, step up/down, transfer, closure (case_web.c). */
+/* BEGIN case handlers */
+int cases_page(struct req *r);
+int case_page(struct req *r);
+int case_contact_page(struct req *r);
+int case_held_page(struct req *r);
+int case_member_page(struct req *r);
+int case_professional_page(struct req *r);
+int case_review_page(struct req *r);
+int case_step_up_page(struct req *r);
+int case_step_down_page(struct req *r);
+int case_transfer_page(struct req *r);
+int case_close_page(struct req *r);
+int cases_api(struct req *r);
+int case_api(struct req *r);
+int case_contact_api(struct req *r);
+int case_held_api(struct req *r);
+int case_review_api(struct req *r);
+int case_step_up_api(struct req *r);
+int case_step_down_api(struct req *r);
+int case_transfer_api(struct req *r);
+int case_close_api(struct req *r);
+/* END case handlers */
+/* The worker's caseload and calendar feed (caseload_web.c). */
+/* BEGIN caseload handlers */
+int caseload_page(struct req *r);
+int caseload_api(struct req *r);
+int calendar_token_page(struct req *r);
+int calendar_token_api(struct req *r);
+int calendar_feed_get(struct req *r);
+/* END caseload handlers */
 
 #endif

@@ -24,8 +24,10 @@ struct upload {
 	size_t written;
 	char *filename;
 	struct MHD_PostProcessor *pp; /* multipart forms */
-	struct buf fields;            /* key\0value\0… */
+	struct buf fields;            /* key\0value key\0value …, value lengths in vlen */
 	int nfields;
+	size_t *vlen;                 /* each field's value length in bytes (values
+					 may hold a NUL, which the form check refuses) */
 };
 
 static bool open_temp(struct upload *up)
@@ -73,14 +75,14 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 		return MHD_YES;
 	}
 	/* Small fields: MHD may deliver a value in pieces (off > 0). */
-	if (off == 0) {
-		if (up->nfields)
-			buf_putc(&up->fields, '\0');
+	if (off == 0 || !up->nfields) {
 		buf_puts(&up->fields, key);
 		buf_putc(&up->fields, '\0');
-		up->nfields++;
+		up->vlen = xrealloc(up->vlen, (size_t)(up->nfields + 1) * sizeof *up->vlen);
+		up->vlen[up->nfields++] = 0;
 	}
 	buf_append(&up->fields, data, size);
+	up->vlen[up->nfields - 1] += size;
 	if (buf_err(&up->fields))
 		up->too_large = true;
 	return MHD_YES;
@@ -129,17 +131,23 @@ static void fields_to_req(struct upload *up, struct req *r)
 	r->form_parsed = true;
 	if (!up->nfields)
 		return;
-	buf_putc(&up->fields, '\0');
+	if (buf_err(&up->fields))
+		return;  /* too large: the request is refused before the form is read */
 	r->form = arena_alloc(&r->arena, (size_t)up->nfields * sizeof *r->form);
-	const char *p = buf_str(&up->fields), *end = p + up->fields.len;
+	const char *p = up->fields.data, *end = p + up->fields.len;
 	for (int i = 0; i < up->nfields && p < end; i++) {
 		struct form_field *f = &r->form[r->nform++];
 		f->key = arena_strdup(&r->arena, p);
 		f->klen = strlen(f->key);
 		p += f->klen + 1;
-		f->value = arena_strdup(&r->arena, p);
-		f->vlen = strlen(f->value);
-		p += f->vlen + 1;
+		/* Keep the true length: req_check_form refuses a value whose
+		 * strlen differs (an embedded NUL), rather than truncating it. */
+		f->vlen = up->vlen[i];
+		char *v = arena_alloc(&r->arena, f->vlen + 1);
+		memcpy(v, p, f->vlen);
+		v[f->vlen] = '\0';
+		f->value = v;
+		p += f->vlen;
 	}
 }
 
@@ -176,5 +184,6 @@ void upload_free(struct upload *up)
 	free(up->filename);
 	buf_free(&up->body);
 	buf_free(&up->fields);
+	free(up->vlen);
 	free(up);
 }

@@ -29,7 +29,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const ROLES = ['admin', 'coordinator', 'school', 'worker', 'agency', 'viewer', 'auditor']
 const PASSWORD = 'hearth-demo-password'
 const TEST_TIMEOUT_MS = 60000
-const WATCHDOG_MS = 300000
+const WATCHDOG_MS = 900000
 const GOVUK_BUTTON_GREEN = 'rgb(15, 122, 82)'	// #0f7a52 in govuk-frontend 6
 
 let passed = 0
@@ -759,6 +759,32 @@ async function riskListWithoutJs() {
 	}
 }
 
+// ---- feature files ---------------------------------------------------------------
+
+// Each tests/browser/features/*.mjs exports a default async function that is
+// handed the runner's helpers and registers its tests with t.test(name,
+// needs, fn); they run in file-name order after the tests above, against the
+// same server and browser.
+async function runFeatureFiles() {
+	const dir = path.join(HERE, 'features')
+	if (!fs.existsSync(dir))
+		return
+	const ctx = {
+		test, check, email, pathOf, newPage, shot, axe, signIn, submitSignIn,
+		sessionCookie, rawGet, h1Text, userName,
+		get base() { return base },
+	}
+	for (const f of fs.readdirSync(dir).filter(n => n.endsWith('.mjs')).sort()) {
+		const ok = await test(`feature file ${f} loads`, [], async () => {
+			const m = await import(path.join(dir, f))
+			check(typeof m.default === 'function', `${f} has no default export`)
+			ctx.run = m.default
+		})
+		if (ok)
+			await ctx.run(ctx)
+	}
+}
+
 // ---- main ---------------------------------------------------------------------
 
 async function main() {
@@ -806,6 +832,7 @@ async function main() {
 		await test('admin previews and saves a risk rule change', ['server', 'browser'], adminEditsRule)
 		await test('viewer sees the risk summary with small numbers suppressed', ['server', 'browser'], viewerSummary)
 		await test('the risk list filters without JavaScript', ['server', 'browser'], riskListWithoutJs)
+		await runFeatureFiles()
 	} finally {
 		clearTimeout(watchdog)
 		await browser?.close().catch(() => {})

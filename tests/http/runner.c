@@ -896,6 +896,9 @@ struct step {
 	char *form;             /* raw urlencoded form, or NULL */
 	struct strv fields;     /* "name=value", encoded by the runner */
 	bool is_form;
+	struct strv mparts;     /* multipart/form-data: "name=VALUE" or
+				   "name=FILENAME VALUE" (file), VALUE %-decoded */
+	struct strv mfiles;     /* parallel: "1" for a file part, "" otherwise */
 	enum csrf_mode csrf;
 	bool as_is;
 	bool has_status;
@@ -1201,6 +1204,14 @@ static int parse_request_line(struct step *s, char *t, int line, struct casefile
 		if (!strchr(val, '='))
 			perr(cf, line, "field: needs name=value");
 		sv_push(&s->fields, xstrdup(val));
+	} else if (strcmp(key, "part") == 0 || strcmp(key, "part-file") == 0) {
+		bool file = strcmp(key, "part-file") == 0;
+		const char *eq = strchr(val, '=');
+		if (!eq || (file && !strchr(eq, ' ')))
+			perr(cf, line, file ? "part-file: needs name=FILENAME VALUE"
+					    : "part: needs name=value");
+		sv_push(&s->mparts, xstrdup(val));
+		sv_push(&s->mfiles, xstrdup(file ? "1" : ""));
 	} else if (strcmp(key, "csrf") == 0) {
 		if (strcmp(val, "yes") == 0)
 			s->csrf = CSRF_YES;
@@ -2030,10 +2041,55 @@ static void form_field(struct sbuf *out, CURL *h, const char *name, const char *
 	curl_free(val);
 }
 
+#define MP_BOUNDARY "hearth-test-boundary-7f3a9c"
+
+/* One multipart/form-data part; value (len bytes) may hold NULs. */
+static void mp_part(struct sbuf *out, const char *name, const char *filename,
+		    const char *value, size_t len)
+{
+	sb_addf(out, "--" MP_BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"", name);
+	if (filename)
+		sb_addf(out, "; filename=\"%s\"\r\nContent-Type: application/octet-stream", filename);
+	sb_adds(out, "\r\n\r\n");
+	sb_addn(out, value, len);
+	sb_adds(out, "\r\n");
+}
+
+/* The multipart body of s: each part's value %-decoded (so %00 sends a
+ * NUL byte), then the CSRF token; returns -1 if a variable is missing. */
+static int build_multipart(const struct step *s, struct client *c, const struct vars *v,
+			   const char *csrf_value, struct sbuf *out, struct sbuf *err)
+{
+	for (int i = 0; i < s->mparts.n; i++) {
+		char *f = subst(v, s->mparts.v[i], err);
+		if (!f)
+			return -1;
+		char *eq = strchr(f, '=');
+		*eq = 0;
+		char *filename = NULL, *value = eq + 1;
+		if (s->mfiles.v[i][0]) {
+			filename = value;
+			value = strchr(value, ' ');
+			*value++ = 0;
+		}
+		int len = 0;
+		char *dec = curl_easy_unescape(c->h, value, 0, &len);
+		mp_part(out, f, filename, dec, (size_t)len);
+		curl_free(dec);
+		free(f);
+	}
+	if (csrf_value)
+		mp_part(out, "csrf_token", NULL, csrf_value, strlen(csrf_value));
+	sb_adds(out, "--" MP_BOUNDARY "--\r\n");
+	return 0;
+}
+
 /* Build the body of s into out; returns -1 if a variable is missing. */
 static int build_body(const struct step *s, struct client *c, const struct vars *v,
 		      const char *csrf_value, struct sbuf *out, struct sbuf *err)
 {
+	if (s->mparts.n)
+		return build_multipart(s, c, v, csrf_value, out, err);
 	if (s->is_form) {
 		if (s->form) {
 			char *f = subst(v, s->form, err);
@@ -2115,14 +2171,17 @@ static void step_run(const char *file, int idx, const struct step *s, struct cli
 		hdrs = curl_slist_append(hdrs, h);
 		free(h);
 	}
-	if (tok && !s->is_form) {
+	if (tok && !s->is_form && !s->mparts.n) {
 		char line[1024];
 		snprintf(line, sizeof line, "X-CSRF-Token: %s", tok);
 		hdrs = curl_slist_append(hdrs, line);
 	}
 	hdrs = hdr_default(hdrs, "Expect", "Expect:");
-	bool has_body = s->is_form || s->nparts;
-	if (s->is_form)
+	bool has_body = s->is_form || s->nparts || s->mparts.n;
+	if (s->mparts.n)
+		hdrs = hdr_default(hdrs, "Content-Type",
+				   "Content-Type: multipart/form-data; boundary=" MP_BOUNDARY);
+	else if (s->is_form)
 		hdrs = hdr_default(hdrs, "Content-Type", "Content-Type: application/x-www-form-urlencoded");
 	else if (has_body)
 		hdrs = hdr_default(hdrs, "Content-Type", "Content-Type: application/json");
@@ -2191,6 +2250,8 @@ static void case_free(struct casefile *cf)
 		free(s->parts);
 		free(s->form);
 		sv_free(&s->fields);
+		sv_free(&s->mparts);
+		sv_free(&s->mfiles);
 		for (int k = 0; k < s->nx; k++)
 			expect_free(&s->x[k]);
 		free(s->x);

@@ -426,12 +426,17 @@ static void test_append_after_verify(void **state)
 
 #define GC_THREADS 8
 #define GC_ROWS 40
+#define GC_MANY_THREADS 48
+#define GC_MANY_ROWS 25
 
 struct gc_arg {
 	const char *url;
 	int index;
+	int rows;
 	int failures;
+	int fail_rc;           /* the last failure's code */
 	uint64_t counted;
+	pthread_barrier_t *start;
 };
 
 static void *gc_worker(void *p)
@@ -441,20 +446,62 @@ static void *gc_worker(void *p)
 	char *msg = NULL;
 	if (db_open(a->url, &db, &msg) != HE_OK) {
 		free(msg);
-		a->failures = GC_ROWS;
+		a->failures = a->rows;
 		return NULL;
 	}
-	char email[32];
+	char email[32], summary[32];
 	snprintf(email, sizeof email, "t%d@hearth.example", a->index);
 	struct audit_who me = {.user_id = a->index + 1, .email = email, .role = "worker",
 				.route = "GET /test", .ip = "127.0.0.1"};
+	if (a->start)
+		pthread_barrier_wait(a->start);
 	uint64_t before = audit_appended();
-	for (int i = 0; i < GC_ROWS; i++)
-		if (audit_alone(db, &me, "view", "users", NULL, "group commit") != HE_OK)
+	for (int i = 0; i < a->rows; i++) {
+		snprintf(summary, sizeof summary, "row %d", i);
+		int rc = audit_alone(db, &me, "view", "users", NULL, summary);
+		if (rc != HE_OK) {
 			a->failures++;
+			a->fail_rc = rc;
+		}
+	}
 	a->counted = audit_appended() - before;
 	db_close(db);
 	return NULL;
+}
+
+/* Run n threads of rows audit_alone calls each, started together. */
+static void gc_run(const struct testdb *t, struct gc_arg *args, int n, int rows)
+{
+	pthread_t *th = calloc((size_t)n, sizeof *th);
+	pthread_barrier_t start;
+	assert_non_null(th);
+	pthread_barrier_init(&start, NULL, (unsigned)n);
+	for (int i = 0; i < n; i++) {
+		args[i] = (struct gc_arg){.url = t->url, .index = i, .rows = rows, .start = &start};
+		assert_int_equal(pthread_create(&th[i], NULL, gc_worker, &args[i]), 0);
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+	free(th);
+}
+
+/* Each of n threads has exactly rows rows, in the order it appended them. */
+static void expect_each_thread(struct db *db, int n, int rows)
+{
+	for (int i = 0; i < n; i++) {
+		struct db_stmt *st = db_prepare(db,
+			"SELECT summary FROM audit_log WHERE user_id = :u ORDER BY id");
+		db_bind_int(st, ":u", i + 1);
+		int k = 0;
+		char want[32];
+		while (db_next(st)) {
+			snprintf(want, sizeof want, "row %d", k++);
+			assert_string_equal(db_text(st, 0), want);
+		}
+		assert_int_equal(db_finalize(st), HE_OK);
+		assert_int_equal(k, rows);
+	}
 }
 
 /* Threads appending at once each get their rows committed exactly once,
@@ -463,35 +510,83 @@ static void *gc_worker(void *p)
 static void test_group_commit(void **state)
 {
 	struct testdb *t = *state;
-	pthread_t th[GC_THREADS];
 	struct gc_arg args[GC_THREADS];
+	gc_run(t, args, GC_THREADS, GC_ROWS);
 	for (int i = 0; i < GC_THREADS; i++) {
-		args[i] = (struct gc_arg){.url = t->url, .index = i};
-		assert_int_equal(pthread_create(&th[i], NULL, gc_worker, &args[i]), 0);
-	}
-	for (int i = 0; i < GC_THREADS; i++) {
-		pthread_join(th[i], NULL);
 		assert_int_equal(args[i].failures, 0);
 		assert_int_equal(args[i].counted, GC_ROWS);
 	}
 	assert_int_equal(testdb_int(t->db, "SELECT count(*) FROM audit_log"),
 			 GC_THREADS * GC_ROWS);
-	for (int i = 0; i < GC_THREADS; i++) {
-		struct db_stmt *st = db_prepare(t->db,
-			"SELECT count(*) FROM audit_log WHERE user_id = :u");
-		db_bind_int(st, ":u", i + 1);
-		assert_true(db_next(st));
-		assert_int_equal(db_int(st, 0), GC_ROWS);
-		assert_int_equal(db_finalize(st), HE_OK);
-	}
-	int64_t rows = 0, bad = 0;
-	struct buf msg;
-	buf_init(&msg, 0);
-	assert_int_equal(audit_verify(t->db, &rows, &bad, &msg), HE_OK);
-	assert_int_equal(rows, GC_THREADS * GC_ROWS);
-	buf_free(&msg);
+	expect_each_thread(t->db, GC_THREADS, GC_ROWS);
+	expect_intact(t->db, GC_THREADS * GC_ROWS);
 }
 
+/* Many more appenders than cores, as a server's thread pool has, so that
+ * batches form, leaders hand over and gathering leaders wait: every row is
+ * there exactly once with its own id, in each thread's order, the head
+ * counts them all, and the chain holds. */
+static void test_group_commit_many_threads(void **state)
+{
+	struct testdb *t = *state;
+	struct gc_arg *args = calloc(GC_MANY_THREADS, sizeof *args);
+	assert_non_null(args);
+	gc_run(t, args, GC_MANY_THREADS, GC_MANY_ROWS);
+	for (int i = 0; i < GC_MANY_THREADS; i++) {
+		if (args[i].failures)
+			fail_msg("thread %d: %d failures (last rc %d)", i, args[i].failures,
+				 args[i].fail_rc);
+		assert_int_equal(args[i].counted, GC_MANY_ROWS);
+	}
+	free(args);
+	int64_t total = GC_MANY_THREADS * GC_MANY_ROWS;
+	assert_int_equal(testdb_int(t->db, "SELECT count(*) FROM audit_log"), total);
+	assert_int_equal(testdb_int(t->db, "SELECT count(DISTINCT id) FROM audit_log"), total);
+	assert_int_equal(testdb_int(t->db, "SELECT last_id FROM audit_head"), total);
+	expect_each_thread(t->db, GC_MANY_THREADS, GC_MANY_ROWS);
+	expect_intact(t->db, total);
+}
+
+/* A batch that cannot be committed fails for every caller in it, counts
+ * for none of them, leaves no row, and the queue keeps working once the
+ * cause is gone. */
+static void test_group_commit_failure(void **state)
+{
+	struct testdb *t = *state;
+	struct gc_arg args[GC_THREADS];
+	testdb_raw_exec(t, "DELETE FROM audit_head");  /* as an incomplete migration */
+	gc_run(t, args, GC_THREADS, 3);
+	for (int i = 0; i < GC_THREADS; i++) {
+		assert_int_equal(args[i].failures, 3);
+		assert_int_equal(args[i].fail_rc, HE_DB_SCHEMA);
+		assert_int_equal(args[i].counted, 0);
+	}
+	assert_int_equal(testdb_int(t->db, "SELECT count(*) FROM audit_log"), 0);
+	testdb_raw_exec(t, "INSERT INTO audit_head (id, last_id, hash) VALUES (1, 0, '"
+			GENESIS "')");
+	gc_run(t, args, GC_THREADS, 3);
+	for (int i = 0; i < GC_THREADS; i++)
+		assert_int_equal(args[i].failures, 0);
+	expect_each_thread(t->db, GC_THREADS, 3);
+	expect_intact(t->db, GC_THREADS * 3);
+}
+
+/* audit_alone inside the caller's own transaction is refused at once: as
+ * a leader it would have to open a second transaction on that connection,
+ * failing the whole batch, everyone else's rows included.  (req_audit uses
+ * audit() then.) */
+static void test_alone_refused_in_transaction(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	uint64_t n = audit_appended();
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(audit_alone(db, &who, "view", "pupils", "1", "inside"), HE_INTERNAL);
+	assert_int_equal(db_commit(db), HE_OK);
+	assert_int_equal(audit_appended(), n);
+	assert_int_equal(audit_alone(db, &who, "view", "pupils", "1", "alone"), HE_OK);
+	assert_int_equal(audit_appended(), n + 1);
+	expect_intact(db, 1);
+}
 
 int main(void)
 {
@@ -514,7 +609,10 @@ int main(void)
 		T(test_delete_middle_row),
 		T(test_delete_first_row),
 		T(test_group_commit),
-	T(test_delete_last_rows),
+		T(test_group_commit_many_threads),
+		T(test_group_commit_failure),
+		T(test_alone_refused_in_transaction),
+		T(test_delete_last_rows),
 		T(test_replace_last_row),
 		T(test_delete_last_row_and_edit),
 		T(test_delete_and_renumber),

@@ -445,6 +445,58 @@ static void test_session_lookup_and_idle(void **state)
 	assert_int_equal(auth_session(f->db, &f->a, token, &found), HE_AUTH_REQUIRED);
 }
 
+/* The session's last_seen as stored. */
+static void last_seen(struct db *db, int64_t id, char out[21])
+{
+	struct db_stmt *st = db_prepare(db, "SELECT last_seen FROM sessions WHERE id = :id");
+	db_bind_int(st, ":id", id);
+	assert_true(db_next(st));
+	snprintf(out, 21, "%s", db_text(st, 0));
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+/* The idle timer is written at most once every AUTH_REFRESH_SECONDS (so a
+ * signed-in request usually writes nothing for its session), yet a session
+ * in steady use never idles out, and one left alone still does. */
+static void test_session_refresh_once_a_minute(void **state)
+{
+	struct fx *f = *state;
+	struct session s, found;
+	char token[AUTH_TOKEN_HEX + 1], before[21], after[21], floor[21];
+	login_ok(f, NULL, &s, token);
+
+	/* used 20 s ago: not rewritten, however many requests come */
+	session_time(f->db, s.id, "last_seen", -20);
+	last_seen(f->db, s.id, before);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(auth_session(f->db, &f->a, token, &found), HE_OK);
+	last_seen(f->db, s.id, after);
+	assert_string_equal(after, before);
+
+	/* used more than a minute ago: rewritten to now */
+	session_time(f->db, s.id, "last_seen", -(AUTH_REFRESH_SECONDS + 5));
+	timestamp_format(time(NULL) - 1, floor);
+	assert_int_equal(auth_session(f->db, &f->a, token, &found), HE_OK);
+	last_seen(f->db, s.id, after);
+	assert_true(strcmp(after, floor) >= 0);
+
+	/* the refresh also works inside the caller's own transaction, and
+	 * goes with it */
+	session_time(f->db, s.id, "last_seen", -(AUTH_REFRESH_SECONDS + 5));
+	last_seen(f->db, s.id, before);
+	assert_int_equal(db_begin(f->db), HE_OK);
+	assert_int_equal(auth_session(f->db, &f->a, token, &found), HE_OK);
+	db_rollback(f->db);
+	last_seen(f->db, s.id, after);
+	assert_string_equal(after, before);
+
+	/* left alone past the idle limit, it expires even though it was
+	 * refreshed before */
+	session_time(f->db, s.id, "last_seen", -(AUTH_IDLE_SECONDS + 1));
+	assert_int_equal(auth_session(f->db, &f->a, token, &found), HE_SESSION_EXPIRED);
+	assert_int_equal(sessions(f->db), 0);
+}
+
 static void test_session_absolute_expiry(void **state)
 {
 	struct fx *f = *state;
@@ -651,6 +703,7 @@ int main(void)
 		T(test_old_failures_forgotten),
 		T(test_disabled_user),
 		T(test_session_lookup_and_idle),
+		T(test_session_refresh_once_a_minute),
 		T(test_session_absolute_expiry),
 		T(test_logout),
 		T(test_totp),
