@@ -38,14 +38,17 @@ static const char *const tables[] = {
 	"workers", "worker_schools", "worker_districts", "worker_covers",
 	"families", "family_members", "family_professionals", "referrals",
 	"referral_pupils", "consents", "school_notices", "cases", "contacts",
-	"case_events", "audit_log", NULL,
+	"case_events", "assessment_domains", "assessments", "assessment_scores",
+	"agencies", "professionals", "reviews", "taf_meetings", "taf_invitees",
+	"plan_actions", "action_updates", "audit_log", NULL,
 };
 
 /* Tables the migrations themselves fill with defaults: the source's rows
  * replace the target's. */
 static bool seeded_by_migrations(const char *table)
 {
-	return strcmp(table, "settings") == 0 || strcmp(table, "risk_rules") == 0;
+	return strcmp(table, "settings") == 0 || strcmp(table, "risk_rules") == 0 ||
+	       strcmp(table, "assessment_domains") == 0;
 }
 
 static bool identifier(const char *s)

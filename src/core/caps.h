@@ -41,6 +41,9 @@ enum cap {
 				 REFER for one's own school's) */
 	CAP_CASES,            /* case records at all (scope: CASES_ALL or _OWN) */
 	CAP_WORKERS_MANAGE,   /* the pool's worker profiles and covers */
+	CAP_ASSESSMENT_DOMAINS, /* adjust the assessment framework's domains */
+	CAP_DIRECTORY,        /* see the directory of agencies and professionals */
+	CAP_DIRECTORY_MANAGE, /* add and edit agencies and professionals */
 	CAP_COUNT
 };
 

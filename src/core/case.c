@@ -1092,21 +1092,10 @@ static struct chron_item *item_push(struct items *x)
 	return it;
 }
 
-static const char *const event_titles[][2] = {
-	{"referred", "Referral"}, {"accepted", "Accepted"}, {"signposted", "Signposted"},
-	{"declined", "Declined"}, {"stepped_up", "Stepped up"}, {"step_up", "Step up"},
-	{"step_down", "Step down"}, {"allocated", "Allocated"}, {"transferred", "Transfer"},
-	{"contact", "Contact"}, {"review_set", "Review"}, {"closed", "Closed"},
-	{"consent_withdrawn", "Consent withdrawn"}, {"cover", "Cover"}, {"note", "Note"},
-	{"withdrawn", "Withdrawn"}, {NULL, NULL},
-};
-
 static const char *event_title(const char *kind)
 {
-	for (int i = 0; event_titles[i][0]; i++)
-		if (strcmp(event_titles[i][0], kind) == 0)
-			return event_titles[i][1];
-	return kind;
+	const char *t = chron_kind_title(kind);
+	return t ? t : kind;
 }
 
 static int chron_events(struct db *db, struct arena *a, int64_t family_id, struct items *x)

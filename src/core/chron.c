@@ -10,19 +10,33 @@
 #include "core/scope.h"
 #include "store/db.h"
 
-const char *const chron_kinds[] = {
-	"referred", "accepted", "signposted", "declined", "stepped_up",
-	"step_up", "step_down", "allocated", "transferred", "contact",
-	"review_set", "closed", "consent_withdrawn", "cover", "note",
-	"withdrawn", NULL,
+/* Every kind case_events accepts (the migrations' CHECK), with the title
+ * the chronology shows for it. */
+static const struct {
+	const char *kind, *title;
+} kinds[] = {
+	{"referred", "Referral"}, {"accepted", "Accepted"}, {"signposted", "Signposted"},
+	{"declined", "Declined"}, {"stepped_up", "Stepped up"}, {"step_up", "Step up"},
+	{"step_down", "Step down"}, {"allocated", "Allocated"}, {"transferred", "Transfer"},
+	{"contact", "Contact"}, {"review_set", "Review date"}, {"closed", "Closed"},
+	{"consent_withdrawn", "Consent withdrawn"}, {"cover", "Cover"}, {"note", "Note"},
+	{"withdrawn", "Withdrawn"}, {"assessed", "Assessment"}, {"reviewed", "Review"},
+	{"meeting_scheduled", "Meeting arranged"}, {"meeting_held", "TAF meeting"},
+	{"meeting_cancelled", "Meeting cancelled"}, {"action_agreed", "Action agreed"},
+	{"action_updated", "Action update"},
 };
+
+const char *chron_kind_title(const char *kind)
+{
+	for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i].kind, kind) == 0)
+			return kinds[i].title;
+	return NULL;
+}
 
 static bool kind_known(const char *kind)
 {
-	for (int i = 0; kind && chron_kinds[i]; i++)
-		if (strcmp(chron_kinds[i], kind) == 0)
-			return true;
-	return false;
+	return chron_kind_title(kind) != NULL;
 }
 
 int chron_add(struct db *db, const struct scope *s, int64_t family_id,

@@ -12,8 +12,9 @@
 struct db;
 struct scope;
 
-/* Event kinds (case_events.kind); chron_add refuses others. */
-extern const char *const chron_kinds[];
+/* The title of an event kind ("assessed" → "Assessment"), or NULL for a
+ * kind case_events does not accept (chron_add refuses those). */
+const char *chron_kind_title(const char *kind);
 
 /* Append one event.  on_date is "YYYY-MM-DD" (when it happened);
  * referral_id and case_id may be 0.  Must run inside the caller's

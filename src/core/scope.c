@@ -20,6 +20,13 @@ int scope_load(struct db *db, const struct user *u, const struct audit_who *who,
 	db_bind_int(st, ":user", u->id);
 	if (db_next(st))
 		s->worker_id = db_int(st, 0);
+	int rc = db_finalize(st);
+	if (rc)
+		return rc;
+	st = db_prepare(db, "SELECT id FROM professionals WHERE user_id = :user AND active = 1");
+	db_bind_int(st, ":user", u->id);
+	if (db_next(st))
+		s->professional_id = db_int(st, 0);
 	return db_finalize(st);
 }
 

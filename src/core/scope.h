@@ -3,7 +3,7 @@
  * Handlers test capabilities; the core applies row scope in its queries
  * (DESIGN.md: "one helper per entity").  A struct scope carries what those
  * helpers need: the capabilities, the user, their school (school role) and
- * their worker profile (worker role), plus the audit identity every
+ * their worker profile (worker role) or directory entry (agency role), plus the audit identity every
  * audited read or change is written as.  The web layer builds one per
  * request with scope_load; the CLI and the demo build one for the system
  * with scope_system. */
@@ -23,6 +23,7 @@ struct scope {
 	int64_t user_id;            /* 0 for the system */
 	int64_t school_id;          /* the school role's school, else 0 */
 	int64_t worker_id;          /* the user's worker profile, else 0 */
+	int64_t professional_id;    /* the agency user's directory entry, else 0 */
 	const struct audit_who *who;
 };
 

@@ -34,10 +34,12 @@
 #include "core/case.h"
 #include "core/consent.h"
 #include "core/family.h"
+#include "core/plan.h"
 #include "core/referral.h"
 #include "core/worker.h"
 #include "store/db.h"
 #include "web/http.h"
+#include "web/case_sections.h"
 #include "web/page.h"
 #include "web/route.h"
 
@@ -129,6 +131,10 @@ static const char *kind_tag_class(const char *kind)
 		{"accepted", "govuk-tag--green"}, {"referred", "govuk-tag--purple"},
 		{"transferred", "govuk-tag--turquoise"}, {"consent_withdrawn", "govuk-tag--red"},
 		{"review_set", "govuk-tag--yellow"}, {"cover", "govuk-tag--pink"},
+		{"assessed", "govuk-tag--turquoise"}, {"reviewed", "govuk-tag--yellow"},
+		{"meeting_scheduled", "govuk-tag--light-blue"}, {"meeting_held", "govuk-tag--blue"},
+		{"meeting_cancelled", "govuk-tag--grey"}, {"action_agreed", "govuk-tag--purple"},
+		{"action_updated", "govuk-tag--purple"},
 		{NULL, NULL},
 	};
 	for (int i = 0; map[i][0]; i++)
@@ -657,6 +663,10 @@ static void case_render(struct req *r, const struct case_record *c, const struct
 		"%h</h1>", c->ref, c->family_name);
 	banners(r, c, v);
 	summary_card(r, c);
+	/* The work of issue 6, each section from its own file (case_sections.h). */
+	assess_case_section(r, c);
+	plan_case_section(r, c);
+	taf_case_section(r, c);
 	members_table(r, c);
 	professionals_table(r, c);
 	consents_list(r, c);
@@ -920,6 +930,7 @@ static void list_table(struct req *r, const struct case_summary *l, size_t n)
 	th(r, "Status");
 	th(r, "Opened");
 	th(r, "Next review");
+	th(r, "Overdue actions");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">"
@@ -931,6 +942,13 @@ static void list_table(struct req *r, const struct case_summary *l, size_t n)
 		fmt_printf(&r->out, "</td>");
 		td(r, when_text(r, l[i].opened_on));
 		review_cell(r, l[i].next_review_on, l[i].status);
+		int overdue = 0;
+		plan_overdue_count(r->db, l[i].id, &overdue);
+		if (overdue && strcmp(l[i].status, "open") == 0)
+			fmt_printf(&r->out, "<td class=\"govuk-table__cell\"><strong class=\"govuk-tag govuk-tag--red\">"
+				   "%d overdue</strong></td>", overdue);
+		else
+			td(r, "None");
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -988,11 +1006,15 @@ int cases_api(struct req *r)
 		return rc;
 	req_json(r, 200);
 	buf_puts(&r->out, "{\"cases\":[");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		int overdue = 0;
+		plan_overdue_count(r->db, l[i].id, &overdue);
 		fmt_printf(&r->out, "%s{\"ref\":%j,\"family\":{\"ref\":%j,\"name\":%j},\"worker\":{\"id\":%lld,"
-			"\"name\":%j},\"status\":%j,\"opened_on\":%j,\"next_review_on\":%j,\"intensity\":%d}",
-			i ? "," : "", l[i].ref, l[i].family_ref, l[i].family_name, (long long)l[i].worker_id,
-			l[i].worker_name, l[i].status, l[i].opened_on, l[i].next_review_on, l[i].intensity);
+			"\"name\":%j},\"status\":%j,\"opened_on\":%j,\"next_review_on\":%j,\"intensity\":%d,"
+			"\"overdue_actions\":%d}", i ? "," : "", l[i].ref, l[i].family_ref, l[i].family_name,
+			(long long)l[i].worker_id, l[i].worker_name, l[i].status, l[i].opened_on,
+			l[i].next_review_on, l[i].intensity, overdue);
+	}
 	buf_puts(&r->out, "]}\n");
 	return HE_OK;
 }

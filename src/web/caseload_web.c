@@ -29,6 +29,8 @@
 #include "core/case.h"
 #include "core/consent.h"
 #include "core/ical.h"
+#include "core/taf.h"
+#include "core/plan.h"
 #include "core/worker.h"
 #include "store/db.h"
 #include "web/http.h"
@@ -351,6 +353,34 @@ static void calendar_section(struct req *r, int64_t worker_id)
 		has ? "Make a new calendar address" : "Set up calendar feed");
 }
 
+/* The plan's actions past due on the worker's open cases (plan.h). */
+static void overdue_actions(struct req *r, int64_t worker_id)
+{
+	struct plan_overdue *o = NULL;
+	size_t n = 0;
+	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\" id=\"overdue-actions\">Overdue actions</h2>");
+	if (plan_overdue_actions(r->db, &r->arena, worker_id, 0, &o, &n) || !n) {
+		fmt_printf(&r->out, "<p class=\"govuk-body\">No actions in your families' plans are overdue.</p>");
+		return;
+	}
+	fmt_printf(&r->out, "<table class=\"govuk-table\" id=\"overdue-actions-table\"><caption class=\""
+		"govuk-table__caption govuk-visually-hidden\">Actions past their due date, most overdue first"
+		"</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
+	th(r, "Family");
+	th(r, "Action");
+	th(r, "Who");
+	th(r, "Due by");
+	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
+	for (size_t i = 0; i < n; i++)
+		fmt_printf(&r->out, "<tr class=\"govuk-table__row hearth-row--overdue\"><td class=\"govuk-table__cell\">"
+			"<a class=\"govuk-link\" href=\"/cases/%u#action-%lld\">%h</a> %h</td><td class=\"govuk-table__cell\">"
+			"%h</td><td class=\"govuk-table__cell\">%h</td><td class=\"govuk-table__cell\">%h<br><strong"
+			" class=\"govuk-tag govuk-tag--red\">Overdue by %d day%s</strong></td></tr>", o[i].case_ref,
+			(long long)o[i].action_id, o[i].case_ref, o[i].family_name, o[i].description, o[i].owner_name,
+			when(r, o[i].due_on), o[i].days, o[i].days == 1 ? "" : "s");
+	fmt_printf(&r->out, "</tbody></table>");
+}
+
 int caseload_page(struct req *r)
 {
 	struct caseload cl;
@@ -368,6 +398,7 @@ int caseload_page(struct req *r)
 	}
 	summary_line(r, &cl);
 	cases_table(r, &cl);
+	overdue_actions(r, req_scope(r)->worker_id);
 	visits_table(r, &cl);
 	calendar_section(r, req_scope(r)->worker_id);
 	page_end(r);
@@ -403,6 +434,16 @@ int caseload_api(struct req *r)
 			v->at, v->kind, v->duration_min, v->place, v->ref, v->family_ref,
 			v->family_name, v->covering ? "true" : "false");
 	}
+	struct plan_overdue *o = NULL;
+	size_t no = 0;
+	if (has_profile && (rc = plan_overdue_actions(r->db, &r->arena, req_scope(r)->worker_id, 0, &o, &no)))
+		return rc;
+	fmt_printf(&r->out, "],\"overdue_actions\":[");
+	for (size_t i = 0; i < no; i++)
+		fmt_printf(&r->out, "%s{\"id\":%lld,\"case\":%j,\"family\":%j,\"description\":%j,"
+			"\"owner_kind\":%j,\"owner\":%j,\"due_on\":%j,\"overdue_days\":%d}", i ? "," : "",
+			(long long)o[i].action_id, o[i].case_ref, o[i].family_name, o[i].description,
+			o[i].owner_kind, o[i].owner_name, o[i].due_on, o[i].days);
 	fmt_printf(&r->out, "]}");
 	return HE_OK;
 }
@@ -601,6 +642,41 @@ static int feed_events(struct req *r, int64_t worker_id, int *count)
 	return db_finalize(st);
 }
 
+/* The worker's scheduled TAF meetings (taf.c): those of the cases they
+ * lead and those they are invited to — when, where and the family, no
+ * more. */
+static int feed_meetings(struct req *r, int64_t worker_id, int *count)
+{
+	char today[11], now[17], from[17], host[128];
+	struct taf_summary *m;
+	size_t n;
+	hday t;
+	now_local(today, now);
+	date_parse(today, &t);
+	date_format(t - FEED_BEHIND, from);
+	snprintf(from + 10, sizeof from - 10, "T00:00");
+	snprintf(host, sizeof host, "%s", site(r, "x") + 4);
+	char *colon = strrchr(host, ':');
+	if (colon && !strchr(colon, ']'))
+		*colon = '\0';
+	int rc = taf_worker_meetings(r->db, &r->arena, worker_id, from, &m, &n);
+	for (size_t i = 0; rc == HE_OK && i < n; i++) {
+		struct ical_event ev = {
+			.uid = arena_printf(&r->arena, "taf-%lld@%s", (long long)m[i].id, host),
+			.start = m[i].starts_at, .duration_min = m[i].duration_min,
+			.summary = arena_printf(&r->arena, "TAF meeting — %s %s", m[i].family_ref,
+						m[i].family_name),
+			.location = m[i].place,
+			.description = arena_printf(&r->arena, "Team Around the Family meeting, case %s in"
+						    " Hearth. Record it there once it has happened.", m[i].case_ref),
+			.stamp = NULL,
+		};
+		if (ical_event(&r->out, &ev) == HE_OK)
+			(*count)++;
+	}
+	return rc;
+}
+
 int calendar_feed_get(struct req *r)
 {
 	int64_t worker_id = 0;
@@ -614,6 +690,8 @@ int calendar_feed_get(struct req *r)
 	buf_reset(&r->out);
 	ical_begin(&r->out, arena_printf(&r->arena, "Hearth visits — %s", name));
 	rc = feed_events(r, worker_id, &count);
+	if (!rc)
+		rc = feed_meetings(r, worker_id, &count);
 	ical_end(&r->out);
 	if (!rc && buf_err(&r->out))
 		rc = HE_INTERNAL;

@@ -21,9 +21,13 @@ static const struct nav_item nav[] = {
 	{"/caseload", "My caseload", CAP_CASES_OWN},
 	{"/cases", "Cases", CAP_CASES_ALL},
 	{"/workers", "Workers", CAP_WORKERS_MANAGE},
+	{"/joint-audit", "Joint audit", CAP_CASES_ALL},
+	{"/taf", "Meetings and actions", CAP_TAF_ACTIONS_OWN},
+	{"/agencies", "Directory", CAP_DIRECTORY},
 	{"/imports", "Imports", CAP_IMPORT},
 	{"/risk/rules", "Risk rules", CAP_RISK_RULES},
 	{"/risk/summary", "Risk summary", CAP_REPORTS_AGGREGATE},
+	{"/assessment/domains", "Assessment domains", CAP_ASSESSMENT_DOMAINS},
 	{"/schools", "Schools", CAP_SCHOOLS_VIEW},
 	{"/users", "Users", CAP_USERS_MANAGE},
 	{"/audit", "Audit log", CAP_AUDIT_READ},
@@ -107,6 +111,28 @@ void page_end(struct req *r)
 		"<p class=\"govuk-body-s\">Hearth — school-led family support. Records here are about"
 		" children and families: every view is logged.</p></div></div></div></footer>"
 		"</body></html>\n");
+}
+
+void page_begin_bare(struct req *r, int status, const char *title)
+{
+	r->status = status;
+	r->content_type = "text/html; charset=utf-8";
+	buf_reset(&r->out);
+	fmt_printf(&r->out,
+		"<!DOCTYPE html>\n<html lang=\"en-GB\" class=\"govuk-template hearth-bare\">"
+		"<head><meta charset=\"utf-8\"><title>%h</title>"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1, viewport-fit=cover\">"
+		"<link rel=\"icon\" sizes=\"48x48\" href=\"/assets/govuk/images/favicon.ico\">"
+		"<link rel=\"stylesheet\" href=\"/assets/govuk/govuk-frontend.min.css\">"
+		"<link rel=\"stylesheet\" href=\"/assets/app.css\">"
+		"</head><body class=\"govuk-template__body hearth-bare__body\">"
+		"<div class=\"govuk-width-container\">"
+		"<main class=\"govuk-main-wrapper\" id=\"main-content\">", title);
+}
+
+void page_end_bare(struct req *r)
+{
+	fmt_printf(&r->out, "</main></div></body></html>\n");
 }
 
 int page_error(struct req *r, int code)

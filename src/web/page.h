@@ -13,6 +13,11 @@ struct req;
 
 void page_begin(struct req *r, int status, const char *title);
 void page_end(struct req *r);
+/* A page without the service's chrome (no navigation, account bar or
+ * footer): for a document to print and hand to a family, such as the
+ * printable plan.  Same head, stylesheets and <main id="main-content">. */
+void page_begin_bare(struct req *r, int status, const char *title);
+void page_end_bare(struct req *r);
 /* A whole error page for code (status from err_http_status); HE_OK. */
 int page_error(struct req *r, int code);
 /* The GOV.UK error summary for e, linking to #<field>; nothing if e->code

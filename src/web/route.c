@@ -123,6 +123,59 @@ const struct route routes[] = {
 	/* {token} is "<64 hex>.ics": the matcher reads a parameter to the next '/' */
 	R("GET",    "/calendar/{token}", CAP_PUBLIC,    NO,  YES, ROUTE_PAGE, calendar_feed_get),
 	/* END caseload routes */
+	/* BEGIN assess routes */
+	R("GET",    "/assessment/domains", CAP_ASSESSMENT_DOMAINS, NO, NO, ROUTE_PAGE, assess_domains_page),
+	R("POST",   "/assessment/domains", CAP_ASSESSMENT_DOMAINS, YES, YES, ROUTE_PAGE, assess_domain_add_page),
+	R("POST",   "/assessment/domains/{code}", CAP_ASSESSMENT_DOMAINS, YES, YES, ROUTE_PAGE, assess_domain_page),
+	R("GET",    "/cases/{ref}/assessments/new", CAP_CASES, NO, YES, ROUTE_PAGE, assess_new_page),
+	R("POST",   "/cases/{ref}/assessments", CAP_CASES, YES, YES, ROUTE_PAGE, assess_create_page),
+	R("GET",    "/cases/{ref}/assessments/{id}", CAP_CASES, NO, YES, ROUTE_PAGE, assess_page),
+	R("GET",    "/api/v1/cases/{ref}/assessments", CAP_CASES, NO, YES, ROUTE_API, assess_list_api),
+	R("POST",   "/api/v1/cases/{ref}/assessments", CAP_CASES, YES, YES, ROUTE_API, assess_create_api),
+	/* END assess routes */
+	/* BEGIN plan routes */
+	R("POST",   "/cases/{ref}/actions", CAP_CASES,  YES, YES, ROUTE_PAGE, plan_action_create_page),
+	R("GET",    "/cases/{ref}/actions/{id}", CAP_CASES, NO, YES, ROUTE_PAGE, plan_action_page),
+	R("POST",   "/cases/{ref}/actions/{id}", CAP_CASES, YES, YES, ROUTE_PAGE, plan_action_update_page),
+	R("GET",    "/cases/{ref}/reviews/new", CAP_CASES, NO, YES, ROUTE_PAGE, plan_review_new_page),
+	R("POST",   "/cases/{ref}/reviews", CAP_CASES,  YES, YES, ROUTE_PAGE, plan_review_create_page),
+	R("GET",    "/cases/{ref}/plan", CAP_CASES,     NO,  YES, ROUTE_PAGE, plan_print_page),
+	R("GET",    "/api/v1/cases/{ref}/actions", CAP_CASES, NO, YES, ROUTE_API, plan_actions_api),
+	R("POST",   "/api/v1/cases/{ref}/actions", CAP_CASES, YES, YES, ROUTE_API, plan_action_create_api),
+	R("GET",    "/api/v1/cases/{ref}/reviews", CAP_CASES, NO, YES, ROUTE_API, plan_reviews_api),
+	R("POST",   "/api/v1/cases/{ref}/reviews", CAP_CASES, YES, YES, ROUTE_API, plan_review_create_api),
+	/* signed in: the case's worker or the coordinator, or the agency user owning it (handler) */
+	R("GET",    "/api/v1/actions/{id}", CAP_SIGNED_IN, NO, YES, ROUTE_API, plan_action_api),
+	R("POST",   "/api/v1/actions/{id}", CAP_SIGNED_IN, YES, YES, ROUTE_API, plan_action_update_api),
+	/* END plan routes */
+	/* BEGIN taf routes */
+	R("POST",   "/cases/{ref}/meetings", CAP_CASES, YES, YES, ROUTE_PAGE, taf_schedule_page),
+	/* signed in: CAP_CASES (case_visible) or CAP_TAF_ACTIONS_OWN (invited); the handler refuses others */
+	R("GET",    "/taf/meetings/{id}", CAP_SIGNED_IN, NO, YES, ROUTE_PAGE, taf_meeting_page),
+	R("POST",   "/taf/meetings/{id}/invite", CAP_CASES, YES, YES, ROUTE_PAGE, taf_invite_page),
+	R("POST",   "/taf/meetings/{id}/record", CAP_CASES, YES, YES, ROUTE_PAGE, taf_record_page),
+	R("POST",   "/taf/meetings/{id}/cancel", CAP_CASES, YES, YES, ROUTE_PAGE, taf_cancel_page),
+	R("GET",    "/taf",            CAP_TAF_ACTIONS_OWN, NO, YES, ROUTE_PAGE, taf_home_page),
+	R("POST",   "/taf/actions/{id}", CAP_TAF_ACTIONS_OWN, YES, YES, ROUTE_PAGE, taf_action_page),
+	R("GET",    "/agencies",       CAP_DIRECTORY,   NO,  NO,  ROUTE_PAGE, agencies_page),
+	R("POST",   "/agencies",       CAP_DIRECTORY_MANAGE, YES, YES, ROUTE_PAGE, agency_create_page),
+	R("GET",    "/agencies/{id}",  CAP_DIRECTORY,   NO,  NO,  ROUTE_PAGE, agency_page),
+	R("POST",   "/agencies/{id}/professionals", CAP_DIRECTORY_MANAGE, YES, YES, ROUTE_PAGE,
+	  agency_professional_page),
+	R("GET",    "/api/v1/taf",     CAP_TAF_ACTIONS_OWN, NO, YES, ROUTE_API, taf_home_api),
+	R("GET",    "/api/v1/taf/meetings/{id}", CAP_SIGNED_IN, NO, YES, ROUTE_API, taf_meeting_api),
+	R("POST",   "/api/v1/cases/{ref}/meetings", CAP_CASES, YES, YES, ROUTE_API, taf_schedule_api),
+	R("POST",   "/api/v1/taf/meetings/{id}/invite", CAP_CASES, YES, YES, ROUTE_API, taf_invite_api),
+	R("POST",   "/api/v1/taf/meetings/{id}/record", CAP_CASES, YES, YES, ROUTE_API, taf_record_api),
+	R("POST",   "/api/v1/taf/meetings/{id}/cancel", CAP_CASES, YES, YES, ROUTE_API, taf_cancel_api),
+	R("POST",   "/api/v1/taf/actions/{id}", CAP_TAF_ACTIONS_OWN, YES, YES, ROUTE_API, taf_action_api),
+	R("GET",    "/api/v1/agencies", CAP_DIRECTORY,  NO,  NO,  ROUTE_API,  agencies_api),
+	/* END taf routes */
+	/* BEGIN jointaudit routes */
+	R("GET",    "/joint-audit",    CAP_CASES_ALL,   NO,  YES, ROUTE_PAGE, jointaudit_page),
+	R("GET",    "/joint-audit.csv", CAP_CASES_ALL,  NO,  YES, ROUTE_PAGE, jointaudit_csv_page),
+	R("GET",    "/api/v1/joint-audit", CAP_CASES_ALL, NO, YES, ROUTE_API, jointaudit_api),
+	/* END jointaudit routes */
 	/* Static files */
 	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
 	{0, 0, 0, 0, 0, 0, 0, 0, 0},

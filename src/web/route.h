@@ -145,4 +145,59 @@ int calendar_token_api(struct req *r);
 int calendar_feed_get(struct req *r);
 /* END caseload handlers */
 
+/* Assessment by domain, distance travelled, the domain list (assess_web.c). */
+/* BEGIN assess handlers */
+int assess_domains_page(struct req *r);
+int assess_domain_add_page(struct req *r);
+int assess_domain_page(struct req *r);
+int assess_new_page(struct req *r);
+int assess_create_page(struct req *r);
+int assess_page(struct req *r);
+int assess_list_api(struct req *r);
+int assess_create_api(struct req *r);
+/* END assess handlers */
+/* The plan: actions, reviews, the printable plan (plan_web.c). */
+/* BEGIN plan handlers */
+int plan_action_create_page(struct req *r);
+int plan_action_page(struct req *r);
+int plan_action_update_page(struct req *r);
+int plan_review_new_page(struct req *r);
+int plan_review_create_page(struct req *r);
+int plan_print_page(struct req *r);
+int plan_actions_api(struct req *r);
+int plan_action_create_api(struct req *r);
+int plan_reviews_api(struct req *r);
+int plan_review_create_api(struct req *r);
+int plan_action_api(struct req *r);
+int plan_action_update_api(struct req *r);
+/* END plan handlers */
+/* Team Around the Family meetings, the directory, agency users (taf_web.c, agency_web.c). */
+/* BEGIN taf handlers */
+int taf_schedule_page(struct req *r);
+int taf_meeting_page(struct req *r);
+int taf_invite_page(struct req *r);
+int taf_record_page(struct req *r);
+int taf_cancel_page(struct req *r);
+int taf_home_page(struct req *r);
+int taf_action_page(struct req *r);
+int taf_home_api(struct req *r);
+int taf_meeting_api(struct req *r);
+int taf_schedule_api(struct req *r);
+int taf_invite_api(struct req *r);
+int taf_record_api(struct req *r);
+int taf_cancel_api(struct req *r);
+int taf_action_api(struct req *r);
+int agencies_page(struct req *r);
+int agency_create_page(struct req *r);
+int agency_page(struct req *r);
+int agency_professional_page(struct req *r);
+int agencies_api(struct req *r);
+/* END taf handlers */
+/* The joint audit: the duplication check (jointaudit_web.c). */
+/* BEGIN jointaudit handlers */
+int jointaudit_page(struct req *r);
+int jointaudit_csv_page(struct req *r);
+int jointaudit_api(struct req *r);
+/* END jointaudit handlers */
+
 #endif
