@@ -36,8 +36,10 @@ int audit(struct db *db, const struct audit_who *who, const char *action,
  * nothing else.  Concurrent callers share commits (group commit): one
  * thread writes every row waiting at that moment in one transaction and
  * the others wait for it, so each caller returns only once its row is
- * committed, at a fraction of a commit each.  Returns HE_OK or the batch's
- * error. */
+ * committed, at a fraction of a commit each; under load a caller may wait
+ * up to half a millisecond for others to join its batch.  Must be called
+ * outside a transaction on db (HE_INTERNAL otherwise).  Returns HE_OK or
+ * the batch's error. */
 int audit_alone(struct db *db, const struct audit_who *who, const char *action,
 		const char *entity, const char *entity_id, const char *summary);
 

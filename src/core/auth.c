@@ -284,6 +284,28 @@ int auth_login(struct db *db, struct arena *a, const struct audit_who *who,
 	return open_session(db, who, c.id, step, s, token);
 }
 
+/* Run a one-statement write on the session (the idle refresh, the
+ * deletion of an expired one) in a transaction of its own: db_begin queues
+ * it behind this process's other writers — the audit group commit among
+ * them — on a mutex, where an autocommit statement would meet SQLite's busy
+ * handler, which sleeps a millisecond or more.  Inside the caller's
+ * transaction it just runs there. */
+static int session_write(struct db *db, struct db_stmt *st)
+{
+	if (db_in_transaction(db))
+		return db_done(st);
+	int rc = db_begin(db);
+	if (rc) {
+		db_finalize(st);
+		return rc;
+	}
+	if ((rc = db_done(st))) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db);
+}
+
 int auth_session(struct db *db, struct arena *a, const char *token, struct session *s)
 {
 	char th[AUTH_TOKEN_HEX + 1], now[21], idle[21], last[21] = "", exp[21] = "";
@@ -314,7 +336,7 @@ int auth_session(struct db *db, struct arena *a, const char *token, struct sessi
 	if (strcmp(exp, now) <= 0 || strcmp(last, idle) <= 0) {
 		st = db_prepare(db, "DELETE FROM sessions WHERE id = :id");
 		db_bind_int(st, ":id", s->id);
-		db_done(st);
+		session_write(db, st);
 		return HE_SESSION_EXPIRED;
 	}
 	if ((rc = user_load(db, a, uid, &s->user)))
@@ -322,14 +344,15 @@ int auth_session(struct db *db, struct arena *a, const char *token, struct sessi
 	if (s->user.disabled)
 		return HE_AUTH_REQUIRED;
 	/* Refresh the idle timer at most once a minute: most requests then
-	 * need no write for the session. */
+	 * need no write for the session (the idle limit is far longer than a
+	 * minute, so this costs it nothing). */
 	char fresh[21];
-	stamp(t - 60, fresh);
+	stamp(t - AUTH_REFRESH_SECONDS, fresh);
 	if (strcmp(last, fresh) < 0) {
 		st = db_prepare(db, "UPDATE sessions SET last_seen = :now WHERE id = :id");
 		db_bind_text(st, ":now", now);
 		db_bind_int(st, ":id", s->id);
-		rc = db_done(st);
+		rc = session_write(db, st);
 	}
 	return rc;
 }

@@ -24,6 +24,8 @@ struct db;
 struct audit_who;
 
 #define AUTH_IDLE_SECONDS (30 * 60)
+/* last_seen is rewritten at most this often (not on every request). */
+#define AUTH_REFRESH_SECONDS 60
 #define AUTH_ABSOLUTE_SECONDS (12 * 60 * 60)
 #define AUTH_MAX_FAILURES 5
 #define AUTH_MAX_IP_FAILURES 30
@@ -45,8 +47,10 @@ struct session {
 int auth_login(struct db *db, struct arena *a, const struct audit_who *who,
 	       const char *email, const char *password, const char *totp,
 	       struct session *s, char token[AUTH_TOKEN_HEX + 1], struct errinfo *e);
-/* Find the live session for a cookie token; refreshes its idle timer.
- * HE_AUTH_REQUIRED if unknown, HE_SESSION_EXPIRED if expired (then deleted). */
+/* Find the live session for a cookie token; refreshes its idle timer when
+ * it is more than AUTH_REFRESH_SECONDS old (one write a minute, not one per
+ * request).  HE_AUTH_REQUIRED if unknown, HE_SESSION_EXPIRED if expired
+ * (then deleted). */
 int auth_session(struct db *db, struct arena *a, const char *token, struct session *s);
 /* End a session; audited "logout". */
 int auth_logout(struct db *db, const struct audit_who *who, int64_t session_id);
