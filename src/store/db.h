@@ -73,9 +73,10 @@ int db_reset_ids(struct db *db, const char *table);
 
 /* Before (on) and after (off) a bulk load in one long transaction, such as
  * an import: lets the backend hold more of the change in memory (SQLite:
- * a 128 MiB page cache, so pages are written once at commit instead of
- * spilling mid-transaction, and statement journals in memory).  No-op
- * where nothing helps. */
+ * a 64 MiB page cache, so pages are written once at commit instead of
+ * spilling mid-transaction, statement journals and temporary tables in
+ * memory, and foreign keys unchecked — the bulk writer takes every
+ * reference from its own transaction).  No-op where nothing helps. */
 void db_bulk(struct db *db, bool on);
 
 /* Execute SQL text with no parameters, possibly several statements

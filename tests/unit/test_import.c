@@ -22,9 +22,11 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1300,6 +1302,192 @@ static void test_big_file(void **state)
 	assert_int_equal(qint(f, "SELECT COUNT(*) FROM pupils WHERE upn = :k", upn), 1);
 }
 
+
+/* ---- chunked writing (import.c writes CHUNK_ROWS = 4096 rows at a time) ---- */
+
+#define CHUNKED_ROWS 9000   /* three chunks, the last one partial */
+
+/* CHUNKED_ROWS pupils (UPNs as big_upn), pairs of siblings sharing an
+ * address.  Variant 0: everyone Amelia, not FSM, plus a last row repeating
+ * pupil 10's UPN.  Variant 1: pupils i % 3 == 0 renamed Amy (the pupil
+ * changes, the snapshot does not), pupils i % 5 == 0 FSM (the snapshot and
+ * its score change, the pupil does not); i % 15 == 0 both. */
+static const char *write_chunked(struct fx *f, const char *name, int variant)
+{
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	buf_printf(&b, "UPN,Forename,Surname,Date of birth,Gender,School URN,Address,Postcode,FSM,"
+		   "Extract date\n");
+	char upn[14];
+	for (int i = 1; i <= CHUNKED_ROWS; i++) {
+		big_upn(i, upn);
+		bool renamed = variant == 1 && i % 3 == 0, fsm = variant == 1 && i % 5 == 0;
+		buf_printf(&b, "%s,%s,Okafor,2012-03-14,F,%s,%d Granby Road,LE1 6AA,%c,2025-01-15\n",
+			   upn, renamed ? "Amy" : "Amelia", i % 2 ? "120345" : "120346", (i + 1) / 2,
+			   fsm ? 'Y' : 'N');
+	}
+	if (variant == 0) {
+		big_upn(10, upn);
+		buf_printf(&b, "%s,Amelia,Okafor,2012-03-14,F,120345,1 Granby Road,LE1 6AA,N,2025-01-15\n",
+			   upn);
+	}
+	const char *path = put(f, name, b.data, b.len);
+	buf_free(&b);
+	return path;
+}
+
+/* Counts, duplicates and changes are right across chunk boundaries: the
+ * rows a chunk writes are counted applied when their pupil or their
+ * snapshot changed (either or both), unchanged otherwise. */
+static void test_chunked_counts(void **state)
+{
+	struct fx *f = FX(state);
+	struct import_report r1, r2, r3;
+	struct import_opts o = opts(write_chunked(f, "c0.csv", 0));
+	run(f, &o, &r1, HE_OK);
+	assert_string_equal(r1.status, "applied");
+	assert_int_equal(r1.rows_total, CHUNKED_ROWS + 1);
+	assert_int_equal(r1.rows_applied, CHUNKED_ROWS);
+	assert_int_equal(r1.rows_unchanged, 0);
+	assert_int_equal(r1.rows_bad, 1);
+	char upn[14];
+	big_upn(10, upn);
+	char want[64];
+	snprintf(want, sizeof want, "%s is in the file twice (first on line 11)", upn);
+	report_has(&r1, CHUNKED_ROWS + 2, "UPN", want);
+	assert_int_equal(pupils(f), CHUNKED_ROWS);
+	assert_int_equal(snapshots(f), CHUNKED_ROWS);
+	/* siblings linked across chunks: one household per pair */
+	assert_int_equal(count(f, "SELECT COUNT(DISTINCT family_key) FROM pupils"), CHUNKED_ROWS / 2);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM pupils WHERE school_id IS NULL"), 0);
+
+	o = opts(write_chunked(f, "c1.csv", 1));
+	run_ok(f, &o, &r2);
+	int want_applied = CHUNKED_ROWS / 3 + CHUNKED_ROWS / 5 - CHUNKED_ROWS / 15;
+	assert_int_equal(r2.rows_applied, want_applied);
+	assert_int_equal(r2.rows_unchanged, CHUNKED_ROWS - want_applied);
+	assert_int_equal(snapshots(f), CHUNKED_ROWS);   /* same extract date */
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM pupils WHERE forename = 'Amy'"),
+			 CHUNKED_ROWS / 3);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM pupil_snapshots WHERE fsm = 1"),
+			 CHUNKED_ROWS / 5);
+	char k[24];
+	snprintf(k, sizeof k, "%" PRId64, r2.import_id);
+	/* only the changed snapshots moved to the new import */
+	assert_int_equal(qint(f, "SELECT COUNT(*) FROM pupil_snapshots"
+			      " WHERE import_id = CAST(:k AS INTEGER)", k), CHUNKED_ROWS / 5);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM pupil_snapshots WHERE fsm = 1"
+			       " AND risk_fired NOT LIKE '%fsm%'"), 0);
+
+	run_ok(f, &o, &r3);
+	assert_int_equal(r3.rows_applied, 0);
+	assert_int_equal(r3.rows_unchanged, CHUNKED_ROWS);
+}
+
+struct progress_seen {
+	pthread_t caller;
+	int calls, other_thread;
+	uint64_t last;
+};
+
+static void progress_thread(void *arg, uint64_t done, uint64_t total)
+{
+	struct progress_seen *p = arg;
+	p->calls++;
+	p->other_thread += !pthread_equal(pthread_self(), p->caller);
+	assert_true(done >= p->last && done <= total);
+	p->last = done;
+}
+
+/* The rows are checked on a thread of the importer's own, but the progress
+ * callback (the CLI's bar, the web job's page) runs on the caller's thread,
+ * at least once per chunk, with the bytes read growing to the whole file. */
+static void test_progress_on_callers_thread(void **state)
+{
+	struct fx *f = FX(state);
+	struct import_report r;
+	struct progress_seen p = {.caller = pthread_self()};
+	struct import_opts o = opts(write_chunked(f, "c1.csv", 1));
+	o.progress = progress_thread;
+	o.progress_arg = &p;
+	run_ok(f, &o, &r);
+	assert_true(p.calls >= 3);
+	assert_int_equal(p.other_thread, 0);
+	struct stat st;
+	assert_int_equal(stat(o.path, &st), 0);
+	assert_int_equal(p.last, (uint64_t)st.st_size);
+}
+
+/* Temporary UPNs (a letter last) and permanent ones are told apart by the
+ * duplicate check, which keeps UPNs packed into integers. */
+static void test_temporary_upns_not_duplicates(void **state)
+{
+	struct fx *f = FX(state);
+	char perm[14], temp[14], twelve[13];
+	snprintf(twelve, sizeof twelve, "85620260001%c", '1');
+	perm[0] = upn_check_letter(twelve);
+	memcpy(perm + 1, twelve, 13);
+	snprintf(twelve, sizeof twelve, "85620260001%c", 'B');
+	temp[0] = upn_check_letter(twelve);
+	memcpy(temp + 1, twelve, 13);
+	assert_true(upn_valid(perm) && upn_valid(temp));
+	char csv[512];
+	snprintf(csv, sizeof csv, HDR "%s,Amelia,Okafor,2011-03-14,F,120345,2025-01-15\n"
+		 "%s,Daniel,Okafor,2013-07-02,M,120345,2025-01-15\n"
+		 "%c%s,Amy,Okafor,2011-03-14,F,120345,2025-01-15\n", perm, temp,
+		 temp[0] + 32, temp + 1);   /* the temporary one again, lower case */
+	struct import_report r;
+	struct import_opts o = opts(puts_(f, "temp.csv", csv));
+	run(f, &o, &r, HE_OK);
+	assert_int_equal(r.rows_applied, 2);
+	assert_int_equal(r.rows_bad, 1);
+	report_has(&r, 4, "UPN", "first on line 3");
+}
+
+/* Whether the pupils_family index exists (a big load drops it and builds
+ * it again before its commit; a rollback must restore it). */
+static int64_t family_index(struct fx *f)
+{
+	return count(f, testdb_is_pg()
+		? "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'pupils_family'"
+		: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'pupils_family'");
+}
+
+static void test_big_load_keeps_family_index(void **state)
+{
+	struct fx *f = FX(state);
+	const char *p = write_big(f);
+	/* the same file broken off at its end: nothing applied, index intact */
+	char *broken = f->files[f->nfiles++];
+	snprintf(broken, sizeof f->files[0], "%s/broken.csv", f->dir);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s' && printf 'C856202600001,\"Amelia\n' >> '%s'",
+		 p, broken, broken);
+	assert_int_equal(system(cmd), 0);
+	struct import_report r;
+	struct import_opts o = opts(broken);
+	run(f, &o, &r, HE_INVALID);
+	assert_string_equal(r.status, "failed");
+	assert_int_equal(pupils(f), 0);
+	assert_int_equal(family_index(f), 1);
+	/* strict with a bad row: refused, index intact */
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s' && printf 'C856202600001,Amelia\n' >> '%s'",
+		 p, broken, broken);
+	assert_int_equal(system(cmd), 0);
+	o.strict = true;
+	run(f, &o, &r, HE_OK);
+	assert_string_equal(r.status, "refused");
+	assert_int_equal(pupils(f), 0);
+	assert_int_equal(family_index(f), 1);
+	/* applied: the index is back and finds the households */
+	o = opts(p);
+	run_ok(f, &o, &r);
+	assert_int_equal(family_index(f), 1);
+	assert_int_equal(pupils(f), BIG_ROWS);
+	assert_true(count(f, "SELECT COUNT(*) FROM pupils p JOIN pupils q"
+			  " ON q.family_key = p.family_key AND q.id <> p.id") > 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1332,6 +1520,10 @@ int main(void)
 		T(test_siblings_csv),
 		T(test_audit_every_import),
 		T(test_big_file),
+		T(test_chunked_counts),
+		T(test_progress_on_callers_thread),
+		T(test_temporary_upns_not_duplicates),
+		T(test_big_load_keeps_family_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
