@@ -206,6 +206,38 @@ static void caseload_section(struct req *r)
 	fmt_printf(&r->out, "</div>");
 }
 
+/* An agency professional's meetings and actions.  Counts only. */
+static void taf_home_section(struct req *r)
+{
+	const struct scope *sc = req_scope(r);
+	if (!sc || !sc->professional_id) {
+		fmt_printf(&r->out, "<p class=\"govuk-body\">You are not linked to a professional in"
+			" the partnership's directory yet: ask the pool coordinator.</p>");
+		return;
+	}
+	char today[11];
+	date_format(date_today(), today);
+	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Your Team Around the Family work</h2>"
+		"<div class=\"govuk-grid-row\">");
+	struct db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM taf_invitees i"
+		" JOIN taf_meetings m ON m.id = i.meeting_id WHERE i.professional_id = :id"
+		" AND m.status = 'scheduled' AND m.starts_at >= :today");
+	db_bind_int(st, ":id", sc->professional_id);
+	db_bind_text(st, ":today", today);
+	card(r, "meetings coming up", db_next(st) ? db_int(st, 0) : 0, "/taf");
+	db_finalize(st);
+	card(r, "actions open", count_for(r, "SELECT count(*) FROM plan_actions"
+	     " WHERE owner_professional_id = :id AND status IN ('not_started','in_progress')",
+	     sc->professional_id), "/taf");
+	st = db_prepare(r->db, "SELECT count(*) FROM plan_actions WHERE owner_professional_id = :id"
+		" AND status IN ('not_started','in_progress') AND due_on < :today");
+	db_bind_int(st, ":id", sc->professional_id);
+	db_bind_text(st, ":today", today);
+	card(r, "actions overdue", db_next(st) ? db_int(st, 0) : 0, "/taf");
+	db_finalize(st);
+	fmt_printf(&r->out, "</div>");
+}
+
 /* What the home page is, by what the user can do (most specific first). */
 static const char *home_title(struct req *r)
 {
@@ -238,6 +270,8 @@ int home_page(struct req *r)
 		referrals_section(r);
 	if (caps_has(r->caps, CAP_CASES_OWN))
 		caseload_section(r);
+	if (caps_has(r->caps, CAP_TAF_ACTIONS_OWN))
+		taf_home_section(r);
 	risk_section(r);
 	if (caps_has(r->caps, CAP_SCHOOLS_VIEW) || caps_has(r->caps, CAP_REPORTS_AGGREGATE))
 		partnership_section(r);
