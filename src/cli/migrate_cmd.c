@@ -51,6 +51,17 @@ static bool seeded_by_migrations(const char *table)
 	       strcmp(table, "assessment_domains") == 0;
 }
 
+/* Tables keyed by their parents' ids, with no id sequence of their own. */
+static bool has_id_sequence(const char *table)
+{
+	static const char *const keyed[] = {"settings", "worker_schools", "worker_districts",
+		"referral_pupils", "assessment_scores", "service_districts", NULL};
+	for (const char *const *k = keyed; *k; k++)
+		if (strcmp(*k, table) == 0)
+			return false;
+	return true;
+}
+
 static bool identifier(const char *s)
 {
 	if (!s || !*s)
@@ -156,7 +167,7 @@ static int copy_all(struct db *from, struct db *to)
 				break;
 		}
 		rc = copy_table(from, to, *t, &n);
-		if (rc == HE_OK && strcmp(*t, "settings") != 0)
+		if (rc == HE_OK && has_id_sequence(*t))
 			rc = db_reset_ids(to, *t);
 		if (rc == HE_OK)
 			fprintf(stderr, "hearth migrate: %-15s %" PRId64 " rows\n", *t, n);

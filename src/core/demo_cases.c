@@ -632,7 +632,7 @@ static void timestamp_of(hday d, int minute, char out[21])
 {
 	char day[11];
 	date_format(d, day);
-	snprintf(out, 21, "%sT%02d:%02d:00Z", day, minute / 60 % 24, minute % 60);
+	snprintf(out, 21, "%.10sT%02u:%02u:00Z", day, (unsigned)minute / 60u % 24u, (unsigned)minute % 60u);
 }
 
 static int64_t version_of(struct db *db, const char *table_is_cases_or_referrals, int64_t id)
@@ -733,7 +733,7 @@ static void contact_at(struct seeding *g, hday d, char out[17])
 	char day[11];
 	int q = between(&g->rng, 36, 66);
 	date_format(school_day(d), day);
-	snprintf(out, 17, "%sT%02d:%02d", day, q / 4, q % 4 * 15);
+	snprintf(out, 17, "%.10sT%02u:%02u", day, (unsigned)q / 4u % 24u, (unsigned)q % 4u * 15u);
 }
 
 static const char *const visit_notes[] = {

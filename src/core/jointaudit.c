@@ -393,7 +393,8 @@ int jointaudit_run(struct db *db, struct arena *a, const struct scope *s, hday t
 	}
 	if (!rc) {
 		out->findings = arena_alloc(a, (c.n ? c.n : 1) * sizeof *out->findings);
-		memcpy(out->findings, c.v, c.n * sizeof *c.v);
+		if (c.n)
+			memcpy(out->findings, c.v, c.n * sizeof *c.v);
 		out->n = c.n;
 	}
 	free(c.v);

@@ -505,7 +505,7 @@ static int action_add_checked(struct db *db, const struct scope *s, int64_t case
 			     in->owner_member_id : strcmp(in->owner_kind, "worker") == 0 ?
 			     in->owner_worker_id : in->owner_professional_id, who, sizeof who)))
 		return rc;
-	char summary[300];
+	char summary[600];
 	snprintf(summary, sizeof summary, "Action agreed for %s (due %s): %.200s", who, due,
 		 in->description);
 	if ((rc = chron_add(db, s, c.family_id, 0, case_id, today, "action_agreed", summary,

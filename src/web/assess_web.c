@@ -168,7 +168,7 @@ static void score_radios(struct req *r, const struct assess_domain *d, const str
 		" data-module=\"govuk-radios\">");
 	for (int v = ASSESS_SCORE_MIN; v <= ASSESS_SCORE_MAX; v++) {
 		const char *rid = v == ASSESS_SCORE_MIN ? id : arena_printf(&r->arena, "%s-%d", id, v);
-		char val[4];
+		char val[12];
 		snprintf(val, sizeof val, "%d", v);
 		fmt_printf(&r->out, "<div class=\"govuk-radios__item\"><input class=\"govuk-radios__input\""
 			" id=\"%h\" name=\"%h\" type=\"radio\" value=\"%h\"%s><label class=\"govuk-label"
