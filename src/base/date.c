@@ -8,6 +8,8 @@
 #include "base/date.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 static bool date_is_leap(int y)
 {
@@ -247,4 +249,29 @@ void timestamp_format(time_t t, char out[21])
 	date_put_digits(out + 17, rem % 60, 2);
 	out[19] = 'Z';
 	out[20] = '\0';
+}
+
+bool datetime_parse(const char *at, char out[17])
+{
+	size_t n = at ? strlen(at) : 0;
+	char d[11];
+	hday day;
+	if ((n != 16 && n != 19) || (at[10] != 'T' && at[10] != ' ') || at[13] != ':')
+		return false;
+	snprintf(d, sizeof d, "%.10s", at);
+	if (!date_parse(d, &day) || strspn(at + 11, "0123456789") != 2 ||
+	    strspn(at + 14, "0123456789") != 2)
+		return false;
+	if (n == 19 && (at[16] != ':' || strspn(at + 17, "0123456789") != 2))
+		return false;
+	unsigned hh = (unsigned)(at[11] - '0') * 10 + (unsigned)(at[12] - '0');
+	unsigned mm = (unsigned)(at[14] - '0') * 10 + (unsigned)(at[15] - '0');
+	if (hh > 23 || mm > 59)
+		return false;
+	date_format(day, d);
+	memcpy(out, d, 10);
+	out[10] = 'T';
+	memcpy(out + 11, at + 11, 5);
+	out[16] = '\0';
+	return true;
 }

@@ -25,6 +25,10 @@ enum term { TERM_AUTUMN = 0, TERM_SPRING = 1, TERM_SUMMER = 2 };
  * trailing text), leaving *out untouched.  Day and month must have two
  * digits, the year four. */
 bool date_parse(const char *s, hday *out);
+/* "YYYY-MM-DDTHH:MM" (a space for the T, and ":SS", are accepted) into out
+ * in the canonical form "YYYY-MM-DDTHH:MM"; false if not a real date and
+ * time. */
+bool datetime_parse(const char *s, char out[17]);
 /* Day number from y/m/d; the caller guarantees validity (see date_valid).
  * Works for any proleptic Gregorian date, not only 1900–2199. */
 hday date_from_ymd(int y, int m, int d);

@@ -367,3 +367,21 @@ bool text_valid(const char *s, size_t len)
 	}
 	return true;
 }
+
+bool text_blank(const char *s)
+{
+	return !s || s[strspn(s, " \t\r\n")] == '\0';
+}
+
+int text_field_check(const char *s, bool required, size_t max, const char *field,
+		     const char *what, struct errinfo *e)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (required && text_blank(s))
+		return errinfo_set(e, HE_MISSING, field, "Enter %s", what);
+	if (n > max)
+		return errinfo_set(e, HE_INVALID, field, "Keep %s to %zu characters or fewer", what, max);
+	if (n && !text_valid(s, n))
+		return errinfo_set(e, HE_INVALID, field, "Remove the control characters from %s", what);
+	return HE_OK;
+}

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/err.h"
+
 /* Unique Pupil Number: 13 characters, a check letter then 12 digits, per the
  * DfE's "Unique pupil numbers (UPN)" guidance: the check letter is computed
  * from the other 12 characters (weights 2..13, sum mod 23, letters A–Z less
@@ -43,5 +45,12 @@ bool email_norm(const char *email, char out[255]);
 /* True if s is valid UTF-8 with no control characters other than tab,
  * CR and LF. */
 bool text_valid(const char *s, size_t len);
+/* True if s is NULL or only spaces, tabs and line ends. */
+bool text_blank(const char *s);
+/* A free-text form field: present (not blank) if required, at most max
+ * bytes, text_valid.  On failure sets e on field with a message built on
+ * what ("Enter <what>", "Keep <what> to N characters or fewer", …). */
+int text_field_check(const char *s, bool required, size_t max, const char *field,
+		     const char *what, struct errinfo *e);
 
 #endif

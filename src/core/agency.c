@@ -36,29 +36,9 @@ const char *agency_kind_title(const char *kind)
 	return "";
 }
 
-static bool blank(const char *s)
-{
-	return !s || s[strspn(s, " \t\r\n")] == '\0';
-}
-
-/* A one-line text: required if asked, ≤ max bytes, valid UTF-8 without
- * control characters. */
-static int text_check(const char *s, bool required, size_t max, const char *field,
-		      const char *what, struct errinfo *e)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (required && blank(s))
-		return errinfo_set(e, HE_MISSING, field, "Enter %s", what);
-	if (n > max)
-		return errinfo_set(e, HE_INVALID, field, "Keep %s to %zu characters or fewer", what, max);
-	if (n && !text_valid(s, n))
-		return errinfo_set(e, HE_INVALID, field, "Remove the control characters from %s", what);
-	return HE_OK;
-}
-
 static int email_check(const char *email, const char *field, struct errinfo *e)
 {
-	if (blank(email))
+	if (text_blank(email))
 		return HE_OK;
 	if (!email_valid(email))
 		return errinfo_set(e, HE_INVALID, field,
@@ -69,14 +49,14 @@ static int email_check(const char *email, const char *field, struct errinfo *e)
 int agency_check(const struct agency_in *in, struct errinfo *e)
 {
 	int rc;
-	if ((rc = text_check(in->name, true, NAME_MAX_LEN, "name", "the agency's name", e)))
+	if ((rc = text_field_check(in->name, true, NAME_MAX_LEN, "name", "the agency's name", e)))
 		return rc;
-	if (blank(in->kind))
+	if (text_blank(in->kind))
 		return errinfo_set(e, HE_MISSING, "kind", "Choose the kind of service");
 	if (!*agency_kind_title(in->kind))
 		return errinfo_set(e, HE_INVALID, "kind", "Choose the kind of service from the list");
-	if ((rc = text_check(in->phone, false, SHORT_MAX_LEN, "phone", "the phone number", e)) ||
-	    (rc = text_check(in->email, false, SHORT_MAX_LEN, "email", "the email address", e)))
+	if ((rc = text_field_check(in->phone, false, SHORT_MAX_LEN, "phone", "the phone number", e)) ||
+	    (rc = text_field_check(in->email, false, SHORT_MAX_LEN, "email", "the email address", e)))
 		return rc;
 	return email_check(in->email, "email", e);
 }
@@ -84,11 +64,11 @@ int agency_check(const struct agency_in *in, struct errinfo *e)
 int professional_check(const struct directory_professional_in *in, struct errinfo *e)
 {
 	int rc;
-	if ((rc = text_check(in->name, true, NAME_MAX_LEN, "name", "the professional's name", e)) ||
-	    (rc = text_check(in->role, false, SHORT_MAX_LEN, "role", "the role", e)) ||
-	    (rc = text_check(in->email, false, SHORT_MAX_LEN, "email", "the email address", e)) ||
-	    (rc = text_check(in->phone, false, SHORT_MAX_LEN, "phone", "the phone number", e)) ||
-	    (rc = text_check(in->user_email, false, SHORT_MAX_LEN, "user_email",
+	if ((rc = text_field_check(in->name, true, NAME_MAX_LEN, "name", "the professional's name", e)) ||
+	    (rc = text_field_check(in->role, false, SHORT_MAX_LEN, "role", "the role", e)) ||
+	    (rc = text_field_check(in->email, false, SHORT_MAX_LEN, "email", "the email address", e)) ||
+	    (rc = text_field_check(in->phone, false, SHORT_MAX_LEN, "phone", "the phone number", e)) ||
+	    (rc = text_field_check(in->user_email, false, SHORT_MAX_LEN, "user_email",
 			     "the sign-in email", e)))
 		return rc;
 	if ((rc = email_check(in->email, "email", e)))
@@ -193,7 +173,7 @@ static int link_user(struct db *db, int64_t prof_id, const struct directory_prof
 		     int64_t *user, struct errinfo *e)
 {
 	*user = 0;
-	if (!in->user_id && blank(in->user_email))
+	if (!in->user_id && text_blank(in->user_email))
 		return HE_OK;
 	struct db_stmt *st = db_prepare(db, in->user_id
 		? "SELECT u.id, u.role, u.disabled, p.id FROM users u LEFT JOIN professionals p"

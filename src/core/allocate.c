@@ -55,15 +55,6 @@ static enum decision decision_parse(const char *d)
 	return D_NONE;
 }
 
-static bool blank(const char *s)
-{
-	if (!s)
-		return true;
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	return *s == '\0';
-}
-
 /* Check the decision's fields (no database); *on gets the decision's date. */
 static int check_in(const struct decision_in *in, enum decision d, hday *on, struct errinfo *e)
 {
@@ -79,18 +70,18 @@ static int check_in(const struct decision_in *in, enum decision d, hday *on, str
 		if (in->intensity < 0 || in->intensity > 3)
 			return errinfo_set(e, HE_INVALID, "intensity",
 				"Select the intensity: light (1), standard (2) or intensive (3)");
-		if (in->override_capacity && blank(in->note))
+		if (in->override_capacity && text_blank(in->note))
 			return errinfo_set(e, HE_MISSING, "note",
 				"Give the reason for allocating beyond the worker's capacity");
 	}
-	if (d == D_SIGNPOST && blank(in->signposted_to))
+	if (d == D_SIGNPOST && text_blank(in->signposted_to))
 		return errinfo_set(e, HE_MISSING, "signposted_to",
 			"Enter where the family is signposted to");
 	if (d == D_SIGNPOST && (strlen(in->signposted_to) > SIGNPOST_MAX ||
 				!text_valid(in->signposted_to, strlen(in->signposted_to))))
 		return errinfo_set(e, HE_INVALID, "signposted_to",
 			"Where the family is signposted to must be %d characters or fewer", SIGNPOST_MAX);
-	if ((d == D_DECLINE || d == D_STEP_UP) && blank(in->note))
+	if ((d == D_DECLINE || d == D_STEP_UP) && text_blank(in->note))
 		return errinfo_set(e, HE_MISSING, "note", d == D_DECLINE
 			? "Give the reason for declining the referral"
 			: "Give the reason for stepping up to children's social care");
@@ -183,7 +174,7 @@ static int ref_update(struct db *db, const struct scope *s, int64_t id, const st
 		db_bind_int(st, ":by", s->user_id);
 	else
 		db_bind_null(st, ":by");
-	db_bind_text(st, ":note", blank(in->note) ? NULL : in->note);
+	db_bind_text(st, ":note", text_blank(in->note) ? NULL : in->note);
 	db_bind_text(st, ":to", d == D_SIGNPOST ? in->signposted_to : NULL);
 	db_bind_int(st, ":id", id);
 	db_bind_int(st, ":version", in->version);
@@ -221,9 +212,10 @@ static void summarise(struct buf *b, const char *ref, enum decision d, const str
 	}
 }
 
-/* Refuse an undecidable referral: decided already or a stale version. */
-static int ref_state_check(const struct ref_row *rr, const struct decision_in *in, hday on,
-			   struct errinfo *e)
+/* Refuse an undecidable referral: decided already or a stale version; or
+ * a decision dated other than today by anyone but the system. */
+static int ref_state_check(const struct scope *s, const struct ref_row *rr,
+			   const struct decision_in *in, hday on, struct errinfo *e)
 {
 	if (strcmp(rr->status, "received") != 0)
 		return errinfo_set(e, HE_CONFLICT, "version",
@@ -233,6 +225,9 @@ static int ref_state_check(const struct ref_row *rr, const struct decision_in *i
 		return errinfo_set(e, HE_CONFLICT, "version",
 			"This referral was changed by someone else since you opened it:"
 			" nothing was saved. Reload it to see the latest");
+	if (on != date_today() && !scope_is_system(s))
+		return errinfo_set(e, HE_INVALID, "on_date", "A decision is dated the day it is made:"
+				   " leave the date out");
 	hday rec;
 	if (date_parse(rr->received, &rec) && on < rec)
 		return errinfo_set(e, HE_INVALID, "on_date",
@@ -253,7 +248,7 @@ static int decide_tx(struct db *db, const struct scope *s, int64_t id, const str
 	if (rc)
 		return errinfo_set(e, rc, "", rc == HE_NOT_FOUND ? "There is no such referral" : "%s",
 				   db_errmsg(db));
-	if ((rc = ref_state_check(&rr, in, on, e)))
+	if ((rc = ref_state_check(s, &rr, in, on, e)))
 		return rc;
 	if (d == D_ACCEPT && (rc = accept_check(db, &rr, in, intensity, worker, sizeof worker,
 						 &over, e)))
@@ -270,7 +265,7 @@ static int decide_tx(struct db *db, const struct scope *s, int64_t id, const str
 	buf_init(&sum, 4096);
 	summarise(&sum, ref, d, in, worker, intensity, over);
 	rc = chron_add(db, s, rr.family_id, id, 0, day, chron_kind[d], buf_str(&sum),
-		       blank(in->note) ? "" : in->note);
+		       text_blank(in->note) ? "" : in->note);
 	if (!rc && d == D_ACCEPT)
 		rc = case_open_tx(db, s, id, in->worker_id, intensity, over, day, case_id, e);
 	if (!rc) {

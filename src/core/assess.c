@@ -72,25 +72,6 @@ static bool side_known(const char *side)
 	return false;
 }
 
-static bool blank(const char *s)
-{
-	return !s || s[strspn(s, " \t\r\n")] == '\0';
-}
-
-/* A free-text field: required if asked, at most max bytes, clean UTF-8. */
-static int text_check(const char *s, bool required, size_t max, const char *field,
-		      const char *what, struct errinfo *e)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (required && blank(s))
-		return errinfo_set(e, HE_MISSING, field, "Enter %s", what);
-	if (n > max)
-		return errinfo_set(e, HE_INVALID, field, "Keep %s to %zu characters or fewer", what, max);
-	if (n && !text_valid(s, n))
-		return errinfo_set(e, HE_INVALID, field, "Remove the control characters from %s", what);
-	return HE_OK;
-}
-
 /* One audit row, summary from fmt. */
 static int audit_f(struct db *db, const struct scope *s, const char *action, const char *entity,
 		   int64_t id, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -176,10 +157,10 @@ int assess_domain_add(struct db *db, const struct scope *s, const char *code, co
 {
 	int rc;
 	if (!code_valid(code))
-		return errinfo_set(e, blank(code) ? HE_MISSING : HE_INVALID, "code",
+		return errinfo_set(e, text_blank(code) ? HE_MISSING : HE_INVALID, "code",
 			"Enter a code of 2 to %d lower-case letters, digits or underscores, starting with a letter",
 			CODE_MAX);
-	if ((rc = text_check(title, true, TITLE_MAX, "title", "the domain's title", e)))
+	if ((rc = text_field_check(title, true, TITLE_MAX, "title", "the domain's title", e)))
 		return rc;
 	if (!side_known(side))
 		return errinfo_set(e, HE_MISSING, "side", "Choose the side of the triangle the domain is on");
@@ -251,7 +232,7 @@ int assess_domain_update(struct db *db, const struct scope *s, const char *code,
 			 bool active, struct errinfo *e)
 {
 	int rc;
-	if (title && (rc = text_check(title, true, TITLE_MAX, "title", "the domain's title", e)))
+	if (title && (rc = text_field_check(title, true, TITLE_MAX, "title", "the domain's title", e)))
 		return rc;
 	if ((rc = db_begin(db)))
 		return rc;
@@ -327,7 +308,7 @@ int assess_domain_move(struct db *db, const struct scope *s, const char *code, i
 static int date_check(const char *on, const char *field, struct errinfo *e)
 {
 	hday d;
-	if (blank(on))
+	if (text_blank(on))
 		return errinfo_set(e, HE_MISSING, field, "Enter the date of the assessment");
 	if (!date_parse(on, &d))
 		return errinfo_set(e, HE_INVALID, field, "Enter a real date, for example 2026-03-14");
@@ -353,10 +334,10 @@ static int scores_known(const struct assess_in *in, const struct assess_domain *
 			if (strcmp(in->scores[j].domain_code, code) == 0)
 				return errinfo_set(e, HE_INVALID, "score", "%s is scored twice", dom->title);
 		snprintf(field, sizeof field, "strengths.%s", code);
-		if ((rc = text_check(sc->strengths, false, TEXT_DOMAIN, field, "the strengths", e)))
+		if ((rc = text_field_check(sc->strengths, false, TEXT_DOMAIN, field, "the strengths", e)))
 			return rc;
 		snprintf(field, sizeof field, "needs.%s", code);
-		if ((rc = text_check(sc->needs, false, TEXT_DOMAIN, field, "the needs", e)))
+		if ((rc = text_field_check(sc->needs, false, TEXT_DOMAIN, field, "the needs", e)))
 			return rc;
 	}
 	return HE_OK;
@@ -401,9 +382,9 @@ int assess_check(struct db *db, const struct assess_in *in, struct errinfo *e)
 	if (!kind_known(in->kind))
 		return errinfo_set(e, HE_MISSING, "kind", "Choose whether this is an initial assessment, "
 				   "a review or a closing assessment");
-	if ((rc = text_check(in->agreed_with, true, TEXT_NAME, "agreed_with",
+	if ((rc = text_field_check(in->agreed_with, true, TEXT_NAME, "agreed_with",
 			     "who in the family agreed the scores", e)) ||
-	    (rc = text_check(in->summary, false, TEXT_SUMMARY, "summary", "the summary", e)))
+	    (rc = text_field_check(in->summary, false, TEXT_SUMMARY, "summary", "the summary", e)))
 		return rc;
 	arena_init(&a);
 	if ((rc = assess_domains(db, &a, false, &d, &nd)) == HE_OK &&
@@ -501,7 +482,7 @@ static int insert_head(struct db *db, const struct scope *s, int64_t case_id, in
 	else
 		db_bind_null(st, ":user");
 	db_bind_text(st, ":now", now);
-	db_bind_text(st, ":idem", blank(in->idem_key) ? NULL : in->idem_key);
+	db_bind_text(st, ":idem", text_blank(in->idem_key) ? NULL : in->idem_key);
 	if (db_next(st))
 		*id = db_int(st, 0);
 	return db_finalize(st);
@@ -593,7 +574,7 @@ static int record_scoped(struct db *db, const struct scope *s, int64_t case_id, 
 	}
 	if ((rc = arow_load(db, case_id, &c)))
 		return rc;
-	if (!blank(in->idem_key) && ((rc = idem_find(db, s, in->idem_key, case_id, id, e)) || *id))
+	if (!text_blank(in->idem_key) && ((rc = idem_find(db, s, in->idem_key, case_id, id, e)) || *id))
 		return rc ? rc : audit_f(db, s, "view", "assessments", *id, "repeated submission: "
 					 "assessment %" PRId64 " of case %s already recorded, nothing added",
 					 *id, c.ref);
@@ -625,7 +606,7 @@ int assess_record(struct db *db, const struct scope *s, int64_t case_id, const s
 		return rc ? rc : crc;
 	}
 	db_rollback(db);
-	if (rc == HE_DB_CONSTRAINT && !blank(in->idem_key)) {
+	if (rc == HE_DB_CONSTRAINT && !text_blank(in->idem_key)) {
 		/* the same form submitted twice at once: the other insert won */
 		rc = idem_find(db, s, in->idem_key, case_id, id, e);
 		if (rc == HE_OK && !*id)

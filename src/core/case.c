@@ -134,53 +134,6 @@ static int past_date(const char *on, const char *field, const char *not_before,
 	return HE_OK;
 }
 
-static bool blank(const char *s)
-{
-	return !s || s[strspn(s, " \t\r\n")] == '\0';
-}
-
-/* A free-text field: required (not blank) if asked, at most max bytes,
- * valid UTF-8 without control characters. */
-static int text_check(const char *s, bool required, size_t max, const char *field,
-		      const char *what, struct errinfo *e)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (required && blank(s))
-		return errinfo_set(e, HE_MISSING, field, "Enter %s", what);
-	if (n > max)
-		return errinfo_set(e, HE_INVALID, field, "Keep %s to %zu characters or fewer", what, max);
-	if (n && !text_valid(s, n))
-		return errinfo_set(e, HE_INVALID, field, "Remove the control characters from %s", what);
-	return HE_OK;
-}
-
-/* "YYYY-MM-DDTHH:MM" (a space for the T, and ":SS", are accepted) into
- * out in the canonical form; false if not a real date and time. */
-static bool at_parse(const char *at, char out[17])
-{
-	size_t n = at ? strlen(at) : 0;
-	char d[11];
-	hday day;
-	if ((n != 16 && n != 19) || (at[10] != 'T' && at[10] != ' ') || at[13] != ':')
-		return false;
-	snprintf(d, sizeof d, "%.10s", at);
-	if (!date_parse(d, &day) || strspn(at + 11, "0123456789") != 2 ||
-	    strspn(at + 14, "0123456789") != 2)
-		return false;
-	if (n == 19 && (at[16] != ':' || strspn(at + 17, "0123456789") != 2))
-		return false;
-	unsigned hh = (unsigned)(at[11] - '0') * 10 + (unsigned)(at[12] - '0');
-	unsigned mm = (unsigned)(at[14] - '0') * 10 + (unsigned)(at[15] - '0');
-	if (hh > 23 || mm > 59)
-		return false;
-	date_format(day, d);
-	memcpy(out, d, 10);
-	out[10] = 'T';
-	memcpy(out + 11, at + 11, 5);
-	out[16] = '\0';
-	return true;
-}
-
 /* ---- row scope and the change skeleton ----------------------------------- */
 
 int case_visible(struct db *db, const struct scope *s, int64_t case_id, bool *yes)
@@ -490,13 +443,13 @@ struct contact_ok {
 static int contact_check(const struct contact_in *in, bool planned, struct contact_ok *ok,
 			 struct errinfo *e)
 {
-	if (blank(in->kind))
+	if (text_blank(in->kind))
 		return errinfo_set(e, HE_MISSING, "kind", "Choose the kind of contact");
 	if (!choice_known(contact_kinds, in->kind))
 		return errinfo_set(e, HE_INVALID, "kind", "Choose the kind of contact from the list");
-	if (blank(in->at))
+	if (text_blank(in->at))
 		return errinfo_set(e, HE_MISSING, "at", "Enter the date and time of the contact");
-	if (!at_parse(in->at, ok->at))
+	if (!datetime_parse(in->at, ok->at))
 		return errinfo_set(e, HE_INVALID, "at",
 				   "Enter a real date and time, for example 2026-03-14 and 14:30");
 	ok->duration = in->duration_min;
@@ -505,11 +458,11 @@ static int contact_check(const struct contact_in *in, bool planned, struct conta
 	if (ok->duration < 1 || ok->duration > CONTACT_MAX_MIN)
 		return errinfo_set(e, ok->duration ? HE_INVALID : HE_MISSING, "duration_min",
 				   "Enter how long the contact took, from 1 to %d minutes", CONTACT_MAX_MIN);
-	int rc = text_check(in->seen, !planned, TEXT_SHORT, "seen", "who was seen", e);
+	int rc = text_field_check(in->seen, !planned, TEXT_SHORT, "seen", "who was seen", e);
 	if (!rc)
-		rc = text_check(in->place, false, TEXT_SHORT, "place", "the place", e);
+		rc = text_field_check(in->place, false, TEXT_SHORT, "place", "the place", e);
 	if (!rc)
-		rc = text_check(in->notes, false, TEXT_LONG, "notes", "the notes", e);
+		rc = text_field_check(in->notes, false, TEXT_LONG, "notes", "the notes", e);
 	return rc;
 }
 
@@ -581,7 +534,7 @@ static int contact_insert(struct db *db, const struct scope *s, const struct cro
 	else
 		db_bind_null(st, ":user");
 	db_bind_text(st, ":now", now);
-	db_bind_text(st, ":idem", blank(in->idem_key) ? NULL : in->idem_key);
+	db_bind_text(st, ":idem", text_blank(in->idem_key) ? NULL : in->idem_key);
 	if (db_next(st))
 		*id = db_int(st, 0);
 	return db_finalize(st);
@@ -594,7 +547,7 @@ static int contact_add_in(struct db *db, const struct scope *s, const struct cro
 {
 	struct contact_ok ok;
 	int rc = HE_OK;
-	if (!blank(in->idem_key) && ((rc = idem_find(db, s, in->idem_key, c->id, id, e)) || *id))
+	if (!text_blank(in->idem_key) && ((rc = idem_find(db, s, in->idem_key, c->id, id, e)) || *id))
 		return rc ? rc : audit_case(db, s, "view", c->id, "repeated submission: contact %"
 					    PRId64 " on case %s already recorded, nothing added", *id, c->ref);
 	if ((rc = need_status(c, "open", in->planned ? "book a visit" : "record a contact", e)) ||
@@ -618,7 +571,7 @@ int contact_add(struct db *db, const struct scope *s, int64_t case_id, int64_t v
 	if (rc)
 		return rc;
 	rc = change_end(db, contact_add_in(db, s, &c, in, id, e));
-	if (rc == HE_DB_CONSTRAINT && !blank(in->idem_key)) {
+	if (rc == HE_DB_CONSTRAINT && !text_blank(in->idem_key)) {
 		/* The same form submitted twice at once: the other insert won. */
 		rc = idem_find(db, s, in->idem_key, case_id, id, e);
 		if (rc == HE_OK && !*id)
@@ -686,9 +639,9 @@ static int mark_held_in(struct db *db, const struct scope *s, const struct crow 
 		return rc;   /* already recorded as held: a repeated submission changes nothing */
 	struct contact_in m = *in;
 	m.planned = false;
-	if (blank(m.kind))
+	if (text_blank(m.kind))
 		m.kind = kind;
-	if (blank(m.at))
+	if (text_blank(m.at))
 		m.at = at;
 	if ((rc = need_status(c, "open", "record a contact", e)) ||
 	    (rc = need_consent(db, c->family_id, "record a contact", e)) ||
@@ -722,7 +675,7 @@ int case_step_up(struct db *db, const struct scope *s, int64_t case_id, int64_t 
 		return rc;
 	if ((rc = need_status(&c, "open", "step up this case", e)) ||
 	    (rc = past_date(on, "on", c.opened_on, "the case was opened", day, e)) ||
-	    (rc = text_check(reason, true, TEXT_LONG, "reason", "the reason for stepping up", e)))
+	    (rc = text_field_check(reason, true, TEXT_LONG, "reason", "the reason for stepping up", e)))
 		return change_end(db, rc);
 	now_utc(now);
 	struct db_stmt *st = db_prepare(db,
@@ -787,7 +740,7 @@ static int step_down_referral(struct db *db, const struct scope *s, const struct
 		.reason = reason, .tried = "Stepped down from children's social care",
 		.consent = *consent,
 		/* the system (demo) dates the referral on the step-down day */
-		.received_at = s->user_id == 0 ? received : NULL,
+		.received_at = scope_is_system(s) ? received : NULL,
 	};
 	/* The referral is the service's, not the worker's own: whoever may
 	 * work this case may make it, so it is made with the referral
@@ -826,7 +779,7 @@ int case_step_down(struct db *db, const struct scope *s, int64_t case_id, int64_
 		return rc;
 	if ((rc = need_status(&c, "stepped_up", "step down a case that was not stepped up", e)) ||
 	    (rc = past_date(on, "on", c.opened_on, "the case was opened", day, e)) ||
-	    (rc = text_check(reason, true, TEXT_LONG, "reason", "the reason for stepping down", e)))
+	    (rc = text_field_check(reason, true, TEXT_LONG, "reason", "the reason for stepping down", e)))
 		return change_end(db, rc);
 	if (!consent)
 		return change_end(db, errinfo_set(e, HE_MISSING, "consent.basis",
@@ -890,7 +843,7 @@ int case_transfer(struct db *db, const struct scope *s, int64_t case_id, int64_t
 		return change_end(db, errinfo_set(e, HE_INVALID, "to_worker",
 				  "Choose a worker from the pool"));
 	if ((rc = past_date(on, "on", c.opened_on, "the case was opened", day, e)) ||
-	    (rc = text_check(handover_note, true, TEXT_LONG, "handover_note", "a handover note", e)) ||
+	    (rc = text_field_check(handover_note, true, TEXT_LONG, "handover_note", "a handover note", e)) ||
 	    (rc = transfer_update(db, &c, version, to_worker, e)))
 		return change_end(db, rc);
 	snprintf(summary, sizeof summary, "Transferred from %s to %s", found_from ? from : "a former worker", to);
@@ -908,14 +861,14 @@ static int close_check(struct db *db, const struct crow *c, const char *reason, 
 	int n = 0;
 	if (strcmp(c->status, "closed") == 0)
 		return errinfo_set(e, HE_CONFLICT, "status", "This case is already closed");
-	if (blank(reason))
+	if (text_blank(reason))
 		return errinfo_set(e, HE_MISSING, "reason", "Choose the reason for closing the case");
 	if (!choice_known(case_closure_reasons, reason))
 		return errinfo_set(e, HE_INVALID, "reason", "Choose a reason from the list");
-	int rc = text_check(note, strcmp(reason, "other") == 0, TEXT_LONG, "note",
+	int rc = text_field_check(note, strcmp(reason, "other") == 0, TEXT_LONG, "note",
 			    "what the other reason is", e);
 	if (!rc)
-		rc = text_check(family_view, true, TEXT_LONG, "family_view",
+		rc = text_field_check(family_view, true, TEXT_LONG, "family_view",
 				"the family's own view (or that they chose not to give one)", e);
 	if (!rc)
 		rc = case_open_commissions(db, c->id, &n);
@@ -975,7 +928,7 @@ int case_set_review(struct db *db, const struct scope *s, int64_t case_id, int64
 		return rc;
 	if ((rc = need_status(&c, "open", "set a review date", e)))
 		return change_end(db, rc);
-	if (blank(next_review_on))
+	if (text_blank(next_review_on))
 		return change_end(db, errinfo_set(e, HE_MISSING, "next_review_on",
 						  "Enter the date of the next review"));
 	if (!date_parse(next_review_on, &d))
@@ -1020,13 +973,13 @@ int case_member_add(struct db *db, const struct scope *s, int64_t case_id,
 
 static int professional_check(const struct professional_in *p, struct errinfo *e)
 {
-	int rc = text_check(p->name, true, TEXT_SHORT, "name", "the professional's name", e);
+	int rc = text_field_check(p->name, true, TEXT_SHORT, "name", "the professional's name", e);
 	if (!rc)
-		rc = text_check(p->agency, true, TEXT_SHORT, "agency", "their agency or service", e);
+		rc = text_field_check(p->agency, true, TEXT_SHORT, "agency", "their agency or service", e);
 	if (!rc)
-		rc = text_check(p->role, false, TEXT_SHORT, "role", "their role", e);
+		rc = text_field_check(p->role, false, TEXT_SHORT, "role", "their role", e);
 	if (!rc)
-		rc = text_check(p->contact, false, TEXT_SHORT, "contact", "their contact details", e);
+		rc = text_field_check(p->contact, false, TEXT_SHORT, "contact", "their contact details", e);
 	return rc;
 }
 

@@ -78,24 +78,6 @@ static void today_str(char out[11])
 	date_format(date_today(), out);
 }
 
-static bool blank(const char *s)
-{
-	return !s || s[strspn(s, " \t\r\n")] == '\0';
-}
-
-static int text_check(const char *s, bool required, size_t max, const char *field,
-		      const char *what, struct errinfo *e)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (required && blank(s))
-		return errinfo_set(e, HE_MISSING, field, "Enter %s", what);
-	if (n > max)
-		return errinfo_set(e, HE_INVALID, field, "Keep %s to %zu characters or fewer", what, max);
-	if (n && !text_valid(s, n))
-		return errinfo_set(e, HE_INVALID, field, "Remove the control characters from %s", what);
-	return HE_OK;
-}
-
 /* on (NULL/"": today) as a date: not in the future, not before not_before
  * (may be ""). */
 static int past_date(const char *on, const char *field, const char *not_before,
@@ -222,7 +204,7 @@ static int need_check(struct db *db, const char *need, struct errinfo *e)
 {
 	char t[200];
 	bool found = false;
-	if (blank(need))
+	if (text_blank(need))
 		return errinfo_set(e, HE_MISSING, "need", "Choose the need this action addresses");
 	if (referral_need_known(need))
 		return HE_OK;
@@ -246,7 +228,7 @@ static int row_exists(struct db *db, const char *sql, int64_t id, int64_t family
 static int owner_check(struct db *db, int64_t family_id, const struct action_in *in, struct errinfo *e)
 {
 	int k = list_index(owner_kinds, in->owner_kind);
-	if (blank(in->owner_kind))
+	if (text_blank(in->owner_kind))
 		return errinfo_set(e, HE_MISSING, "owner", "Choose who will do this: a member of the "
 				   "family, a worker or another service");
 	if (k < 0)
@@ -277,7 +259,7 @@ static int owner_check(struct db *db, int64_t family_id, const struct action_in 
 static int due_check(const char *due_on, bool past_ok, char out[11], struct errinfo *e)
 {
 	hday d;
-	if (blank(due_on))
+	if (text_blank(due_on))
 		return errinfo_set(e, HE_MISSING, "due_on", "Enter the date this should be done by");
 	if (!date_parse(due_on, &d))
 		return errinfo_set(e, HE_INVALID, "due_on", "Enter a real date, for example 2026-03-14");
@@ -299,7 +281,7 @@ static int action_check(struct db *db, int64_t case_id, const struct action_in *
 		return errinfo_set(e, HE_NOT_FOUND, "", "No such case");
 	if (rc)
 		return rc;
-	if ((rc = text_check(in->description, true, DESCRIPTION_MAX, "description",
+	if ((rc = text_field_check(in->description, true, DESCRIPTION_MAX, "description",
 			     "what will be done, by whom and by when", e)))
 		return rc;
 	if ((rc = need_check(db, in->need, e)))
@@ -482,7 +464,7 @@ static int action_add_checked(struct db *db, const struct scope *s, int64_t case
 		return rc;
 	if ((rc = need_open(&c, e)))
 		return rc;
-	if ((rc = action_check(db, case_id, in, s->user_id == 0, e)))
+	if ((rc = action_check(db, case_id, in, scope_is_system(s), e)))
 		return rc;
 	due_check(in->due_on, true, due, e);
 	if (strcmp(in->owner_kind, "agency") == 0) {
@@ -632,13 +614,13 @@ static int action_update_checked(struct db *db, const struct scope *s, int64_t a
 				 "action it changes: reload the page");
 	if (!rc && version > 0 && version != ar.version)
 		rc = version_conflict(e, "action");
-	if (!rc && blank(status))
+	if (!rc && text_blank(status))
 		rc = errinfo_set(e, HE_MISSING, f->status, "Choose the action's status");
 	if (!rc && !plan_status_known(status))
 		rc = errinfo_set(e, HE_INVALID, f->status, "Choose a status from the list");
 	bool same = !rc && strcmp(status, ar.status) == 0;
 	if (!rc)
-		rc = text_check(progress, same || review_id > 0, PROGRESS_MAX, f->progress,
+		rc = text_field_check(progress, same || review_id > 0, PROGRESS_MAX, f->progress,
 				"what has happened since the action was last updated", e);
 	if (!rc)
 		rc = past_date(on, f->on, c.opened_on, "the case opened", day, e);
@@ -992,7 +974,7 @@ static int next_check(struct db *db, const char *next_in, const char *held, char
 {
 	hday h, d;
 	date_parse(held, &h);
-	if (blank(next_in))
+	if (text_blank(next_in))
 		return plan_default_next_review(db, held, out);
 	if (!date_parse(next_in, &d))
 		return errinfo_set(e, HE_INVALID, "next_review_on", "Enter a real date, for example 2026-03-14");
@@ -1080,9 +1062,9 @@ static int review_checked(struct db *db, struct arena *a, const struct scope *s,
 	if (case_version != c.version)
 		return version_conflict(e, "case");
 	if ((rc = past_date(in->held_on, "held_on", c.opened_on, "the case opened", held, e)) ||
-	    (rc = text_check(in->summary, true, REVIEW_TEXT_MAX, "summary",
+	    (rc = text_field_check(in->summary, true, REVIEW_TEXT_MAX, "summary",
 			     "what the review found and agreed", e)) ||
-	    (rc = text_check(in->family_view, true, REVIEW_TEXT_MAX, "family_view",
+	    (rc = text_field_check(in->family_view, true, REVIEW_TEXT_MAX, "family_view",
 			     "the family's view, or say that they chose not to give one", e)) ||
 	    (rc = next_check(db, in->next_review_on, held, next, e)))
 		return rc;

@@ -299,7 +299,7 @@ static int received_check(const struct scope *s, const char *at, struct ref_plan
 	if (!nz(at)) {
 		timestamp_format(time(NULL), plan->received_at);
 	} else {
-		if (s->user_id)
+		if (!scope_is_system(s))
 			return errinfo_set(e, HE_INVALID, "received_at",
 				"Only the system may set when a referral was received");
 		snprintf(day, sizeof day, "%.10s", at);

@@ -34,5 +34,12 @@ int scope_load(struct db *db, const struct user *u, const struct audit_who *who,
 	       struct scope *s);
 /* The system acting (CLI, demo): every capability, no school, no worker. */
 void scope_system(const struct audit_who *who, struct scope *s);
+/* True for the system scope: the only one that may record work as done on
+ * an earlier date (the demo's 18 months of history, an import of past
+ * work); people's changes are dated when they make them. */
+static inline bool scope_is_system(const struct scope *s)
+{
+	return s->user_id == 0;
+}
 
 #endif

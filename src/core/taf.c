@@ -48,45 +48,6 @@ const char *taf_status_title(const char *status)
 		? "Cancelled" : status;
 }
 
-static bool blank(const char *s)
-{
-	return !s || s[strspn(s, " \t\r\n")] == '\0';
-}
-
-static int text_check(const char *s, bool required, size_t max, const char *field,
-		      const char *what, struct errinfo *e)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (required && blank(s))
-		return errinfo_set(e, HE_MISSING, field, "Enter %s", what);
-	if (n > max)
-		return errinfo_set(e, HE_INVALID, field, "Keep %s to %zu characters or fewer", what, max);
-	if (n && !text_valid(s, n))
-		return errinfo_set(e, HE_INVALID, field, "Remove the control characters from %s", what);
-	return HE_OK;
-}
-
-/* "YYYY-MM-DDTHH:MM" (a space for the T is accepted) into out in the
- * canonical form; false if not a real date and time. */
-static bool at_parse(const char *at, char out[17])
-{
-	size_t n = at ? strlen(at) : 0;
-	char d[11];
-	hday day;
-	if (n != 16 || (at[10] != 'T' && at[10] != ' ') || at[13] != ':')
-		return false;
-	snprintf(d, sizeof d, "%.10s", at);
-	if (!date_parse(d, &day) || strspn(at + 11, "0123456789") != 2 ||
-	    strspn(at + 14, "0123456789") != 2)
-		return false;
-	int hh = (at[11] - '0') * 10 + (at[12] - '0'), mm = (at[14] - '0') * 10 + (at[15] - '0');
-	if (hh > 23 || mm > 59)
-		return false;
-	date_format(day, d);
-	snprintf(out, 17, "%sT%.5s", d, at + 11);
-	return true;
-}
-
 static void now_local(char out[17])
 {
 	ical_london_now(time(NULL), out);
@@ -115,16 +76,16 @@ int taf_meeting_check(const struct meeting_in *in, const char *now, struct errin
 		now_local(mine);
 		now = mine;
 	}
-	if (blank(in->starts_at))
+	if (text_blank(in->starts_at))
 		return errinfo_set(e, HE_MISSING, "starts_at", "Enter the date and time of the meeting");
-	if (!at_parse(in->starts_at, at))
+	if (!datetime_parse(in->starts_at, at))
 		return errinfo_set(e, HE_INVALID, "starts_at",
 				   "Enter a real date and time, for example 2026-03-14 at 10:00");
 	if (strncmp(at, now, 10) < 0)
 		return errinfo_set(e, HE_INVALID, "starts_at",
 				   "The meeting must be today or later: record what happened at an earlier"
 				   " meeting as a contact");
-	if ((rc = text_check(in->place, true, PLACE_MAX, "place",
+	if ((rc = text_field_check(in->place, true, PLACE_MAX, "place",
 			     "where the meeting is, for example the multi-agency centre at the school", e)))
 		return rc;
 	if (in->duration_min != 0 && (in->duration_min < 15 || in->duration_min > 480))
@@ -423,7 +384,7 @@ static int meeting_insert(struct db *db, const struct scope *s, const struct cro
 	else
 		db_bind_null(st, ":user");
 	db_bind_text(st, ":now", now);
-	db_bind_text(st, ":idem", blank(in->idem_key) ? NULL : in->idem_key);
+	db_bind_text(st, ":idem", text_blank(in->idem_key) ? NULL : in->idem_key);
 	if (db_next(st))
 		*id = db_int(st, 0);
 	int rc = db_finalize(st);
@@ -443,16 +404,16 @@ static int schedule_in(struct db *db, const struct scope *s, const struct crow *
 {
 	char at[17], words[32];
 	int rc;
-	if (!blank(in->idem_key) && ((rc = idem_find(db, s, in->idem_key, c->id, id, e)) || *id))
+	if (!text_blank(in->idem_key) && ((rc = idem_find(db, s, in->idem_key, c->id, id, e)) || *id))
 		return rc ? rc : audit_meeting(db, s, "view", *id, "repeated submission: meeting %"
 					       PRId64 " on case %s already scheduled", *id, c->ref);
 	if ((rc = need_open_case(c->status, e)) ||
 	    (rc = need_consent(db, c->family_id, "pool", "schedule a meeting", e)) ||
 	    /* The system (the demo, an import of past work) may record
 	     * meetings already held: no "today or later" rule for it. */
-	    (rc = taf_meeting_check(in, s->user_id ? NULL : "0000-00-00T00:00", e)))
+	    (rc = taf_meeting_check(in, scope_is_system(s) ? "0000-00-00T00:00" : NULL, e)))
 		return rc;
-	at_parse(in->starts_at, at);
+	datetime_parse(in->starts_at, at);
 	when_words(at, words);
 	char today[11], summary[320];
 	event_day(at, today);
@@ -488,7 +449,7 @@ int taf_schedule(struct db *db, const struct scope *s, int64_t case_id, const st
 	if ((rc = crow_load(db, case_id, &c)))
 		return change_end(db, rc);
 	rc = change_end(db, schedule_in(db, s, &c, in, id, e));
-	if (rc == HE_DB_CONSTRAINT && !blank(in->idem_key)) {
+	if (rc == HE_DB_CONSTRAINT && !text_blank(in->idem_key)) {
 		/* The same form submitted twice at once: the other insert won. */
 		rc = idem_find(db, s, in->idem_key, case_id, id, e);
 		if (rc == HE_OK && !*id)
@@ -698,8 +659,8 @@ static int record_in(struct db *db, const struct scope *s, const struct mrow *m,
 	if (n == 0)
 		return errinfo_set(e, HE_MISSING, "attended", "Record who attended: a meeting with no"
 				   " attendee cannot be recorded as held (cancel it instead)");
-	if ((rc = text_check(minutes, true, TEXT_LONG, "minutes", "the minutes of the meeting", e)) ||
-	    (rc = text_check(decisions, false, TEXT_LONG, "decisions", "the decisions", e)) ||
+	if ((rc = text_field_check(minutes, true, TEXT_LONG, "minutes", "the minutes of the meeting", e)) ||
+	    (rc = text_field_check(decisions, false, TEXT_LONG, "decisions", "the decisions", e)) ||
 	    (rc = attendance(db, m, ids, n, &ninvited, e)))
 		return rc;
 	snprintf(day, sizeof day, "%.10s", m->starts_at);
@@ -747,7 +708,7 @@ static int cancel_in(struct db *db, const struct scope *s, const struct mrow *m,
 	char now[21], today[11], words[32], summary[300];
 	int rc;
 	if ((rc = need_scheduled(m, "cancel the meeting", e)) ||
-	    (rc = text_check(reason, true, TEXT_LONG, "reason", "why the meeting is cancelled", e)))
+	    (rc = text_field_check(reason, true, TEXT_LONG, "reason", "why the meeting is cancelled", e)))
 		return rc;
 	now_utc(now);
 	struct db_stmt *st = db_prepare(db, "UPDATE taf_meetings SET status = 'cancelled',"

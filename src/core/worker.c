@@ -82,15 +82,6 @@ int worker_load(struct db *db, int64_t worker_id, struct worker_load *out)
 
 /* ---- checking a profile ------------------------------------------------------- */
 
-static bool blank(const char *s)
-{
-	if (!s)
-		return true;
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	return *s == '\0';
-}
-
 /* Does the comma-separated list hold item s (n bytes), ignoring case? */
 static bool list_has(const char *list, const char *s, size_t n)
 {
@@ -136,12 +127,12 @@ static bool list_norm(const char *in, bool codes, struct buf *out)
 /* Check the fields that need no database. */
 static int check_fields(const struct worker_in *in, struct errinfo *e)
 {
-	if (blank(in->name))
+	if (text_blank(in->name))
 		return errinfo_set(e, HE_MISSING, "name", "Enter the worker's name");
 	if (strlen(in->name) > NAME_MAX_LEN || !text_valid(in->name, strlen(in->name)))
 		return errinfo_set(e, HE_INVALID, "name",
 			"Name must be %d characters or fewer", NAME_MAX_LEN);
-	if (blank(in->employer))
+	if (text_blank(in->employer))
 		return errinfo_set(e, HE_MISSING, "employer", "Enter the worker's employer");
 	if (strlen(in->employer) > NAME_MAX_LEN || !text_valid(in->employer, strlen(in->employer)))
 		return errinfo_set(e, HE_INVALID, "employer",
@@ -379,7 +370,7 @@ static int cover_check(struct db *db, int64_t worker_id, int64_t for_worker_id, 
 			"The last day of cover must be on or after the first");
 	if (u - f > 366)
 		return errinfo_set(e, HE_INVALID, "until", "Cover can last a year at most");
-	if (blank(reason))
+	if (text_blank(reason))
 		return errinfo_set(e, HE_MISSING, "reason", "Enter why cover is needed (leave, sickness, …)");
 	if (strlen(reason) > 1000 || !text_valid(reason, strlen(reason)))
 		return errinfo_set(e, HE_INVALID, "reason", "Reason must be 1000 characters or fewer");

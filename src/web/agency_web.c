@@ -24,21 +24,6 @@
 #include "web/page.h"
 #include "web/route.h"
 
-static const char *or_dash(const char *s)
-{
-	return s && *s ? s : "—";
-}
-
-static void th(struct req *r, const char *text)
-{
-	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header\">%h</th>", text);
-}
-
-static void td(struct req *r, const char *text)
-{
-	fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h</td>", or_dash(text));
-}
-
 /* A form's input, re-filled from the post when again. */
 static void field(struct req *r, const struct errinfo *e, bool again, const char *name,
 		  const char *label, const char *type)
@@ -76,19 +61,19 @@ static int list_render(struct req *r, const struct errinfo *e, int status)
 		" professionals.</p><table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-table__caption--s\">%zu agenc%s</caption><thead class=\"govuk-table__head\">"
 		"<tr class=\"govuk-table__row\">", n, n == 1 ? "y" : "ies");
-	th(r, "Agency");
-	th(r, "Kind");
-	th(r, "Phone");
-	th(r, "Email");
-	th(r, "Professionals");
+	page_th(r, "Agency");
+	page_th(r, "Kind");
+	page_th(r, "Phone");
+	page_th(r, "Email");
+	page_th(r, "Professionals");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\"><a"
 			" class=\"govuk-link\" href=\"/agencies/%lld\">%h</a></td>", (long long)l[i].id, l[i].name);
-		td(r, agency_kind_title(l[i].kind));
-		td(r, l[i].phone);
-		td(r, l[i].email);
-		td(r, arena_printf(&r->arena, "%d", l[i].nprofessionals));
+		page_td(r, agency_kind_title(l[i].kind));
+		page_td(r, l[i].phone);
+		page_td(r, l[i].email);
+		page_td(r, arena_printf(&r->arena, "%d", l[i].nprofessionals));
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -146,19 +131,19 @@ static void professionals_table(struct req *r, const struct professional *l, siz
 	fmt_printf(&r->out, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-table__caption--s\">%zu professional%s</caption><thead class=\"govuk-table__head\">"
 		"<tr class=\"govuk-table__row\">", n, n == 1 ? "" : "s");
-	th(r, "Name");
-	th(r, "Role");
-	th(r, "Email");
-	th(r, "Phone");
-	th(r, "Signs in to Hearth");
+	page_th(r, "Name");
+	page_th(r, "Role");
+	page_th(r, "Email");
+	page_th(r, "Phone");
+	page_th(r, "Signs in to Hearth");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\">");
-		td(r, l[i].active ? l[i].name : arena_printf(&r->arena, "%s (no longer active)", l[i].name));
-		td(r, l[i].role);
-		td(r, l[i].email);
-		td(r, l[i].phone);
-		td(r, l[i].user_email ? "Yes" : "No");
+		page_td(r, l[i].active ? l[i].name : arena_printf(&r->arena, "%s (no longer active)", l[i].name));
+		page_td(r, l[i].role);
+		page_td(r, l[i].email);
+		page_td(r, l[i].phone);
+		page_td(r, l[i].user_email ? "Yes" : "No");
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -181,7 +166,7 @@ static int agency_render(struct req *r, int64_t id, const struct errinfo *e, int
 		" class=\"govuk-summary-list__key\">Phone</dt><dd class=\"govuk-summary-list__value\">%h</dd>"
 		"</div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Email</dt>"
 		"<dd class=\"govuk-summary-list__value\">%h</dd></div></dl>", agency_kind_title(g.kind), g.name,
-		or_dash(g.phone), or_dash(g.email));
+		page_or_dash(g.phone), page_or_dash(g.email));
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Professionals</h2>");
 	professionals_table(r, l, n);
 	if (caps_has(r->caps, CAP_DIRECTORY_MANAGE)) {

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "base/date.h"
 #include "base/fmt.h"
@@ -36,43 +35,6 @@
 #include "web/route.h"
 
 /* ---- small helpers -------------------------------------------------------- */
-
-static const char *nonempty(const char *s)
-{
-	return s && *s ? s : NULL;
-}
-
-static const char *or_dash(const char *s)
-{
-	return s && *s ? s : "—";
-}
-
-/* A fresh one-time form key: 32 hex digits. */
-static const char *idem_new(struct req *r)
-{
-	unsigned char raw[16];
-	randombytes_buf(raw, sizeof raw);
-	char *hex = arena_alloc(&r->arena, 33);
-	sodium_bin2hex(hex, 33, raw, sizeof raw);
-	return hex;
-}
-
-/* "14 Mar 2026" for "2026-03-14". */
-static const char *day_text(struct req *r, const char *on)
-{
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-					     "Aug", "Sep", "Oct", "Nov", "Dec"};
-	char d[11];
-	hday day;
-	int y, m, dd;
-	if (!on || strlen(on) < 10)
-		return or_dash(on);
-	snprintf(d, sizeof d, "%.10s", on);
-	if (!date_parse(d, &day))
-		return on;
-	date_to_ymd(day, &y, &m, &dd);
-	return arena_printf(&r->arena, "%d %s %d", dd, months[m - 1], y);
-}
 
 /* The case named by path parameter 0, or HE_NOT_FOUND (audited "denied":
  * an unknown ref looks the same as another worker's case). */
@@ -302,7 +264,7 @@ static void scores_table(struct req *r, const struct assessment *as, const char 
 			s->domain_title, s->score);
 		if (texts)
 			fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h</td><td class=\"govuk-table__cell\">"
-				   "%h</td>", or_dash(s->strengths), or_dash(s->needs));
+				   "%h</td>", page_or_dash(s->strengths), page_or_dash(s->needs));
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -343,15 +305,15 @@ static void distance(struct req *r, const struct case_record *c, const struct as
 		v[2 * i + 1] = t[i].latest;
 	}
 	struct chart_series series[2] = {
-		{arena_printf(&r->arena, "First (%s)", day_text(r, l[0].assessed_on)), "#b1b4b6"},
-		{arena_printf(&r->arena, "Latest (%s)", day_text(r, l[n - 1].assessed_on)), "#1d70b8"},
+		{arena_printf(&r->arena, "First (%s)", page_day(r, l[0].assessed_on)), "#b1b4b6"},
+		{arena_printf(&r->arena, "Latest (%s)", page_day(r, l[n - 1].assessed_on)), "#1d70b8"},
 	};
 	struct chart ch = {
 		.id = arena_printf(&r->arena, "distance-%s", c->ref),
 		.title = arena_printf(&r->arena, "Distance travelled by the %s", c->family_name),
 		.desc = arena_printf(&r->arena, "Scores out of 10 for each area, at the first assessment on %s"
-			" and the latest on %s. Higher is better.", day_text(r, l[0].assessed_on),
-			day_text(r, l[n - 1].assessed_on)),
+			" and the latest on %s. Higher is better.", page_day(r, l[0].assessed_on),
+			page_day(r, l[n - 1].assessed_on)),
 		.label_head = "Area", .labels = labels, .nlabels = nt, .series = series, .nseries = 2,
 		.values = v, .max = ASSESS_SCORE_MAX, .ticks = 5, .unit = "",
 	};
@@ -376,7 +338,7 @@ static void assessments_list(struct req *r, const struct case_record *c, const s
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\"><a"
 			" class=\"govuk-link\" href=\"/cases/%u/assessments/%lld\">%h</a></td><td"
 			" class=\"govuk-table__cell\">%h</td><td class=\"govuk-table__cell\">%h</td></tr>", c->ref,
-			(long long)l[i].id, day_text(r, l[i].assessed_on), assess_kind_title(l[i].kind),
+			(long long)l[i].id, page_day(r, l[i].assessed_on), assess_kind_title(l[i].kind),
 			l[i].agreed_with);
 	fmt_printf(&r->out, "</tbody></table>");
 }
@@ -399,7 +361,7 @@ void assess_case_section(struct req *r, const struct case_record *c)
 		const struct assessment *a = &l[n - 1];
 		fmt_printf(&r->out, "<p class=\"govuk-body\">Latest: <a class=\"govuk-link\" href=\"/cases/%u/"
 			"assessments/%lld\">%h on %h</a>, agreed with %h.</p>", c->ref, (long long)a->id,
-			assess_kind_title(a->kind), day_text(r, a->assessed_on), a->agreed_with);
+			assess_kind_title(a->kind), page_day(r, a->assessed_on), a->agreed_with);
 		for (int s = 0; assess_sides[s]; s++)
 			scores_table(r, a, assess_sides[s], false);
 		distance(r, c, l, n);
@@ -477,7 +439,7 @@ static void new_form(struct req *r, const struct case_record *c, size_t nprev, c
 		" id=\"assessment-form\">", c->ref);
 	page_csrf_field(r, r->sess.csrf);
 	fmt_printf(&r->out, "<input type=\"hidden\" name=\"idem\" value=\"%h\">",
-		   nonempty(req_form(r, "idem")) ? req_form(r, "idem") : idem_new(r));
+		   page_nonempty(req_form(r, "idem")) ? req_form(r, "idem") : page_idem_new(r));
 	date_input(r, today, e);
 	kind_radios(r, nprev ? "review" : "initial", e);
 	assess_form_fields(r, e);
@@ -526,7 +488,7 @@ int assess_create_page(struct req *r)
 	if (rc)
 		return rc;
 	struct assess_in in = {
-		.idem_key = nonempty(req_form(r, "idem")), .assessed_on = req_form(r, "assessed_on"),
+		.idem_key = page_nonempty(req_form(r, "idem")), .assessed_on = req_form(r, "assessed_on"),
 		.kind = req_form(r, "kind"), .summary = req_form(r, "summary"),
 	};
 	if ((rc = assess_from_form(r, &r->arena, &in)))
@@ -562,10 +524,10 @@ static void assessment_body(struct req *r, const struct assessment *a, const cha
 {
 	fmt_printf(&r->out, "<dl class=\"govuk-summary-list\">");
 	const char *rows[][2] = {
-		{"Date", day_text(r, a->assessed_on)}, {"Kind", assess_kind_title(a->kind)},
+		{"Date", page_day(r, a->assessed_on)}, {"Kind", assess_kind_title(a->kind)},
 		{"Agreed with", a->agreed_with},
-		{"Recorded by", arena_printf(&r->arena, "%s on %s", a->recorded_by, day_text(r, a->recorded_at))},
-		{"Summary", or_dash(a->summary)},
+		{"Recorded by", arena_printf(&r->arena, "%s on %s", a->recorded_by, page_day(r, a->recorded_at))},
+		{"Summary", page_or_dash(a->summary)},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		fmt_printf(&r->out, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">"
@@ -598,7 +560,7 @@ int assess_page(struct req *r)
 		success_banner(r, "Assessment recorded");
 	fmt_printf(&r->out, "<a href=\"/cases/%u#assessment\" class=\"govuk-back-link\">Back to the family "
 		"record</a><span class=\"govuk-caption-l\">Case %h, %h</span><h1 class=\"govuk-heading-l\">%h, "
-		"%h</h1>", ref, ref, a.family_name, assess_kind_title(a.kind), day_text(r, a.assessed_on));
+		"%h</h1>", ref, ref, a.family_name, assess_kind_title(a.kind), page_day(r, a.assessed_on));
 	assessment_body(r, &a, ref);
 	page_end(r);
 	return HE_OK;
@@ -875,7 +837,7 @@ int assess_create_api(struct req *r)
 	if (!j)
 		return r->err.code ? r->err.code : HE_BAD_JSON;
 	struct assess_in in = {
-		.idem_key = nonempty(req_header(r, "Idempotency-Key")), .assessed_on = json_str(j, "assessed_on"),
+		.idem_key = page_nonempty(req_header(r, "Idempotency-Key")), .assessed_on = json_str(j, "assessed_on"),
 		.kind = json_str(j, "kind"), .agreed_with = json_str(j, "agreed_with"),
 		.summary = json_str(j, "summary"),
 	};

@@ -27,18 +27,13 @@ struct audit_filter {
 	int64_t before;
 };
 
-static const char *nonempty(const char *s)
-{
-	return s && *s ? s : NULL;
-}
-
 static void read_filter(struct req *r, struct audit_filter *f)
 {
-	f->action = nonempty(req_query(r, "action"));
-	f->user = nonempty(req_query(r, "user"));
-	f->entity = nonempty(req_query(r, "entity"));
-	f->from = nonempty(req_query(r, "from"));
-	f->to = nonempty(req_query(r, "to"));
+	f->action = page_nonempty(req_query(r, "action"));
+	f->user = page_nonempty(req_query(r, "user"));
+	f->entity = page_nonempty(req_query(r, "entity"));
+	f->from = page_nonempty(req_query(r, "from"));
+	f->to = page_nonempty(req_query(r, "to"));
 	const char *b = req_query(r, "before");
 	f->before = b ? strtoll(b, NULL, 10) : 0;
 }

@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "base/date.h"
 #include "base/fmt.h"
@@ -49,45 +48,6 @@ struct view {
 	const struct errinfo *e;
 	const char *done;      /* a success message to show, or NULL */
 };
-
-static const char *nonempty(const char *s)
-{
-	return s && *s ? s : NULL;
-}
-
-static const char *or_dash(const char *s)
-{
-	return s && *s ? s : "—";
-}
-
-/* A fresh one-time form key: 32 hex digits. */
-static const char *idem_new(struct req *r)
-{
-	unsigned char raw[16];
-	randombytes_buf(raw, sizeof raw);
-	char *hex = arena_alloc(&r->arena, 33);
-	sodium_bin2hex(hex, 33, raw, sizeof raw);
-	return hex;
-}
-
-/* "14 Mar 2026" for "2026-03-14", "14 Mar 2026 09:30" for a datetime. */
-static const char *when_text(struct req *r, const char *when)
-{
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-					     "Aug", "Sep", "Oct", "Nov", "Dec"};
-	char d[11];
-	hday day;
-	int y, m, dd;
-	if (!when || strlen(when) < 10)
-		return or_dash(when);
-	snprintf(d, sizeof d, "%.10s", when);
-	if (!date_parse(d, &day))
-		return when;
-	date_to_ymd(day, &y, &m, &dd);
-	if (strlen(when) >= 16)
-		return arena_printf(&r->arena, "%d %s %d %.5s", dd, months[m - 1], y, when + 11);
-	return arena_printf(&r->arena, "%d %s %d", dd, months[m - 1], y);
-}
 
 /* The case named by path parameter 0, or HE_NOT_FOUND (audited
  * "denied": an unknown ref looks the same as another worker's case). */
@@ -265,7 +225,7 @@ static void form_close(struct req *r, const char *button, bool warning)
 static void summary_row(struct req *r, const char *key, const char *value)
 {
 	fmt_printf(&r->out, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">"
-		"%h</dt><dd class=\"govuk-summary-list__value\">%h</dd></div>", key, or_dash(value));
+		"%h</dt><dd class=\"govuk-summary-list__value\">%h</dd></div>", key, page_or_dash(value));
 }
 
 static void summary_row_open(struct req *r, const char *key)
@@ -291,11 +251,11 @@ static void summary_card(struct req *r, const struct case_record *c)
 	status_tag(r, c->status);
 	if (c->closure_reason)
 		fmt_printf(&r->out, " %h on %h", case_choice_title(case_closure_reasons, c->closure_reason),
-			   when_text(r, c->closed_on));
+			   page_when(r, c->closed_on));
 	fmt_printf(&r->out, "</dd></div>");
-	summary_row(r, "Opened", when_text(r, c->opened_on));
+	summary_row(r, "Opened", page_when(r, c->opened_on));
 	summary_row_open(r, "Next review");
-	fmt_printf(&r->out, "%h", c->next_review_on ? when_text(r, c->next_review_on) : "—");
+	fmt_printf(&r->out, "%h", c->next_review_on ? page_when(r, c->next_review_on) : "—");
 	if (c->review_overdue_days > 0)
 		fmt_printf(&r->out, " <strong class=\"govuk-tag govuk-tag--red\">Overdue by %d day%s</strong>",
 			   c->review_overdue_days, c->review_overdue_days == 1 ? "" : "s");
@@ -313,16 +273,6 @@ static void summary_card(struct req *r, const struct case_record *c)
 	fmt_printf(&r->out, "</dl></div></div>");
 }
 
-static void th(struct req *r, const char *text)
-{
-	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header\">%h</th>", text);
-}
-
-static void td(struct req *r, const char *text)
-{
-	fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h</td>", or_dash(text));
-}
-
 static void members_table(struct req *r, const struct case_record *c)
 {
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\" id=\"members\">Family members</h2>");
@@ -333,23 +283,23 @@ static void members_table(struct req *r, const struct case_record *c)
 	fmt_printf(&r->out, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-visually-hidden\">Members of the family and their relationships</caption>"
 		"<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
-	th(r, "Name");
-	th(r, "Relationship");
-	th(r, "Date of birth");
-	th(r, "School");
-	th(r, "Year group");
-	th(r, "Attendance (latest census)");
+	page_th(r, "Name");
+	page_th(r, "Relationship");
+	page_th(r, "Date of birth");
+	page_th(r, "School");
+	page_th(r, "Year group");
+	page_th(r, "Attendance (latest census)");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < c->nmembers; i++) {
 		const struct case_member *m = &c->members[i];
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\">");
-		td(r, m->name);
-		td(r, m->relationship);
-		td(r, m->dob ? when_text(r, m->dob) : NULL);
-		td(r, m->school_name);
-		td(r, m->year_group);
-		td(r, m->attendance_pct < 0 ? NULL : arena_printf(&r->arena, "%d%% (%s)",
-			m->attendance_pct, when_text(r, m->attendance_census)));
+		page_td(r, m->name);
+		page_td(r, m->relationship);
+		page_td(r, m->dob ? page_when(r, m->dob) : NULL);
+		page_td(r, m->school_name);
+		page_td(r, m->year_group);
+		page_td(r, m->attendance_pct < 0 ? NULL : arena_printf(&r->arena, "%d%% (%s)",
+			m->attendance_pct, page_when(r, m->attendance_census)));
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -365,18 +315,18 @@ static void professionals_table(struct req *r, const struct case_record *c)
 	fmt_printf(&r->out, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-visually-hidden\">Other professionals involved with the family</caption>"
 		"<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
-	th(r, "Name");
-	th(r, "Agency or service");
-	th(r, "Role");
-	th(r, "Contact");
+	page_th(r, "Name");
+	page_th(r, "Agency or service");
+	page_th(r, "Role");
+	page_th(r, "Contact");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < c->nprofessionals; i++) {
 		const struct case_professional *p = &c->professionals[i];
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\">");
-		td(r, p->name);
-		td(r, p->agency);
-		td(r, p->role);
-		td(r, p->contact);
+		page_td(r, p->name);
+		page_td(r, p->agency);
+		page_td(r, p->role);
+		page_td(r, p->contact);
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -411,9 +361,9 @@ static void consents_list(struct req *r, const struct case_record *c)
 		if (consent)
 			fmt_printf(&r->out, " by %h%s%h%s, for: %h", k->given_by, k->relationship ? " (" : "",
 				   k->relationship, k->relationship ? ")" : "", scope_titles(r, k->scope));
-		fmt_printf(&r->out, ", %h", when_text(r, k->given_on));
+		fmt_printf(&r->out, ", %h", page_when(r, k->given_on));
 		if (k->withdrawn_on)
-			fmt_printf(&r->out, " — <strong>withdrawn %h</strong>: %h", when_text(r, k->withdrawn_on),
+			fmt_printf(&r->out, " — <strong>withdrawn %h</strong>: %h", page_when(r, k->withdrawn_on),
 				   k->withdrawn_reason);
 		fmt_printf(&r->out, "</li>");
 	}
@@ -450,7 +400,7 @@ static void planned_table(struct req *r, const struct case_record *c, const stru
 		const struct chron_item *p = &c->planned[i];
 		const char *form = arena_printf(&r->arena, "held-%lld", (long long)p->contact_id);
 		fmt_printf(&r->out, "<p class=\"govuk-body\"><strong class=\"govuk-tag %s\">%h</strong> %h — %h</p>",
-			   kind_tag_class(p->kind), p->title, when_text(r, p->when), p->summary);
+			   kind_tag_class(p->kind), p->title, page_when(r, p->when), p->summary);
 		if (strcmp(c->status, "open") != 0 || !c->consent_active)
 			continue;
 		bool open = v->form && strcmp(v->form, form) == 0;
@@ -483,21 +433,21 @@ static void chronology_table(struct req *r, const struct case_record *c)
 	fmt_printf(&r->out, "<table class=\"govuk-table\" id=\"chronology-table\"><caption"
 		" class=\"govuk-table__caption govuk-visually-hidden\">Chronology, newest first</caption>"
 		"<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
-	th(r, "Date");
-	th(r, "Kind");
-	th(r, "What happened");
-	th(r, "Recorded by");
+	page_th(r, "Date");
+	page_th(r, "Kind");
+	page_th(r, "What happened");
+	page_th(r, "Recorded by");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < c->nchron; i++) {
 		const struct chron_item *it = &c->chron[i];
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">%h</td>"
 			"<td class=\"govuk-table__cell\"><strong class=\"govuk-tag %s\">%h</strong></td>"
-			"<td class=\"govuk-table__cell\">%h", when_text(r, it->when), kind_tag_class(it->kind),
+			"<td class=\"govuk-table__cell\">%h", page_when(r, it->when), kind_tag_class(it->kind),
 			it->title, it->summary);
 		if (it->detail && *it->detail)
 			fmt_printf(&r->out, "<p class=\"govuk-body-s\">%h</p>", it->detail);
 		fmt_printf(&r->out, "</td>");
-		td(r, it->who);
+		page_td(r, it->who);
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -559,12 +509,12 @@ static void action_forms(struct req *r, const struct case_record *c, const struc
 	if (open && c->consent_active) {
 		form_open(r, c, "contact", "contacts", "Record a contact", v);
 		fmt_printf(&r->out, "<input type=\"hidden\" name=\"idem\" value=\"%h\">",
-			   val(r, v, "contact", "idem", idem_new(r)));
+			   val(r, v, "contact", "idem", page_idem_new(r)));
 		contact_fields(r, v, "contact", false);
 		form_close(r, "Record contact", false);
 		form_open(r, c, "book", "contacts", "Book a visit", v);
 		fmt_printf(&r->out, "<input type=\"hidden\" name=\"planned\" value=\"1\">"
-			"<input type=\"hidden\" name=\"idem\" value=\"%h\">", val(r, v, "book", "idem", idem_new(r)));
+			"<input type=\"hidden\" name=\"idem\" value=\"%h\">", val(r, v, "book", "idem", page_idem_new(r)));
 		contact_fields(r, v, "book", true);
 		form_close(r, "Book visit", false);
 	}
@@ -739,7 +689,7 @@ static int64_t form_int(struct req *r, const char *name)
 /* "date" + "time" as "YYYY-MM-DDTHH:MM" (the core checks it). */
 static const char *form_at(struct req *r)
 {
-	const char *d = nonempty(req_form(r, "date")), *t = nonempty(req_form(r, "time"));
+	const char *d = page_nonempty(req_form(r, "date")), *t = page_nonempty(req_form(r, "time"));
 	if (!d && !t)
 		return NULL;
 	return arena_printf(&r->arena, "%sT%s", d ? d : "", t ? t : "");
@@ -755,7 +705,7 @@ int case_contact_page(struct req *r)
 	bool planned = form_int(r, "planned") == 1;
 	int64_t dur = form_int(r, "duration_min");
 	struct contact_in in = {
-		.idem_key = nonempty(req_form(r, "idem")), .at = form_at(r), .kind = req_form(r, "kind"),
+		.idem_key = page_nonempty(req_form(r, "idem")), .at = form_at(r), .kind = req_form(r, "kind"),
 		.seen = req_form(r, "seen"), .place = req_form(r, "place"), .notes = req_form(r, "notes"),
 		.duration_min = dur < 0 || dur > 100000 ? -1 : (int)dur, .planned = planned,
 	};
@@ -789,8 +739,8 @@ int case_member_page(struct req *r)
 		return rc;
 	const char *rel = req_form(r, "relationship");
 	struct family_member_in m = {
-		.name = req_form(r, "name"), .relationship = rel, .dob = nonempty(req_form(r, "dob")),
-		.phone = nonempty(req_form(r, "phone")),
+		.name = req_form(r, "name"), .relationship = rel, .dob = page_nonempty(req_form(r, "dob")),
+		.phone = page_nonempty(req_form(r, "phone")),
 		.is_child = rel && (strcmp(rel, "child") == 0 || strcmp(rel, "sibling") == 0),
 	};
 	rc = case_member_add(r->db, req_scope(r), id, &m, &mid, &e);
@@ -832,7 +782,7 @@ int case_step_up_page(struct req *r)
 	if (rc)
 		return rc;
 	rc = case_step_up(r->db, req_scope(r), id, form_int(r, "version"),
-			  nonempty(req_form(r, "on")), req_form(r, "reason"), &e);
+			  page_nonempty(req_form(r, "on")), req_form(r, "reason"), &e);
 	return after(r, id, "stepup", "stepup", rc, &e);
 }
 
@@ -844,14 +794,14 @@ int case_step_down_page(struct req *r)
 	if (rc)
 		return rc;
 	struct consent_in k = {
-		.basis = req_form(r, "consent.basis"), .given_by = nonempty(req_form(r, "consent.given_by")),
-		.relationship = nonempty(req_form(r, "consent.relationship")),
-		.scope = nonempty(req_form(r, "consent.scope")),
-		.given_on = nonempty(req_form(r, "consent.given_on")),
-		.lawful_basis_note = nonempty(req_form(r, "consent.lawful_basis_note")),
+		.basis = req_form(r, "consent.basis"), .given_by = page_nonempty(req_form(r, "consent.given_by")),
+		.relationship = page_nonempty(req_form(r, "consent.relationship")),
+		.scope = page_nonempty(req_form(r, "consent.scope")),
+		.given_on = page_nonempty(req_form(r, "consent.given_on")),
+		.lawful_basis_note = page_nonempty(req_form(r, "consent.lawful_basis_note")),
 	};
 	rc = case_step_down(r->db, req_scope(r), id, form_int(r, "version"),
-			    nonempty(req_form(r, "on")), req_form(r, "reason"), &k, &rid, &e);
+			    page_nonempty(req_form(r, "on")), req_form(r, "reason"), &k, &rid, &e);
 	return after(r, id, "stepdown", "stepdown", rc, &e);
 }
 
@@ -877,7 +827,7 @@ int case_close_page(struct req *r)
 	int rc = case_from_path(r, &id);
 	if (rc)
 		return rc;
-	rc = case_close(r->db, req_scope(r), id, form_int(r, "version"), nonempty(req_form(r, "on")),
+	rc = case_close(r->db, req_scope(r), id, form_int(r, "version"), page_nonempty(req_form(r, "on")),
 			req_form(r, "reason"), req_form(r, "note"), req_form(r, "family_view"), &e);
 	return after(r, id, "close", "close", rc, &e);
 }
@@ -912,7 +862,7 @@ static void list_filters(struct req *r, int64_t worker, const char *status)
 static void review_cell(struct req *r, const char *next, const char *status)
 {
 	hday d;
-	fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h", next ? when_text(r, next) : "—");
+	fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h", next ? page_when(r, next) : "—");
 	if (next && strcmp(status, "open") == 0 && date_parse(next, &d) && d < date_today())
 		fmt_printf(&r->out, " <strong class=\"govuk-tag govuk-tag--red\">Overdue by %d day%s</strong>",
 			   (int)(date_today() - d), date_today() - d == 1 ? "" : "s");
@@ -924,23 +874,23 @@ static void list_table(struct req *r, const struct case_summary *l, size_t n)
 	fmt_printf(&r->out, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-table__caption--m\">%zu case%s</caption><thead class=\"govuk-table__head\">"
 		"<tr class=\"govuk-table__row\">", n, n == 1 ? "" : "s");
-	th(r, "Case");
-	th(r, "Family");
-	th(r, "Worker");
-	th(r, "Status");
-	th(r, "Opened");
-	th(r, "Next review");
-	th(r, "Overdue actions");
+	page_th(r, "Case");
+	page_th(r, "Family");
+	page_th(r, "Worker");
+	page_th(r, "Status");
+	page_th(r, "Opened");
+	page_th(r, "Next review");
+	page_th(r, "Overdue actions");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">"
 			"<a class=\"govuk-link\" href=\"/cases/%u\">%h</a></td>", l[i].ref, l[i].ref);
-		td(r, arena_printf(&r->arena, "%s %s", l[i].family_ref, l[i].family_name));
-		td(r, l[i].worker_name);
+		page_td(r, arena_printf(&r->arena, "%s %s", l[i].family_ref, l[i].family_name));
+		page_td(r, l[i].worker_name);
 		fmt_printf(&r->out, "<td class=\"govuk-table__cell\">");
 		status_tag(r, l[i].status);
 		fmt_printf(&r->out, "</td>");
-		td(r, when_text(r, l[i].opened_on));
+		page_td(r, page_when(r, l[i].opened_on));
 		review_cell(r, l[i].next_review_on, l[i].status);
 		int overdue = 0;
 		plan_overdue_count(r->db, l[i].id, &overdue);
@@ -948,7 +898,7 @@ static void list_table(struct req *r, const struct case_summary *l, size_t n)
 			fmt_printf(&r->out, "<td class=\"govuk-table__cell\"><strong class=\"govuk-tag govuk-tag--red\">"
 				   "%d overdue</strong></td>", overdue);
 		else
-			td(r, "None");
+			page_td(r, "None");
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -956,8 +906,8 @@ static void list_table(struct req *r, const struct case_summary *l, size_t n)
 
 static int list_query(struct req *r, int64_t *worker, const char **status)
 {
-	const char *w = nonempty(req_query(r, "worker"));
-	*status = nonempty(req_query(r, "status")) ? req_query(r, "status") : "open";
+	const char *w = page_nonempty(req_query(r, "worker"));
+	*status = page_nonempty(req_query(r, "status")) ? req_query(r, "status") : "open";
 	*worker = 0;
 	if (w) {
 		char *end;
@@ -1130,7 +1080,7 @@ int case_contact_api(struct req *r)
 	json_t *pl = json_object_get(j, "planned");
 	int64_t dur = json_int(j, "duration_min");
 	struct contact_in in = {
-		.idem_key = nonempty(req_header(r, "Idempotency-Key")), .at = json_str(j, "at"),
+		.idem_key = page_nonempty(req_header(r, "Idempotency-Key")), .at = json_str(j, "at"),
 		.kind = json_str(j, "kind"), .seen = json_str(j, "seen"), .place = json_str(j, "place"),
 		.notes = json_str(j, "notes"), .duration_min = dur < 0 || dur > 100000 ? -1 : (int)dur,
 		.planned = json_is_true(pl),

@@ -223,11 +223,6 @@ static const char *when(struct req *r, const char *at)
 			    strlen(at) >= 16 ? at + 11 : "");
 }
 
-static void th(struct req *r, const char *text)
-{
-	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header\">%h</th>", text);
-}
-
 static void summary_line(struct req *r, const struct caseload *cl)
 {
 	fmt_printf(&r->out, "<p class=\"govuk-body-l\" id=\"caseload-summary\">%zu open case%s",
@@ -280,11 +275,11 @@ static void cases_table(struct req *r, const struct caseload *cl)
 	fmt_printf(&r->out, "<table class=\"govuk-table\" id=\"caseload\"><caption class=\"govuk-table__caption"
 		" govuk-table__caption--m\">Open cases, overdue reviews first</caption>"
 		"<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
-	th(r, "Case");
-	th(r, "School");
-	th(r, "Next review");
-	th(r, "Last contact");
-	th(r, "Next visit");
+	page_th(r, "Case");
+	page_th(r, "School");
+	page_th(r, "Next review");
+	page_th(r, "Last contact");
+	page_th(r, "Next visit");
 	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header govuk-table__header--numeric\">"
 		"Weight</th></tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < cl->n; i++)
@@ -305,10 +300,10 @@ static void visits_table(struct req *r, const struct caseload *cl)
 	fmt_printf(&r->out, "<table class=\"govuk-table\" id=\"planned-visits\"><caption class=\""
 		"govuk-table__caption govuk-visually-hidden\">Planned visits of the next %d days</caption>"
 		"<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">", VISITS_AHEAD);
-	th(r, "When");
-	th(r, "What");
-	th(r, "Family");
-	th(r, "Where");
+	page_th(r, "When");
+	page_th(r, "What");
+	page_th(r, "Family");
+	page_th(r, "Where");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < cl->nvisits; i++) {
 		const struct visit_row *v = &cl->visits[i];
@@ -366,10 +361,10 @@ static void overdue_actions(struct req *r, int64_t worker_id)
 	fmt_printf(&r->out, "<table class=\"govuk-table\" id=\"overdue-actions-table\"><caption class=\""
 		"govuk-table__caption govuk-visually-hidden\">Actions past their due date, most overdue first"
 		"</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
-	th(r, "Family");
-	th(r, "Action");
-	th(r, "Who");
-	th(r, "Due by");
+	page_th(r, "Family");
+	page_th(r, "Action");
+	page_th(r, "Who");
+	page_th(r, "Due by");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++)
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row hearth-row--overdue\"><td class=\"govuk-table__cell\">"

@@ -31,11 +31,6 @@
 #define ERRORS_PAGE 100
 #define UPLOAD_HINT "CSV exported from your MIS, or a Common Transfer File (XML)"
 
-static const char *nonempty(const char *s)
-{
-	return s && *s ? s : NULL;
-}
-
 /* The school the caller's imports are limited to: 0 for any, the user's
  * school id, or -1 for none. */
 static int64_t import_scope(struct req *r)
@@ -102,7 +97,7 @@ int imports_page(struct req *r)
 	int64_t scope = import_scope(r);
 	if (scope < 0)
 		return HE_FORBIDDEN;
-	const char *b = nonempty(req_query(r, "before"));
+	const char *b = page_nonempty(req_query(r, "before"));
 	int64_t before = b ? strtoll(b, NULL, 10) : 0;
 	page_begin(r, 200, "Imports");
 	fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">Imports</h1><p class=\"govuk-body\">"
@@ -249,8 +244,8 @@ int import_new_page(struct req *r)
 static int read_opts(struct req *r, bool api, struct import_opts *o)
 {
 	const char *(*get)(struct req *, const char *) = api ? req_query : req_form;
-	const char *school = nonempty(get(r, "school"));
-	const char *date = nonempty(get(r, "date"));
+	const char *school = page_nonempty(get(r, "school"));
+	const char *date = page_nonempty(get(r, "date"));
 	const char *strict = get(r, "strict");
 	memset(o, 0, sizeof *o);
 	o->kind = IMPORT_AUTO;
@@ -302,7 +297,7 @@ int import_create_page(struct req *r)
 	struct import_opts o;
 	char token[IMPORT_JOB_TOKEN];
 	int rc = read_opts(r, false, &o);
-	if (rc == HE_OK && !nonempty(r->upload_name))
+	if (rc == HE_OK && !page_nonempty(r->upload_name))
 		rc = req_fail(r, HE_MISSING, "file", "file: select a CSV or CTF file to import");
 	if (rc == HE_OK)
 		rc = import_job_start(r, &o, r->upload_name, token);
@@ -378,7 +373,7 @@ int import_api(struct req *r)
 {
 	struct import_opts o;
 	struct import_report *rep = arena_alloc(&r->arena, sizeof *rep);
-	const char *name = nonempty(req_query(r, "filename"));
+	const char *name = page_nonempty(req_query(r, "filename"));
 	if (!name)
 		name = "upload (API)";
 	int rc = read_opts(r, true, &o);

@@ -1,8 +1,11 @@
 /* page.c — the GOV.UK page frame, error pages and error summaries. */
 #include "web/page.h"
 
+#include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "base/date.h"
 #include "base/fmt.h"
 #include "web/http.h"
 #include "web/route.h"
@@ -205,4 +208,57 @@ void page_input(struct req *r, const char *id, const char *label, const char *ty
 		bad ? " govuk-input--error" : "", id, id, type, value ? value : "",
 		autocomplete, bad ? " aria-describedby=\"" : "", bad ? id : "",
 		bad ? "-error\"" : "");
+}
+
+const char *page_nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+const char *page_or_dash(const char *s)
+{
+	return s && *s ? s : "—";
+}
+
+const char *page_idem_new(struct req *r)
+{
+	unsigned char raw[16];
+	randombytes_buf(raw, sizeof raw);
+	char *hex = arena_alloc(&r->arena, 33);
+	sodium_bin2hex(hex, 33, raw, sizeof raw);
+	return hex;
+}
+
+const char *page_day(struct req *r, const char *when)
+{
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+					     "Aug", "Sep", "Oct", "Nov", "Dec"};
+	char d[11];
+	hday day;
+	int y, m, dd;
+	if (!when || strlen(when) < 10)
+		return page_or_dash(when);
+	snprintf(d, sizeof d, "%.10s", when);
+	if (!date_parse(d, &day))
+		return when;
+	date_to_ymd(day, &y, &m, &dd);
+	return arena_printf(&r->arena, "%d %s %d", dd, months[m - 1], y);
+}
+
+const char *page_when(struct req *r, const char *when)
+{
+	const char *day = page_day(r, when);
+	if (day == when || !when || strlen(when) < 16)
+		return day;
+	return arena_printf(&r->arena, "%s %.5s", day, when + 11);
+}
+
+void page_th(struct req *r, const char *text)
+{
+	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header\">%h</th>", text);
+}
+
+void page_td(struct req *r, const char *text)
+{
+	fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h</td>", page_or_dash(text));
 }

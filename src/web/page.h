@@ -34,4 +34,21 @@ const char *page_group_class(const struct errinfo *e, const char *id);
 /* The hidden CSRF input for a form. */
 void page_csrf_field(struct req *r, const char *token);
 
+/* Small pieces every page uses. */
+/* s, or NULL when it is NULL or empty (an optional form or query value). */
+const char *page_nonempty(const char *s);
+/* s, or "—" when it is NULL or empty (a table cell with nothing to say). */
+const char *page_or_dash(const char *s);
+/* A fresh one-time form key (32 hex digits, in r's arena): create forms
+ * carry one so a double submission creates nothing twice. */
+const char *page_idem_new(struct req *r);
+/* "14 Mar 2026" for "2026-03-14", "14 Mar 2026 09:30" for a datetime
+ * "2026-03-14T09:30"; "—" for nothing; anything else as it is.  page_day
+ * gives the date alone, whatever follows it. */
+const char *page_when(struct req *r, const char *when);
+const char *page_day(struct req *r, const char *when);
+/* A table's column header, and a cell (page_or_dash of text), escaped. */
+void page_th(struct req *r, const char *text);
+void page_td(struct req *r, const char *text);
+
 #endif

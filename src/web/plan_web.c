@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "base/date.h"
 #include "base/fmt.h"
@@ -48,37 +47,6 @@ static const struct { const char *kind, *heading, *none; } groups[] = {
 };
 
 /* ---- small pieces ---------------------------------------------------------- */
-
-static const char *nonempty(const char *s)
-{
-	return s && *s ? s : NULL;
-}
-
-static const char *idem_new(struct req *r)
-{
-	unsigned char raw[16];
-	randombytes_buf(raw, sizeof raw);
-	char *hex = arena_alloc(&r->arena, 33);
-	sodium_bin2hex(hex, 33, raw, sizeof raw);
-	return hex;
-}
-
-/* "14 Mar 2026" for "2026-03-14"; "—" for none. */
-static const char *day_text(struct req *r, const char *when)
-{
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-					     "Aug", "Sep", "Oct", "Nov", "Dec"};
-	char d[11];
-	hday day;
-	int y, m, dd;
-	if (!when || strlen(when) < 10)
-		return "—";
-	snprintf(d, sizeof d, "%.10s", when);
-	if (!date_parse(d, &day))
-		return when;
-	date_to_ymd(day, &y, &m, &dd);
-	return arena_printf(&r->arena, "%d %s %d", dd, months[m - 1], y);
-}
 
 static int64_t to_int(const char *s)
 {
@@ -105,16 +73,11 @@ static void status_tag(struct req *r, const char *status)
 
 static void due_cell(struct req *r, const struct plan_action *x)
 {
-	fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h", day_text(r, x->due_on));
+	fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h", page_day(r, x->due_on));
 	if (x->overdue_days > 0)
 		fmt_printf(&r->out, "<br><strong class=\"govuk-tag govuk-tag--red hearth-overdue\">Overdue"
 			   " by %d day%s</strong>", x->overdue_days, x->overdue_days == 1 ? "" : "s");
 	fmt_printf(&r->out, "</td>");
-}
-
-static void th(struct req *r, const char *text)
-{
-	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header\">%h</th>", text);
 }
 
 /* The case named by path parameter 0 (an unknown ref is audited "denied"
@@ -294,7 +257,7 @@ static void action_fields(struct req *r, int64_t case_id, const struct errinfo *
 	text_input(r, e, "due_on", "due_on", "Due by", "For example, 2026-03-14", "date",
 		   "govuk-input--width-10", val(r, again, "due_on", ""));
 	fmt_printf(&r->out, "<input type=\"hidden\" name=\"idem\" value=\"%h\">",
-		   val(r, again, "idem", idem_new(r)));
+		   val(r, again, "idem", page_idem_new(r)));
 }
 
 /* ---- the family page section ---------------------------------------------------- */
@@ -331,11 +294,11 @@ static void action_table(struct req *r, const struct case_record *c, const struc
 		" class=\"govuk-table__caption govuk-visually-hidden\">%h</caption><thead"
 		" class=\"govuk-table__head\"><tr class=\"govuk-table__row\">", groups[g].kind,
 		groups[g].heading);
-	th(r, "Action");
-	th(r, "Who");
-	th(r, "Due by");
-	th(r, "Status");
-	th(r, "Latest progress");
+	page_th(r, "Action");
+	page_th(r, "Who");
+	page_th(r, "Due by");
+	page_th(r, "Status");
+	page_th(r, "Latest progress");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		const struct plan_action *x = &v[i];
@@ -352,7 +315,7 @@ static void action_table(struct req *r, const struct case_record *c, const struc
 		fmt_printf(&r->out, "</td><td class=\"govuk-table__cell\">%h", *x->last_progress ?
 			   x->last_progress : "—");
 		if (*x->last_on)
-			fmt_printf(&r->out, " <span class=\"govuk-body-s\">(%h)</span>", day_text(r, x->last_on));
+			fmt_printf(&r->out, " <span class=\"govuk-body-s\">(%h)</span>", page_day(r, x->last_on));
 		fmt_printf(&r->out, "<br><a class=\"govuk-link hearth-no-print\" href=\"/cases/%u/actions/%lld\">"
 			"History<span class=\"govuk-visually-hidden\"> of: %h</span></a>", c->ref,
 			(long long)x->id, x->description);
@@ -373,25 +336,25 @@ static void reviews_table(struct req *r, const struct plan_review *v, size_t n)
 	fmt_printf(&r->out, "<table class=\"govuk-table\" id=\"reviews-table\"><caption class=\"govuk-table__caption"
 		" govuk-visually-hidden\">Reviews, newest first</caption><thead class=\"govuk-table__head\">"
 		"<tr class=\"govuk-table__row\">");
-	th(r, "Held");
-	th(r, "What the review found");
-	th(r, "The family's view");
-	th(r, "Next review");
+	page_th(r, "Held");
+	page_th(r, "What the review found");
+	page_th(r, "The family's view");
+	page_th(r, "Next review");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++)
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">%h</td>"
 			"<td class=\"govuk-table__cell\">%h<br><span class=\"govuk-body-s\">%d action update%s%s;"
 			" recorded by %h</span></td><td class=\"govuk-table__cell\">%h</td>"
-			"<td class=\"govuk-table__cell\">%h</td></tr>", day_text(r, v[i].held_on), v[i].summary,
+			"<td class=\"govuk-table__cell\">%h</td></tr>", page_day(r, v[i].held_on), v[i].summary,
 			v[i].nupdates, v[i].nupdates == 1 ? "" : "s", v[i].reassessed ? ", re-assessed" : "",
-			v[i].who, v[i].family_view, day_text(r, v[i].next_review_on));
+			v[i].who, v[i].family_view, page_day(r, v[i].next_review_on));
 	fmt_printf(&r->out, "</tbody></table>");
 }
 
 static void plan_links(struct req *r, const struct case_record *c, int overdue)
 {
 	fmt_printf(&r->out, "<p class=\"govuk-body\" id=\"plan-next-review\">Next review: <strong>%h</strong>",
-		   c->next_review_on ? day_text(r, c->next_review_on) : "not set");
+		   c->next_review_on ? page_day(r, c->next_review_on) : "not set");
 	if (c->review_overdue_days > 0)
 		fmt_printf(&r->out, " <strong class=\"govuk-tag govuk-tag--red hearth-overdue\">Review overdue by"
 			   " %d day%s</strong>", c->review_overdue_days, c->review_overdue_days == 1 ? "" : "s");
@@ -526,7 +489,7 @@ int plan_action_create_page(struct req *r)
 	if (rc)
 		return rc;
 	struct action_in in = {
-		.idem_key = nonempty(req_form(r, "idem")), .description = req_form(r, "description"),
+		.idem_key = page_nonempty(req_form(r, "idem")), .description = req_form(r, "description"),
 		.need = req_form(r, "need"), .due_on = req_form(r, "due_on"),
 	};
 	owner_parse(req_form(r, "owner"), &in, &r->arena);
@@ -548,14 +511,14 @@ static void history_table(struct req *r, const struct plan_update *u, size_t n)
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\" id=\"history\">History</h2><table class=\"govuk-table\""
 		" id=\"history-table\"><caption class=\"govuk-table__caption govuk-visually-hidden\">Updates,"
 		" newest first</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
-	th(r, "Date");
-	th(r, "Status");
-	th(r, "Progress");
-	th(r, "Recorded by");
+	page_th(r, "Date");
+	page_th(r, "Status");
+	page_th(r, "Progress");
+	page_th(r, "Recorded by");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">%h</td>"
-			"<td class=\"govuk-table__cell\">", day_text(r, u[i].on_date));
+			"<td class=\"govuk-table__cell\">", page_day(r, u[i].on_date));
 		status_tag(r, u[i].status);
 		fmt_printf(&r->out, "</td><td class=\"govuk-table__cell\">%h%s</td><td class=\"govuk-table__cell\">"
 			"%h</td></tr>", *u[i].progress ? u[i].progress : "—", u[i].review_id ? " (at a review)"
@@ -572,7 +535,7 @@ static void action_summary(struct req *r, const struct plan_action *x)
 		" addresses</dt><dd class=\"govuk-summary-list__value\">%h</dd></div><div class=\"govuk-summary-list__row\">"
 		"<dt class=\"govuk-summary-list__key\">Due by</dt><dd class=\"govuk-summary-list__value\">%h",
 		x->owner_name, *x->owner_detail ? " (" : "", x->owner_detail, *x->owner_detail ? ")" : "",
-		x->need_title, day_text(r, x->due_on));
+		x->need_title, page_day(r, x->due_on));
 	if (x->overdue_days > 0)
 		fmt_printf(&r->out, " <strong class=\"govuk-tag govuk-tag--red hearth-overdue\">Overdue by %d day%s"
 			   "</strong>", x->overdue_days, x->overdue_days == 1 ? "" : "s");
@@ -649,7 +612,7 @@ int plan_action_update_page(struct req *r)
 	if (rc)
 		return rc;
 	rc = plan_action_update(r->db, req_scope(r), id, to_int(req_form(r, "version")),
-				req_form(r, "status"), req_form(r, "progress"), nonempty(req_form(r, "on")), &e);
+				req_form(r, "status"), req_form(r, "progress"), page_nonempty(req_form(r, "on")), &e);
 	if (rc == HE_OK)
 		return req_redirect(r, arena_printf(&r->arena, "/cases/%s?done=action_update#action-%lld",
 						    req_param(r, 0), (long long)id));
@@ -671,7 +634,7 @@ static void review_action_fields(struct req *r, const struct plan_action *x, con
 		"<legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">%h</legend>"
 		"<p class=\"govuk-body-s\">%h%s%h%s · due %h · addresses %h</p>", (long long)x->id,
 		x->description, x->owner_name, *x->owner_detail ? " (" : "", x->owner_detail,
-		*x->owner_detail ? ")" : "", day_text(r, x->due_on), x->need_title);
+		*x->owner_detail ? ")" : "", page_day(r, x->due_on), x->need_title);
 	if (x->overdue_days > 0)
 		fmt_printf(&r->out, "<p class=\"govuk-body-s\"><strong class=\"govuk-tag govuk-tag--red\">Overdue by"
 			   " %d day%s</strong></p>", x->overdue_days, x->overdue_days == 1 ? "" : "s");
@@ -711,7 +674,7 @@ static int review_form_page(struct req *r, int64_t case_id, const struct errinfo
 	page_csrf_field(r, r->sess.csrf);
 	fmt_printf(&r->out, "<input type=\"hidden\" name=\"version\" value=\"%h\"><input type=\"hidden\""
 		" name=\"idem\" value=\"%h\">", val(r, again, "version", arena_printf(&r->arena, "%lld",
-		(long long)c.version)), val(r, again, "idem", idem_new(r)));
+		(long long)c.version)), val(r, again, "idem", page_idem_new(r)));
 	text_input(r, &s, "held_on", "held_on", "Date of the review", "For example, 2026-03-14", "date",
 		   "govuk-input--width-10", val(r, again, "held_on", today));
 	text_area(r, &s, "summary", "summary", "What the review found and agreed", NULL, 5,
@@ -733,7 +696,7 @@ static int review_form_page(struct req *r, int64_t case_id, const struct errinfo
 	assess_form_fields(r, &s);
 	fmt_printf(&r->out, "</div></details>");
 	text_input(r, &s, "next_review_on", "next_review_on", "Next review",
-		   arena_printf(&r->arena, "Leave blank for the usual cycle (%s if held today)", day_text(r, next)),
+		   arena_printf(&r->arena, "Leave blank for the usual cycle (%s if held today)", page_day(r, next)),
 		   "date", "govuk-input--width-10", val(r, again, "next_review_on", ""));
 	fmt_printf(&r->out, "<button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">"
 		"Record review</button></form><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/cases/%u#plan\">"
@@ -781,9 +744,9 @@ int plan_review_create_page(struct req *r)
 	if (rc)
 		return rc;
 	struct review_in in = {
-		.idem_key = nonempty(req_form(r, "idem")), .held_on = nonempty(req_form(r, "held_on")),
+		.idem_key = page_nonempty(req_form(r, "idem")), .held_on = page_nonempty(req_form(r, "held_on")),
 		.summary = req_form(r, "summary"), .family_view = req_form(r, "family_view"),
-		.next_review_on = nonempty(req_form(r, "next_review_on")),
+		.next_review_on = page_nonempty(req_form(r, "next_review_on")),
 	};
 	struct review_progress *p;
 	if ((rc = review_progress_form(r, case_id, &p, &in.nprogress)))
@@ -823,10 +786,10 @@ static void print_group(struct req *r, const struct plan_action *v, size_t n, in
 	fmt_printf(&r->out, "<table class=\"govuk-table hearth-print-plan\"><caption class=\"govuk-table__caption"
 		" govuk-visually-hidden\">%h</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">",
 		groups[g].heading);
-	th(r, "What");
-	th(r, "Who");
-	th(r, "By when");
-	th(r, "How it is going");
+	page_th(r, "What");
+	page_th(r, "Who");
+	page_th(r, "By when");
+	page_th(r, "How it is going");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		const struct plan_action *x = &v[i];
@@ -864,8 +827,8 @@ int plan_print_page(struct req *r)
 		"<span class=\"govuk-caption-l\">%h</span><h1 class=\"govuk-heading-l\">Our family plan</h1>"
 		"<dl class=\"govuk-summary-list hearth-print-summary\">", c.ref, c.family_name);
 	static const char *const keys[] = {"Family", "Your family support worker", "Next review", "Printed on"};
-	const char *vals[] = {c.family_name, c.worker_name, c.next_review_on ? day_text(r, c.next_review_on)
-			      : "to be agreed", day_text(r, today)};
+	const char *vals[] = {c.family_name, c.worker_name, c.next_review_on ? page_day(r, c.next_review_on)
+			      : "to be agreed", page_day(r, today)};
 	for (int i = 0; i < 4; i++)
 		fmt_printf(&r->out, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">%h</dt>"
 			"<dd class=\"govuk-summary-list__value\">%h</dd></div>", keys[i], vals[i]);
@@ -979,7 +942,7 @@ int plan_action_create_api(struct req *r)
 	if (!j)
 		return r->err.code ? r->err.code : HE_BAD_JSON;
 	struct action_in in = {
-		.idem_key = nonempty(req_header(r, "Idempotency-Key")), .description = json_str(j, "description"),
+		.idem_key = page_nonempty(req_header(r, "Idempotency-Key")), .description = json_str(j, "description"),
 		.need = json_str(j, "need"), .owner_kind = json_str(j, "owner_kind"), .due_on = json_str(j, "due_on"),
 	};
 	int64_t oid = json_int(j, "owner_id");
@@ -1090,7 +1053,7 @@ int plan_review_create_api(struct req *r)
 	if (!j)
 		return r->err.code ? r->err.code : HE_BAD_JSON;
 	struct review_in in = {
-		.idem_key = nonempty(req_header(r, "Idempotency-Key")),
+		.idem_key = page_nonempty(req_header(r, "Idempotency-Key")),
 		.held_on = arena_strdup(&r->arena, json_str(j, "held_on")),
 		.summary = arena_strdup(&r->arena, json_str(j, "summary")),
 		.family_view = arena_strdup(&r->arena, json_str(j, "family_view")),

@@ -27,11 +27,6 @@
 #define LIST_PAGE 100      /* pupils per page of the list */
 #define API_LIMIT_MAX 5000 /* rows per API call */
 
-static const char *nonempty(const char *s)
-{
-	return s && *s ? s : NULL;
-}
-
 /* The school the caller's pupil reads are limited to: 0 for the whole
  * partnership, the user's school id, or -1 for none at all. */
 static int64_t pupil_scope(struct req *r)
@@ -91,7 +86,7 @@ static int read_filter(struct req *r, struct risk_filter *f)
 	memset(f, 0, sizeof *f);
 	f->year = RISK_ANY_YEAR;
 	f->band = -1;
-	const char *school = nonempty(req_query(r, "school"));
+	const char *school = page_nonempty(req_query(r, "school"));
 	int64_t scope = pupil_scope(r);
 	if (scope < 0)
 		return req_fail(r, HE_FORBIDDEN, "", "You cannot see pupil records");
@@ -106,7 +101,7 @@ static int read_filter(struct req *r, struct risk_filter *f)
 					"You can see the pupils of your own school only");
 		}
 	}
-	const char *year = nonempty(req_query(r, "year"));
+	const char *year = page_nonempty(req_query(r, "year"));
 	if (year) {
 		char *end;
 		long y = strtol(year, &end, 10);
@@ -117,10 +112,10 @@ static int read_filter(struct req *r, struct risk_filter *f)
 					"Year group must be R (Reception) or a number from 1 to 14");
 		f->year = (int)y;
 	}
-	const char *band = nonempty(req_query(r, "band"));
+	const char *band = page_nonempty(req_query(r, "band"));
 	if (band && (f->band = risk_band_by_name(band)) < 0)
 		return req_fail(r, HE_INVALID, "band", "Band must be high, medium or low");
-	f->indicator = nonempty(req_query(r, "indicator"));
+	f->indicator = page_nonempty(req_query(r, "indicator"));
 	const char *rising = req_query(r, "rising");
 	f->rising = rising && (!strcmp(rising, "1") || !strcmp(rising, "on") ||
 			       !strcmp(rising, "yes") || !strcmp(rising, "true"));
@@ -130,7 +125,7 @@ static int read_filter(struct req *r, struct risk_filter *f)
 /* A non-negative integer query parameter, or def when absent. */
 static int query_int(struct req *r, const char *name, int def, int max, int *out)
 {
-	const char *s = nonempty(req_query(r, name));
+	const char *s = page_nonempty(req_query(r, name));
 	*out = def;
 	if (!s)
 		return HE_OK;

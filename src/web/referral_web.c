@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "base/date.h"
 #include "base/fmt.h"
@@ -79,16 +78,6 @@ static bool form_has(struct req *r, const char *name, const char *value)
 		if (strcmp(v[i], value) == 0)
 			return true;
 	return false;
-}
-
-/* A fresh one-time form key: 32 hex digits. */
-static const char *idem_new(struct req *r)
-{
-	unsigned char raw[16];
-	randombytes_buf(raw, sizeof raw);
-	char *hex = arena_alloc(&r->arena, 33);
-	sodium_bin2hex(hex, 33, raw, sizeof raw);
-	return hex;
 }
 
 /* ---- several errors at once ------------------------------------------------- */
@@ -1280,7 +1269,7 @@ int referral_new_page(struct req *r)
 {
 	struct form_ctx f = {0};
 	const char *upn = nz(req_query(r, "upn"));
-	f.idem = idem_new(r);
+	f.idem = page_idem_new(r);
 	if (upn) {
 		int rc = form_pupil(r, upn, &f);
 		if (rc)
@@ -1408,7 +1397,7 @@ int referral_create_page(struct req *r)
 	struct form_ctx f = {.posted = true};
 	struct errs es = {0};
 	const char *from = nz(req_form(r, "from"));
-	f.idem = nz(req_form(r, "idem")) ? req_form(r, "idem") : idem_new(r);
+	f.idem = nz(req_form(r, "idem")) ? req_form(r, "idem") : page_idem_new(r);
 	if (from) {
 		int rc = form_pupil(r, from, &f);
 		if (rc)

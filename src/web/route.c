@@ -88,7 +88,7 @@ const struct route routes[] = {
 	R("GET",    "/workers",        CAP_WORKERS_MANAGE, NO, NO, ROUTE_PAGE, workers_page),
 	R("GET",    "/workers/new",    CAP_WORKERS_MANAGE, NO, NO, ROUTE_PAGE, worker_new_page),
 	R("POST",   "/workers",        CAP_WORKERS_MANAGE, YES, YES, ROUTE_PAGE, worker_create_page),
-	R("GET",    "/workers/{id}",   CAP_WORKERS_MANAGE, NO, NO, ROUTE_PAGE, worker_page),
+	R("GET",    "/workers/{id}",   CAP_WORKERS_MANAGE, NO, YES, ROUTE_PAGE, worker_page),
 	R("POST",   "/workers/{id}",   CAP_WORKERS_MANAGE, YES, YES, ROUTE_PAGE, worker_update_page),
 	R("POST",   "/workers/{id}/covers", CAP_WORKERS_MANAGE, YES, YES, ROUTE_PAGE, worker_cover_page),
 	R("GET",    "/api/v1/workers", CAP_WORKERS_MANAGE, NO, NO, ROUTE_API, workers_api),

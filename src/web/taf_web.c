@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "base/date.h"
 #include "base/fmt.h"
@@ -49,44 +48,6 @@ struct view {
 	const struct errinfo *e;
 	const char *done;
 };
-
-static const char *nonempty(const char *s)
-{
-	return s && *s ? s : NULL;
-}
-
-static const char *or_dash(const char *s)
-{
-	return s && *s ? s : "—";
-}
-
-static const char *idem_new(struct req *r)
-{
-	unsigned char raw[16];
-	randombytes_buf(raw, sizeof raw);
-	char *hex = arena_alloc(&r->arena, 33);
-	sodium_bin2hex(hex, 33, raw, sizeof raw);
-	return hex;
-}
-
-/* "14 Mar 2026", or "14 Mar 2026 10:00" for a datetime. */
-static const char *when_text(struct req *r, const char *when)
-{
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-					     "Aug", "Sep", "Oct", "Nov", "Dec"};
-	char d[11];
-	hday day;
-	int y, m, dd;
-	if (!when || strlen(when) < 10)
-		return or_dash(when);
-	snprintf(d, sizeof d, "%.10s", when);
-	if (!date_parse(d, &day))
-		return when;
-	date_to_ymd(day, &y, &m, &dd);
-	if (strlen(when) >= 16)
-		return arena_printf(&r->arena, "%d %s %d %.5s", dd, months[m - 1], y, when + 11);
-	return arena_printf(&r->arena, "%d %s %d", dd, months[m - 1], y);
-}
 
 static int64_t param_id(struct req *r, int i)
 {
@@ -174,16 +135,6 @@ static void textarea(struct req *r, const struct view *v, const char *form, cons
 		described(r, v, id, hint != NULL), val(r, v, form, name, ""));
 }
 
-static void th(struct req *r, const char *text)
-{
-	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header\">%h</th>", text);
-}
-
-static void td(struct req *r, const char *text)
-{
-	fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h</td>", or_dash(text));
-}
-
 static void status_tag(struct req *r, const char *status)
 {
 	const char *cls = strcmp(status, "scheduled") == 0 ? "govuk-tag--blue"
@@ -240,7 +191,7 @@ static void form_close(struct req *r, const char *button, bool warning)
 static void schedule_fields(struct req *r, const struct view *v)
 {
 	fmt_printf(&r->out, "<input type=\"hidden\" name=\"idem\" value=\"%h\">",
-		   val(r, v, "schedule", "idem", idem_new(r)));
+		   val(r, v, "schedule", "idem", page_idem_new(r)));
 	input(r, v, "schedule", "date", "Date", "For example, 2026-03-14", "date",
 	      "govuk-input--width-10", "");
 	input(r, v, "schedule", "time", "Time", "For example, 10:00", "time", "govuk-input--width-5", "");
@@ -255,29 +206,29 @@ static void meetings_table(struct req *r, const struct taf_summary *l, size_t n,
 	fmt_printf(&r->out, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-table__caption--s\">%zu meeting%s</caption><thead class=\"govuk-table__head\">"
 		"<tr class=\"govuk-table__row\">", n, n == 1 ? "" : "s");
-	th(r, "When");
-	th(r, "Place");
+	page_th(r, "When");
+	page_th(r, "Place");
 	if (family)
-		th(r, "Family");
-	th(r, "Status");
-	th(r, family ? "Invited" : "Attended");
+		page_th(r, "Family");
+	page_th(r, "Status");
+	page_th(r, family ? "Invited" : "Attended");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">"
 			"<a class=\"govuk-link\" href=\"/taf/meetings/%lld\">%h</a></td>", (long long)l[i].id,
-			when_text(r, l[i].starts_at));
-		td(r, l[i].place);
+			page_when(r, l[i].starts_at));
+		page_td(r, l[i].place);
 		if (family)
-			td(r, arena_printf(&r->arena, "%s %s", l[i].family_ref, l[i].family_name));
+			page_td(r, arena_printf(&r->arena, "%s %s", l[i].family_ref, l[i].family_name));
 		fmt_printf(&r->out, "<td class=\"govuk-table__cell\">");
 		status_tag(r, l[i].status);
 		fmt_printf(&r->out, "</td>");
 		if (family)
-			td(r, "You");
+			page_td(r, "You");
 		else if (strcmp(l[i].status, "held") == 0)
-			td(r, arena_printf(&r->arena, "%d of %d", l[i].nattended, l[i].ninvited));
+			page_td(r, arena_printf(&r->arena, "%d of %d", l[i].nattended, l[i].ninvited));
 		else
-			td(r, arena_printf(&r->arena, "%d invited", l[i].ninvited));
+			page_td(r, arena_printf(&r->arena, "%d invited", l[i].ninvited));
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -338,7 +289,7 @@ static int case_from_path(struct req *r, int64_t *id)
 
 static const char *form_at(struct req *r, const char *date, const char *time)
 {
-	const char *d = nonempty(req_form(r, date)), *t = nonempty(req_form(r, time));
+	const char *d = page_nonempty(req_form(r, date)), *t = page_nonempty(req_form(r, time));
 	if (!d && !t)
 		return NULL;
 	return arena_printf(&r->arena, "%sT%s", d ? d : "", t ? t : "");
@@ -359,7 +310,7 @@ int taf_schedule_page(struct req *r)
 		return rc;
 	int64_t dur = form_int(r, "duration_min");
 	struct meeting_in in = {
-		.idem_key = nonempty(req_form(r, "idem")), .starts_at = form_at(r, "date", "time"),
+		.idem_key = page_nonempty(req_form(r, "idem")), .starts_at = form_at(r, "date", "time"),
 		.place = req_form(r, "place"), .duration_min = dur < 0 || dur > 100000 ? -1 : (int)dur,
 	};
 	rc = taf_schedule(r->db, req_scope(r), cid, &in, &id, &e);
@@ -397,7 +348,7 @@ static void meeting_summary(struct req *r, const struct taf_meeting *m)
 	fmt_printf(&r->out, "<dl class=\"govuk-summary-list\">");
 	static const char *const keys[] = {"When", "Length", "Place", "Family", "Status"};
 	const char *vals[5] = {
-		when_text(r, m->starts_at), arena_printf(&r->arena, "%d minutes", m->duration_min),
+		page_when(r, m->starts_at), arena_printf(&r->arena, "%d minutes", m->duration_min),
 		m->place, arena_printf(&r->arena, "%s %s", m->family_ref, m->family_name), NULL,
 	};
 	for (int i = 0; i < 5; i++) {
@@ -421,16 +372,16 @@ static void invitees_table(struct req *r, const struct taf_meeting *m)
 		"<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-visually-hidden\">"
 		"People invited to the meeting</caption><thead class=\"govuk-table__head\">"
 		"<tr class=\"govuk-table__row\">");
-	th(r, "Name");
-	th(r, "Role");
-	th(r, "Attended");
+	page_th(r, "Name");
+	page_th(r, "Role");
+	page_th(r, "Attended");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < m->ninvitees; i++) {
 		const struct taf_invitee *v = &m->invitees[i];
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\">");
-		td(r, v->name);
-		td(r, v->role);
-		td(r, v->attended < 0 ? "Not recorded" : v->attended ? "Yes" : "No");
+		page_td(r, v->name);
+		page_td(r, v->role);
+		page_td(r, v->attended < 0 ? "Not recorded" : v->attended ? "Yes" : "No");
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -447,19 +398,19 @@ static void actions_table(struct req *r, const struct taf_meeting *m)
 	fmt_printf(&r->out, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-visually-hidden\">Actions agreed at the meeting</caption><thead class=\"govuk-table__head\">"
 		"<tr class=\"govuk-table__row\">");
-	th(r, "Action");
-	th(r, "Need");
-	th(r, "Owner");
-	th(r, "Due");
-	th(r, "Status");
+	page_th(r, "Action");
+	page_th(r, "Need");
+	page_th(r, "Owner");
+	page_th(r, "Due");
+	page_th(r, "Status");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < m->nactions; i++) {
 		const struct taf_action *a = &m->actions[i];
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\">");
-		td(r, a->description);
-		td(r, a->need);
-		td(r, a->owner_name);
-		td(r, when_text(r, a->due_on));
+		page_td(r, a->description);
+		page_td(r, a->need);
+		page_td(r, a->owner_name);
+		page_td(r, page_when(r, a->due_on));
 		fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h", plan_status_title(a->status));
 		if (a->overdue)
 			fmt_printf(&r->out, " <strong class=\"govuk-tag govuk-tag--red\">Overdue</strong>");
@@ -511,7 +462,7 @@ static void invite_form(struct req *r, const struct taf_meeting *m, const struct
 			for (size_t i = 0; i < n; i++)
 				if (strcmp(o[i].kind, groups[g][0]) == 0)
 					option(r, o[i].code, arena_printf(&r->arena, "%s — %s", o[i].title,
-						or_dash(o[i].detail)), cur);
+						page_or_dash(o[i].detail)), cur);
 			fmt_printf(&r->out, "</optgroup>");
 		}
 	}
@@ -545,7 +496,7 @@ static void action_rows(struct req *r, const struct taf_meeting *m, const struct
 		for (size_t i = 0; i < no; i++)
 			if (strcmp(owners[i].kind, "agency") != 0 || m->can_invite_agencies)
 				option(r, owners[i].code, arena_printf(&r->arena, "%s — %s", owners[i].title,
-					or_dash(owners[i].detail)), cur);
+					page_or_dash(owners[i].detail)), cur);
 		fmt_printf(&r->out, "</select></div>");
 		input(r, v, "record", arena_printf(&r->arena, "%sdue_on", p), "Due date", NULL, "date",
 		      "govuk-input--width-10", "");
@@ -572,7 +523,7 @@ static void record_form(struct req *r, const struct taf_meeting *m, const struct
 		fmt_printf(&r->out, "<div class=\"govuk-checkboxes__item\"><input class=\"govuk-checkboxes__input\""
 			" id=\"%h\" name=\"%h\" type=\"checkbox\" value=\"1\"%s><label class=\"govuk-label"
 			" govuk-checkboxes__label\" for=\"%h\">%h (%h)</label></div>", cid, key,
-			on ? " checked" : "", cid, x->name, or_dash(x->role));
+			on ? " checked" : "", cid, x->name, page_or_dash(x->role));
 	}
 	fmt_printf(&r->out, "</div></fieldset></div>");
 	textarea(r, v, "record", "minutes", "Minutes", "What was discussed, in plain words the family"
@@ -606,7 +557,7 @@ static void meeting_render(struct req *r, const struct taf_meeting *m, const str
 	if (strcmp(m->status, "held") == 0) {
 		fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\" id=\"minutes\">Minutes</h2>"
 			"<p class=\"govuk-body hearth-pre\">%h</p><h2 class=\"govuk-heading-m\">Decisions</h2>"
-			"<p class=\"govuk-body hearth-pre\">%h</p>", m->minutes, or_dash(m->decisions));
+			"<p class=\"govuk-body hearth-pre\">%h</p>", m->minutes, page_or_dash(m->decisions));
 	} else if (strcmp(m->status, "cancelled") == 0) {
 		fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Why it was cancelled</h2>"
 			"<p class=\"govuk-body\">%h</p>", m->minutes);
@@ -716,7 +667,7 @@ static size_t form_actions(struct req *r, struct action_in *out, int *row)
 		const char *need = req_form(r, arena_printf(&r->arena, "action%d_need", k));
 		const char *owner = req_form(r, arena_printf(&r->arena, "action%d_owner", k));
 		const char *due = req_form(r, arena_printf(&r->arena, "action%d_due_on", k));
-		if (!nonempty(d) && !nonempty(need) && !nonempty(owner) && !nonempty(due))
+		if (!page_nonempty(d) && !page_nonempty(need) && !page_nonempty(owner) && !page_nonempty(due))
 			continue;
 		struct action_in *a = &out[n];
 		memset(a, 0, sizeof *a);
@@ -796,10 +747,10 @@ static void agency_action_card(struct req *r, const struct taf_action *a, const 
 		"<dl class=\"govuk-summary-list\">", form, a->description);
 	static const char *const keys[] = {"Family", "Need", "Due", "Status", "Latest progress"};
 	const char *vals[] = {arena_printf(&r->arena, "%s %s", a->family_ref, a->family_name), a->need,
-			      when_text(r, a->due_on), plan_status_title(a->status), a->progress};
+			      page_when(r, a->due_on), plan_status_title(a->status), a->progress};
 	for (int i = 0; i < 5; i++) {
 		fmt_printf(&r->out, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">"
-			"%h</dt><dd class=\"govuk-summary-list__value\">%h", keys[i], or_dash(vals[i]));
+			"%h</dt><dd class=\"govuk-summary-list__value\">%h", keys[i], page_or_dash(vals[i]));
 		if (i == 2 && a->overdue)
 			fmt_printf(&r->out, " <strong class=\"govuk-tag govuk-tag--red\">Overdue</strong>");
 		fmt_printf(&r->out, "</dd></div>");
@@ -1026,7 +977,7 @@ int taf_schedule_api(struct req *r)
 		return r->err.code ? r->err.code : HE_BAD_JSON;
 	int64_t dur = json_int(j, "duration_min");
 	struct meeting_in in = {
-		.idem_key = nonempty(req_header(r, "Idempotency-Key")), .starts_at = json_str(j, "starts_at"),
+		.idem_key = page_nonempty(req_header(r, "Idempotency-Key")), .starts_at = json_str(j, "starts_at"),
 		.place = json_str(j, "place"), .duration_min = dur < 0 || dur > 100000 ? -1 : (int)dur,
 	};
 	rc = taf_schedule(r->db, req_scope(r), cid, &in, &id, &r->err);

@@ -1,13 +1,15 @@
 /* worker_web.c — the pool's worker profiles and covers (coordinator).
  *
- * Every route needs CAP_WORKERS_MANAGE.  Profiles hold no family data, so
- * reading them is not audited; every change is (worker_save,
- * worker_cover_add write the row). */
+ * Every route needs CAP_WORKERS_MANAGE.  A worker's page lists the
+ * families of their open cases, so showing it is an audited read; the
+ * list of workers holds no family data.  Every change is audited
+ * (worker_save, worker_cover_add write the row). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/fmt.h"
+#include "core/audit.h"
 #include "core/case.h"
 #include "core/referral.h"
 #include "core/worker.h"
@@ -398,7 +400,13 @@ static int cases_section(struct req *r, const struct worker *w)
 			db_text(st, 4) ? db_text(st, 4) : "—");
 	}
 	fmt_printf(&r->out, n ? "</tbody></table>" : "<p class=\"govuk-body\">No open cases.</p>");
-	return db_finalize(st);
+	int rc = db_finalize(st);
+	if (rc)
+		return rc;
+	char id[24], summary[96];
+	snprintf(id, sizeof id, "%lld", (long long)w->id);
+	snprintf(summary, sizeof summary, "worker's page: %d open case%s listed", n, n == 1 ? "" : "s");
+	return audit_alone(r->db, &r->who, "view", "workers", id, summary);
 }
 
 static int cover_section(struct req *r, const struct worker *w, const struct errinfo *e)

@@ -258,6 +258,9 @@ static void test_accept_checks(void **state)
 	in.on_date = "2099-01-01";
 	assert_int_equal(referral_decide(db, &s, 1, &in, NULL, &e), HE_INVALID);
 	assert_string_equal(e.field, "on_date");
+	in.on_date = "2026-01-10";   /* after it was received, but only the system back-dates */
+	assert_int_equal(referral_decide(db, &s, 1, &in, NULL, &e), HE_INVALID);
+	assert_string_equal(e.field, "on_date");
 	in.on_date = "2026-01-01";   /* before it was received */
 	exec(db, "UPDATE workers SET active = 1");
 	assert_int_equal(referral_decide(db, &s, 1, &in, NULL, &e), HE_INVALID);
