@@ -14,6 +14,7 @@
 #include "core/census_gen.h"
 #include "core/demo.h"
 #include "core/demo_cases.h"
+#include "core/demo_money.h"
 #include "core/demo_taf.h"
 #include "base/date.h"
 #include "store/db.h"
@@ -190,6 +191,8 @@ int demo_cmd(int argc, char **argv)
 		rc = demo_seed_cases(db, &who, (uint32_t)a.seed, date_today(), stderr);
 	if (!rc)
 		rc = demo_seed_taf(db, &who, (uint32_t)a.seed, date_today(), stderr);
+	if (!rc)
+		rc = demo_seed_money(db, &who, (uint32_t)a.seed, date_today(), stderr);
 	if (rc) {
 		fprintf(stderr, "hearth demo: %s\n", err_default_message(rc));
 		if (*db_errmsg(db))

@@ -40,7 +40,9 @@ static const char *const tables[] = {
 	"referral_pupils", "consents", "school_notices", "cases", "contacts",
 	"case_events", "assessment_domains", "assessments", "assessment_scores",
 	"agencies", "professionals", "reviews", "taf_meetings", "taf_invitees",
-	"plan_actions", "action_updates", "audit_log", NULL,
+	"plan_actions", "action_updates", "providers", "services", "service_districts",
+	"budgets", "budget_sources", "commissions", "commission_items", "commission_events",
+	"audit_log", NULL,
 };
 
 /* Tables the migrations themselves fill with defaults: the source's rows

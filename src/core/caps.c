@@ -16,19 +16,23 @@ static const struct {
 		B(CAP_SCHOOLS_VIEW) | B(CAP_IMPORT_ANY) | B(CAP_PUPILS_ALL) |
 		B(CAP_REPORTS) | B(CAP_REPORTS_AGGREGATE) | B(CAP_PUPILS) | B(CAP_IMPORT) |
 		B(CAP_RISK_RULES) | B(CAP_ASSESSMENT_DOMAINS) | B(CAP_DIRECTORY) |
-		B(CAP_DIRECTORY_MANAGE)},
+		B(CAP_DIRECTORY_MANAGE) | B(CAP_CATALOGUE) | B(CAP_CATALOGUE_MANAGE) |
+		B(CAP_BUDGETS) | B(CAP_BUDGETS_MANAGE) | B(CAP_COMMISSIONS_ALL)},
 	[ROLE_COORDINATOR] = {"coordinator", "Pool coordinator",
 		B(CAP_SIGNED_IN) | B(CAP_SCHOOLS_VIEW) | B(CAP_PUPILS_ALL) |
 		B(CAP_REFERRALS_ALL) | B(CAP_CASES_ALL) | B(CAP_CASE_NOTES) |
 		B(CAP_REPORTS) | B(CAP_REPORTS_AGGREGATE) | B(CAP_PUPILS) |
 		B(CAP_REFERRALS) | B(CAP_CASES) | B(CAP_WORKERS_MANAGE) | B(CAP_DIRECTORY) |
-		B(CAP_DIRECTORY_MANAGE)},
+		B(CAP_DIRECTORY_MANAGE) | B(CAP_CATALOGUE) | B(CAP_CATALOGUE_MANAGE) |
+		B(CAP_BUDGETS) | B(CAP_BUDGETS_MANAGE) | B(CAP_COMMISSION_REQUEST) |
+		B(CAP_COMMISSION_APPROVE) | B(CAP_COMMISSIONS_ALL)},
 	[ROLE_SCHOOL] = {"school", "School leader",
 		B(CAP_SIGNED_IN) | B(CAP_IMPORT_OWN) | B(CAP_PUPILS_OWN) |
-		B(CAP_REFER) | B(CAP_PUPILS) | B(CAP_IMPORT) | B(CAP_REFERRALS)},
+		B(CAP_REFER) | B(CAP_PUPILS) | B(CAP_IMPORT) | B(CAP_REFERRALS) |
+		B(CAP_CATALOGUE) | B(CAP_BUDGETS) | B(CAP_COMMISSION_APPROVE)},
 	[ROLE_WORKER] = {"worker", "Family support worker",
 		B(CAP_SIGNED_IN) | B(CAP_CASES_OWN) | B(CAP_CASE_NOTES) | B(CAP_CASES) |
-		B(CAP_DIRECTORY)},
+		B(CAP_DIRECTORY) | B(CAP_CATALOGUE) | B(CAP_COMMISSION_REQUEST)},
 	[ROLE_AGENCY] = {"agency", "Partner agency professional",
 		B(CAP_SIGNED_IN) | B(CAP_TAF_ACTIONS_OWN)},
 	[ROLE_VIEWER] = {"viewer", "Schools Forum member",
@@ -43,7 +47,9 @@ static const char *const cap_names[CAP_COUNT] = {
 	"referrals_all", "cases_all", "cases_own", "case_notes",
 	"taf_actions_own", "reports", "reports_aggregate", "audit_read",
 	"pupils", "import", "risk_rules", "referrals", "cases", "workers_manage",
-	"assessment_domains", "directory", "directory_manage",
+	"assessment_domains", "directory", "directory_manage", "catalogue",
+	"catalogue_manage", "budgets", "budgets_manage", "commission_request",
+	"commission_approve", "commissions_all",
 };
 
 enum role role_parse(const char *name)

@@ -44,6 +44,14 @@ enum cap {
 	CAP_ASSESSMENT_DOMAINS, /* adjust the assessment framework's domains */
 	CAP_DIRECTORY,        /* see the directory of agencies and professionals */
 	CAP_DIRECTORY_MANAGE, /* add and edit agencies and professionals */
+	CAP_CATALOGUE,        /* see the service catalogue */
+	CAP_CATALOGUE_MANAGE, /* add and edit providers and services */
+	CAP_BUDGETS,          /* budgets (scope: a school user sees its school's) */
+	CAP_BUDGETS_MANAGE,   /* create budgets and their funding sources */
+	CAP_COMMISSION_REQUEST, /* request services for a family's case */
+	CAP_COMMISSION_APPROVE, /* approve for budgets one holds (school: its own;
+				   coordinator: district and partnership) */
+	CAP_COMMISSIONS_ALL,  /* every commission (export) */
 	CAP_COUNT
 };
 

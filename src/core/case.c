@@ -425,11 +425,12 @@ int case_open_tx(struct db *db, const struct scope *s, int64_t referral_id, int6
 
 int case_open_commissions(struct db *db, int64_t case_id, int *n)
 {
-	/* Commissions arrive with issue #7; until then there are none. */
-	(void)db;
-	(void)case_id;
-	*n = 0;
-	return HE_OK;
+	/* Open: asked for, or approved or delivered but not yet paid. */
+	struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM commissions WHERE case_id = :case"
+		" AND status IN ('requested','approved','delivered')");
+	db_bind_int(st, ":case", case_id);
+	*n = db_next(st) ? (int)db_int(st, 0) : 0;
+	return db_finalize(st);
 }
 
 /* ---- contacts ------------------------------------------------------------- */

@@ -116,8 +116,8 @@ const char *case_choice_title(const struct case_choice *list, const char *code);
 /* "Home visit", "Phone call", … */
 const char *contact_kind_title(const char *kind);
 
-/* Open commissions on the case (issue #7 brings commissions; until then
- * there is no table and this is always 0).  Closure is refused while > 0. */
+/* Open commissions on the case: requested, approved or delivered but not
+ * yet paid (commission.c).  Closure is refused while > 0. */
 int case_open_commissions(struct db *db, int64_t case_id, int *n);
 
 /* Record a planned contact as held: it becomes a held contact with the

@@ -14,5 +14,7 @@
 void assess_case_section(struct req *r, const struct case_record *c);  /* assess_web.c */
 void plan_case_section(struct req *r, const struct case_record *c);    /* plan_web.c */
 void taf_case_section(struct req *r, const struct case_record *c);     /* taf_web.c */
+void commission_case_section(struct req *r, const struct case_record *c); /* commission_web.c */
+void cost_case_section(struct req *r, const struct case_record *c);    /* cost_web.c */
 
 #endif

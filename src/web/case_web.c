@@ -617,6 +617,8 @@ static void case_render(struct req *r, const struct case_record *c, const struct
 	assess_case_section(r, c);
 	plan_case_section(r, c);
 	taf_case_section(r, c);
+	commission_case_section(r, c);
+	cost_case_section(r, c);
 	members_table(r, c);
 	professionals_table(r, c);
 	consents_list(r, c);

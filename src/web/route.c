@@ -176,6 +176,54 @@ const struct route routes[] = {
 	R("GET",    "/joint-audit.csv", CAP_CASES_ALL,  NO,  YES, ROUTE_PAGE, jointaudit_csv_page),
 	R("GET",    "/api/v1/joint-audit", CAP_CASES_ALL, NO, YES, ROUTE_API, jointaudit_api),
 	/* END jointaudit routes */
+	/* BEGIN catalogue routes */
+	R("GET",    "/catalogue",      CAP_CATALOGUE,   NO,  NO,  ROUTE_PAGE, catalogue_page),
+	R("POST",   "/catalogue/providers", CAP_CATALOGUE_MANAGE, YES, YES, ROUTE_PAGE,
+	  catalogue_provider_create_page),
+	R("POST",   "/catalogue/services", CAP_CATALOGUE_MANAGE, YES, YES, ROUTE_PAGE,
+	  catalogue_service_create_page),
+	R("GET",    "/catalogue/services/{id}", CAP_CATALOGUE, NO, NO, ROUTE_PAGE, catalogue_service_page),
+	R("POST",   "/catalogue/services/{id}", CAP_CATALOGUE_MANAGE, YES, YES, ROUTE_PAGE,
+	  catalogue_service_update_page),
+	R("GET",    "/api/v1/catalogue", CAP_CATALOGUE, NO,  NO,  ROUTE_API,  catalogue_api),
+	/* END catalogue routes */
+	/* BEGIN budget routes */
+	R("GET",    "/budgets",        CAP_BUDGETS,     NO,  YES, ROUTE_PAGE, budgets_page),
+	R("GET",    "/budgets/new",    CAP_BUDGETS_MANAGE, NO, NO, ROUTE_PAGE, budget_new_page),
+	R("POST",   "/budgets",        CAP_BUDGETS_MANAGE, YES, YES, ROUTE_PAGE, budget_create_page),
+	R("GET",    "/budgets/{id}",   CAP_BUDGETS,     NO,  YES, ROUTE_PAGE, budget_page),
+	R("GET",    "/budgets/{id}/edit", CAP_BUDGETS_MANAGE, NO, YES, ROUTE_PAGE, budget_edit_page),
+	R("POST",   "/budgets/{id}",   CAP_BUDGETS_MANAGE, YES, YES, ROUTE_PAGE, budget_update_page),
+	R("GET",    "/api/v1/budgets", CAP_BUDGETS,     NO,  YES, ROUTE_API,  budgets_api),
+	R("GET",    "/api/v1/budgets/{id}", CAP_BUDGETS, NO, YES, ROUTE_API,  budget_api),
+	/* END budget routes */
+	/* BEGIN commission routes */
+	/* CAP_CATALOGUE: the roles taking part in commissioning; the core decides per record */
+	R("POST",   "/cases/{ref}/commissions", CAP_COMMISSION_REQUEST, YES, YES, ROUTE_PAGE, commission_request_page),
+	R("GET",    "/commissions.csv", CAP_COMMISSIONS_ALL, NO, YES, ROUTE_PAGE, commissions_csv_page),
+	R("GET",    "/commissions.xlsx", CAP_COMMISSIONS_ALL, NO, YES, ROUTE_PAGE, commissions_xlsx_page),
+	R("GET",    "/commissions/{ref}", CAP_CATALOGUE, NO, YES, ROUTE_PAGE, commission_page),
+	R("POST",   "/commissions/{ref}/decide", CAP_COMMISSION_APPROVE, YES, YES, ROUTE_PAGE, commission_decide_page),
+	R("POST",   "/commissions/{ref}/deliver", CAP_CATALOGUE, YES, YES, ROUTE_PAGE, commission_deliver_page),
+	R("POST",   "/commissions/{ref}/pay", CAP_CATALOGUE, YES, YES, ROUTE_PAGE, commission_pay_page),
+	R("POST",   "/commissions/{ref}/cancel", CAP_CATALOGUE, YES, YES, ROUTE_PAGE, commission_cancel_page),
+	R("POST",   "/commissions/{ref}/refund", CAP_CATALOGUE, YES, YES, ROUTE_PAGE, commission_refund_page),
+	R("GET",    "/approvals",      CAP_COMMISSION_APPROVE, NO, YES, ROUTE_PAGE, approvals_page),
+	R("POST",   "/api/v1/cases/{ref}/commissions", CAP_COMMISSION_REQUEST, YES, YES, ROUTE_API, commission_request_api),
+	R("GET",    "/api/v1/commissions", CAP_COMMISSIONS_ALL, NO, YES, ROUTE_API, commissions_api),
+	R("GET",    "/api/v1/commissions/{ref}", CAP_CATALOGUE, NO, YES, ROUTE_API, commission_api),
+	R("POST",   "/api/v1/commissions/{ref}/decide", CAP_COMMISSION_APPROVE, YES, YES, ROUTE_API, commission_decide_api),
+	R("POST",   "/api/v1/commissions/{ref}/deliver", CAP_CATALOGUE, YES, YES, ROUTE_API, commission_deliver_api),
+	R("POST",   "/api/v1/commissions/{ref}/pay", CAP_CATALOGUE, YES, YES, ROUTE_API, commission_pay_api),
+	R("POST",   "/api/v1/commissions/{ref}/cancel", CAP_CATALOGUE, YES, YES, ROUTE_API, commission_cancel_api),
+	R("POST",   "/api/v1/commissions/{ref}/refund", CAP_CATALOGUE, YES, YES, ROUTE_API, commission_refund_api),
+	R("GET",    "/api/v1/approvals", CAP_COMMISSION_APPROVE, NO, YES, ROUTE_API, approvals_api),
+	/* END commission routes */
+	/* BEGIN cost routes */
+	R("GET",    "/costs",          CAP_REPORTS,     NO,  YES, ROUTE_PAGE, costs_page),
+	R("GET",    "/costs.csv",      CAP_REPORTS,     NO,  YES, ROUTE_PAGE, costs_csv_page),
+	R("GET",    "/api/v1/costs",   CAP_REPORTS,     NO,  YES, ROUTE_API,  costs_api),
+	/* END cost routes */
 	/* Static files */
 	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
 	{0, 0, 0, 0, 0, 0, 0, 0, 0},

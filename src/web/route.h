@@ -199,5 +199,53 @@ int jointaudit_page(struct req *r);
 int jointaudit_csv_page(struct req *r);
 int jointaudit_api(struct req *r);
 /* END jointaudit handlers */
+/* The service catalogue (catalogue_web.c). */
+/* BEGIN catalogue handlers */
+int catalogue_page(struct req *r);
+int catalogue_provider_create_page(struct req *r);
+int catalogue_service_create_page(struct req *r);
+int catalogue_service_page(struct req *r);
+int catalogue_service_update_page(struct req *r);
+int catalogue_api(struct req *r);
+/* END catalogue handlers */
+/* Budgets and their funding sources (budget_web.c). */
+/* BEGIN budget handlers */
+int budgets_page(struct req *r);
+int budget_new_page(struct req *r);
+int budget_create_page(struct req *r);
+int budget_page(struct req *r);
+int budget_edit_page(struct req *r);
+int budget_update_page(struct req *r);
+int budgets_api(struct req *r);
+int budget_api(struct req *r);
+/* END budget handlers */
+/* Commissions, approvals, household grants, the export (commission_web.c). */
+/* BEGIN commission handlers */
+int commission_request_page(struct req *r);
+int commissions_csv_page(struct req *r);
+int commissions_xlsx_page(struct req *r);
+int commission_page(struct req *r);
+int commission_decide_page(struct req *r);
+int commission_deliver_page(struct req *r);
+int commission_pay_page(struct req *r);
+int commission_cancel_page(struct req *r);
+int commission_refund_page(struct req *r);
+int approvals_page(struct req *r);
+int commission_request_api(struct req *r);
+int commissions_api(struct req *r);
+int commission_api(struct req *r);
+int commission_decide_api(struct req *r);
+int commission_deliver_api(struct req *r);
+int commission_pay_api(struct req *r);
+int commission_cancel_api(struct req *r);
+int commission_refund_api(struct req *r);
+int approvals_api(struct req *r);
+/* END commission handlers */
+/* Cost per family (cost_web.c). */
+/* BEGIN cost handlers */
+int costs_page(struct req *r);
+int costs_csv_page(struct req *r);
+int costs_api(struct req *r);
+/* END cost handlers */
 
 #endif

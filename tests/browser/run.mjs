@@ -774,7 +774,10 @@ async function runFeatureFiles() {
 		sessionCookie, rawGet, h1Text, userName,
 		get base() { return base },
 	}
-	for (const f of fs.readdirSync(dir).filter(n => n.endsWith('.mjs')).sort()) {
+	// BROWSER_ONLY=93 (a substring of a feature file's name): while working
+	// on a feature, run only the start-up and that file.
+	const only = process.env.BROWSER_ONLY
+	for (const f of fs.readdirSync(dir).filter(n => n.endsWith('.mjs') && (!only || n.includes(only))).sort()) {
 		const ok = await test(`feature file ${f} loads`, [], async () => {
 			const m = await import(path.join(dir, f))
 			check(typeof m.default === 'function', `${f} has no default export`)
@@ -783,6 +786,22 @@ async function runFeatureFiles() {
 		if (ok)
 			await ctx.run(ctx)
 	}
+}
+
+async function coreTests() {
+	await test('sign-in page is styled by GOV.UK Frontend', ['server', 'browser'], signInPageStyled)
+	await test('sign-in page has no serious accessibility problems', ['server', 'browser'], signInPageAxe)
+	await test('wrong password shows the GOV.UK error summary', ['server', 'browser'], wrongPassword)
+	for (const role of ROLES)
+		await test(`${role} signs in, sees their home, signs out`, ['server', 'browser'], () => roleJourney(role))
+	await test('auditor sees their own sign-in in /audit', ['server', 'browser'], auditorSeesOwnSignIn)
+	await test('pages work without JavaScript', ['server', 'browser'], worksWithoutJs)
+	await test('admin imports a census file through the upload form', ['server', 'browser'], importThroughForm)
+	await test('a large upload shows its progress, then the report', ['server', 'browser'], importShowsProgress)
+	await test('school sees its own ranked list and a pupil page explaining the score', ['server', 'browser'], schoolRiskList)
+	await test('admin previews and saves a risk rule change', ['server', 'browser'], adminEditsRule)
+	await test('viewer sees the risk summary with small numbers suppressed', ['server', 'browser'], viewerSummary)
+	await test('the risk list filters without JavaScript', ['server', 'browser'], riskListWithoutJs)
 }
 
 // ---- main ---------------------------------------------------------------------
@@ -819,19 +838,8 @@ async function main() {
 		await test('chromium launches', [], async () => {
 			browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 		})
-		await test('sign-in page is styled by GOV.UK Frontend', ['server', 'browser'], signInPageStyled)
-		await test('sign-in page has no serious accessibility problems', ['server', 'browser'], signInPageAxe)
-		await test('wrong password shows the GOV.UK error summary', ['server', 'browser'], wrongPassword)
-		for (const role of ROLES)
-			await test(`${role} signs in, sees their home, signs out`, ['server', 'browser'], () => roleJourney(role))
-		await test('auditor sees their own sign-in in /audit', ['server', 'browser'], auditorSeesOwnSignIn)
-		await test('pages work without JavaScript', ['server', 'browser'], worksWithoutJs)
-		await test('admin imports a census file through the upload form', ['server', 'browser'], importThroughForm)
-		await test('a large upload shows its progress, then the report', ['server', 'browser'], importShowsProgress)
-		await test('school sees its own ranked list and a pupil page explaining the score', ['server', 'browser'], schoolRiskList)
-		await test('admin previews and saves a risk rule change', ['server', 'browser'], adminEditsRule)
-		await test('viewer sees the risk summary with small numbers suppressed', ['server', 'browser'], viewerSummary)
-		await test('the risk list filters without JavaScript', ['server', 'browser'], riskListWithoutJs)
+		if (!process.env.BROWSER_ONLY)
+			await coreTests()
 		await runFeatureFiles()
 	} finally {
 		clearTimeout(watchdog)
