@@ -4,14 +4,15 @@
 # Layers: unit (cmocka), http (declarative cases against a real server),
 # browser (Playwright in Debian's Chromium); the same on a throwaway
 # PostgreSQL (pg-unit, pg-http, pg-browser) with two servers sharing it
-# (pg-two); then unit and http again under ASan+UBSan.  Each layer ends with "LAYER: N passed, N failed"; this script
+# (pg-two); the crash test (SIGKILL under write load, tests/crash) on both;
+# then unit and http again under ASan+UBSan.  Each layer ends with "LAYER: N passed, N failed"; this script
 # ends with the one line "N passed, N failed" over all of them and exits
 # non-zero if anything failed or a layer died without counting.
 set -u
 cd "$(dirname "$0")/.."
 # The test servers' demo city: enough pupils for every page, quick to seed.
 export HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000}
-layers=${*:-unit http browser pg-unit pg-http pg-two pg-migrate pg-browser san-unit san-http san-pg-unit}
+layers=${*:-unit http crash browser pg-unit pg-http pg-two pg-migrate pg-crash pg-browser san-unit san-http san-pg-unit}
 total_p=0 total_f=0
 
 run_layer() {
@@ -34,11 +35,13 @@ for l in $layers; do
   case $l in
     unit)     run_layer unit tests/run-unit.sh build ;;
     http)     run_layer http build/httptest --hearth build/hearth --cases tests/http/cases ;;
+    crash)    run_layer crash python3 tests/crash/crash.py build/hearth ;;
     browser)  run_layer browser node tests/browser/run.mjs build/hearth ;;
     pg-unit)  run_layer pg-unit tests/run-unit-pg.sh build ;;
     pg-http)  run_layer pg-http tests/run-pg.sh pg-http ;;
     pg-two)   run_layer pg-two tests/run-pg.sh pg-two ;;
     pg-migrate) run_layer pg-migrate tests/run-pg.sh pg-migrate ;;
+    pg-crash) run_layer pg-crash tests/run-pg.sh pg-crash ;;
     pg-browser) run_layer pg-browser tests/run-pg.sh pg-browser ;;
     san-unit) if make --no-print-directory sanitize-build >/dev/null; then
                 run_layer san-unit tests/run-unit.sh build/san

@@ -27,5 +27,7 @@ int routes_cmd(int argc, char **argv);
 int migrate_cmd(int argc, char **argv);
 int import_cmd(int argc, char **argv);
 int risk_cmd(int argc, char **argv);
+int backup_cmd(int argc, char **argv);
+int restore_cmd(int argc, char **argv);
 
 #endif

@@ -32,18 +32,6 @@ static const char migrate_help[] =
 /* Every table that holds data, parents before children.  A migration that
  * adds a table adds it here (tests/http/pg-migrate.sh compares every table
  * of the schema, so a forgotten one fails the tests). */
-static const char *const tables[] = {
-	"settings", "risk_rules", "districts", "schools", "users", "sessions",
-	"login_failures", "imports", "import_errors", "pupils", "pupil_snapshots",
-	"workers", "worker_schools", "worker_districts", "worker_covers",
-	"families", "family_members", "family_professionals", "referrals",
-	"referral_pupils", "consents", "school_notices", "cases", "contacts",
-	"case_events", "assessment_domains", "assessments", "assessment_scores",
-	"agencies", "professionals", "reviews", "taf_meetings", "taf_invitees",
-	"plan_actions", "action_updates", "providers", "services", "service_districts",
-	"budgets", "budget_sources", "commissions", "commission_items", "commission_events",
-	"audit_log", NULL,
-};
 
 /* Tables the migrations themselves fill with defaults: the source's rows
  * replace the target's. */
@@ -57,7 +45,7 @@ static bool seeded_by_migrations(const char *table)
 static bool has_id_sequence(const char *table)
 {
 	static const char *const keyed[] = {"settings", "worker_schools", "worker_districts",
-		"referral_pupils", "assessment_scores", "service_districts", NULL};
+		"referral_pupils", "assessment_scores", "service_districts", "survey_answers", NULL};
 	for (const char *const *k = keyed; *k; k++)
 		if (strcmp(*k, table) == 0)
 			return false;
@@ -148,7 +136,7 @@ static int copy_head(struct db *from, struct db *to)
 
 static int check_empty(struct db *to)
 {
-	for (const char *const *t = tables; *t; t++)
+	for (const char *const *t = db_tables; *t; t++)
 		if (!seeded_by_migrations(*t) && count_rows(to, *t) != 0) {
 			fprintf(stderr, "hearth migrate: the target already has rows in %s;"
 				" migrate into an empty database\n", *t);
@@ -161,7 +149,7 @@ static int copy_all(struct db *from, struct db *to)
 {
 	int64_t n;
 	int rc = db_begin(to);
-	for (const char *const *t = tables; rc == HE_OK && *t; t++) {
+	for (const char *const *t = db_tables; rc == HE_OK && *t; t++) {
 		if (seeded_by_migrations(*t)) {
 			char sql[64];
 			snprintf(sql, sizeof sql, "DELETE FROM %s", *t);
@@ -184,7 +172,7 @@ static int copy_all(struct db *from, struct db *to)
 
 static int verify(struct db *from, struct db *to)
 {
-	for (const char *const *t = tables; *t; t++) {
+	for (const char *const *t = db_tables; *t; t++) {
 		int64_t a = count_rows(from, *t), b = count_rows(to, *t);
 		if (a != b || a < 0) {
 			fprintf(stderr, "hearth migrate: %s has %" PRId64 " rows in the source"

@@ -17,7 +17,8 @@ static const struct {
 		B(CAP_REPORTS) | B(CAP_REPORTS_AGGREGATE) | B(CAP_PUPILS) | B(CAP_IMPORT) |
 		B(CAP_RISK_RULES) | B(CAP_ASSESSMENT_DOMAINS) | B(CAP_DIRECTORY) |
 		B(CAP_DIRECTORY_MANAGE) | B(CAP_CATALOGUE) | B(CAP_CATALOGUE_MANAGE) |
-		B(CAP_BUDGETS) | B(CAP_BUDGETS_MANAGE) | B(CAP_COMMISSIONS_ALL)},
+		B(CAP_BUDGETS) | B(CAP_BUDGETS_MANAGE) | B(CAP_COMMISSIONS_ALL) |
+		B(CAP_IMPACT) | B(CAP_SURVEYS_MANAGE) | B(CAP_HISTORY_IMPORT)},
 	[ROLE_COORDINATOR] = {"coordinator", "Pool coordinator",
 		B(CAP_SIGNED_IN) | B(CAP_SCHOOLS_VIEW) | B(CAP_PUPILS_ALL) |
 		B(CAP_REFERRALS_ALL) | B(CAP_CASES_ALL) | B(CAP_CASE_NOTES) |
@@ -25,18 +26,20 @@ static const struct {
 		B(CAP_REFERRALS) | B(CAP_CASES) | B(CAP_WORKERS_MANAGE) | B(CAP_DIRECTORY) |
 		B(CAP_DIRECTORY_MANAGE) | B(CAP_CATALOGUE) | B(CAP_CATALOGUE_MANAGE) |
 		B(CAP_BUDGETS) | B(CAP_BUDGETS_MANAGE) | B(CAP_COMMISSION_REQUEST) |
-		B(CAP_COMMISSION_APPROVE) | B(CAP_COMMISSIONS_ALL)},
+		B(CAP_COMMISSION_APPROVE) | B(CAP_COMMISSIONS_ALL) | B(CAP_IMPACT) |
+		B(CAP_SURVEYS_MANAGE)},
 	[ROLE_SCHOOL] = {"school", "School leader",
 		B(CAP_SIGNED_IN) | B(CAP_IMPORT_OWN) | B(CAP_PUPILS_OWN) |
 		B(CAP_REFER) | B(CAP_PUPILS) | B(CAP_IMPORT) | B(CAP_REFERRALS) |
-		B(CAP_CATALOGUE) | B(CAP_BUDGETS) | B(CAP_COMMISSION_APPROVE)},
+		B(CAP_CATALOGUE) | B(CAP_BUDGETS) | B(CAP_COMMISSION_APPROVE) |
+		B(CAP_IMPACT) | B(CAP_REPORTS_OWN) | B(CAP_SURVEY_RESPOND)},
 	[ROLE_WORKER] = {"worker", "Family support worker",
 		B(CAP_SIGNED_IN) | B(CAP_CASES_OWN) | B(CAP_CASE_NOTES) | B(CAP_CASES) |
 		B(CAP_DIRECTORY) | B(CAP_CATALOGUE) | B(CAP_COMMISSION_REQUEST)},
 	[ROLE_AGENCY] = {"agency", "Partner agency professional",
 		B(CAP_SIGNED_IN) | B(CAP_TAF_ACTIONS_OWN)},
 	[ROLE_VIEWER] = {"viewer", "Schools Forum member",
-		B(CAP_SIGNED_IN) | B(CAP_REPORTS_AGGREGATE)},
+		B(CAP_SIGNED_IN) | B(CAP_REPORTS_AGGREGATE) | B(CAP_IMPACT)},
 	[ROLE_AUDITOR] = {"auditor", "Information governance",
 		B(CAP_SIGNED_IN) | B(CAP_AUDIT_READ)},
 };
@@ -49,7 +52,8 @@ static const char *const cap_names[CAP_COUNT] = {
 	"pupils", "import", "risk_rules", "referrals", "cases", "workers_manage",
 	"assessment_domains", "directory", "directory_manage", "catalogue",
 	"catalogue_manage", "budgets", "budgets_manage", "commission_request",
-	"commission_approve", "commissions_all",
+	"commission_approve", "commissions_all", "impact", "reports_own",
+	"surveys_manage", "survey_respond", "history_import",
 };
 
 enum role role_parse(const char *name)

@@ -52,6 +52,13 @@ enum cap {
 	CAP_COMMISSION_APPROVE, /* approve for budgets one holds (school: its own;
 				   coordinator: district and partnership) */
 	CAP_COMMISSIONS_ALL,  /* every commission (export) */
+	CAP_IMPACT,           /* impact reports at all (scope: REPORTS everything;
+				 REPORTS_AGGREGATE alone: suppressed below 5;
+				 REPORTS_OWN: one's own school's figures) */
+	CAP_REPORTS_OWN,      /* impact reports for one's own school */
+	CAP_SURVEYS_MANAGE,   /* write, open and close surveys; see every response */
+	CAP_SURVEY_RESPOND,   /* answer the partnership's surveys (school leaders) */
+	CAP_HISTORY_IMPORT,   /* load cases from before Hearth */
 	CAP_COUNT
 };
 

@@ -5,9 +5,13 @@
  * the talking to SQLite or PostgreSQL. */
 #include "store/db_impl.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -22,6 +26,86 @@ int db_open(const char *url, struct db **out, char **errmsg)
 	if (errmsg)
 		*errmsg = xstrdup("unknown database URL: expected sqlite:PATH or postgresql://...");
 	return HE_USAGE;
+}
+
+int db_backup(struct db *db, const char *path)
+{
+	if (db->tx_file)
+		return db_fail(db, HE_INTERNAL, NULL, "backup inside a transaction (opened at %s:%d)",
+			       db->tx_file, db->tx_line);
+	return db->ops->backup(db, path);
+}
+
+int db_restore(const char *url, const char *path, bool replace, char **errmsg)
+{
+	if (strncmp(url, "sqlite:", 7) == 0)
+		return db_sqlite_restore(url + 7, path, replace, errmsg);
+	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
+		return db_pg_restore(url, path, replace, errmsg);
+	if (errmsg)
+		*errmsg = xstrdup("unknown database URL: expected sqlite:PATH or postgresql://...");
+	return HE_USAGE;
+}
+
+int db_run_tool(char *const argv[], char **errmsg)
+{
+	int err[2];
+	if (pipe(err) != 0)
+		goto fail;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(err[0]);
+		close(err[1]);
+		goto fail;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(err[1], 2);
+		close(err[0]);
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(err[1]);
+	char said[2048];
+	size_t n = 0;
+	ssize_t k;
+	char chunk[512];
+	while ((k = read(err[0], chunk, sizeof chunk)) > 0 || (k < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < k; i++) {       /* keep the last 2 KiB */
+			if (n == sizeof said - 1) {
+				memmove(said, said + 1, n - 1);
+				n--;
+			}
+			said[n++] = chunk[i];
+		}
+	}
+	said[n] = '\0';
+	close(err[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			goto fail;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return HE_OK;
+	if (errmsg) {
+		while (n && (said[n - 1] == '\n'))
+			said[--n] = '\0';
+		char m[2300];
+		snprintf(m, sizeof m, "%s failed (%s %d): %s", argv[0], WIFEXITED(status) ? "exit" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), n ? said : "no message");
+		*errmsg = xstrdup(m);
+	}
+	return HE_INTERNAL;
+fail:
+	if (errmsg) {
+		char m[300];
+		snprintf(m, sizeof m, "cannot run %s: %s", argv[0], strerror(errno));
+		*errmsg = xstrdup(m);
+	}
+	return HE_INTERNAL;
 }
 
 void db_close(struct db *db)

@@ -65,6 +65,26 @@ int db_done(struct db_stmt *st);
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t db_changes(struct db *db);
 
+/* An online, consistent copy of the whole database while others go on
+ * writing (hearth backup).  SQLite: the online backup API copying every
+ * page in one step under one read transaction (in WAL mode writers are not
+ * blocked) into path, which must not exist; PostgreSQL: pg_dump's custom
+ * format (one snapshot) into path.  db must not be inside a transaction.
+ * On failure db_errmsg says why. */
+int db_backup(struct db *db, const char *path);
+/* Bring a backup made by db_backup back into the database at url (hearth
+ * restore).  The target must hold no tables unless replace (then what is
+ * there is replaced wholesale).  On failure *errmsg (caller frees). */
+int db_restore(const char *url, const char *path, bool replace, char **errmsg);
+
+/* Every table of the schema, parents before children; NULL-terminated. */
+extern const char *const db_tables[];
+/* A digest (BLAKE2b, hex) of table's rows in key order and their count:
+ * two databases hold the same rows exactly when the digests agree (on the
+ * same backend; text forms of values differ between backends).  table
+ * must be one of db_tables (HE_INVALID otherwise). */
+int db_table_digest(struct db *db, const char *table, int64_t *rows, char hex[65]);
+
 /* After rows were copied in with explicit ids (hearth migrate), make the
  * table's id generator continue after the largest id.  table must be a
  * plain lower-case identifier from the caller's own list.  No-op on SQLite,

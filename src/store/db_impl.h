@@ -34,6 +34,7 @@ struct db_ops {
 	void (*bulk)(struct db *db, bool on);                 /* may be NULL */
 	/* Around a write transaction (may be NULL): SQLite queues this
 	 * process's writers on a mutex rather than in its busy handler. */
+	int (*backup)(struct db *db, const char *path);
 	void (*tx_enter)(struct db *db);
 	void (*tx_leave)(struct db *db);
 };
@@ -61,5 +62,11 @@ void db_stmt_fail(struct db_stmt *st, int code, const char *fmt, ...)
 /* Backend constructors: 0 and *out on success. */
 int db_sqlite_open(const char *path, struct db **out, char **errmsg);
 int db_pg_open(const char *url, struct db **out, char **errmsg);
+int db_sqlite_restore(const char *path, const char *from, bool replace, char **errmsg);
+int db_pg_restore(const char *url, const char *from, bool replace, char **errmsg);
+/* Run argv (argv[0] looked up in PATH), its stdout to /dev/null and its
+ * stderr kept: HE_OK when it exits 0, else HE_INTERNAL with *errmsg
+ * holding the tail of what it said. */
+int db_run_tool(char *const argv[], char **errmsg);
 
 #endif

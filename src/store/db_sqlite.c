@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -314,8 +315,94 @@ static void sq_tx_leave(struct db *db)
 	pthread_mutex_unlock(&write_lock);
 }
 
+/* Copy every page of src's main database into dst's in one backup step:
+ * the step holds one read transaction on src, so the copy is one
+ * consistent snapshot, and in WAL mode writers carry on meanwhile. */
+static int copy_pages(sqlite3 *dst, sqlite3 *src)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+	if (!b)
+		return sqlite3_errcode(dst);
+	int src_rc;
+	while ((src_rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || src_rc == SQLITE_LOCKED)
+		sqlite3_sleep(20);
+	int fin = sqlite3_backup_finish(b);
+	return src_rc == SQLITE_DONE ? fin : src_rc;
+}
+
+static int sq_backup(struct db *base, const char *path)
+{
+	struct sqlite_db *db = SDB(base);
+	sqlite3 *dst = NULL;
+	if (access(path, F_OK) == 0)
+		return db_fail(base, HE_CONFLICT, NULL, "%s already exists: a backup never overwrites", path);
+	int src = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (src == SQLITE_OK)
+		src = copy_pages(dst, db->h);
+	if (src != SQLITE_OK) {
+		int rc = db_fail(base, map_rc(src), NULL, "backup to %s: %s", path,
+				 dst ? sqlite3_errmsg(dst) : "out of memory");
+		sqlite3_close(dst);
+		unlink(path);
+		return rc;
+	}
+	/* The copy is a plain rollback-journal file: one file to keep. */
+	src = sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	sqlite3_close(dst);
+	return src == SQLITE_OK ? HE_OK : db_fail(base, map_rc(src), NULL, "backup to %s: cannot finish", path);
+}
+
+int db_sqlite_restore(const char *path, const char *from, bool replace, char **errmsg)
+{
+	sqlite3 *dst = NULL, *src = NULL;
+	sqlite3_stmt *st = NULL;
+	char m[700] = "";
+	int tables = 0;
+	int s = sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY, NULL);
+	if (s != SQLITE_OK) {
+		snprintf(m, sizeof m, "cannot open the backup %s: %s", from, src ? sqlite3_errmsg(src) : "out of memory");
+		goto done;
+	}
+	s = sqlite3_exec(src, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	if (s != SQLITE_OK) {
+		snprintf(m, sizeof m, "%s is not a Hearth SQLite backup: %s", from, sqlite3_errmsg(src));
+		goto done;
+	}
+	s = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (s == SQLITE_OK)
+		sqlite3_busy_timeout(dst, 5000);
+	if (s == SQLITE_OK)
+		s = sqlite3_prepare_v2(dst, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", -1, &st, NULL);
+	tables = s == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (s != SQLITE_OK) {
+		snprintf(m, sizeof m, "cannot open %s: %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
+		goto done;
+	}
+	if (tables > 0 && !replace) {
+		snprintf(m, sizeof m, "%s already holds %d tables: restore into an empty database, or give"
+			 " --replace to overwrite it (stop the server first)", path, tables);
+		s = SQLITE_ERROR;
+		goto done;
+	}
+	s = copy_pages(dst, src);
+	if (s != SQLITE_OK)
+		snprintf(m, sizeof m, "restore into %s: %s", path, sqlite3_errmsg(dst));
+	else
+		s = sqlite3_exec(dst, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+done:
+	sqlite3_close(src);
+	sqlite3_close(dst);
+	if (s == SQLITE_OK)
+		return HE_OK;
+	if (errmsg)
+		*errmsg = xstrdup(m[0] ? m : "restore failed");
+	return tables > 0 && !replace ? HE_CONFLICT : HE_INTERNAL;
+}
+
 static const struct db_ops sqlite_ops = {
 	.name = "sqlite",
+	.backup = sq_backup,
 	.begin_sql = "BEGIN IMMEDIATE",
 	.close = sq_close,
 	.prepare = sq_prepare,

@@ -57,12 +57,6 @@ static bool has_error(const struct errinfo *e, const char *id)
 	return e && e->code && strcmp(e->field, id) == 0;
 }
 
-static void th(struct req *r, const char *text, bool numeric)
-{
-	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header%s\">%h</th>",
-		   numeric ? " govuk-table__header--numeric" : "", text);
-}
-
 static void success_banner(struct req *r, const char *msg)
 {
 	fmt_printf(&r->out, "<div class=\"govuk-notification-banner govuk-notification-banner--success\""
@@ -248,11 +242,11 @@ static void scores_table(struct req *r, const struct assessment *as, const char 
 	fmt_printf(&r->out, "<table class=\"govuk-table app-assess-scores\"><caption class=\"govuk-table__caption"
 		" govuk-table__caption--s\">%h</caption><thead class=\"govuk-table__head\"><tr"
 		" class=\"govuk-table__row\">", assess_side_title(side));
-	th(r, "Area", false);
-	th(r, "Score out of 10", true);
+	page_th_n(r, "Area", false);
+	page_th_n(r, "Score out of 10", true);
 	if (texts) {
-		th(r, "Strengths", false);
-		th(r, "Needs", false);
+		page_th_n(r, "Strengths", false);
+		page_th_n(r, "Needs", false);
 	}
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < as->nscores; i++) {
@@ -330,9 +324,9 @@ static void assessments_list(struct req *r, const struct case_record *c, const s
 	fmt_printf(&r->out, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-table__caption--s\">All assessments</caption><thead class=\"govuk-table__head\"><tr"
 		" class=\"govuk-table__row\">");
-	th(r, "Date", false);
-	th(r, "Kind", false);
-	th(r, "Agreed with", false);
+	page_th_n(r, "Date", false);
+	page_th_n(r, "Kind", false);
+	page_th_n(r, "Agreed with", false);
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = n; i-- > 0;)
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\"><a"
@@ -636,7 +630,7 @@ static void side_table(struct req *r, const char *side, const struct assess_doma
 	fmt_printf(&r->out, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-visually-hidden\">Domains: %h</caption><thead class=\"govuk-table__head\"><tr"
 		" class=\"govuk-table__row\">", assess_side_title(side));
-	th(r, "Domain", false);
+	page_th_n(r, "Domain", false);
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = first; i <= last; i++)
 		if (strcmp(d[i].side, side) == 0)

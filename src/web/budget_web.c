@@ -34,32 +34,6 @@
 
 #define SOURCE_ROWS 6
 
-static const char *money(struct req *r, int64_t pence)
-{
-	char *out = arena_alloc(&r->arena, 32);
-	money_format(pence, out);
-	return out;
-}
-
-static const char *plain(struct req *r, int64_t pence)
-{
-	char *out = arena_alloc(&r->arena, 32);
-	money_plain(pence, out);
-	return out;
-}
-
-static void th(struct req *r, const char *text, bool numeric)
-{
-	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header%s\">%h</th>",
-		   numeric ? " govuk-table__header--numeric" : "", text);
-}
-
-static void td(struct req *r, const char *text, bool numeric)
-{
-	fmt_printf(&r->out, "<td class=\"govuk-table__cell%s\">%h</td>",
-		   numeric ? " govuk-table__cell--numeric" : "", text && *text ? text : "—");
-}
-
 static const char *owner_title(const char *kind)
 {
 	return strcmp(kind, "school") == 0 ? "School" : strcmp(kind, "district") == 0 ? "District"
@@ -106,7 +80,7 @@ static void position_list(struct req *r, const struct budget *b)
 	for (int i = 0; i < 5; i++)
 		fmt_printf(&r->out, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">"
 			"%h</dt><dd class=\"govuk-summary-list__value\" data-figure=\"%h\">%h%s</dd></div>",
-			keys[i], keys[i], money(r, vals[i]),
+			keys[i], keys[i], page_money(r, vals[i]),
 			i == 4 && vals[i] < 0 ? " (overspent)" : "");
 	fmt_printf(&r->out, "</dl>");
 }
@@ -116,15 +90,15 @@ static void sources_table(struct req *r, const struct budget *b)
 	fmt_printf(&r->out, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-table__caption--s\">Funding sources</caption><thead class=\"govuk-table__head\">"
 		"<tr class=\"govuk-table__row\">");
-	th(r, "Source", false);
-	th(r, "Contribution", true);
-	th(r, "Share", true);
+	page_th_n(r, "Source", false);
+	page_th_n(r, "Contribution", true);
+	page_th_n(r, "Share", true);
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < b->nsources; i++) {
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\">");
-		td(r, b->sources[i].source, false);
-		td(r, money(r, b->sources[i].amount_pence), true);
-		td(r, b->sources[i].share, true);
+		page_td_n(r, b->sources[i].source, false);
+		page_td_n(r, page_money(r, b->sources[i].amount_pence), true);
+		page_td_n(r, b->sources[i].share, true);
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -137,7 +111,7 @@ static const char *sources_line(struct req *r, const struct budget *b)
 	buf_init(&x, 0);
 	for (size_t i = 0; i < b->nsources; i++)
 		buf_printf(&x, "%s%s %s (%s)", i ? "; " : "", b->sources[i].source,
-			   money(r, b->sources[i].amount_pence), b->sources[i].share);
+			   page_money(r, b->sources[i].amount_pence), b->sources[i].share);
 	const char *s = arena_strdup(&r->arena, buf_str(&x));
 	buf_free(&x);
 	return s;
@@ -171,13 +145,13 @@ int budgets_page(struct req *r)
 		fmt_printf(&r->out, "<table class=\"govuk-table hearth-budgets\"><caption class=\"govuk-table__caption"
 			" govuk-table__caption--s\">%zu budget%s</caption><thead class=\"govuk-table__head\">"
 			"<tr class=\"govuk-table__row\">", n, n == 1 ? "" : "s");
-		th(r, "Budget", false);
-		th(r, "Held by", false);
-		th(r, "Amount", true);
-		th(r, "Committed", true);
-		th(r, "Spent", true);
-		th(r, "Pending", true);
-		th(r, "Available", true);
+		page_th_n(r, "Budget", false);
+		page_th_n(r, "Held by", false);
+		page_th_n(r, "Amount", true);
+		page_th_n(r, "Committed", true);
+		page_th_n(r, "Spent", true);
+		page_th_n(r, "Pending", true);
+		page_th_n(r, "Available", true);
 		fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 		for (size_t i = 0; i < n; i++) {
 			const struct budget *b = &v[i];
@@ -185,12 +159,12 @@ int budgets_page(struct req *r)
 				" class=\"govuk-link\" href=\"/budgets/%lld\">%h</a><br><span class=\"govuk-body-s\">"
 				"%h</span><br><span class=\"govuk-body-s hearth-sources\">%h</span></td>",
 				(long long)b->id, b->name, b->period_label, sources_line(r, b));
-			td(r, arena_printf(&r->arena, "%s: %s", owner_title(b->owner_kind), b->owner_name), false);
-			td(r, money(r, b->pos.amount), true);
-			td(r, money(r, b->pos.committed), true);
-			td(r, money(r, b->pos.spent), true);
-			td(r, money(r, b->pos.pending), true);
-			td(r, money(r, b->pos.available), true);
+			page_td_n(r, arena_printf(&r->arena, "%s: %s", owner_title(b->owner_kind), b->owner_name), false);
+			page_td_n(r, page_money(r, b->pos.amount), true);
+			page_td_n(r, page_money(r, b->pos.committed), true);
+			page_td_n(r, page_money(r, b->pos.spent), true);
+			page_td_n(r, page_money(r, b->pos.pending), true);
+			page_td_n(r, page_money(r, b->pos.available), true);
 			fmt_printf(&r->out, "</tr>");
 		}
 		fmt_printf(&r->out, "</tbody></table>");
@@ -223,23 +197,23 @@ static void commissions_table(struct req *r, int64_t budget_id)
 	fmt_printf(&r->out, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-table__caption--s\">%zu commission%s</caption><thead class=\"govuk-table__head\">"
 		"<tr class=\"govuk-table__row\">", n, n == 1 ? "" : "s");
-	th(r, "Commission", false);
-	th(r, "Case", false);
-	th(r, "What", false);
-	th(r, "Status", false);
-	th(r, "Estimate", true);
-	th(r, "Actual", true);
-	th(r, "Refunded", true);
+	page_th_n(r, "Commission", false);
+	page_th_n(r, "Case", false);
+	page_th_n(r, "What", false);
+	page_th_n(r, "Status", false);
+	page_th_n(r, "Estimate", true);
+	page_th_n(r, "Actual", true);
+	page_th_n(r, "Refunded", true);
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\"><a"
 			" class=\"govuk-link\" href=\"/commissions/%u\">%h</a></td>", l[i].ref, l[i].ref);
-		td(r, l[i].case_ref, false);
-		td(r, l[i].what, false);
-		td(r, status_title(l[i].status), false);
-		td(r, money(r, l[i].estimate_pence), true);
-		td(r, l[i].actual_pence >= 0 ? money(r, l[i].actual_pence) : NULL, true);
-		td(r, l[i].refunded_pence ? money(r, l[i].refunded_pence) : NULL, true);
+		page_td_n(r, l[i].case_ref, false);
+		page_td_n(r, l[i].what, false);
+		page_td_n(r, status_title(l[i].status), false);
+		page_td_n(r, page_money(r, l[i].estimate_pence), true);
+		page_td_n(r, l[i].actual_pence >= 0 ? page_money(r, l[i].actual_pence) : NULL, true);
+		page_td_n(r, l[i].refunded_pence ? page_money(r, l[i].refunded_pence) : NULL, true);
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -268,11 +242,6 @@ int budget_page(struct req *r)
 
 /* ---- the form ----------------------------------------------------------------------- */
 
-static bool has_err(const struct errinfo *e, const char *id)
-{
-	return e && e->code && strcmp(e->field, id) == 0;
-}
-
 static void input(struct req *r, const struct errinfo *e, const char *id, const char *label,
 		  const char *hint, const char *width, const char *value)
 {
@@ -282,7 +251,7 @@ static void input(struct req *r, const struct errinfo *e, const char *id, const 
 		fmt_printf(&r->out, "<div id=\"%h-hint\" class=\"govuk-hint\">%h</div>", id, hint);
 	page_field_error(r, e, id);
 	fmt_printf(&r->out, "<input class=\"govuk-input %h%s\" id=\"%h\" name=\"%h\" type=\"text\""
-		" value=\"%h\"%s></div>", width, has_err(e, id) ? " govuk-input--error" : "", id, id,
+		" value=\"%h\"%s></div>", width, page_has_err(e, id) ? " govuk-input--error" : "", id, id,
 		value ? value : "", hint ? arena_printf(&r->arena, " aria-describedby=\"%s-hint\"", id) : "");
 }
 
@@ -362,7 +331,7 @@ static int form_page(struct req *r, const struct budget *b, const struct errinfo
 	input(r, e, "start_year", "The year it starts", "For example, 2026 for 2026–27", "govuk-input--width-4",
 	      fv(r, again, "start_year", b ? arena_printf(&r->arena, "%d", b->start_year) : NULL));
 	input(r, e, "amount", "Amount", "In pounds, for example £25,000.00", "govuk-input--width-10",
-	      fv(r, again, "amount", b ? plain(r, b->pos.amount) : NULL));
+	      fv(r, again, "amount", b ? page_money_plain(r, b->pos.amount) : NULL));
 	fmt_printf(&r->out, "<fieldset class=\"govuk-fieldset\"><legend class=\"govuk-fieldset__legend"
 		" govuk-fieldset__legend--m\">Funding sources</legend>");
 	page_field_error(r, e, "sources");
@@ -376,7 +345,7 @@ static int form_page(struct req *r, const struct budget *b, const struct errinfo
 		input(r, e, sid, arena_printf(&r->arena, "Source %d", i + 1), NULL, "govuk-!-width-one-half",
 		      fv(r, again, sid, have ? b->sources[i].source : NULL));
 		input(r, e, aid, arena_printf(&r->arena, "Contribution %d", i + 1), NULL,
-		      "govuk-input--width-10", fv(r, again, aid, have ? plain(r, b->sources[i].amount_pence)
+		      "govuk-input--width-10", fv(r, again, aid, have ? page_money_plain(r, b->sources[i].amount_pence)
 						  : NULL));
 	}
 	fmt_printf(&r->out, "</fieldset><button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">"
@@ -506,13 +475,13 @@ static void json_budget(struct req *r, const struct budget *b)
 		"\"committed\":%j,\"spent\":%j,\"pending\":%j,\"available\":%j,\"sources\":[",
 		b->period, b->period_label, b->start_year, b->start_on, b->end_on, (long long)b->version,
 		(long long)b->pos.amount, (long long)b->pos.committed, (long long)b->pos.spent,
-		(long long)b->pos.pending, (long long)b->pos.available, money(r, b->pos.amount),
-		money(r, b->pos.committed), money(r, b->pos.spent), money(r, b->pos.pending),
-		money(r, b->pos.available));
+		(long long)b->pos.pending, (long long)b->pos.available, page_money(r, b->pos.amount),
+		page_money(r, b->pos.committed), page_money(r, b->pos.spent), page_money(r, b->pos.pending),
+		page_money(r, b->pos.available));
 	for (size_t i = 0; i < b->nsources; i++)
 		fmt_printf(&r->out, "%s{\"source\":%j,\"amount_pence\":%lld,\"amount\":%j,\"share\":%j}",
 			   i ? "," : "", b->sources[i].source, (long long)b->sources[i].amount_pence,
-			   money(r, b->sources[i].amount_pence), b->sources[i].share);
+			   page_money(r, b->sources[i].amount_pence), b->sources[i].share);
 	buf_puts(&r->out, "]}");
 }
 

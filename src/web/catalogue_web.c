@@ -27,37 +27,6 @@
 
 #define DISTRICT_CHOICES 64
 
-static const char *money(struct req *r, int64_t pence)
-{
-	char *out = arena_alloc(&r->arena, 32);
-	money_format(pence, out);
-	return out;
-}
-
-static const char *plain(struct req *r, int64_t pence)
-{
-	char *out = arena_alloc(&r->arena, 32);
-	money_plain(pence, out);
-	return out;
-}
-
-static void th(struct req *r, const char *text, bool numeric)
-{
-	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header%s\">%h</th>",
-		   numeric ? " govuk-table__header--numeric" : "", text);
-}
-
-static void td(struct req *r, const char *text, bool numeric)
-{
-	fmt_printf(&r->out, "<td class=\"govuk-table__cell%s\">%h</td>",
-		   numeric ? " govuk-table__cell--numeric" : "", text && *text ? text : "—");
-}
-
-static bool has_err(const struct errinfo *e, const char *id)
-{
-	return e && e->code && strcmp(e->field, id) == 0;
-}
-
 static const char *fv(struct req *r, bool again, const char *name, const char *def)
 {
 	if (again) {
@@ -74,7 +43,7 @@ static void input(struct req *r, const struct errinfo *e, const char *id, const 
 		"</label>", page_group_class(e, id), id, label);
 	page_field_error(r, e, id);
 	fmt_printf(&r->out, "<input class=\"govuk-input %h%s\" id=\"%h\" name=\"%h\" type=\"text\""
-		" value=\"%h\"></div>", width, has_err(e, id) ? " govuk-input--error" : "", id, id,
+		" value=\"%h\"></div>", width, page_has_err(e, id) ? " govuk-input--error" : "", id, id,
 		value ? value : "");
 }
 
@@ -133,7 +102,7 @@ static int service_fields(struct req *r, const struct service *v, const struct e
 		option(r, catalogue_units[i], catalogue_unit_title(catalogue_units[i]), cu);
 	fmt_printf(&r->out, "</select></div>");
 	input(r, e, "unit_cost", "Cost of one unit (pounds)", "govuk-input--width-10",
-	      fv(r, again, "unit_cost", v ? plain(r, v->unit_cost_pence) : NULL));
+	      fv(r, again, "unit_cost", v ? page_money_plain(r, v->unit_cost_pence) : NULL));
 	input(r, e, "capacity", "Capacity: units at once (leave empty for no limit)", "govuk-input--width-5",
 	      fv(r, again, "capacity", v && v->capacity ? arena_printf(&r->arena, "%d", v->capacity) : NULL));
 	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\" id=\"districts\"><fieldset class=\"govuk-fieldset\">"
@@ -184,12 +153,12 @@ static void service_table(struct req *r, const struct service *v, size_t n, cons
 	fmt_printf(&r->out, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption"
 		" govuk-table__caption--m\">%h</caption><thead class=\"govuk-table__head\"><tr"
 		" class=\"govuk-table__row\">", catalogue_category_title(category));
-	th(r, "Service", false);
-	th(r, "Provider", false);
-	th(r, "Unit", false);
-	th(r, "Unit cost", true);
-	th(r, "Capacity", true);
-	th(r, "Districts", false);
+	page_th_n(r, "Service", false);
+	page_th_n(r, "Provider", false);
+	page_th_n(r, "Unit", false);
+	page_th_n(r, "Unit cost", true);
+	page_th_n(r, "Capacity", true);
+	page_th_n(r, "Districts", false);
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		const struct service *x = &v[i];
@@ -208,11 +177,11 @@ static void service_table(struct req *r, const struct service *v, size_t n, cons
 		if (x->description && *x->description)
 			fmt_printf(&r->out, "<br><span class=\"govuk-body-s\">%h</span>", x->description);
 		fmt_printf(&r->out, "</td>");
-		td(r, x->provider_name, false);
-		td(r, catalogue_unit_title(x->unit), false);
-		td(r, money(r, x->unit_cost_pence), true);
-		td(r, x->capacity ? arena_printf(&r->arena, "%d", x->capacity) : "No limit", true);
-		td(r, x->districts, false);
+		page_td_n(r, x->provider_name, false);
+		page_td_n(r, catalogue_unit_title(x->unit), false);
+		page_td_n(r, page_money(r, x->unit_cost_pence), true);
+		page_td_n(r, x->capacity ? arena_printf(&r->arena, "%d", x->capacity) : "No limit", true);
+		page_td_n(r, x->districts, false);
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -240,15 +209,15 @@ static int catalogue_render(struct req *r, const struct errinfo *e, char which, 
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Providers</h2><table class=\"govuk-table\"><caption"
 		" class=\"govuk-table__caption govuk-table__caption--s\">%zu provider%s</caption><thead"
 		" class=\"govuk-table__head\"><tr class=\"govuk-table__row\">", np, np == 1 ? "" : "s");
-	th(r, "Provider", false);
-	th(r, "Contact", false);
-	th(r, "Services", true);
+	page_th_n(r, "Provider", false);
+	page_th_n(r, "Contact", false);
+	page_th_n(r, "Services", true);
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < np; i++) {
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\">");
-		td(r, p[i].name, false);
-		td(r, p[i].contact, false);
-		td(r, arena_printf(&r->arena, "%d", p[i].nservices), true);
+		page_td_n(r, p[i].name, false);
+		page_td_n(r, p[i].contact, false);
+		page_td_n(r, arena_printf(&r->arena, "%d", p[i].nservices), true);
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -380,7 +349,7 @@ static int service_render(struct req *r, int64_t id, const struct errinfo *e, in
 	page_error_summary(r, e);
 	fmt_printf(&r->out, "<span class=\"govuk-caption-l\">%h · %h</span><h1 class=\"govuk-heading-l\">%h</h1>"
 		"<p class=\"govuk-body\">%h per %h; %h.</p>", v.provider_name,
-		catalogue_category_title(v.category), v.name, money(r, v.unit_cost_pence),
+		catalogue_category_title(v.category), v.name, page_money(r, v.unit_cost_pence),
 		catalogue_unit_title(v.unit), v.districts);
 	if (caps_has(r->caps, CAP_CATALOGUE_MANAGE)) {
 		fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Change this service</h2><form method=\"post\""
@@ -445,7 +414,7 @@ int catalogue_api(struct req *r)
 			"\"unit_cost_pence\":%lld,\"unit_cost\":%j,\"capacity\":", i ? "," : "", (long long)x->id,
 			(long long)x->provider_id, x->provider_name, x->name, x->category,
 			catalogue_category_title(x->category), x->unit, catalogue_unit_title(x->unit),
-			(long long)x->unit_cost_pence, money(r, x->unit_cost_pence));
+			(long long)x->unit_cost_pence, page_money(r, x->unit_cost_pence));
 		if (x->capacity)
 			fmt_printf(&r->out, "%d", x->capacity);
 		else

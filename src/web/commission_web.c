@@ -64,13 +64,6 @@ static const char *idem_new(struct req *r)
 	return hex;
 }
 
-static const char *money(struct req *r, int64_t pence)
-{
-	char b[32];
-	money_format(pence, b);
-	return arena_strdup(&r->arena, b);
-}
-
 static const char *day_text(struct req *r, const char *when)
 {
 	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
@@ -111,18 +104,6 @@ static void status_tag(struct req *r, const char *status)
 		   commission_status_title(status));
 }
 
-static void th(struct req *r, const char *text, bool numeric)
-{
-	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header%s\">%h</th>",
-		   numeric ? " govuk-table__header--numeric" : "", text);
-}
-
-static void td(struct req *r, const char *text, bool numeric)
-{
-	fmt_printf(&r->out, "<td class=\"govuk-table__cell%s\">%h</td>",
-		   numeric ? " govuk-table__cell--numeric" : "", text);
-}
-
 /* "6 sessions of Family group conferencing" / "Household item grant". */
 static const char *what_text(struct req *r, const struct commission *x)
 {
@@ -141,57 +122,14 @@ static int64_t cost_now(const struct commission *x)
 	return x->actual_pence >= 0 ? x->actual_pence : x->estimate_pence;
 }
 
-static bool has_err(const struct errinfo *e, const char *id)
-{
-	return e && e->code && strcmp(e->field, id) == 0;
-}
-
-static void group_open(struct req *r, const struct errinfo *e, const char *id, const char *label,
-		       const char *hint)
-{
-	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label govuk-label--s\""
-		" for=\"%h\">%h</label>", page_group_class(e, id), id, label);
-	if (hint)
-		fmt_printf(&r->out, "<div id=\"%h-hint\" class=\"govuk-hint\">%h</div>", id, hint);
-	page_field_error(r, e, id);
-}
-
-static const char *describedby(struct req *r, const struct errinfo *e, const char *id, bool hint)
-{
-	bool err = has_err(e, id);
-	if (!hint && !err)
-		return "";
-	return arena_printf(&r->arena, " aria-describedby=\"%s%s%s%s%s\"", hint ? id : "",
-			    hint ? "-hint" : "", hint && err ? " " : "", err ? id : "", err ? "-error" : "");
-}
-
-static void text_input(struct req *r, const struct errinfo *e, const char *id, const char *name,
-		       const char *label, const char *hint, const char *type, const char *width,
-		       const char *value)
-{
-	group_open(r, e, id, label, hint);
-	fmt_printf(&r->out, "<input class=\"govuk-input %h%s\" id=\"%h\" name=\"%h\" type=\"%h\" value=\"%h\"%s>"
-		"</div>", width, has_err(e, id) ? " govuk-input--error" : "", id, name, type, value,
-		describedby(r, e, id, hint != NULL));
-}
-
 static void money_input(struct req *r, const struct errinfo *e, const char *id, const char *name,
 			const char *label, const char *hint, const char *value)
 {
-	group_open(r, e, id, label, hint);
+	page_group_open(r, e, id, label, hint);
 	fmt_printf(&r->out, "<div class=\"govuk-input__wrapper\"><div class=\"govuk-input__prefix\""
 		" aria-hidden=\"true\">£</div><input class=\"govuk-input govuk-input--width-10%s\" id=\"%h\""
 		" name=\"%h\" type=\"text\" spellcheck=\"false\" value=\"%h\"%s></div></div>",
-		has_err(e, id) ? " govuk-input--error" : "", id, name, value, describedby(r, e, id, hint != NULL));
-}
-
-static void text_area(struct req *r, const struct errinfo *e, const char *id, const char *name,
-		      const char *label, const char *hint, int rows, const char *value)
-{
-	group_open(r, e, id, label, hint);
-	fmt_printf(&r->out, "<textarea class=\"govuk-textarea%s\" id=\"%h\" name=\"%h\" rows=\"%d\"%s>%h"
-		"</textarea></div>", has_err(e, id) ? " govuk-textarea--error" : "", id, name, rows,
-		describedby(r, e, id, hint != NULL), value);
+		page_has_err(e, id) ? " govuk-input--error" : "", id, name, value, page_describedby(r, e, id, hint != NULL));
 }
 
 static const char *val(struct req *r, bool again, const char *name)
@@ -262,13 +200,13 @@ static void budget_select(struct req *r, const struct errinfo *e, const char *id
 	struct budget *bv = NULL;
 	size_t nb = 0;
 	budget_for_case(r->db, &r->arena, case_id, NULL, &bv, &nb);
-	group_open(r, e, id, "Budget", "The budgets this family's support can be paid from, with what is left");
+	page_group_open(r, e, id, "Budget", "The budgets this family's support can be paid from, with what is left");
 	fmt_printf(&r->out, "<select class=\"govuk-select%s\" id=\"%h\" name=\"budget\"%s><option value=\"\">"
-		"Choose</option>", has_err(e, id) ? " govuk-select--error" : "", id, describedby(r, e, id, true));
+		"Choose</option>", page_has_err(e, id) ? " govuk-select--error" : "", id, page_describedby(r, e, id, true));
 	for (size_t i = 0; i < nb; i++) {
 		const char *v = arena_printf(&r->arena, "%lld", (long long)bv[i].id);
 		fmt_printf(&r->out, "<option value=\"%h\"%s>%h (%h available)</option>", v,
-			   strcmp(cur, v) == 0 ? " selected" : "", bv[i].name, money(r, bv[i].pos.available));
+			   strcmp(cur, v) == 0 ? " selected" : "", bv[i].name, page_money(r, bv[i].pos.available));
 	}
 	fmt_printf(&r->out, "</select></div>");
 }
@@ -279,10 +217,10 @@ static void service_select(struct req *r, const struct errinfo *e, int64_t case_
 	size_t n = 0;
 	int64_t district = case_district(r, case_id);
 	catalogue_services(r->db, &r->arena, true, district, &sv, &n);
-	group_open(r, e, "service", "Service", "From the catalogue: those serving the family's district first");
+	page_group_open(r, e, "service", "Service", "From the catalogue: those serving the family's district first");
 	fmt_printf(&r->out, "<select class=\"govuk-select%s\" id=\"service\" name=\"service\"%s><option value=\"\">"
-		"Choose</option>", has_err(e, "service") ? " govuk-select--error" : "",
-		describedby(r, e, "service", true));
+		"Choose</option>", page_has_err(e, "service") ? " govuk-select--error" : "",
+		page_describedby(r, e, "service", true));
 	for (int g = 0; g < 2; g++) {
 		bool opened = false;
 		for (size_t i = 0; i < n; i++) {
@@ -295,7 +233,7 @@ static void service_select(struct req *r, const struct errinfo *e, int64_t case_
 			const char *v = arena_printf(&r->arena, "%lld", (long long)sv[i].id);
 			fmt_printf(&r->out, "<option value=\"%h\"%s>%h – %h (%h a %h)%s</option>", v,
 				   strcmp(cur, v) == 0 ? " selected" : "", sv[i].name, sv[i].provider_name,
-				   money(r, sv[i].unit_cost_pence), catalogue_unit_title(sv[i].unit),
+				   page_money(r, sv[i].unit_cost_pence), catalogue_unit_title(sv[i].unit),
 				   sv[i].exit_route ? ", exit route" : "");
 		}
 		if (opened)
@@ -308,7 +246,7 @@ static void override_field(struct req *r, const struct errinfo *e, bool again)
 {
 	if (!caps_has(req_scope(r)->caps, CAP_COMMISSION_APPROVE))
 		return;
-	text_area(r, e, "override_note", "override_note", "If this would overspend the budget (optional)",
+	page_text_area(r, e, "override_note", "override_note", "If this would overspend the budget (optional)",
 		  "Budget holders only: say why it should be approved anyway. Leave blank to be stopped"
 		  " if it would overspend.", 2, val(r, again, "override_note"));
 }
@@ -320,10 +258,10 @@ static void service_form(struct req *r, int64_t case_id, const char *ref, const 
 		" novalidate><input type=\"hidden\" name=\"kind\" value=\"service\">", ref);
 	page_csrf_field(r, r->sess.csrf);
 	service_select(r, e, case_id, val(r, again, "service"));
-	text_input(r, e, "quantity", "quantity", "How many", "Sessions, place-weeks or grants", "text",
+	page_text_input(r, e, "quantity", "quantity", "How many", "Sessions, place-weeks or grants", "text",
 		   "govuk-input--width-4", again ? val(r, again, "quantity") : "1");
 	budget_select(r, e, "budget", case_id, val(r, again, "budget"));
-	text_area(r, e, "reason", "reason", "Why the family needs it", NULL, 3, val(r, again, "reason"));
+	page_text_area(r, e, "reason", "reason", "Why the family needs it", NULL, 3, val(r, again, "reason"));
 	override_field(r, e, again);
 	fmt_printf(&r->out, "<input type=\"hidden\" name=\"idem\" value=\"%h\">",
 		   again ? val(r, again, "idem") : idem_new(r));
@@ -342,13 +280,13 @@ static void grant_form(struct req *r, int64_t case_id, const char *ref, const st
 	for (int i = 0; i < GRANT_ROWS; i++) {
 		const char *d = arena_printf(&r->arena, "items.%d.description", i);
 		const char *a = arena_printf(&r->arena, "items.%d.amount", i);
-		text_input(r, e, d, d, arena_printf(&r->arena, "Item %d", i + 1), i == 0 ? "For example, single"
+		page_text_input(r, e, d, d, arena_printf(&r->arena, "Item %d", i + 1), i == 0 ? "For example, single"
 			   " bed and mattress" : NULL, "text", "govuk-!-width-two-thirds", val(r, again, d));
 		money_input(r, e, a, a, arena_printf(&r->arena, "Cost of item %d", i + 1), NULL, val(r, again, a));
 	}
 	fmt_printf(&r->out, "</fieldset>");
 	budget_select(r, e, "grant-budget", case_id, val(r, again, "budget"));
-	text_area(r, e, "grant-reason", "reason", "Why the family needs it", NULL, 3, val(r, again, "reason"));
+	page_text_area(r, e, "grant-reason", "reason", "Why the family needs it", NULL, 3, val(r, again, "reason"));
 	override_field(r, e, again);
 	fmt_printf(&r->out, "<input type=\"hidden\" name=\"idem\" value=\"%h\">",
 		   again ? val(r, again, "idem") : idem_new(r));
@@ -363,13 +301,13 @@ static void commissions_table(struct req *r, const struct commission *v, size_t 
 	fmt_printf(&r->out, "<table class=\"govuk-table\" id=\"commissions-table\"><caption class=\"govuk-table__caption"
 		" govuk-visually-hidden\">Commissions, newest first</caption><thead class=\"govuk-table__head\">"
 		"<tr class=\"govuk-table__row\">");
-	th(r, "Ref", false);
+	page_th_n(r, "Ref", false);
 	if (with_case)
-		th(r, "Family", false);
-	th(r, "What", false);
-	th(r, "Budget", false);
-	th(r, "Status", false);
-	th(r, "Cost", true);
+		page_th_n(r, "Family", false);
+	page_th_n(r, "What", false);
+	page_th_n(r, "Budget", false);
+	page_th_n(r, "Status", false);
+	page_th_n(r, "Cost", true);
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		const struct commission *x = &v[i];
@@ -377,14 +315,14 @@ static void commissions_table(struct req *r, const struct commission *v, size_t 
 			"<a class=\"govuk-link\" href=\"/commissions/%u\">%h</a></td>", x->ref, x->ref, x->ref);
 		if (with_case)
 			fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h (%h)</td>", x->family_name, x->case_ref);
-		td(r, what_text(r, x), false);
-		td(r, x->budget_name, false);
+		page_td_n(r, what_text(r, x), false);
+		page_td_n(r, x->budget_name, false);
 		fmt_printf(&r->out, "<td class=\"govuk-table__cell\">");
 		status_tag(r, x->status);
 		if (x->overspend_override)
 			fmt_printf(&r->out, " <strong class=\"govuk-tag govuk-tag--orange\">Overspend approved</strong>");
 		fmt_printf(&r->out, "</td>");
-		td(r, money(r, cost_now(x)), true);
+		page_td_n(r, page_money(r, cost_now(x)), true);
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -408,7 +346,7 @@ void commission_case_section(struct req *r, const struct case_record *c)
 		fmt_printf(&r->out, "<p class=\"govuk-body\">Nothing commissioned for this family yet.</p>");
 	else {
 		fmt_printf(&r->out, "<p class=\"govuk-body\" id=\"commission-totals\">Committed: <strong>%h</strong>."
-			" Spent: <strong>%h</strong>.</p>", money(r, committed), money(r, spent));
+			" Spent: <strong>%h</strong>.</p>", page_money(r, committed), page_money(r, spent));
 		commissions_table(r, v, n, false);
 	}
 	if (strcmp(c->status, "open") != 0 || !caps_has(s->caps, CAP_COMMISSION_REQUEST))
@@ -577,13 +515,13 @@ static void summary(struct req *r, const struct commission *x, const struct budg
 	if (*x->provider)
 		row(r, "Provider", x->provider);
 	if (strcmp(x->kind, "service") == 0)
-		row(r, "Unit cost", money(r, x->unit_cost_pence));
-	row(r, "Estimate", money(r, x->estimate_pence));
+		row(r, "Unit cost", page_money(r, x->unit_cost_pence));
+	row(r, "Estimate", page_money(r, x->estimate_pence));
 	if (x->actual_pence >= 0)
-		row(r, "Actual cost", money(r, x->actual_pence));
+		row(r, "Actual cost", page_money(r, x->actual_pence));
 	if (x->refunded_pence > 0)
-		row(r, "Refunded", money(r, x->refunded_pence));
-	row(r, "Budget", arena_printf(&r->arena, "%s (%s available)", x->budget_name, money(r, bp->available)));
+		row(r, "Refunded", page_money(r, x->refunded_pence));
+	row(r, "Budget", arena_printf(&r->arena, "%s (%s available)", x->budget_name, page_money(r, bp->available)));
 	row(r, "Why the family needs it", x->reason);
 	row(r, "Requested", arena_printf(&r->arena, "%s by %s", day_text(r, x->requested_at),
 					 *x->requested_by ? x->requested_by : "Hearth"));
@@ -605,13 +543,13 @@ static void items_table(struct req *r, const struct commission_item *it, size_t 
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\" id=\"items\">Items</h2><table class=\"govuk-table\""
 		" id=\"items-table\"><caption class=\"govuk-table__caption govuk-visually-hidden\">Items of the grant"
 		"</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
-	th(r, "Item", false);
-	th(r, "Cost", true);
+	page_th_n(r, "Item", false);
+	page_th_n(r, "Cost", true);
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\">");
-		td(r, it[i].description, false);
-		td(r, money(r, it[i].amount_pence), true);
+		page_td_n(r, it[i].description, false);
+		page_td_n(r, page_money(r, it[i].amount_pence), true);
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -622,22 +560,22 @@ static void history_table(struct req *r, const struct commission_event *ev, size
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\" id=\"history\">History</h2><table class=\"govuk-table\""
 		" id=\"history-table\"><caption class=\"govuk-table__caption govuk-visually-hidden\">History, oldest"
 		" first</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
-	th(r, "When", false);
-	th(r, "What happened", false);
-	th(r, "Amount", true);
-	th(r, "Note", false);
-	th(r, "By", false);
+	page_th_n(r, "When", false);
+	page_th_n(r, "What happened", false);
+	page_th_n(r, "Amount", true);
+	page_th_n(r, "Note", false);
+	page_th_n(r, "By", false);
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < n; i++) {
 		const char *what = !*ev[i].from_status ? "Requested"
 			: strcmp(ev[i].from_status, ev[i].to_status) == 0 ? "Refunded"
 			: commission_status_title(ev[i].to_status);
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\">");
-		td(r, day_text(r, ev[i].at), false);
-		td(r, what, false);
-		td(r, ev[i].amount_pence >= 0 ? money(r, ev[i].amount_pence) : "—", true);
-		td(r, *ev[i].note ? ev[i].note : "—", false);
-		td(r, ev[i].who, false);
+		page_td_n(r, day_text(r, ev[i].at), false);
+		page_td_n(r, what, false);
+		page_td_n(r, ev[i].amount_pence >= 0 ? page_money(r, ev[i].amount_pence) : "—", true);
+		page_td_n(r, *ev[i].note ? ev[i].note : "—", false);
+		page_td_n(r, ev[i].who, false);
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
@@ -667,7 +605,7 @@ static void decide_fields(struct req *r, const struct commission *x, const struc
 		" for=\"%h\">Decline</label></div></div></fieldset></div>", x->ref, id_a,
 		strcmp(d, "decline") == 0 ? "" : " checked", id_a, id_d, strcmp(d, "decline") == 0 ? " checked" : "",
 		id_d);
-	text_area(r, e, arena_printf(&r->arena, "%snote", prefix), "note", "Note",
+	page_text_area(r, e, arena_printf(&r->arena, "%snote", prefix), "note", "Note",
 		  "Required to decline, or to approve an overspend", 2, val(r, again, "note"));
 	const char *id_o = arena_printf(&r->arena, "%soverride", prefix);
 	fmt_printf(&r->out, "<div class=\"govuk-form-group\"><div class=\"govuk-checkboxes govuk-checkboxes--small\""
@@ -696,16 +634,16 @@ static int next_forms(struct req *r, const struct commission *x, const struct er
 	}
 	if (strcmp(x->status, "approved") == 0 && (holds || sees)) {
 		form_open(r, x, "deliver", "Record delivery");
-		text_input(r, e, "on", "on", "Date delivered", "For example, 2026-03-14. Leave blank for today",
+		page_text_input(r, e, "on", "on", "Date delivered", "For example, 2026-03-14. Leave blank for today",
 			   "date", "govuk-input--width-10", val(r, again, "on"));
 		money_input(r, e, "actual", "actual", "What it actually cost", arena_printf(&r->arena,
-			    "Leave blank if it cost the estimate, %s", money(r, x->estimate_pence)), val(r, again, "actual"));
+			    "Leave blank if it cost the estimate, %s", page_money(r, x->estimate_pence)), val(r, again, "actual"));
 		button(r, "Record delivery", false);
 		fmt_printf(&r->out, "</form>");
 	}
 	if (strcmp(x->status, "delivered") == 0 && manage) {
 		form_open(r, x, "pay", "Record payment");
-		text_input(r, e, "on", "on", "Date paid", "Leave blank for today", "date", "govuk-input--width-10",
+		page_text_input(r, e, "on", "on", "Date paid", "Leave blank for today", "date", "govuk-input--width-10",
 			   val(r, again, "on"));
 		button(r, "Record payment", false);
 		fmt_printf(&r->out, "</form>");
@@ -713,8 +651,8 @@ static int next_forms(struct req *r, const struct commission *x, const struct er
 	if (strcmp(x->status, "paid") == 0 && manage && x->actual_pence > x->refunded_pence) {
 		form_open(r, x, "refund", "Record a refund");
 		money_input(r, e, "amount", "amount", "Amount refunded", arena_printf(&r->arena, "At most %s",
-			    money(r, x->actual_pence - x->refunded_pence)), val(r, again, "amount"));
-		text_area(r, e, "refund-reason", "reason", "Why", NULL, 2, val(r, again, "reason"));
+			    page_money(r, x->actual_pence - x->refunded_pence)), val(r, again, "amount"));
+		page_text_area(r, e, "refund-reason", "reason", "Why", NULL, 2, val(r, again, "reason"));
 		button(r, "Record refund", false);
 		fmt_printf(&r->out, "</form>");
 	}
@@ -725,7 +663,7 @@ static int next_forms(struct req *r, const struct commission *x, const struct er
 			"<span class=\"govuk-details__summary-text\">Cancel this commission</span></summary><div"
 			" class=\"govuk-details__text\">", again && strcmp(e->field, "cancel-reason") == 0 ? " open" : "");
 		form_open(r, x, "cancel", "Cancel");
-		text_area(r, e, "cancel-reason", "reason", "Why it is cancelled", "This releases what it holds"
+		page_text_area(r, e, "cancel-reason", "reason", "Why it is cancelled", "This releases what it holds"
 			  " against the budget", 2, "");
 		button(r, "Cancel commission", true);
 		fmt_printf(&r->out, "</form></div></details>");
@@ -932,9 +870,9 @@ int approvals_page(struct req *r)
 			"</h2></div><div class=\"govuk-summary-card__content\"><dl class=\"govuk-summary-list\">", x->ref,
 			x->ref, x->ref, what_text(r, x));
 		row(r, "Family", arena_printf(&r->arena, "%s (%s)", x->family_name, x->case_ref));
-		row(r, "Cost", money(r, x->estimate_pence));
+		row(r, "Cost", page_money(r, x->estimate_pence));
 		row(r, "Budget", x->budget_name);
-		row(r, "Available now", money(r, bp.available));
+		row(r, "Available now", page_money(r, bp.available));
 		row(r, "Why the family needs it", x->reason);
 		row(r, "Requested", arena_printf(&r->arena, "%s by %s", day_text(r, x->requested_at),
 						 *x->requested_by ? x->requested_by : "Hearth"));
@@ -943,7 +881,7 @@ int approvals_page(struct req *r)
 			fmt_printf(&r->out, "<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\""
 				" aria-hidden=\"true\">!</span><strong class=\"govuk-warning-text__text\"><span"
 				" class=\"govuk-visually-hidden\">Warning</span>Approving this would overspend the budget"
-				" by %h.</strong></div>", money(r, x->estimate_pence - bp.available));
+				" by %h.</strong></div>", page_money(r, x->estimate_pence - bp.available));
 		fmt_printf(&r->out, "<form method=\"post\" action=\"/commissions/%u/decide\" novalidate>", x->ref);
 		page_csrf_field(r, r->sess.csrf);
 		fmt_printf(&r->out, "<input type=\"hidden\" name=\"version\" value=\"%lld\"><input type=\"hidden\""
@@ -1225,13 +1163,6 @@ static bool money_col(size_t c)
 	return c >= 9 && c <= 14;
 }
 
-static const char *plain(struct req *r, int64_t pence)
-{
-	char b[32];
-	money_plain(pence, b);
-	return arena_strdup(&r->arena, b);
-}
-
 static void export_cells(struct req *r, const struct commission *x, const char *cell[EXPORT_COLS])
 {
 	cell[0] = x->ref;
@@ -1243,12 +1174,12 @@ static void export_cells(struct req *r, const struct commission *x, const char *
 	cell[6] = x->budget_name;
 	cell[7] = commission_status_title(x->status);
 	cell[8] = arena_printf(&r->arena, "%d", x->quantity);
-	cell[9] = plain(r, x->unit_cost_pence);
-	cell[10] = plain(r, x->estimate_pence);
-	cell[11] = x->actual_pence >= 0 ? plain(r, x->actual_pence) : "";
-	cell[12] = plain(r, x->refunded_pence);
-	cell[13] = plain(r, x->committed_pence);
-	cell[14] = plain(r, x->spent_pence);
+	cell[9] = page_money_plain(r, x->unit_cost_pence);
+	cell[10] = page_money_plain(r, x->estimate_pence);
+	cell[11] = x->actual_pence >= 0 ? page_money_plain(r, x->actual_pence) : "";
+	cell[12] = page_money_plain(r, x->refunded_pence);
+	cell[13] = page_money_plain(r, x->committed_pence);
+	cell[14] = page_money_plain(r, x->spent_pence);
 	cell[15] = arena_printf(&r->arena, "%.10s", x->requested_at);
 	cell[16] = x->requested_by;
 	cell[17] = x->delivered_on;
@@ -1261,11 +1192,11 @@ static void totals_cells(struct req *r, const struct totals *t, const char *cell
 	for (size_t c = 0; c < EXPORT_COLS; c++)
 		cell[c] = "";
 	cell[0] = "Total";
-	cell[10] = plain(r, t->estimate);
-	cell[11] = plain(r, t->actual);
-	cell[12] = plain(r, t->refunded);
-	cell[13] = plain(r, t->committed);
-	cell[14] = plain(r, t->spent);
+	cell[10] = page_money_plain(r, t->estimate);
+	cell[11] = page_money_plain(r, t->actual);
+	cell[12] = page_money_plain(r, t->refunded);
+	cell[13] = page_money_plain(r, t->committed);
+	cell[14] = page_money_plain(r, t->spent);
 }
 
 static void attachment(struct req *r, const char *type, const char *ext)

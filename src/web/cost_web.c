@@ -138,12 +138,6 @@ static void summary(struct req *r, const struct cost_report *rep)
 	fmt_printf(&r->out, "</dl>");
 }
 
-static void th(struct req *r, const char *title, bool numeric)
-{
-	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header%s\">%h</th>",
-		   numeric ? " govuk-table__header--numeric" : "", title);
-}
-
 static void td_money(struct req *r, int64_t pence)
 {
 	fmt_printf(&r->out, "<td class=\"govuk-table__cell govuk-table__cell--numeric\">%h</td>",
@@ -180,14 +174,14 @@ static void cases_table(struct req *r, const struct cost_report *rep)
 	fmt_printf(&r->out, "<table class=\"govuk-table\" id=\"cost-cases\"><caption class=\""
 		"govuk-table__caption govuk-table__caption--m\">Each case in the year</caption>"
 		"<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
-	th(r, "Family", false);
-	th(r, "Case", false);
-	th(r, "School", false);
-	th(r, "Worker", false);
-	th(r, "Hours", true);
-	th(r, "Time cost", true);
-	th(r, "Commissioned", true);
-	th(r, "Total", true);
+	page_th_n(r, "Family", false);
+	page_th_n(r, "Case", false);
+	page_th_n(r, "School", false);
+	page_th_n(r, "Worker", false);
+	page_th_n(r, "Hours", true);
+	page_th_n(r, "Time cost", true);
+	page_th_n(r, "Commissioned", true);
+	page_th_n(r, "Total", true);
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
 	for (size_t i = 0; i < rep->ncases; i++)
 		case_row(r, &rep->cases[i]);

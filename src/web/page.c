@@ -7,6 +7,7 @@
 
 #include "base/date.h"
 #include "base/fmt.h"
+#include "base/money.h"
 #include "web/http.h"
 #include "web/route.h"
 
@@ -265,4 +266,73 @@ void page_th(struct req *r, const char *text)
 void page_td(struct req *r, const char *text)
 {
 	fmt_printf(&r->out, "<td class=\"govuk-table__cell\">%h</td>", page_or_dash(text));
+}
+
+bool page_has_err(const struct errinfo *e, const char *id)
+{
+	return e && e->code && strcmp(e->field, id) == 0;
+}
+
+void page_group_open(struct req *r, const struct errinfo *e, const char *id, const char *label,
+		     const char *hint)
+{
+	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label govuk-label--s\""
+		" for=\"%h\">%h</label>", page_group_class(e, id), id, label);
+	if (hint)
+		fmt_printf(&r->out, "<div id=\"%h-hint\" class=\"govuk-hint\">%h</div>", id, hint);
+	page_field_error(r, e, id);
+}
+
+const char *page_describedby(struct req *r, const struct errinfo *e, const char *id, bool hint)
+{
+	bool err = page_has_err(e, id);
+	if (!hint && !err)
+		return "";
+	return arena_printf(&r->arena, " aria-describedby=\"%s%s%s%s%s\"", hint ? id : "",
+			    hint ? "-hint" : "", hint && err ? " " : "", err ? id : "", err ? "-error" : "");
+}
+
+void page_text_input(struct req *r, const struct errinfo *e, const char *id, const char *name,
+		     const char *label, const char *hint, const char *type, const char *width,
+		     const char *value)
+{
+	page_group_open(r, e, id, label, hint);
+	fmt_printf(&r->out, "<input class=\"govuk-input %h%s\" id=\"%h\" name=\"%h\" type=\"%h\""
+		" value=\"%h\"%s></div>", width, page_has_err(e, id) ? " govuk-input--error" : "", id, name,
+		type, value, page_describedby(r, e, id, hint != NULL));
+}
+
+void page_text_area(struct req *r, const struct errinfo *e, const char *id, const char *name,
+		    const char *label, const char *hint, int rows, const char *value)
+{
+	page_group_open(r, e, id, label, hint);
+	fmt_printf(&r->out, "<textarea class=\"govuk-textarea%s\" id=\"%h\" name=\"%h\" rows=\"%d\"%s>"
+		"%h</textarea></div>", page_has_err(e, id) ? " govuk-textarea--error" : "", id, name, rows,
+		page_describedby(r, e, id, hint != NULL), value);
+}
+
+void page_th_n(struct req *r, const char *text, bool numeric)
+{
+	fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header%s\">%h</th>",
+		   numeric ? " govuk-table__header--numeric" : "", text);
+}
+
+void page_td_n(struct req *r, const char *text, bool numeric)
+{
+	fmt_printf(&r->out, "<td class=\"govuk-table__cell%s\">%h</td>",
+		   numeric ? " govuk-table__cell--numeric" : "", page_or_dash(text));
+}
+
+const char *page_money(struct req *r, int64_t pence)
+{
+	char b[32];
+	money_format(pence, b);
+	return arena_strdup(&r->arena, b);
+}
+
+const char *page_money_plain(struct req *r, int64_t pence)
+{
+	char b[32];
+	money_plain(pence, b);
+	return arena_strdup(&r->arena, b);
 }

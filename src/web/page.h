@@ -7,6 +7,9 @@
 #ifndef HEARTH_PAGE_H
 #define HEARTH_PAGE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "base/err.h"
 
 struct req;
@@ -48,7 +51,28 @@ const char *page_idem_new(struct req *r);
 const char *page_when(struct req *r, const char *when);
 const char *page_day(struct req *r, const char *when);
 /* A table's column header, and a cell (page_or_dash of text), escaped. */
+/* Form fields on GOV.UK patterns, for forms whose one error (e, may be
+ * NULL) names the field by id.  page_group_open opens the form group with
+ * its label (govuk-label--s), hint (id-hint) and error message;
+ * page_describedby is the aria-describedby attribute (hint and/or error)
+ * or "".  page_text_input and page_text_area write a whole group. */
+bool page_has_err(const struct errinfo *e, const char *id);
+void page_group_open(struct req *r, const struct errinfo *e, const char *id, const char *label,
+		     const char *hint);
+const char *page_describedby(struct req *r, const struct errinfo *e, const char *id, bool hint);
+void page_text_input(struct req *r, const struct errinfo *e, const char *id, const char *name,
+		     const char *label, const char *hint, const char *type, const char *width,
+		     const char *value);
+void page_text_area(struct req *r, const struct errinfo *e, const char *id, const char *name,
+		    const char *label, const char *hint, int rows, const char *value);
 void page_th(struct req *r, const char *text);
+/* A table heading / cell, right-aligned when numeric (figures, money);
+ * an empty cell shows a dash. */
+void page_th_n(struct req *r, const char *text, bool numeric);
+void page_td_n(struct req *r, const char *text, bool numeric);
+/* Pence as "£1,234.56" / as "1234.56" (form values, CSV), in the request's arena. */
+const char *page_money(struct req *r, int64_t pence);
+const char *page_money_plain(struct req *r, int64_t pence);
 void page_td(struct req *r, const char *text);
 
 #endif

@@ -152,55 +152,12 @@ static const char *val(struct req *r, bool again, const char *name, const char *
 	return def ? def : "";
 }
 
-static bool has_err(const struct errinfo *e, const char *id)
-{
-	return e && e->code && strcmp(e->field, id) == 0;
-}
-
-static void group_open(struct req *r, const struct errinfo *e, const char *id, const char *label,
-		       const char *hint)
-{
-	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label"
-		" govuk-label--s\" for=\"%h\">%h</label>", page_group_class(e, id), id, label);
-	if (hint)
-		fmt_printf(&r->out, "<div id=\"%h-hint\" class=\"govuk-hint\">%h</div>", id, hint);
-	page_field_error(r, e, id);
-}
-
-static const char *describedby(struct req *r, const struct errinfo *e, const char *id, bool hint)
-{
-	bool err = has_err(e, id);
-	if (!hint && !err)
-		return "";
-	return arena_printf(&r->arena, " aria-describedby=\"%s%s%s%s%s\"", hint ? id : "",
-			    hint ? "-hint" : "", hint && err ? " " : "", err ? id : "", err ? "-error" : "");
-}
-
-static void text_input(struct req *r, const struct errinfo *e, const char *id, const char *name,
-		       const char *label, const char *hint, const char *type, const char *width,
-		       const char *value)
-{
-	group_open(r, e, id, label, hint);
-	fmt_printf(&r->out, "<input class=\"govuk-input %h%s\" id=\"%h\" name=\"%h\" type=\"%h\""
-		" value=\"%h\"%s></div>", width, has_err(e, id) ? " govuk-input--error" : "", id, name,
-		type, value, describedby(r, e, id, hint != NULL));
-}
-
-static void text_area(struct req *r, const struct errinfo *e, const char *id, const char *name,
-		      const char *label, const char *hint, int rows, const char *value)
-{
-	group_open(r, e, id, label, hint);
-	fmt_printf(&r->out, "<textarea class=\"govuk-textarea%s\" id=\"%h\" name=\"%h\" rows=\"%d\"%s>"
-		"%h</textarea></div>", has_err(e, id) ? " govuk-textarea--error" : "", id, name, rows,
-		describedby(r, e, id, hint != NULL), value);
-}
-
 static void status_select(struct req *r, const struct errinfo *e, const char *id, const char *name,
 			  const char *label, const char *cur)
 {
-	group_open(r, e, id, label, NULL);
+	page_group_open(r, e, id, label, NULL);
 	fmt_printf(&r->out, "<select class=\"govuk-select%s\" id=\"%h\" name=\"%h\"%s>",
-		   has_err(e, id) ? " govuk-select--error" : "", id, name, describedby(r, e, id, false));
+		   page_has_err(e, id) ? " govuk-select--error" : "", id, name, page_describedby(r, e, id, false));
 	for (int i = 0; plan_statuses[i]; i++)
 		fmt_printf(&r->out, "<option value=\"%h\"%s>%h</option>", plan_statuses[i],
 			   strcmp(cur, plan_statuses[i]) == 0 ? " selected" : "",
@@ -212,10 +169,10 @@ static void choice_select(struct req *r, const struct errinfo *e, const char *id
 			  const char *hint, const struct plan_choice *v, size_t n, const char *cur,
 			  const char *const groups_of[][2])
 {
-	group_open(r, e, id, label, hint);
+	page_group_open(r, e, id, label, hint);
 	fmt_printf(&r->out, "<select class=\"govuk-select%s\" id=\"%h\" name=\"%h\"%s><option value=\"\">"
-		"Choose</option>", has_err(e, id) ? " govuk-select--error" : "", id, id,
-		describedby(r, e, id, hint != NULL));
+		"Choose</option>", page_has_err(e, id) ? " govuk-select--error" : "", id, id,
+		page_describedby(r, e, id, hint != NULL));
 	for (int g = 0; groups_of[g][0]; g++) {
 		bool opened = false;
 		for (size_t i = 0; i < n; i++) {
@@ -247,14 +204,14 @@ static void action_fields(struct req *r, int64_t case_id, const struct errinfo *
 	size_t nneeds = 0, nowners = 0;
 	plan_needs(r->db, &r->arena, case_id, &needs, &nneeds);
 	plan_owners(r->db, &r->arena, case_id, &owners, &nowners);
-	text_area(r, e, "description", "description", "What will be done",
+	page_text_area(r, e, "description", "description", "What will be done",
 		  "Say specifically what will happen and how you will know it is done, for example"
 		  " \"Take Aisha to school by 8:45 every day\"", 3, val(r, again, "description", ""));
 	choice_select(r, e, "need", "The need it addresses", NULL, needs, nneeds,
 		      val(r, again, "need", ""), need_groups);
 	choice_select(r, e, "owner", "Who will do it", "A member of the family, a worker or another"
 		      " service", owners, nowners, val(r, again, "owner", ""), owner_groups);
-	text_input(r, e, "due_on", "due_on", "Due by", "For example, 2026-03-14", "date",
+	page_text_input(r, e, "due_on", "due_on", "Due by", "For example, 2026-03-14", "date",
 		   "govuk-input--width-10", val(r, again, "due_on", ""));
 	fmt_printf(&r->out, "<input type=\"hidden\" name=\"idem\" value=\"%h\">",
 		   val(r, again, "idem", page_idem_new(r)));
@@ -272,7 +229,7 @@ static void update_form(struct req *r, const struct case_record *c, const struct
 	page_csrf_field(r, r->sess.csrf);
 	fmt_printf(&r->out, "<input type=\"hidden\" name=\"version\" value=\"%lld\">", (long long)x->version);
 	status_select(r, NULL, arena_printf(&r->arena, "%s-status", base), "status", "Status", x->status);
-	text_area(r, NULL, arena_printf(&r->arena, "%s-progress", base), "progress", "Progress",
+	page_text_area(r, NULL, arena_printf(&r->arena, "%s-progress", base), "progress", "Progress",
 		  "What has happened since it was last updated", 3, "");
 	fmt_printf(&r->out, "<button type=\"submit\" class=\"govuk-button govuk-button--secondary\""
 		" data-module=\"govuk-button\">Save update</button></form></div></details>");
@@ -576,9 +533,9 @@ static int action_show(struct req *r, const char *ref, int64_t action_id, const 
 		page_csrf_field(r, r->sess.csrf);
 		fmt_printf(&r->out, "<input type=\"hidden\" name=\"version\" value=\"%lld\">", (long long)x.version);
 		status_select(r, &s, "status", "status", "Status", val(r, again, "status", x.status));
-		text_area(r, &s, "progress", "progress", "Progress", "What has happened since it was last"
+		page_text_area(r, &s, "progress", "progress", "Progress", "What has happened since it was last"
 			  " updated. Required unless the status changes.", 4, val(r, again, "progress", ""));
-		text_input(r, &s, "on", "on", "Date", "Leave blank for today", "date",
+		page_text_input(r, &s, "on", "on", "Date", "Leave blank for today", "date",
 			   "govuk-input--width-10", val(r, again, "on", ""));
 		fmt_printf(&r->out, "<button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">"
 			"Save update</button></form>");
@@ -642,7 +599,7 @@ static void review_action_fields(struct req *r, const struct plan_action *x, con
 		   val(r, again, arena_printf(&r->arena, "version.%lld", (long long)x->id),
 		       arena_printf(&r->arena, "%lld", (long long)x->version)));
 	status_select(r, e, sid, sid, "Status", val(r, again, sid, x->status));
-	text_area(r, e, pid, pid, "Progress since the last review", NULL, 3, val(r, again, pid, ""));
+	page_text_area(r, e, pid, pid, "Progress since the last review", NULL, 3, val(r, again, pid, ""));
 	fmt_printf(&r->out, "</fieldset>");
 }
 
@@ -675,11 +632,11 @@ static int review_form_page(struct req *r, int64_t case_id, const struct errinfo
 	fmt_printf(&r->out, "<input type=\"hidden\" name=\"version\" value=\"%h\"><input type=\"hidden\""
 		" name=\"idem\" value=\"%h\">", val(r, again, "version", arena_printf(&r->arena, "%lld",
 		(long long)c.version)), val(r, again, "idem", page_idem_new(r)));
-	text_input(r, &s, "held_on", "held_on", "Date of the review", "For example, 2026-03-14", "date",
+	page_text_input(r, &s, "held_on", "held_on", "Date of the review", "For example, 2026-03-14", "date",
 		   "govuk-input--width-10", val(r, again, "held_on", today));
-	text_area(r, &s, "summary", "summary", "What the review found and agreed", NULL, 5,
+	page_text_area(r, &s, "summary", "summary", "What the review found and agreed", NULL, 5,
 		  val(r, again, "summary", ""));
-	text_area(r, &s, "family_view", "family_view", "The family's view",
+	page_text_area(r, &s, "family_view", "family_view", "The family's view",
 		  "In their words; or say that they chose not to give one", 4, val(r, again, "family_view", ""));
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Progress on each action</h2>");
 	size_t open = 0;
@@ -695,7 +652,7 @@ static int review_form_page(struct req *r, int64_t case_id, const struct errinfo
 		"<div class=\"govuk-details__text\">", again && assess_form_given(r) ? " open" : "");
 	assess_form_fields(r, &s);
 	fmt_printf(&r->out, "</div></details>");
-	text_input(r, &s, "next_review_on", "next_review_on", "Next review",
+	page_text_input(r, &s, "next_review_on", "next_review_on", "Next review",
 		   arena_printf(&r->arena, "Leave blank for the usual cycle (%s if held today)", page_day(r, next)),
 		   "date", "govuk-input--width-10", val(r, again, "next_review_on", ""));
 	fmt_printf(&r->out, "<button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">"

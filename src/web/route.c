@@ -224,6 +224,18 @@ const struct route routes[] = {
 	R("GET",    "/costs.csv",      CAP_REPORTS,     NO,  YES, ROUTE_PAGE, costs_csv_page),
 	R("GET",    "/api/v1/costs",   CAP_REPORTS,     NO,  YES, ROUTE_API,  costs_api),
 	/* END cost routes */
+	/* BEGIN report routes */
+	/* END report routes */
+	/* BEGIN activity routes */
+	/* END activity routes */
+	/* BEGIN money_report routes */
+	/* END money_report routes */
+	/* BEGIN outcome routes */
+	/* END outcome routes */
+	/* BEGIN survey routes */
+	/* END survey routes */
+	/* BEGIN history routes */
+	/* END history routes */
 	/* Static files */
 	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
 	{0, 0, 0, 0, 0, 0, 0, 0, 0},

@@ -248,4 +248,22 @@ int costs_csv_page(struct req *r);
 int costs_api(struct req *r);
 /* END cost handlers */
 
+/* BEGIN report handlers */
+/* END report handlers */
+
+/* BEGIN activity handlers */
+/* END activity handlers */
+
+/* BEGIN money_report handlers */
+/* END money_report handlers */
+
+/* BEGIN outcome handlers */
+/* END outcome handlers */
+
+/* BEGIN survey handlers */
+/* END survey handlers */
+
+/* BEGIN history handlers */
+/* END history handlers */
+
 #endif
