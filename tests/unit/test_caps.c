@@ -79,11 +79,12 @@ static void test_school(void **state)
 {
 	(void)state;
 	static const enum cap has[] = {CAP_SIGNED_IN, CAP_REFER, CAP_IMPORT_OWN,
-		CAP_PUPILS_OWN, END};
+		CAP_PUPILS_OWN, CAP_IMPACT, CAP_REPORTS_OWN, CAP_SURVEY_RESPOND, END};
 	/* their own school only; case status but not case notes */
 	static const enum cap lacks[] = {CAP_IMPORT_ANY, CAP_PUPILS_ALL, CAP_REFERRALS_ALL,
 		CAP_CASES_ALL, CAP_CASE_NOTES, CAP_USERS_MANAGE, CAP_SCHOOLS_MANAGE,
-		CAP_REPORTS, CAP_AUDIT_READ, END};
+		CAP_REPORTS, CAP_REPORTS_AGGREGATE, CAP_SURVEYS_MANAGE, CAP_HISTORY_IMPORT,
+		CAP_AUDIT_READ, END};
 	expect_has(ROLE_SCHOOL, has);
 	expect_lacks(ROLE_SCHOOL, lacks);
 }
@@ -93,8 +94,8 @@ static void test_worker(void **state)
 	(void)state;
 	static const enum cap has[] = {CAP_SIGNED_IN, CAP_CASES_OWN, CAP_CASE_NOTES, END};
 	static const enum cap lacks[] = {CAP_CASES_ALL, CAP_REFERRALS_ALL, CAP_PUPILS_ALL,
-		CAP_USERS_MANAGE, CAP_SCHOOLS_MANAGE, CAP_IMPORT_ANY, CAP_REPORTS,
-		CAP_AUDIT_READ, END};
+		CAP_USERS_MANAGE, CAP_SCHOOLS_MANAGE, CAP_IMPORT_ANY, CAP_REPORTS, CAP_IMPACT,
+		CAP_SURVEY_RESPOND, CAP_AUDIT_READ, END};
 	expect_has(ROLE_WORKER, has);
 	expect_lacks(ROLE_WORKER, lacks);
 }
@@ -113,7 +114,8 @@ static void test_agency(void **state)
 static void test_viewer_aggregate_only(void **state)
 {
 	(void)state;
-	static const enum cap want[] = {CAP_SIGNED_IN, CAP_REPORTS_AGGREGATE, END};
+	/* impact reports at all, but only aggregated (suppressed below 5) */
+	static const enum cap want[] = {CAP_SIGNED_IN, CAP_REPORTS_AGGREGATE, CAP_IMPACT, END};
 	expect_exactly(ROLE_VIEWER, want);
 }
 
