@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""flood.py — slow clients and oversized requests do not stop other people
+being served.
+
+Starts `hearth serve` on a fresh demo database, then from 127.0.0.1 opens
+SLOW (150) connections that send a request line and one header byte at a
+time, never finishing (slowloris), and 20 that send 200 KB of headers; a
+second client on another loopback address (127.0.0.2) meanwhile signs in
+and asks for /api/v1/me 50 times: every answer must be 200 and come within
+a second, the oversized requests must be refused (4xx or the connection
+closed), and the server must still be running at the end.
+
+usage: flood.py HEARTH     ends with "flood: N passed, N failed"
+"""
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SLOW = 150
+
+
+def main():
+    passed = failed = 0
+
+    def check(cond, msg):
+        nonlocal passed, failed
+        if cond:
+            passed += 1
+            print(f"ok {msg}", flush=True)
+        else:
+            failed += 1
+            print(f"FAIL {msg}", flush=True)
+
+    if len(sys.argv) != 2:
+        print(__doc__)
+        print("flood: 0 passed, 1 failed")
+        return 1
+    hearth = os.path.abspath(sys.argv[1])
+    tmp = tempfile.mkdtemp(prefix="hearth-flood-")
+    env = dict(os.environ, HEARTH_DEMO_PUPILS="300")
+    url = f"sqlite:{tmp}/f.db"
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = None
+    socks = []
+    stop = threading.Event()
+    try:
+        subprocess.run([hearth, "demo", "--db", url], check=True, capture_output=True, env=env)
+        proc = subprocess.Popen([hearth, "serve", "--db", url, "--listen", f"0.0.0.0:{port}"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        while "listening" not in proc.stdout.readline():
+            if proc.poll() is not None:
+                raise RuntimeError("hearth serve did not start")
+
+        # slowloris: many connections, each trickling a never-ending header
+        for _ in range(SLOW):
+            c = socket.create_connection(("127.0.0.1", port), timeout=5)
+            c.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            socks.append(c)
+
+        def trickle():
+            while not stop.is_set():
+                for c in socks:
+                    try:
+                        c.send(b"a")
+                    except OSError:
+                        pass
+                time.sleep(0.5)
+        t = threading.Thread(target=trickle, daemon=True)
+        t.start()
+
+        # oversized headers are refused, not buffered without limit
+        refused = 0
+        for _ in range(20):
+            c = socket.create_connection(("127.0.0.1", port), timeout=5)
+            try:
+                c.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n" +
+                          b"X-Big: " + b"b" * 200_000 + b"\r\n\r\n")
+                reply = c.recv(64)
+                refused += reply == b"" or reply.split(b" ")[1][:1] == b"4"
+            except OSError:
+                refused += 1            # the server closed on us mid-send
+            finally:
+                c.close()
+        check(refused == 20, f"oversized headers refused ({refused} of 20)")
+
+        # meanwhile someone else is served, quickly
+        def req(method, path, body=None, cookie=None):
+            h = http.client.HTTPConnection("127.0.0.1", port, timeout=5,
+                                           source_address=("127.0.0.2", 0))
+            hdr = {"Content-Type": "application/json"}
+            if cookie:
+                hdr["Cookie"] = cookie
+            h.request(method, path, json.dumps(body) if body else None, hdr)
+            r = h.getresponse()
+            r.read()
+            h.close()
+            return r.status, r.getheader("Set-Cookie")
+        st, cookie = req("POST", "/api/v1/session",
+                         {"email": "admin@hearth.example", "password": "hearth-demo-password"})
+        check(st == 200, f"sign-in during the flood ({st})")
+        cookie = (cookie or "").split(";")[0]
+        worst, good = 0.0, 0
+        for _ in range(50):
+            t0 = time.monotonic()
+            st, _ = req("GET", "/api/v1/me", cookie=cookie)
+            worst = max(worst, time.monotonic() - t0)
+            good += st == 200
+        check(good == 50, f"{good} of 50 requests answered 200 beside {SLOW} slow connections")
+        check(worst < 1.0, f"slowest answer {worst * 1000:.0f} ms (under 1 s)")
+        check(proc.poll() is None, "the server is still running")
+    except Exception as e:  # noqa: BLE001
+        check(False, f"harness: {e}")
+    finally:
+        stop.set()
+        for c in socks:
+            c.close()
+        if proc and proc.poll() is None:
+            proc.terminate()
+            proc.wait(10)
+        subprocess.run(["rm", "-rf", tmp])
+    print(f"flood: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
