@@ -88,6 +88,8 @@ CREATE TABLE history_cases (
 	worker_name TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX history_cases_school ON history_cases(school_id);
+CREATE INDEX history_cases_family ON history_cases(family_ref);
+CREATE INDEX history_cases_pupil ON history_cases(pupil_id);
 -- Its dated events.  kind: referred (source), accepted, signposted,
 -- declined, allocated, step_down (to the pool, from social care),
 -- step_up (to safeguarding), closed (reason: a closure reason code),
@@ -110,3 +112,4 @@ CREATE INDEX history_events_case ON history_events(case_id, on_date);
 CREATE INDEX IF NOT EXISTS referrals_received ON referrals(received_at);
 CREATE INDEX IF NOT EXISTS cases_opened ON cases(opened_on);
 CREATE INDEX IF NOT EXISTS cases_closed ON cases(closed_on);
+CREATE INDEX IF NOT EXISTS referrals_decided ON referrals(decided_at);

@@ -28,6 +28,7 @@ int migrate_cmd(int argc, char **argv);
 int import_cmd(int argc, char **argv);
 int risk_cmd(int argc, char **argv);
 int backup_cmd(int argc, char **argv);
+int history_cmd(int argc, char **argv);
 int restore_cmd(int argc, char **argv);
 
 #endif

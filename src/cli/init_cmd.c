@@ -16,6 +16,9 @@
 #include "core/demo_cases.h"
 #include "core/demo_money.h"
 #include "core/demo_taf.h"
+#include "core/destination.h"
+#include "core/history.h"
+#include "core/survey.h"
 #include "base/date.h"
 #include "store/db.h"
 
@@ -193,6 +196,12 @@ int demo_cmd(int argc, char **argv)
 		rc = demo_seed_taf(db, &who, (uint32_t)a.seed, date_today(), stderr);
 	if (!rc)
 		rc = demo_seed_money(db, &who, (uint32_t)a.seed, date_today(), stderr);
+	if (!rc)
+		rc = demo_seed_outcome(db, &who, (uint32_t)a.seed, date_today(), stderr);
+	if (!rc)
+		rc = demo_seed_surveys(db, &who, (uint32_t)a.seed, date_today(), stderr);
+	if (!rc)
+		rc = demo_seed_history(db, &who, (uint32_t)a.seed, date_today(), stderr);
 	if (rc) {
 		fprintf(stderr, "hearth demo: %s\n", err_default_message(rc));
 		if (*db_errmsg(db))

@@ -22,6 +22,7 @@ static const char usage[] =
 	"  migrate  copy a partnership to another database (e.g. PostgreSQL)\n"
 	"  import   import pupils from a census CSV or Common Transfer File\n"
 	"  risk     the pupils most at risk of becoming NEET, ranked and explained\n"
+	"  import-history  load cases from before Hearth (a CSV of dated events)\n"
 	"  backup   an online, consistent copy of the whole database\n"
 	"  restore  bring a backup back\n"
 	"\n"
@@ -35,7 +36,7 @@ static const struct {
 	{"init", init_cmd}, {"serve", serve_cmd}, {"demo", demo_cmd},
 	{"user", user_cmd}, {"audit", audit_cmd}, {"routes", routes_cmd},
 	{"migrate", migrate_cmd}, {"import", import_cmd}, {"risk", risk_cmd},
-	{"backup", backup_cmd}, {"restore", restore_cmd},
+	{"backup", backup_cmd}, {"restore", restore_cmd}, {"import-history", history_cmd},
 };
 
 int main(int argc, char **argv)

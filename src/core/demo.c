@@ -16,6 +16,8 @@
  * import_run, exactly as a partnership's own files would be. */
 #include "core/demo.h"
 
+#define DEMO_PARTNERSHIP_NAME "Ratae Schools Family Support Partnership"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -383,6 +385,16 @@ static void log_mix(const struct demo_school *v, int n, uint32_t seed, FILE *log
 
 /* All districts and schools, inside the caller's transaction: each
  * district's row, then its schools. */
+/* The partnership's name, for the Schools Forum report's title. */
+static int seed_name(struct db *db, const struct audit_who *who)
+{
+	struct db_stmt *st = db_prepare(db, "INSERT INTO settings (key, value) VALUES"
+		" ('partnership.name', :name) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	db_bind_text(st, ":name", DEMO_PARTNERSHIP_NAME);
+	int rc = db_done(st);
+	return rc ? rc : audit(db, who, "update", "settings", "partnership.name", DEMO_PARTNERSHIP_NAME);
+}
+
 static int seed_partnership(struct db *db, const struct audit_who *who, uint32_t seed,
 			    FILE *log)
 {
@@ -394,6 +406,8 @@ static int seed_partnership(struct db *db, const struct audit_who *who, uint32_t
 			if (v[s].district == di)
 				rc = seed_school(db, who, &v[s], log);
 	}
+	if (!rc)
+		rc = seed_name(db, who);
 	if (!rc)
 		log_mix(v, n, seed, log);
 	return rc;

@@ -42,35 +42,12 @@
 #include "core/commission.h"
 #include "core/consent.h"
 #include "core/demo.h"
+#include "core/demo_rng.h"
 #include "core/scope.h"
 #include "core/school.h"
 #include "store/db.h"
 
 #define MAX_EXTRA 24          /* commissions beyond the scenarios */
-
-/* ---- the generator (splitmix64, as demo.c) -------------------------------- */
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static int below(struct rng *r, int n)
-{
-	return n > 0 ? (int)(rng_next(r) % (uint64_t)n) : 0;
-}
-
-static bool chance(struct rng *r, int percent)
-{
-	return below(r, 100) < percent;
-}
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -103,6 +103,10 @@ int db_pg_open(const char *url, struct db **out, char **errmsg)
 		return HE_UNAVAILABLE;
 	}
 	PQsetNoticeProcessor(conn, quiet_notices, NULL);
+	/* Our statements are short, or aggregates over indexed ranges: JIT
+	 * compilation cost each report query 1–1.5 s (measured on 285,000
+	 * cases) and never paid back. */
+	PQclear(PQexec(conn, "SET jit = off"));
 	struct pg_db *db = xcalloc(1, sizeof *db);
 	db->base.ops = &pg_ops;
 	db->conn = conn;

@@ -264,6 +264,7 @@ int home_page(struct req *r)
 	fmt_printf(&r->out, "<span class=\"govuk-caption-l\">Welcome, %h</span>"
 		"<h1 class=\"govuk-heading-xl\">%h</h1>", u->name, title);
 	school_section(r);
+	survey_home_section(r);
 	if (caps_has(r->caps, CAP_REFERRALS_ALL))
 		pool_section(r);
 	if (caps_has(r->caps, CAP_REFER))

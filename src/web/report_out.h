@@ -43,6 +43,13 @@ int report_page_filter(struct req *r, struct report_filter *f);
 void report_page_begin(struct req *r, const char *title, const struct report_filter *f,
 		       const char *path);
 void report_page_end(struct req *r);
+/* After report_page_filter failed on bad input (HE_INVALID, HE_MISSING):
+ * the report's page again with a GOV.UK error summary naming the field
+ * and the filter form to correct it, status 422; returns HE_OK so the
+ * handler can return it.  Any other code (HE_FORBIDDEN, a database
+ * error) is returned unchanged for the dispatcher's error page.  Use for
+ * REPORT_HTML only.  (Added by R.) */
+int report_page_invalid(struct req *r, const char *title, const char *path, int rc);
 /* The filter form alone (GET to path; hidden when printed), for pages
  * that do not use report_page_begin, such as the printable Schools Forum
  * report.  (Added by R.) */

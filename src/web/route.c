@@ -225,16 +225,59 @@ const struct route routes[] = {
 	R("GET",    "/api/v1/costs",   CAP_REPORTS,     NO,  YES, ROUTE_API,  costs_api),
 	/* END cost routes */
 	/* BEGIN report routes */
+	R("GET",    "/reports",        CAP_IMPACT,      NO,  NO,  ROUTE_PAGE, reports_page),
+	R("GET",    "/reports/forum",  CAP_IMPACT,      NO,  YES, ROUTE_PAGE, reports_forum_page),
+	R("GET",    "/reports/forum.xlsx", CAP_IMPACT,  NO,  YES, ROUTE_PAGE, reports_forum_xlsx_page),
+	R("GET",    "/api/v1/reports/dashboard", CAP_IMPACT, NO, YES, ROUTE_API, reports_dashboard_api),
 	/* END report routes */
 	/* BEGIN activity routes */
+	R("GET",    "/reports/activity", CAP_IMPACT,    NO,  YES, ROUTE_PAGE, report_activity_page),
+	R("GET",    "/reports/caseloads", CAP_IMPACT,   NO,  YES, ROUTE_PAGE, report_caseloads_page),
+	R("GET",    "/api/v1/reports/activity", CAP_IMPACT, NO, YES, ROUTE_API, report_activity_api),
+	R("GET",    "/api/v1/reports/caseloads", CAP_IMPACT, NO, YES, ROUTE_API, report_caseloads_api),
 	/* END activity routes */
 	/* BEGIN money_report routes */
+	R("GET",    "/reports/money",  CAP_IMPACT,      NO,  YES, ROUTE_PAGE, money_report_page),
+	R("GET",    "/api/v1/reports/money", CAP_IMPACT, NO, YES, ROUTE_API,  money_report_api),
+	R("GET",    "/reports/reach",  CAP_IMPACT,      NO,  YES, ROUTE_PAGE, reach_report_page),
+	R("GET",    "/api/v1/reports/reach", CAP_IMPACT, NO, YES, ROUTE_API,  reach_report_api),
 	/* END money_report routes */
 	/* BEGIN outcome routes */
+	R("GET",    "/reports/outcomes", CAP_IMPACT,    NO,  YES, ROUTE_PAGE, outcomes_report_page),
+	R("GET",    "/api/v1/reports/outcomes", CAP_IMPACT, NO, YES, ROUTE_API, outcomes_report_api),
+	R("GET",    "/destinations",   CAP_CASES,       NO,  YES, ROUTE_PAGE, destinations_page),
+	R("POST",   "/destinations",   CAP_CASES,       YES, YES, ROUTE_PAGE, destination_create_page),
+	R("POST",   "/api/v1/pupils/{upn}/destination", CAP_CASES, YES, YES, ROUTE_API, destination_api),
 	/* END outcome routes */
 	/* BEGIN survey routes */
+	R("GET",    "/surveys",        CAP_IMPACT,      NO,  NO,  ROUTE_PAGE, surveys_page),
+	R("GET",    "/surveys/new",    CAP_SURVEYS_MANAGE, NO, NO, ROUTE_PAGE, survey_new_page),
+	R("POST",   "/surveys",        CAP_SURVEYS_MANAGE, YES, YES, ROUTE_PAGE, survey_create_page),
+	R("GET",    "/surveys/{id}",   CAP_IMPACT,      NO,  NO,  ROUTE_PAGE, survey_page),
+	R("GET",    "/surveys/{id}/edit", CAP_SURVEYS_MANAGE, NO, NO, ROUTE_PAGE, survey_edit_page),
+	R("POST",   "/surveys/{id}",   CAP_SURVEYS_MANAGE, YES, YES, ROUTE_PAGE, survey_update_page),
+	R("POST",   "/surveys/{id}/open", CAP_SURVEYS_MANAGE, YES, YES, ROUTE_PAGE, survey_open_page),
+	R("POST",   "/surveys/{id}/close", CAP_SURVEYS_MANAGE, YES, YES, ROUTE_PAGE, survey_close_page),
+	R("GET",    "/surveys/{id}/respond", CAP_SURVEY_RESPOND, NO, NO, ROUTE_PAGE, survey_respond_page),
+	R("POST",   "/surveys/{id}/respond", CAP_SURVEY_RESPOND, YES, YES, ROUTE_PAGE, survey_answer_page),
+	R("GET",    "/surveys/{id}/results", CAP_IMPACT, NO, YES, ROUTE_PAGE, survey_results_page),
+	R("GET",    "/api/v1/surveys", CAP_IMPACT,      NO,  NO,  ROUTE_API,  surveys_api),
+	R("POST",   "/api/v1/surveys", CAP_SURVEYS_MANAGE, YES, YES, ROUTE_API, survey_create_api),
+	R("GET",    "/api/v1/surveys/{id}", CAP_IMPACT, NO,  NO,  ROUTE_API,  survey_api),
+	R("POST",   "/api/v1/surveys/{id}", CAP_SURVEYS_MANAGE, YES, YES, ROUTE_API, survey_update_api),
+	R("POST",   "/api/v1/surveys/{id}/open", CAP_SURVEYS_MANAGE, YES, YES, ROUTE_API, survey_open_api),
+	R("POST",   "/api/v1/surveys/{id}/close", CAP_SURVEYS_MANAGE, YES, YES, ROUTE_API, survey_close_api),
+	R("POST",   "/api/v1/surveys/{id}/responses", CAP_SURVEY_RESPOND, YES, YES, ROUTE_API, survey_respond_api),
+	R("GET",    "/api/v1/surveys/{id}/results", CAP_IMPACT, NO, YES, ROUTE_API, survey_results_api),
 	/* END survey routes */
 	/* BEGIN history routes */
+	R("GET",    "/history",        CAP_HISTORY_IMPORT, NO, NO, ROUTE_PAGE, history_page),
+	UPLOAD("POST", "/history",     CAP_HISTORY_IMPORT, YES, YES, ROUTE_PAGE, history_create_page,
+	       IMPORT_MAX),
+	R("GET",    "/history/{id}",   CAP_HISTORY_IMPORT, NO, YES, ROUTE_PAGE, history_load_page),
+	R("GET",    "/api/v1/history", CAP_HISTORY_IMPORT, NO, NO, ROUTE_API, history_list_api),
+	UPLOAD("POST", "/api/v1/history", CAP_HISTORY_IMPORT, YES, YES, ROUTE_API, history_create_api,
+	       IMPORT_MAX),
 	/* END history routes */
 	/* Static files */
 	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),

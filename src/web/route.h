@@ -249,21 +249,70 @@ int costs_api(struct req *r);
 /* END cost handlers */
 
 /* BEGIN report handlers */
+/* Impact reports: the index, the printable Schools Forum report, its
+ * workbook and the dashboard JSON (report_web.c). */
+int reports_page(struct req *r);
+int reports_forum_page(struct req *r);
+int reports_forum_xlsx_page(struct req *r);
+int reports_dashboard_api(struct req *r);
 /* END report handlers */
 
 /* BEGIN activity handlers */
+/* Activity by month; caseloads and waits (report_activity_web.c). */
+int report_activity_page(struct req *r);
+int report_activity_api(struct req *r);
+int report_caseloads_page(struct req *r);
+int report_caseloads_api(struct req *r);
 /* END activity handlers */
 
 /* BEGIN money_report handlers */
+int money_report_page(struct req *r);
+int money_report_api(struct req *r);
+int reach_report_page(struct req *r);
+int reach_report_api(struct req *r);
 /* END money_report handlers */
 
 /* BEGIN outcome handlers */
+/* Outcomes report and destinations at 16 (report_outcome_web.c). */
+int outcomes_report_page(struct req *r);
+int outcomes_report_api(struct req *r);
+int destinations_page(struct req *r);
+int destination_create_page(struct req *r);
+int destination_api(struct req *r);
 /* END outcome handlers */
 
 /* BEGIN survey handlers */
+/* Surveys of school leaders (survey_web.c); survey_home_section is the
+ * home page's notice of surveys waiting for a school leader's answer. */
+void survey_home_section(struct req *r);
+int surveys_page(struct req *r);
+int survey_new_page(struct req *r);
+int survey_create_page(struct req *r);
+int survey_page(struct req *r);
+int survey_edit_page(struct req *r);
+int survey_update_page(struct req *r);
+int survey_open_page(struct req *r);
+int survey_close_page(struct req *r);
+int survey_respond_page(struct req *r);
+int survey_answer_page(struct req *r);
+int survey_results_page(struct req *r);
+int surveys_api(struct req *r);
+int survey_create_api(struct req *r);
+int survey_api(struct req *r);
+int survey_update_api(struct req *r);
+int survey_open_api(struct req *r);
+int survey_close_api(struct req *r);
+int survey_respond_api(struct req *r);
+int survey_results_api(struct req *r);
 /* END survey handlers */
 
 /* BEGIN history handlers */
+/* History from before Hearth: loads of historic cases (history_web.c). */
+int history_page(struct req *r);
+int history_create_page(struct req *r);
+int history_load_page(struct req *r);
+int history_list_api(struct req *r);
+int history_create_api(struct req *r);
 /* END history handlers */
 
 #endif
