@@ -149,6 +149,7 @@ bench: hearth
 	@scripts/deps.sh bench
 	@bench/run.sh
 	@bench/import.sh
+	@bench/dashboard/run.sh
 
 clean:
 	rm -rf build hearth web/govuk

@@ -121,7 +121,7 @@ static uint64_t magnitude(int64_t pence)
 void money_format(int64_t pence, char out[32])
 {
 	uint64_t m = magnitude(pence), pounds = m / 100;
-	char digits[24], grouped[32];
+	char digits[24], grouped[24];   /* 17 digits and 5 commas at most */
 	int n = snprintf(digits, sizeof digits, "%" PRIu64, pounds), j = 0;
 	for (int i = 0; i < n; i++) {
 		if (i > 0 && (n - i) % 3 == 0)

@@ -27,7 +27,10 @@ as: coordinator
 status 200
 capture upn = sql SELECT p.upn FROM cases c JOIN referral_pupils rp ON rp.referral_id = c.referral_id JOIN pupils p ON p.id = rp.pupil_id JOIN workers w ON w.id = c.worker_id JOIN users u ON u.id = w.user_id WHERE u.email = 'worker@hearth.example' AND c.status = 'open' ORDER BY p.dob, p.id LIMIT 1
 capture other = sql SELECT id FROM schools WHERE id <> (SELECT school_id FROM users WHERE email = 'school@hearth.example') ORDER BY id LIMIT 1
-capture surveys = sql SELECT group_concat(id || status, ',') FROM (SELECT id, status FROM surveys ORDER BY id) x
+sql SELECT status FROM surveys WHERE id = 1 => closed
+sql SELECT status FROM surveys WHERE id = 2 => open
+capture v1 = sql SELECT version FROM surveys WHERE id = 1
+capture nsurveys = sql SELECT count(*) FROM surveys
 '''
 
 Q = "?period=financial&year=2025"
@@ -155,8 +158,10 @@ def main():
             "--- GET /reports/activity" + Q + "&school=${other}", "status 403", "",
             "# ==== nothing above changed the surveys",
             "--- GET /api/v1/surveys", "as: coordinator", "status 200",
-            "sql SELECT group_concat(id || status, ',') FROM (SELECT id, status FROM surveys"
-            " ORDER BY id) x => ${surveys}",
+            "sql SELECT status FROM surveys WHERE id = 1 => closed",
+            "sql SELECT status FROM surveys WHERE id = 2 => open",
+            "sql SELECT version FROM surveys WHERE id = 1 => ${v1}",
+            "sql SELECT count(*) FROM surveys => ${nsurveys}",
             "sql SELECT count(*) FROM survey_responses WHERE survey_id = 2 AND user_id ="
             " (SELECT id FROM users WHERE email = 'school@hearth.example') => 0", ""]
     out.append("# ==== anonymous")
