@@ -236,7 +236,8 @@ static int load_schools(struct load *l)
 		snprintf(l->schools[l->nschools].urn, sizeof l->schools[0].urn, "%s", db_text(st, 0));
 		l->schools[l->nschools++].id = db_int(st, 1);
 	}
-	qsort(l->schools, l->nschools, sizeof *l->schools, cmp_urn);
+	if (l->nschools)
+		qsort(l->schools, l->nschools, sizeof *l->schools, cmp_urn);
 	return db_finalize(st);
 }
 
@@ -622,7 +623,8 @@ static bool check_order(struct load *l, const struct hev *v, size_t n)
 
 static void check_cases(struct load *l)
 {
-	qsort(l->ev, l->nev, sizeof *l->ev, cmp_ev);
+	if (l->nev)
+		qsort(l->ev, l->nev, sizeof *l->ev, cmp_ev);
 	for (size_t i = 0, j; i < l->nev; i = j) {
 		struct hcase *c = &l->cases[l->ev[i].c];
 		for (j = i + 1; j < l->nev && l->ev[j].c == l->ev[i].c; j++)
@@ -880,7 +882,8 @@ static int cmp_err(const void *a, const void *b)
 /* The report's first errors, by line, from those kept. */
 static void report_errors(struct load *l)
 {
-	qsort(l->kept, l->nkept, sizeof *l->kept, cmp_err);
+	if (l->nkept)
+		qsort(l->kept, l->nkept, sizeof *l->kept, cmp_err);
 	l->rep->nerrors = 0;
 	for (size_t i = 0; i < l->nkept && i < HISTORY_REPORT_ERRORS; i++)
 		l->rep->errors[l->rep->nerrors++] = l->kept[i];

@@ -593,7 +593,8 @@ static int waits_read(struct db *db, const struct report_filter *f, const struct
 		waits_add(w, on > rf ? on - rf : 0, col);
 	}
 	int rc = db_finalize(st);
-	qsort(w->v, w->n, sizeof *w->v, cmp_i64);
+	if (w->n)
+		qsort(w->v, w->n, sizeof *w->v, cmp_i64);
 	return rc;
 }
 
@@ -619,7 +620,8 @@ static void waits_table(const struct waits *w, size_t months, int64_t *v[3])
 		waits_figures(days + at, end - at, v, c);
 		at = end;
 	}
-	qsort(days, w->n, sizeof *days, cmp_i64);
+	if (w->n)
+		qsort(days, w->n, sizeof *days, cmp_i64);
 	waits_figures(days, w->n, v, months);
 	free(days);
 }

@@ -247,7 +247,8 @@ static void divide_spent(struct srcline *l, size_t n, int64_t spent, struct msou
 		}
 		given += l[i].share;
 	}
-	qsort(l, n, sizeof *l, cmp_rem);
+	if (n)
+		qsort(l, n, sizeof *l, cmp_rem);
 	for (size_t i = 0; given < spent && i < n; i++, given++)
 		l[i].share++;
 	for (size_t i = 0; i < n; i++)
@@ -336,7 +337,8 @@ int report_money_sources(struct db *db, struct arena *a, const struct report_fil
 	size_t nb, n = 0;
 	int rc = budgets_read(db, a, f, &b, &nb);
 	if (!rc) {
-		qsort(b, nb, sizeof *b, cmp_mbudget);
+		if (nb)
+			qsort(b, nb, sizeof *b, cmp_mbudget);
 		rc = sources_read(db, a, f, b, nb, &src, &n);
 	}
 	if (rc) {
@@ -344,7 +346,8 @@ int report_money_sources(struct db *db, struct arena *a, const struct report_fil
 		return rc;
 	}
 	if (n)
-		qsort(src, n, sizeof *src, cmp_source);
+		if (n)
+			qsort(src, n, sizeof *src, cmp_source);
 	struct rtable *t = sources_table(a, src, n);
 	int64_t *amt = rtable_row(a, t, "contribution", "Contribution", RC_PENCE, 0);
 	int64_t *pool = rtable_row(a, t, "pool_share", "Share of the pool", RC_PERMILLE, 1);

@@ -21,7 +21,7 @@ enum { USER_A = 1, USER_B = 2, USER_C = 3, USER_COORD = 4, USER_WORKER = 5 };
 enum { AISHA = 1, BILAL = 2, CARA = 3, DEV = 4 };
 
 /* UPNs with real check letters: "?80199993200N". */
-static char fix_upn[5][14];
+static char fix_upn[10][14];   /* by pupil id, 1–9 */
 
 static const struct audit_who fix_who = {
 	.user_id = 0, .email = "test@hearth.example", .role = "test", .route = "unit test",
