@@ -80,15 +80,6 @@ static const char *day_text(struct req *r, const char *when)
 	return arena_printf(&r->arena, "%d %s %d", dd, months[m - 1], y);
 }
 
-static int64_t to_int(const char *s)
-{
-	char *end;
-	if (!s || !*s)
-		return 0;
-	long long v = strtoll(s, &end, 10);
-	return *end || v < 0 ? -1 : v;
-}
-
 static const char *status_class(const char *status)
 {
 	return strcmp(status, "requested") == 0 ? "govuk-tag--yellow"
@@ -436,10 +427,10 @@ int commission_request_page(struct req *r)
 		return rc;
 	const char *kind = req_form(r, "kind");
 	bool grant = kind && strcmp(kind, "household_grant") == 0;
-	int64_t qty = to_int(req_form(r, "quantity"));
+	int64_t qty = page_to_int(req_form(r, "quantity"));
 	struct commission_in in = {
 		.idem_key = nonempty(req_form(r, "idem")), .kind = kind, .reason = req_form(r, "reason"),
-		.budget_id = to_int(req_form(r, "budget")), .service_id = to_int(req_form(r, "service")),
+		.budget_id = page_to_int(req_form(r, "budget")), .service_id = page_to_int(req_form(r, "service")),
 		.quantity = qty > 0 && qty < 100000 ? (int)qty : 0,
 	};
 	if (grant) {
@@ -737,7 +728,7 @@ static int step_done(struct req *r, int64_t id, const char *step, const char *do
 
 static int64_t form_version(struct req *r)
 {
-	int64_t v = to_int(req_form(r, "version"));
+	int64_t v = page_to_int(req_form(r, "version"));
 	return v > 0 ? v : 0;
 }
 

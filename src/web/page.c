@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/date.h"
@@ -338,4 +339,13 @@ const char *page_money_plain(struct req *r, int64_t pence)
 	char b[32];
 	money_plain(pence, b);
 	return arena_strdup(&r->arena, b);
+}
+
+int64_t page_to_int(const char *s)
+{
+	char *end;
+	if (!s || !*s)
+		return 0;
+	long long v = strtoll(s, &end, 10);
+	return *end || v < 0 ? -1 : v;
 }

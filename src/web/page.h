@@ -70,6 +70,8 @@ void page_th(struct req *r, const char *text);
  * an empty cell shows a dash. */
 void page_th_n(struct req *r, const char *text, bool numeric);
 void page_td_n(struct req *r, const char *text, bool numeric);
+/* A form's whole number: 0 when blank, -1 when not a plain number ≥ 0. */
+int64_t page_to_int(const char *s);
 /* Pence as "£1,234.56" / as "1234.56" (form values, CSV), in the request's arena. */
 const char *page_money(struct req *r, int64_t pence);
 const char *page_money_plain(struct req *r, int64_t pence);

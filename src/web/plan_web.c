@@ -48,15 +48,6 @@ static const struct { const char *kind, *heading, *none; } groups[] = {
 
 /* ---- small pieces ---------------------------------------------------------- */
 
-static int64_t to_int(const char *s)
-{
-	char *end;
-	if (!s || !*s)
-		return 0;
-	long long v = strtoll(s, &end, 10);
-	return *end || v < 0 ? -1 : v;
-}
-
 static const char *status_class(const char *status)
 {
 	return strcmp(status, "done") == 0 ? "govuk-tag--green"
@@ -110,7 +101,7 @@ static int case_load(struct req *r, int64_t id, struct case_record *c)
  * anything else is audited "denied" and is 404. */
 static int action_from_path(struct req *r, int64_t case_id, int64_t *id)
 {
-	*id = to_int(req_param(r, 1));
+	*id = page_to_int(req_param(r, 1));
 	int64_t owner_case = 0;
 	struct db_stmt *st = db_prepare(r->db, "SELECT case_id FROM plan_actions WHERE id = :id");
 	db_bind_int(st, ":id", *id);
@@ -421,7 +412,7 @@ static void owner_parse(const char *owner, struct action_in *in, struct arena *a
 	if (!owner || !*owner)
 		return;
 	in->owner_kind = colon ? arena_strndup(a, owner, (size_t)(colon - owner)) : owner;
-	int64_t id = colon ? to_int(colon + 1) : 0;
+	int64_t id = colon ? page_to_int(colon + 1) : 0;
 	if (id < 0)
 		id = 0;
 	if (strcmp(in->owner_kind, "family") == 0)
@@ -568,7 +559,7 @@ int plan_action_update_page(struct req *r)
 		rc = action_from_path(r, case_id, &id);
 	if (rc)
 		return rc;
-	rc = plan_action_update(r->db, req_scope(r), id, to_int(req_form(r, "version")),
+	rc = plan_action_update(r->db, req_scope(r), id, page_to_int(req_form(r, "version")),
 				req_form(r, "status"), req_form(r, "progress"), page_nonempty(req_form(r, "on")), &e);
 	if (rc == HE_OK)
 		return req_redirect(r, arena_printf(&r->arena, "/cases/%s?done=action_update#action-%lld",
@@ -685,7 +676,7 @@ static int review_progress_form(struct req *r, int64_t case_id, struct review_pr
 		const char *progress = req_form(r, arena_printf(&r->arena, "progress.%lld", id));
 		if (!v[i].open || (!status && !progress))
 			continue;
-		int64_t ver = to_int(req_form(r, arena_printf(&r->arena, "version.%lld", id)));
+		int64_t ver = page_to_int(req_form(r, arena_printf(&r->arena, "version.%lld", id)));
 		(*out)[(*n)++] = (struct review_progress){v[i].id, ver < 0 ? 0 : ver, status ? status : "",
 							  progress ? progress : ""};
 	}
@@ -717,7 +708,7 @@ int plan_review_create_page(struct req *r)
 		as.idem_key = in.idem_key ? arena_printf(&r->arena, "%s-a", in.idem_key) : NULL;
 		in.assessment = &as;
 	}
-	int64_t version = to_int(req_form(r, "version"));
+	int64_t version = page_to_int(req_form(r, "version"));
 	rc = plan_review_add(r->db, req_scope(r), case_id, version < 0 ? 0 : version, &in, &id, &e);
 	if (rc == HE_OK)
 		return req_redirect(r, arena_printf(&r->arena, "/cases/%s?done=plan_review#plan", req_param(r, 0)));
@@ -921,7 +912,7 @@ int plan_action_create_api(struct req *r)
 
 int plan_action_api(struct req *r)
 {
-	int64_t id = to_int(req_param(r, 0));
+	int64_t id = page_to_int(req_param(r, 0));
 	if (!req_scope(r))
 		return r->err.code ? r->err.code : HE_INTERNAL;
 	return json_one_action(r, id > 0 ? id : 0, 200);
@@ -929,7 +920,7 @@ int plan_action_api(struct req *r)
 
 int plan_action_update_api(struct req *r)
 {
-	int64_t id = to_int(req_param(r, 0));
+	int64_t id = page_to_int(req_param(r, 0));
 	if (!req_scope(r))
 		return r->err.code ? r->err.code : HE_INTERNAL;
 	json_t *j = req_json_body(r);
