@@ -876,7 +876,7 @@ struct expect {
 	char *name;             /* header/cookie name, json path, capture var, SQL */
 	char *op;               /* operator, or capture source */
 	char *arg;              /* operand (rest of the line) */
-	long n;                 /* audit: number of new rows */
+	long n;                 /* audit: number of new rows; sql: 1 = eventually */
 	struct filt *f;
 	int nf;
 };
@@ -1131,11 +1131,12 @@ static int parse_expect(struct step *s, char *t, int line, struct casefile *cf)
 			perr(cf, line, "audit must be: audit +N [col=value ...]");
 		free(n);
 		rc = parse_filters(&x, rest, cf);
-	} else if (strcmp(kw, "sql") == 0) {
+	} else if (strcmp(kw, "sql") == 0 || strcmp(kw, "sql-eventually") == 0) {
 		x.kind = X_SQL;
+		x.n = strcmp(kw, "sql-eventually") == 0;
 		char *arrow = strstr(rest, " => ");
 		if (!arrow) {
-			perr(cf, line, "sql must be: sql QUERY => VALUE");
+			perr(cf, line, "%s must be: %s QUERY => VALUE", kw, kw);
 		} else {
 			x.name = xstrndup(ltrim(rest), (size_t)(arrow - ltrim(rest)));
 			x.arg = xstrdup(arrow + 4);
@@ -1899,9 +1900,18 @@ static void check_audit(const struct expect *x, long long mark, const struct var
 	free(vals);
 }
 
+/* sql-eventually waits this long for work the server finishes after it
+ * answered (an upload's import job), asking every 50 ms. */
+#define SQL_EVENTUALLY_MS 60000
+
 static void check_sql(const struct expect *x, const char *arg, const struct vars *v, struct sbuf *err)
 {
 	char *have = sql_scalar(x->name, v, err);
+	for (int waited = 0; x->n && have && strcmp(have, arg) != 0 && waited < SQL_EVENTUALLY_MS; waited += 50) {
+		free(have);
+		nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+		have = sql_scalar(x->name, v, err);
+	}
 	if (have && strcmp(have, arg) != 0) {
 		sb_sep(err);
 		sb_addf(err, "expected sql %s => %s, got %s", x->name, arg, have);
