@@ -13,12 +13,12 @@ cd "$(dirname "$0")/.."
 # The test servers' demo city: enough pupils for every page, quick to seed.
 export HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000}
 layers=${*:-unit http crash flood browser pg-unit pg-http pg-two pg-migrate pg-crash pg-browser san-unit san-http san-pg-unit}
-total_p=0 total_f=0
+total_p=0 total_f=0 times=()
 
 run_layer() {
   local name=$1; shift
   echo "== $name"
-  local log; log=$(mktemp)
+  local log; log=$(mktemp) t0=$SECONDS
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   local line; line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
@@ -29,6 +29,7 @@ run_layer() {
   [ -n "$line" ] || { p=0; f=1; echo "$name: layer died without a count (exit $rc)"; }
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "$name: exit $rc"; fi
   total_p=$((total_p + p)) total_f=$((total_f + f))
+  times+=("$name $((SECONDS - t0))s")
 }
 
 for l in $layers; do
@@ -52,5 +53,6 @@ for l in $layers; do
     *) echo "unknown layer $l"; total_f=$((total_f + 1)) ;;
   esac
 done
+echo "layer times: ${times[*]} (total $SECONDS s)"
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "cli/cli.h"
 #include "core/census_gen.h"
+#include "core/dataprot.h"
 #include "core/demo.h"
 #include "core/demo_cases.h"
 #include "core/demo_money.h"
@@ -45,7 +46,7 @@ static const char demo_help[] =
 	"\n"
 	"With --census-csv, touch no database: write the demo partnership's census\n"
 	"for the seed as the CSV `hearth import` reads (FILE - for standard\n"
-	"output): the first extract, or with --later the later one.  For the\n"
+	"output): the first extract, or with --later the latest one.  For the\n"
 	"benchmark and for trying the import.\n";
 
 struct demo_args {
@@ -98,12 +99,13 @@ static int demo_census_csv(const struct demo_args *a)
 	struct census_opts co = {.seed = (uint32_t)a->seed, .schools = schools,
 		.pupils = a->pupils};
 	int64_t rows = 0;
-	hday later;
+	hday days[DEMO_CENSUS_MAX];
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	demo_extract_dates(date_today(), &co.first_date, &later);
-	co.extract_date = a->later ? later : co.first_date;
-	co.term = a->later;
+	int ndays = demo_census_days(date_today(), days, DEMO_CENSUS_MAX);
+	co.first_date = days[0];
+	co.extract_date = a->later ? days[ndays - 1] : days[0];
+	co.term = a->later ? ndays - 1 : 0;
 	co.rows = &rows;
 	int rc = demo_census_schools((uint32_t)a->seed, schools, &co.nschools);
 	bool std = strcmp(a->csv, "-") == 0;
@@ -202,6 +204,8 @@ int demo_cmd(int argc, char **argv)
 		rc = demo_seed_surveys(db, &who, (uint32_t)a.seed, date_today(), stderr);
 	if (!rc)
 		rc = demo_seed_history(db, &who, (uint32_t)a.seed, date_today(), stderr);
+	if (!rc)
+		rc = demo_seed_dataprot(db, &who, (uint32_t)a.seed, date_today(), stderr);
 	if (rc) {
 		fprintf(stderr, "hearth demo: %s\n", err_default_message(rc));
 		if (*db_errmsg(db))

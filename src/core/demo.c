@@ -12,8 +12,10 @@
  * LA-maintained schools, 136000–144999 for academies, 130xxx for the
  * college.  The plan is computed first (plan_partnership) and then
  * written, so the census generator can have the same schools without a
- * database.  Pupils come from census_gen: two extracts imported through
- * import_run, exactly as a partnership's own files would be. */
+ * database.  Pupils come from census_gen: an extract on each census day
+ * of the last two years (termly, so the outcomes report has the term
+ * before each referral and a later one), imported through import_run,
+ * exactly as a partnership's own files would be. */
 #include "core/demo.h"
 
 #define DEMO_PARTNERSHIP_NAME "Ratae Schools Family Support Partnership"
@@ -528,10 +530,24 @@ int demo_census_schools(uint32_t seed, struct census_school *out, size_t *n)
 	return rc;
 }
 
-void demo_extract_dates(hday today, hday *first, hday *later)
+/* The nth (1-based) Thursday of month m of year y. */
+static hday nth_thursday(int y, int m, int n)
 {
-	*first = today - 130;
-	*later = today - 10;
+	hday first = date_from_ymd(y, m, 1);
+	return first + (3 - date_weekday(first) + 7) % 7 + 7 * (n - 1);
+}
+
+int demo_census_days(hday today, hday *days, int max)
+{
+	int y0, m, d, n = 0;
+	date_to_ymd(today - 700, &y0, &m, &d);
+	for (int y = y0; y <= y0 + 3; y++) {
+		hday cand[3] = {nth_thursday(y, 1, 3), nth_thursday(y, 5, 3), nth_thursday(y, 10, 1)};
+		for (int k = 0; k < 3; k++)
+			if (cand[k] >= today - 700 && cand[k] <= today - 7 && n < max)
+				days[n++] = cand[k];
+	}
+	return n;
 }
 
 /* The partnership's schools as they are in the database, for census_gen;
@@ -644,13 +660,12 @@ int demo_seed_pupils(struct db *db, const struct audit_who *who, uint32_t seed, 
 	}
 	struct census_opts co = {.seed = seed, .schools = schools, .nschools = nschools,
 		.pupils = pupils};
-	hday later;
-	demo_extract_dates(date_today(), &co.first_date, &later);
-	co.extract_date = co.first_date;
-	rc = import_extract(db, who, &co, log);
-	if (!rc) {
-		co.extract_date = later;
-		co.term = 1;
+	hday days[DEMO_CENSUS_MAX];
+	int ndays = demo_census_days(date_today(), days, DEMO_CENSUS_MAX);
+	co.first_date = days[0];
+	for (int i = 0; rc == HE_OK && i < ndays; i++) {
+		co.extract_date = days[i];
+		co.term = i;
 		rc = import_extract(db, who, &co, log);
 	}
 	free(schools);

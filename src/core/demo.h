@@ -75,8 +75,15 @@ int demo_seed_pupils(struct db *db, const struct audit_who *who, uint32_t seed, 
  * cannot be built. */
 int demo_census_schools(uint32_t seed, struct census_school *out, size_t *n);
 
-/* The dates of the demo's two extracts, relative to today. */
-void demo_extract_dates(hday today, hday *first, hday *later);
+/* The demo's census extracts: the DfE's census days (the first Thursday
+ * of October, the third Thursday of January and of May) from about
+ * twenty-three months before today to a week before it, oldest first, into
+ * days (at most max); returns how many (5 or 6).  Termly extracts over
+ * the demo's eighteen months of referrals give every closed case a
+ * census the term before its referral and a later one (the outcomes
+ * report's before and after). */
+int demo_census_days(hday today, hday *days, int max);
+#define DEMO_CENSUS_MAX 8
 
 /* Print the demo sign-ins table (role, email, password, name, what they
  * see) to out.  Returns 0, or -1 if writing failed. */

@@ -42,7 +42,9 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/arena.h"
 #include "core/allocate.h"
+#include "core/assess.h"
 #include "core/audit.h"
 #include "core/case.h"
 #include "core/consent.h"
@@ -170,7 +172,13 @@ struct seeding {
 	char **used;
 	int nused;
 	int counts[8];                   /* by outcome, for the log */
-	int contacts, transfers, overdue;
+	int contacts, transfers, overdue, assessments;
+	/* the closed cases' assessments: a stream of their own, so adding
+	 * them did not change the rest of the demo */
+	struct rng arng;
+	struct arena arena;
+	struct assess_domain *domains;
+	size_t ndomains;
 };
 
 static int load_schools(struct seeding *g)
@@ -786,7 +794,62 @@ static int transfer(struct seeding *g, int64_t case_id, int from, hday on, int64
 			      g->worker_ids[to], day, PICK(&g->rng, notes), &e), "transfer", &e);
 }
 
-static int end_case(struct seeding *g, int64_t case_id, const struct plan *p)
+static const char *const close_reasons[] = {"outcomes_met", "outcomes_met", "outcomes_met",
+	"outcomes_met", "outcomes_met", "disengaged", "disengaged", "moved_away", "other"};
+
+/* One assessment of case_id on day: scores from sc (every active domain). */
+static int assess_on(struct seeding *g, int64_t case_id, hday day, const char *kind,
+		     const char *summary, struct assess_score_in *sc)
+{
+	char d[11];
+	date_format(day, d);
+	struct assess_in in = {.assessed_on = d, .kind = kind, .agreed_with = "Mum",
+		.summary = summary, .scores = sc, .nscores = g->ndomains};
+	struct errinfo e = {0};
+	int64_t id;
+	g->assessments++;
+	return failed(g->log, assess_record(g->db, &g->s, case_id, &in, &id, &e), "assessment", &e);
+}
+
+/* A case that closes: the initial assessment a week or two after
+ * allocation and the closing one on the day it closes, so the outcomes
+ * report has its distance travelled.  Families whose outcomes were met
+ * mostly move up one to three points where they started low; the others
+ * stay about where they were. */
+static int closing_assessments(struct seeding *g, int64_t case_id, const struct plan *p,
+			       const char *reason)
+{
+	hday first = school_day(p->decided + between(&g->arng, 7, 14));
+	if (first + 28 > p->end || g->ndomains == 0)
+		return HE_OK;   /* too short a case to re-assess */
+	struct assess_score_in *sc = arena_alloc(&g->arena, g->ndomains * sizeof *sc);
+	int *score = arena_alloc(&g->arena, g->ndomains * sizeof *score);
+	for (size_t i = 0; i < g->ndomains; i++) {
+		score[i] = chance(&g->arng, 35) ? between(&g->arng, 2, 4) : between(&g->arng, 5, 8);
+		sc[i] = (struct assess_score_in){.domain_code = g->domains[i].code, .score = score[i],
+			.strengths = "", .needs = score[i] <= 4 ? "A priority for the plan." : ""};
+	}
+	int rc = assess_on(g, case_id, first, "initial", "Scores agreed with mum at the first"
+			   " home visit; the lowest are where the plan starts.", sc);
+	bool met = strcmp(reason, "outcomes_met") == 0;
+	for (size_t i = 0; i < g->ndomains; i++) {
+		int k = below(&g->arng, 100), up;
+		if (met)
+			up = score[i] <= 4 ? (k < 30 ? 1 : k < 75 ? 2 : k < 90 ? 3 : 0) : (k < 40 ? 1 : 0);
+		else
+			up = k < 25 ? -1 : k < 75 ? 0 : 1;
+		int v = score[i] + up;
+		sc[i].score = v < 1 ? 1 : v > 10 ? 10 : v;
+		sc[i].needs = sc[i].score <= 4 ? "Still a worry at closure." : "";
+	}
+	if (!rc)
+		rc = assess_on(g, case_id, p->end, "closing", met ? "Closing review with mum: the"
+			       " plan's goals are met and the scores show it." : "Scores at"
+			       " closure, agreed with mum where she took part.", sc);
+	return rc;
+}
+
+static int end_case(struct seeding *g, int64_t case_id, const struct plan *p, const char *reason)
 {
 	char day[11];
 	date_format(p->end, day);
@@ -806,8 +869,6 @@ static int end_case(struct seeding *g, int64_t case_id, const struct plan *p)
 			      " down to early help agreed at the closing meeting.", &c, &ref, &e),
 			      "step down", &e);
 	}
-	static const char *const reasons[] = {"outcomes_met", "outcomes_met", "outcomes_met",
-		"outcomes_met", "outcomes_met", "disengaged", "disengaged", "moved_away", "other"};
 	static const char *const views[] = {
 		"Mum said things are calmer at home and she knows who to ring if they slip.",
 		"The family said the worker \"actually listened\" and they would ask for help again.",
@@ -815,7 +876,6 @@ static int end_case(struct seeding *g, int64_t case_id, const struct plan *p)
 		"The young person said school feels better now and the mornings are easier.",
 		"The family chose not to give a view.",
 	};
-	const char *reason = PICK(&g->rng, reasons);
 	return failed(g->log, case_close(g->db, &g->s, case_id, version_of(g->db, "cases", case_id),
 		      day, reason, strcmp(reason, "other") == 0 ? "Family now supported by the"
 		      " virtual school; no further role for early help." : "", PICK(&g->rng, views),
@@ -865,7 +925,12 @@ static int work_case(struct seeding *g, int64_t case_id, int w, const struct pla
 	}
 	if (!rc && p->outcome == O_OPEN)
 		return keep_open(g, case_id, p, school->name);
-	return rc ? rc : end_case(g, case_id, p);
+	const char *reason = NULL;
+	if (!rc && p->outcome != O_CASE_STEPPED_UP && p->outcome != O_STEPPED_DOWN) {
+		reason = PICK(&g->rng, close_reasons);
+		rc = closing_assessments(g, case_id, p, reason);
+	}
+	return rc ? rc : end_case(g, case_id, p, reason);
 }
 
 static int decide(struct seeding *g, int64_t ref_id, const struct plan *p,
@@ -1112,6 +1177,7 @@ static void seeding_free(struct seeding *g)
 	for (int i = 0; i < g->nused; i++)
 		free(g->used[i]);
 	free(g->used);
+	arena_free(&g->arena);
 }
 
 static void log_summary(const struct seeding *g, double secs)
@@ -1122,8 +1188,9 @@ static void log_summary(const struct seeding *g, double secs)
 		if (g->counts[o])
 			buf_printf(&b, "%s%d %s", b.len ? ", " : "", g->counts[o], outcome_names[o]);
 	say(g->log, "pool of %d workers; referrals: %s; %d contacts, %d transfers, %d reviews"
-	    " overdue; Sam Whitfield has %d open cases (%.1f s)", NPOOL, buf_str(&b), g->contacts,
-	    g->transfers, g->overdue, g->sam_open, secs);
+	    " overdue, %d assessments of closed cases; Sam Whitfield has %d open cases (%.1f s)",
+	    NPOOL, buf_str(&b), g->contacts, g->transfers, g->overdue, g->assessments, g->sam_open,
+	    secs);
 	buf_free(&b);
 }
 
@@ -1137,6 +1204,8 @@ int demo_seed_cases(struct db *db, const struct audit_who *who, uint32_t seed, h
 	int64_t nworkers = 0, npupils = 0;
 	scope_system(who, &g.s);
 	g.rng.s = (uint64_t)seed * UINT64_C(0x2545F4914F6CDD1D) + 5;
+	g.arng.s = (uint64_t)seed * UINT64_C(0x2545F4914F6CDD1D) + 9;
+	arena_init(&g.arena);
 	int rc = count(db, "SELECT count(*) FROM workers", &nworkers);
 	if (!rc && nworkers > 0) {
 		say(log, "the pool already has %lld workers: no cases seeded", (long long)nworkers);
@@ -1151,6 +1220,8 @@ int demo_seed_cases(struct db *db, const struct audit_who *who, uint32_t seed, h
 	}
 	if (!rc)
 		rc = seed_workers(&g);
+	if (!rc)
+		rc = assess_domains(db, &g.arena, true, &g.domains, &g.ndomains);
 	if (!rc)
 		rc = count(db, "SELECT count(*) FROM pupils", &npupils);
 	if (!rc && npupils > 0)

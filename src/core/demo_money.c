@@ -306,6 +306,10 @@ struct scenario {
 };
 
 static const struct scenario scenarios[] = {
+	/* the school's budget first spent, then waiting for the head: so a
+	 * school with only two open cases still shows both */
+	{'S', S_MEDIATION, 3, NULL, ST_PAID, -1, "A long dispute with the neighbours is keeping the"
+	 " family awake and the children afraid to play outside."},
 	{'S', S_FGC, 6, NULL, ST_PENDING, -1, "The family want to involve grandparents and the aunt in"
 	 " a plan for the mornings; a family group conference would let them agree it together."},
 	{'S', S_CBT, 8, NULL, ST_PENDING, -1, "Anxiety is keeping him at home most mornings; CAMHS"
@@ -314,8 +318,6 @@ static const struct scenario scenarios[] = {
 	 " not slept properly since; she asked to talk to someone outside school."},
 	{'S', -1, 1, "School uniform (two sets)=6500|School shoes=3500", ST_DELIVERED, -1,
 	 "The children have outgrown their uniform and have been sent home for the wrong shoes."},
-	{'S', S_MEDIATION, 3, NULL, ST_PAID, -1, "A long dispute with the neighbours is keeping the"
-	 " family awake and the children afraid to play outside."},
 	{'P', S_CBT_PARENT, 10, NULL, ST_PENDING, -1, "Mum's low mood is the main thing holding the plan"
 	 " back; she has agreed to therapy and the GP supports it."},
 	{'D', S_CHILDCARE, 6, NULL, ST_PENDING, -1, "Dad has a place on the work academy; childcare for"

@@ -332,6 +332,29 @@ static void test_other_partnership_left_alone(void **state)
 	buf_free(&log);
 }
 
+/* The demo's census extracts fall on the DfE's census days (the first
+ * Thursday of October, the third of January and of May) over the two
+ * years before today, at least a week old, oldest first. */
+static void test_census_days(void **state)
+{
+	(void)state;
+	hday d[DEMO_CENSUS_MAX];
+	char s[11];
+	static const char *const want[] = {"2025-01-16", "2025-05-15", "2025-10-02", "2026-01-15",
+		"2026-05-21", "2026-10-01"};
+	int n = demo_census_days(date_from_ymd(2026, 11, 23), d, DEMO_CENSUS_MAX);
+	assert_int_equal(n, 6);
+	for (int i = 0; i < n; i++) {
+		date_format(d[i], s);
+		assert_string_equal(s, want[i]);
+		assert_int_equal(date_weekday(d[i]), 3);
+	}
+	/* a census day less than a week old is not yet in */
+	n = demo_census_days(date_from_ymd(2026, 10, 5), d, DEMO_CENSUS_MAX);
+	date_format(d[n - 1], s);
+	assert_string_equal(s, "2026-05-21");
+}
+
 static void test_failure_rolls_back(void **state)
 {
 	struct testdb *f = *state;
@@ -414,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_school_user_signs_in),
 		cmocka_unit_test(test_idempotent),
 		cmocka_unit_test(test_print_logins),
+		cmocka_unit_test(test_census_days),
 		/* each on a fresh database */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, testdb_setup, testdb_teardown)
 		T(test_deterministic),

@@ -140,6 +140,29 @@ static void test_demo_cases(void **state)
 			fail_msg("a case lasted %d days", (int)(b - a));
 	}
 	assert_int_equal(db_finalize(st), HE_OK);
+	/* a closed case of a month or more has its initial assessment and a
+	 * closing one on the day it closed (the distance travelled) */
+	assert_true(one(db, "SELECT count(*) FROM cases WHERE status = 'closed'") >= 20);
+	struct db_stmt *cl = db_prepare(db, "SELECT c.opened_on, c.closed_on, (SELECT count(*)"
+		" FROM assessments a WHERE a.case_id = c.id AND (a.kind = 'initial' OR (a.kind ="
+		" 'closing' AND a.assessed_on = c.closed_on))) FROM cases c WHERE c.status = 'closed'"
+		" AND c.closure_reason <> 'stepped_up'");
+	while (db_next(cl)) {
+		hday opened, closed;
+		assert_true(date_parse(db_text(cl, 0), &opened) && date_parse(db_text(cl, 1), &closed));
+		if (closed - opened >= 45 && db_int(cl, 2) != 2)
+			fail_msg("a case open %d days closed without its two assessments", closed - opened);
+	}
+	assert_int_equal(db_finalize(cl), HE_OK);
+	assert_true(one(db, "SELECT count(*) FROM assessments a JOIN cases c ON c.id = a.case_id"
+			" WHERE c.status = 'closed' AND a.kind = 'closing'") >= 20);
+	/* the families whose outcomes were met mostly moved up */
+	assert_true(one(db, "SELECT sum(l.score - f.score) FROM cases c"
+			" JOIN assessments af ON af.case_id = c.id AND af.kind = 'initial'"
+			" JOIN assessments al ON al.case_id = c.id AND al.kind = 'closing'"
+			" JOIN assessment_scores f ON f.assessment_id = af.id"
+			" JOIN assessment_scores l ON l.assessment_id = al.id AND l.domain_code = f.domain_code"
+			" WHERE c.closure_reason = 'outcomes_met'") > 0);
 	/* the chronology and the audit came from the core functions */
 	assert_true(one(db, "SELECT count(*) FROM case_events WHERE kind = 'referred'") >= refs);
 	assert_true(one(db, "SELECT count(*) FROM audit_log WHERE action = 'create'") > refs);
