@@ -790,12 +790,14 @@ static int consent_family(struct req *r, int64_t *family_id)
 }
 
 /* Where to go back to after a consent change: a local referral or case
- * page, else /referrals. */
+ * page, else /referrals.  Only letters, digits, '-' and '/' pass, so no
+ * control character, quote or space ever reaches the Location header. */
 static const char *back_path(struct req *r)
 {
 	const char *b = req_form(r, "back");
 	if (b && (strncmp(b, "/referrals/", 11) == 0 || strncmp(b, "/cases/", 7) == 0) &&
-	    !strpbrk(b, "\\?#") && !strstr(b, "//") && strlen(b) < 64)
+	    strspn(b, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-/") == strlen(b) &&
+	    !strstr(b, "//") && strlen(b) < 64)
 		return b;
 	return "/referrals";
 }

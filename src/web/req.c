@@ -150,6 +150,13 @@ void req_set_header(struct req *r, const char *name, const char *value)
 int req_redirect(struct req *r, const char *location)
 {
 	r->status = 303;
+	/* defence in depth: a control character would make the server library
+	 * drop the header and leave a 303 that goes nowhere */
+	for (const char *p = location; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			location = "/";
+			break;
+		}
 	req_set_header(r, "Location", location);
 	r->content_type = "text/plain; charset=utf-8";
 	buf_reset(&r->out);
