@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")/.."
 # The test servers' demo city: enough pupils for every page, quick to seed.
 export HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000}
-layers=${*:-unit http crash flood crawl browser pg-unit pg-http pg-two pg-migrate pg-crash pg-browser san-unit san-http san-pg-unit}
+layers=${*:-unit http crash flood diskfull crawl browser pg-unit pg-http pg-two pg-migrate pg-crash pg-diskfull pg-browser san-unit san-http san-pg-unit}
 total_p=0 total_f=0 times=()
 
 run_layer() {
@@ -38,6 +38,7 @@ for l in $layers; do
     http)     run_layer http build/httptest --hearth build/hearth --cases tests/http/cases ;;
     crash)    run_layer crash python3 tests/crash/crash.py build/hearth ;;
     flood)    run_layer flood python3 tests/crash/flood.py build/hearth ;;
+    diskfull) run_layer diskfull python3 tests/crash/diskfull.py build/hearth ;;
     crawl)    run_layer crawl python3 tests/crawl/crawl.py build/hearth ;;
     browser)  run_layer browser node tests/browser/run.mjs build/hearth ;;
     pg-unit)  run_layer pg-unit tests/run-unit-pg.sh build ;;
@@ -45,6 +46,7 @@ for l in $layers; do
     pg-two)   run_layer pg-two tests/run-pg.sh pg-two ;;
     pg-migrate) run_layer pg-migrate tests/run-pg.sh pg-migrate ;;
     pg-crash) run_layer pg-crash tests/run-pg.sh pg-crash ;;
+    pg-diskfull) run_layer pg-diskfull tests/run-pg.sh pg-diskfull ;;
     pg-browser) run_layer pg-browser tests/run-pg.sh pg-browser ;;
     san-unit) if make --no-print-directory sanitize-build >/dev/null; then
                 run_layer san-unit tests/run-unit.sh build/san

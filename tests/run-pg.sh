@@ -24,7 +24,7 @@ rc=0
 
 for l in $layers; do
 	case $l in
-	pg-http|pg-two|pg-browser|pg-migrate|pg-crash) ;;
+	pg-http|pg-two|pg-browser|pg-migrate|pg-crash|pg-diskfull) ;;
 	*) echo "run-pg: unknown layer $l (pg-http, pg-two, pg-browser)" >&2; exit 2 ;;
 	esac
 done
@@ -66,6 +66,9 @@ for l in $layers; do
 		st=$? ;;
 	pg-crash)
 		python3 tests/crash/crash.py "$hearth" --db-server "$url" 2>&1
+		st=$? ;;
+	pg-diskfull)
+		python3 tests/crash/diskfull.py "$hearth" --db-server "$url" 2>&1
 		st=$? ;;
 	pg-browser)
 		node tests/browser/run.mjs "$hearth" --db-server "$url" 2>&1 | relabel pg-browser browser

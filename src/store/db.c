@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -127,6 +128,66 @@ const char *db_errmsg(const struct db *db)
 	return db->errmsg;
 }
 
+/* ---- storage faults (see db.h) ---------------------------------------- */
+
+static _Atomic int storage_state = DB_STORAGE_OK;
+static __thread uint64_t storage_faults;
+
+enum db_storage db_storage_state(void)
+{
+	return (enum db_storage)atomic_load(&storage_state);
+}
+
+uint64_t db_storage_faults(void)
+{
+	return storage_faults;
+}
+
+const char *db_storage_code(enum db_storage s)
+{
+	switch (s) {
+	case DB_STORAGE_FULL: return "storage_full";
+	case DB_STORAGE_READONLY: return "storage_readonly";
+	case DB_STORAGE_FAILED: return "storage_failed";
+	default: return "ok";
+	}
+}
+
+const char *db_storage_reason(enum db_storage s)
+{
+	switch (s) {
+	case DB_STORAGE_FULL: return "the database disk is full";
+	case DB_STORAGE_READONLY: return "the database is read-only";
+	case DB_STORAGE_FAILED: return "the database could not write to its storage";
+	default: return "the database is working";
+	}
+}
+
+/* A storage fault on db (its message already in db->errmsg): count it for
+ * this thread, and log when the state changes (once, however many requests
+ * meet the same full disk). */
+static void storage_note(struct db *db)
+{
+	enum db_storage kind = db->ops->storage_kind ? db->ops->storage_kind(db) : DB_STORAGE_FAILED;
+	storage_faults++;
+	/* An I/O error in the middle of a known full or read-only spell is
+	 * that spell, not news. */
+	int was = atomic_load(&storage_state);
+	if (kind == DB_STORAGE_FAILED && was != DB_STORAGE_OK)
+		return;
+	if (atomic_exchange(&storage_state, (int)kind) != (int)kind)
+		fprintf(stderr, "hearth: storage: %s; changes are refused until that is put right,"
+			" reads go on (%s: %.300s)\n", db_storage_reason(kind), db->ops->name, db->errmsg);
+}
+
+/* A transaction that wrote has committed: the storage takes changes again. */
+static void storage_recovered(void)
+{
+	if (atomic_load(&storage_state) != DB_STORAGE_OK &&
+	    atomic_exchange(&storage_state, DB_STORAGE_OK) != DB_STORAGE_OK)
+		fprintf(stderr, "hearth: storage: the database takes changes again\n");
+}
+
 int db_fail(struct db *db, int code, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
@@ -135,6 +196,8 @@ int db_fail(struct db *db, int code, const char *sql, const char *fmt, ...)
 	va_end(ap);
 	if (sql && n >= 0 && (size_t)n < sizeof db->errmsg)
 		snprintf(db->errmsg + n, sizeof db->errmsg - (size_t)n, " (in: %.200s)", sql);
+	if (code == HE_DB_READONLY)
+		storage_note(db);
 	return code;
 }
 
@@ -255,6 +318,7 @@ int db_begin_(struct db *db, const char *file, int line)
 	if (rc == HE_OK) {
 		db->tx_file = file;
 		db->tx_line = line;
+		db->tx_changes = db->ops->total_changes ? db->ops->total_changes(db) : 0;
 	} else if (db->ops->tx_leave) {
 		db->ops->tx_leave(db);
 	}
@@ -282,10 +346,13 @@ int db_commit_(struct db *db, const char *file, int line)
 		return db_fail(db, HE_INTERNAL, NULL, "commit at %s:%d with no transaction",
 			       file, line);
 	int rc = db_exec(db, "COMMIT");
-	if (rc != HE_OK)
+	if (rc != HE_OK) {
 		tx_end(db, "ROLLBACK");  /* the message stays the COMMIT's */
-	else
-		tx_end(db, NULL);
+		return rc;
+	}
+	if (db->ops->total_changes && db->ops->total_changes(db) > db->tx_changes)
+		storage_recovered();
+	tx_end(db, NULL);
 	return rc;
 }
 

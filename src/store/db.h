@@ -11,7 +11,9 @@
  * Errors are sticky on a statement, in the style of buf.h: db_prepare never
  * returns NULL; a statement whose prepare, bind or step failed ignores
  * further binds, db_next() returns false, and db_finalize() returns the
- * error code (HE_DB, HE_DB_BUSY, HE_DB_CONSTRAINT, HE_DB_READONLY).  The
+ * error code (HE_DB, HE_DB_BUSY, HE_DB_CONSTRAINT, HE_DB_READONLY — the
+ * last for a full disk, a read-only database or failed storage: see
+ * db_storage_state below).  The
  * message, which names the statement's SQL, is in db_errmsg().  So:
  *
  *     struct db_stmt *st = db_prepare(db, "SELECT name FROM schools WHERE urn = :urn");
@@ -98,6 +100,38 @@ int db_reset_ids(struct db *db, const char *table);
  * memory, and foreign keys unchecked — the bulk writer takes every
  * reference from its own transaction).  No-op where nothing helps. */
 void db_bulk(struct db *db, bool on);
+
+/* Storage faults: a write the database could not make because its disk is
+ * full, it is read-only, or its storage failed.  Such a failure returns
+ * HE_DB_READONLY, whichever backend; these say which kind it was, for the
+ * whole process, because the connection that met it may be another
+ * thread's (the audit group commit writes every waiting request's row on
+ * its leader's connection).
+ *   SQLite: SQLITE_FULL; SQLITE_READONLY; SQLITE_IOERR and SQLITE_CANTOPEN
+ *   told apart by the system errno (ENOSPC/EDQUOT full, EROFS/EACCES/EPERM
+ *   read-only, anything else failed).
+ *   PostgreSQL: 53100 disk_full; 25006 read_only_sql_transaction; 58030
+ *   io_error and the rest of class 53 (insufficient resources) failed.
+ * The state is set by every such failure and goes back to DB_STORAGE_OK
+ * when a transaction that wrote something commits (space came back); each
+ * change of state is logged once on standard error.  The failed
+ * transaction itself is rolled back as any failed one is. */
+enum db_storage {
+	DB_STORAGE_OK = 0,
+	DB_STORAGE_FULL,      /* the disk is full */
+	DB_STORAGE_READONLY,  /* the database or its file system is read-only */
+	DB_STORAGE_FAILED,    /* the storage failed otherwise (I/O error, no resources) */
+};
+/* The kind of the latest storage fault, or DB_STORAGE_OK. */
+enum db_storage db_storage_state(void);
+/* How many storage faults this thread has met so far: a request compares
+ * the count before and after to know whether it met one itself. */
+uint64_t db_storage_faults(void);
+/* The stable code of a kind ("storage_full", "storage_readonly",
+ * "storage_failed"; "ok") and a sentence for people saying what is wrong
+ * ("the database disk is full"). */
+const char *db_storage_code(enum db_storage s);
+const char *db_storage_reason(enum db_storage s);
 
 /* Execute SQL text with no parameters, possibly several statements
  * (migrations and fixed maintenance statements only). */

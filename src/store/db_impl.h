@@ -37,6 +37,12 @@ struct db_ops {
 	int (*backup)(struct db *db, const char *path);
 	void (*tx_enter)(struct db *db);
 	void (*tx_leave)(struct db *db);
+	/* After a failure mapped to HE_DB_READONLY: which storage fault the
+	 * connection's last error was. */
+	enum db_storage (*storage_kind)(struct db *db);
+	/* Rows this connection has changed since it opened (to tell a
+	 * transaction that wrote from one that only read). */
+	int64_t (*total_changes)(struct db *db);
 };
 
 struct db {
@@ -44,6 +50,7 @@ struct db {
 	char errmsg[512];
 	const char *tx_file;  /* where the open transaction began, or NULL */
 	int tx_line;
+	int64_t tx_changes;   /* total_changes when it began */
 };
 
 struct db_stmt {

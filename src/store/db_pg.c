@@ -39,6 +39,8 @@ struct pg_db {
 	PGconn *conn;
 	char *url;                /* for pg_dump */
 	int64_t changes;
+	int64_t total_changes;    /* rows changed since the connection opened */
+	char state[6];            /* SQLSTATE of the last failure */
 	int nplans;
 	unsigned serial;          /* for prepared statement names */
 	struct pg_plan plans[PG_CACHE];
@@ -58,20 +60,39 @@ static struct pg_stmt *PST(struct db_stmt *st) { return (struct pg_stmt *)st; }
 
 static const struct db_ops pg_ops;
 
-/* Error code for a failed result, from its SQLSTATE. */
-static int map_state(const PGresult *res, PGconn *conn)
+/* Error code for a failed result, from its SQLSTATE (kept on db for
+ * pg_storage_kind).  Storage faults — 53xxx insufficient resources (53100
+ * disk_full), 25006 read_only_sql_transaction (a read-only server or
+ * default_transaction_read_only), 58030 io_error — are HE_DB_READONLY. */
+static int map_state(struct pg_db *db, const PGresult *res)
 {
 	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	if (!s || PQstatus(conn) != CONNECTION_OK)
+	snprintf(db->state, sizeof db->state, "%s", s ? s : "");
+	if (!s || PQstatus(db->conn) != CONNECTION_OK)
 		return HE_DB_BUSY;  /* connection lost: worth a retry */
 	if (strncmp(s, "23", 2) == 0)
 		return HE_DB_CONSTRAINT;
 	if (!strcmp(s, "40001") || !strcmp(s, "40P01") || !strcmp(s, "55P03") ||
 	    !strncmp(s, "08", 2) || !strncmp(s, "57P", 3))
 		return HE_DB_BUSY;
-	if (!strcmp(s, "25006") || !strncmp(s, "53", 2))
+	if (!strcmp(s, "25006") || !strncmp(s, "53", 2) || !strcmp(s, "58030"))
 		return HE_DB_READONLY;
 	return HE_DB;
+}
+
+static enum db_storage pg_storage_kind(struct db *base)
+{
+	const char *s = PDB(base)->state;
+	if (!strcmp(s, "53100"))
+		return DB_STORAGE_FULL;
+	if (!strcmp(s, "25006"))
+		return DB_STORAGE_READONLY;
+	return DB_STORAGE_FAILED;
+}
+
+static int64_t pg_total_changes(struct db *base)
+{
+	return PDB(base)->total_changes;
 }
 
 /* The one-line primary message of a failed result (libpq's full message
@@ -254,7 +275,7 @@ static struct pg_plan *plan_make(struct pg_stmt *s, const char *sql)
 	snprintf(p->name, sizeof p->name, "h%u", ++db->serial);
 	PGresult *res = PQprepare(db->conn, p->name, p->text, 0, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_stmt_fail(&s->base, map_state(res, db->conn), "%s",
+		db_stmt_fail(&s->base, map_state(db, res), "%s",
 			     pg_message(res));
 		PQclear(res);
 		plan_free(p);
@@ -308,8 +329,10 @@ static void note_changes(struct pg_db *db, PGresult *res)
 	if (strncmp(tag, "INSERT ", 7) && strncmp(tag, "UPDATE ", 7) &&
 	    strncmp(tag, "DELETE ", 7) && strncmp(tag, "MERGE ", 6))
 		return;
-	if (n && *n)
+	if (n && *n) {
 		db->changes = strtoll(n, NULL, 10);
+		db->total_changes += db->changes;
+	}
 }
 
 static bool pg_execute(struct pg_stmt *s)
@@ -323,7 +346,7 @@ static bool pg_execute(struct pg_stmt *s)
 		: PQexecParams(db->conn, p->text, p->nparams, NULL, vals, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(s->res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		db_stmt_fail(&s->base, map_state(s->res, db->conn), "%s",
+		db_stmt_fail(&s->base, map_state(db, s->res), "%s",
 			     pg_message(s->res));
 		return false;
 	}
@@ -408,7 +431,7 @@ static int pg_exec(struct db *base, const char *sql)
 	ExecStatusType st = PQresultStatus(res);
 	int rc = HE_OK;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
-		rc = db_fail(base, map_state(res, db->conn), sql, "%s", pg_message(res));
+		rc = db_fail(base, map_state(db, res), sql, "%s", pg_message(res));
 	else if (strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
 		rc = db_fail(base, HE_DB, sql, "the transaction was rolled back:"
 			     " a statement in it had failed");
@@ -494,4 +517,6 @@ static const struct db_ops pg_ops = {
 	.changes = pg_changes,
 	.exec = pg_exec,
 	.reset_ids = pg_reset_ids,
+	.storage_kind = pg_storage_kind,
+	.total_changes = pg_total_changes,
 };

@@ -6,11 +6,13 @@
  * refuses UPDATE, DELETE, DROP and ALTER on audit_log, so even a bug cannot
  * rewrite history.  Prepared statements are cached per connection, keyed by
  * the SQL literal, because handlers run the same few statements per request. */
+#include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -64,6 +66,56 @@ static int map_rc(int src)
 	case SQLITE_CANTOPEN: return HE_DB_READONLY;
 	default: return HE_DB;
 	}
+}
+
+/* The errno of the last failed system call on the connection's WAL (or,
+ * failing that, its database file), as SQLite's unix VFS keeps it for
+ * each open file; 0 if none.  sqlite3_system_errno() is no use here: it
+ * reads errno when the statement ends, after the rollback's own calls. */
+static int last_errno(sqlite3 *h)
+{
+	int e = 0;
+	sqlite3_file *wal = NULL;
+	if (sqlite3_file_control(h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) == SQLITE_OK &&
+	    wal && wal->pMethods && wal->pMethods->xFileControl)
+		wal->pMethods->xFileControl(wal, SQLITE_FCNTL_LAST_ERRNO, &e);
+	if (!e)
+		sqlite3_file_control(h, "main", SQLITE_FCNTL_LAST_ERRNO, &e);
+	return e;
+}
+
+/* Which storage fault the connection's last error was (see db.h).  An
+ * I/O error is told apart by its errno — a file system the kernel made
+ * read-only after a disk error (EROFS), or no space for the WAL to grow
+ * (ENOSPC) — or else by asking the file system; anything else is failing
+ * storage. */
+static enum db_storage sq_storage_kind(struct db *db)
+{
+	sqlite3 *h = SDB(db)->h;
+	switch (sqlite3_errcode(h) & 0xff) {
+	case SQLITE_FULL: return DB_STORAGE_FULL;
+	case SQLITE_READONLY: return DB_STORAGE_READONLY;
+	default: break;
+	}
+	int e = last_errno(h);
+	if (e == ENOSPC || e == EDQUOT)
+		return DB_STORAGE_FULL;
+	if (e == EROFS)
+		return DB_STORAGE_READONLY;
+	const char *path = sqlite3_db_filename(h, "main");
+	struct statvfs fs;
+	if (!path || !*path || statvfs(path, &fs) != 0)
+		return DB_STORAGE_FAILED;
+	if (fs.f_flag & ST_RDONLY)
+		return DB_STORAGE_READONLY;
+	if (fs.f_bavail == 0)
+		return DB_STORAGE_FULL;
+	return DB_STORAGE_FAILED;
+}
+
+static int64_t sq_total_changes(struct db *db)
+{
+	return sqlite3_total_changes64(SDB(db)->h);
 }
 
 static int authorize(void *unused, int action, const char *a1, const char *a2,
@@ -158,7 +210,8 @@ static struct db_stmt *sq_prepare(struct db *base, const char *sql)
 	int src = sqlite3_prepare_v3(db->h, sql, -1, c ? SQLITE_PREPARE_PERSISTENT : 0,
 				     &s->st, NULL);
 	if (src != SQLITE_OK) {
-		db_stmt_fail(&s->base, map_rc(src) == HE_DB_BUSY ? HE_DB_BUSY : HE_DB,
+		int rc = map_rc(src);
+		db_stmt_fail(&s->base, rc == HE_DB_BUSY || rc == HE_DB_READONLY ? rc : HE_DB,
 			     "%s", sqlite3_errmsg(db->h));
 		return &s->base;
 	}
@@ -420,4 +473,6 @@ static const struct db_ops sqlite_ops = {
 	.bulk = sq_bulk,
 	.tx_enter = sq_tx_enter,
 	.tx_leave = sq_tx_leave,
+	.storage_kind = sq_storage_kind,
+	.total_changes = sq_total_changes,
 };

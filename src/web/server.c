@@ -24,6 +24,7 @@
 #include "base/alloc.h"
 #include "base/date.h"
 #include "base/err.h"
+#include "base/fmt.h"
 #include "store/db.h"
 #include "web/http.h"
 #include "web/page.h"
@@ -114,6 +115,47 @@ static void access_log(const struct req *r, size_t bytes, const struct timespec 
 		fwrite(line, 1, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, stderr);
 }
 
+/* A request that failed (5xx) while the database could not write — its
+ * disk full, read-only, or failing (db_storage_state) — answers 503 with
+ * what is wrong instead of whatever error the handler made of it: the
+ * change was rolled back (nothing was saved), or a read that must write
+ * its audit row first was refused rather than shown unaudited.  Reads
+ * that write nothing go on being served.  faults is this thread's count
+ * of storage faults before the request, so a fault met on this request's
+ * own connection counts even if another request's commit has since
+ * cleared the state. */
+static void storage_answer(struct req *r, uint64_t faults)
+{
+	enum db_storage kind = db_storage_state();
+	bool met = db_storage_faults() != faults;
+	if (r->status < 500 || (!met && kind == DB_STORAGE_OK))
+		return;
+	if (kind == DB_STORAGE_OK)
+		kind = DB_STORAGE_FAILED;
+	bool read = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+	char msg[256];
+	if (read && r->route && r->route->audit)
+		snprintf(msg, sizeof msg, "Hearth cannot show this just now: %s, and every look at a"
+			 " family's or pupil's record must be written to the audit log first. Try again"
+			 " later.", db_storage_reason(kind));
+	else if (read)
+		snprintf(msg, sizeof msg, "Hearth cannot show this just now: %s. Try again later.",
+			 db_storage_reason(kind));
+	else
+		snprintf(msg, sizeof msg, "Hearth cannot save changes just now: %s. Nothing was"
+			 " saved; try again later.", db_storage_reason(kind));
+	r->nheaders = 0;
+	req_set_header(r, "Retry-After", "60");
+	bool api = r->route ? r->route->kind != ROUTE_PAGE : strncmp(r->path, "/api/", 5) == 0;
+	if (!api) {
+		errinfo_set(&r->err, HE_DB_READONLY, "", "%s", msg);
+		page_error(r, HE_DB_READONLY);
+		return;
+	}
+	req_json(r, 503);
+	fmt_printf(&r->out, "{\"error\":{\"code\":%j,\"message\":%j}}\n", db_storage_code(kind), msg);
+}
+
 static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 			       const char *method, const char *url)
 {
@@ -138,7 +180,9 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 	} else if (!r.db) {
 		req_json_error(&r, HE_UNAVAILABLE);
 	} else {
+		uint64_t faults = db_storage_faults();
 		route_dispatch(&r);
+		storage_answer(&r, faults);
 	}
 	size_t len = r.out.len;
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf_take(&r.out),

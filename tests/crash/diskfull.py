@@ -1,0 +1,598 @@
+#!/usr/bin/env python3
+"""diskfull.py — a full disk or a read-only database loses nothing and stops nothing.
+
+SQLite (the default), on real file systems the test mounts itself (it must
+run as root):
+
+  full      the database (and its WAL) on an 16 MiB tmpfs; the rest of the
+            space filled with a file.  Writes through the API and through a
+            page form (a worker's contact, a household item grant, a
+            school's referral) must answer 503 with a clear message
+            ("the database disk is full", code storage_full) and save
+            nothing; reads that write nothing (the home page of a user whose
+            session is due its once-a-minute refresh, the catalogue,
+            health) go on; reads of a family's record, which must write
+            their audit row first, answer the same 503 instead of showing
+            the record unaudited; signing in answers 503.  The server keeps
+            running, logs the fault once, and when the filler is deleted
+            the same process takes writes again.
+  readonly  the database on a small ext4 image mounted with
+            errors=remount-ro; the kernel is made to turn it read-only
+            under the running server (/sys/fs/ext4/DEV/trigger_fs_error,
+            what a disk error does).  Writes answer 503 storage_readonly,
+            non-audited reads go on.  Such a file system cannot be made
+            writable again without unmounting it, so recovery here is
+            stop, fsck, mount, start: every refused write is absent and
+            every acknowledged one present.
+
+Afterwards: every write acknowledged with a 2xx is in the database, none
+refused is, `hearth audit verify` passes and PRAGMA integrity_check is ok.
+
+With --db-server postgresql://USER@HOST:PORT/ (a superuser; see
+tests/run-pg.sh) the same checks run on PostgreSQL with the database made
+read-only by ALTER DATABASE … SET default_transaction_read_only = on
+(SQLSTATE 25006) while the server runs, and made writable again without
+restarting it.
+
+usage: diskfull.py HEARTH [--db-server URL]
+Prints "ok …"/"FAIL …" lines and ends with "diskfull: N passed, N failed"
+("pg-diskfull: …" on PostgreSQL).  If mounting is not permitted here (not
+root, or the kernel refuses), the SQLite parts are reported as skipped
+with the reason: "diskfull: 0 passed, 0 failed, 2 skipped".
+"""
+import datetime
+import errno
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+PASSWORD = "hearth-demo-password"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Server:
+    def __init__(self, hearth, url, env, errlog):
+        self.hearth, self.url, self.env, self.errlog = hearth, url, env, errlog
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        self.port = free_port()
+        self.err = open(self.errlog, "a")
+        self.proc = subprocess.Popen(
+            [self.hearth, "serve", "--db", self.url, "--listen", f"127.0.0.1:{self.port}"],
+            stdout=subprocess.PIPE, stderr=self.err, env=self.env, text=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if "listening" in line:
+                return
+            if not line and self.proc.poll() is not None:
+                break
+        raise RuntimeError("hearth serve did not start")
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.err.close()
+
+
+class Client:
+    """One signed-in user: session cookie and CSRF token."""
+
+    def __init__(self, srv, email):
+        self.srv, self.email = srv, email
+        st, body, hdrs = self.call("POST", "/api/v1/session", {"email": email, "password": PASSWORD})
+        if st != 200:
+            raise RuntimeError(f"sign-in {email}: {st} {body[:200]}")
+        self.cookie = hdrs["set-cookie"].split(";")[0]
+        self.csrf = json.loads(body)["csrf_token"]
+
+    def call(self, method, path, body=None, form=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=15)
+        headers = {}
+        if getattr(self, "cookie", None):
+            headers["Cookie"] = self.cookie
+            headers["X-CSRF-Token"] = self.csrf
+        data = None
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            data = urllib.parse.urlencode(dict(form, csrf_token=self.csrf))
+        elif body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body)
+        c.request(method, path, data, headers)
+        r = c.getresponse()
+        out = r.read().decode("utf-8", "replace")
+        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        c.close()
+        return r.status, out, hdrs
+
+
+def sql(url, query):
+    """Rows of a query on the database itself, outside Hearth."""
+    if url.startswith("sqlite:"):
+        out = subprocess.run(["sqlite3", url[7:], query], capture_output=True, text=True)
+    else:
+        out = subprocess.run(["psql", "-At", url, "-c", query], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"sql {query[:60]}: {out.stderr.strip()}")
+    return [l for l in out.stdout.split("\n") if l]
+
+
+class Run:
+    def __init__(self, label):
+        self.label, self.passed, self.failed, self.skipped = label, 0, 0, 0
+
+    def ok(self, msg):
+        self.passed += 1
+        print(f"ok {msg}", flush=True)
+
+    def fail(self, msg):
+        self.failed += 1
+        print(f"FAIL {msg}", flush=True)
+
+    def check(self, cond, msg, detail=""):
+        if cond:
+            self.ok(msg)
+        else:
+            self.fail(f"{msg}{': ' + detail if detail else ''}")
+        return cond
+
+    def skip(self, msg):
+        self.skipped += 1
+        print(f"SKIP {msg}", flush=True)
+
+
+class Writes:
+    """The three kinds of write, each carrying a marker found later in the
+    database: contacts.notes, commissions.reason, referrals.reason."""
+
+    def __init__(self, worker, school, case, budget, upns):
+        self.worker, self.school, self.case, self.budget = worker, school, case, budget
+        self.upns = list(upns)
+        self.acked = {"contacts": set(), "commissions": set(), "referrals": set()}
+        self.refused = {"contacts": set(), "commissions": set(), "referrals": set()}
+        self.n = 0
+        self.today = datetime.date.today().isoformat()
+
+    def marker(self, tag):
+        self.n += 1
+        return f"diskfull-{tag}-{self.n}-{os.getpid()}"
+
+    def contact_api(self, tag):
+        m = self.marker(tag)
+        st, body, h = self.worker.call("POST", f"/api/v1/cases/{self.case}/contacts", {
+            "at": f"{self.today}T00:01", "kind": "phone", "duration_min": 5, "seen": "Parent", "notes": m})
+        return self.note("contacts", m, st), st, body, h
+
+    def contact_page(self, tag):
+        m = self.marker(tag)
+        st, body, h = self.worker.call("POST", f"/cases/{self.case}/contacts", form={
+            "date": self.today, "time": "00:02", "kind": "phone", "duration_min": "5",
+            "seen": "Parent", "notes": m})
+        # saved: 303 back to the case (a 303 to the sign-in page is not)
+        saved = st == 303 and h.get("location", "").startswith(f"/cases/{self.case}")
+        return self.note("contacts", m, 201 if saved else (st if st != 303 else 401)), st, body, h
+
+    def grant_api(self, tag):
+        m = self.marker(tag)
+        st, body, h = self.worker.call("POST", f"/api/v1/cases/{self.case}/commissions", {
+            "kind": "household_grant", "budget_id": int(self.budget), "reason": m,
+            "items": [{"description": "School shoes", "amount_pence": 100}]})
+        return self.note("commissions", m, st), st, body, h
+
+    def referral_api(self, tag):
+        m = self.marker(tag)
+        upn = self.upns[-1]     # used up only when the referral is saved
+        st, body, h = self.school.call("POST", "/api/v1/referrals", {
+            "upns": [upn], "adults": [{"name": "Jo Diskfull", "relationship": "mother"}],
+            "needs": ["attendance"], "level_of_need": 2, "reason": m,
+            "consent": {"basis": "consent", "given_by": "Jo Diskfull", "relationship": "mother",
+                        "scope": ["pool", "school"], "given_on": self.today}})
+        if 200 <= st < 300:
+            self.upns.pop()
+        return self.note("referrals", m, st), st, body, h
+
+    def note(self, table, m, st):
+        if 200 <= st < 400:
+            self.acked[table].add(m)
+        else:
+            self.refused[table].add(m)
+        return m
+
+    def all(self, tag):
+        """One of each kind; list of (what, status, body, headers)."""
+        out = []
+        for what, fn in (("contact (API)", self.contact_api), ("contact (page form)", self.contact_page),
+                         ("household grant (API)", self.grant_api), ("referral (API)", self.referral_api)):
+            _, st, body, h = fn(tag)
+            out.append((what, st, body, h))
+        return out
+
+    def verify(self, run, url, label):
+        cols = {"contacts": "notes", "commissions": "reason", "referrals": "reason"}
+        lost = extra = 0
+        for table, col in cols.items():
+            have = set(sql(url, f"SELECT {col} FROM {table} WHERE {col} LIKE 'diskfull-%'"))
+            lost += len(self.acked[table] - have)
+            extra += len(self.refused[table] & have)
+        na = sum(len(v) for v in self.acked.values())
+        nr = sum(len(v) for v in self.refused.values())
+        run.check(lost == 0, f"{label}: all {na} acknowledged writes are in the database", f"{lost} missing")
+        run.check(extra == 0, f"{label}: none of the {nr} refused writes is (nothing half-written)",
+                  f"{extra} refused writes were saved")
+
+
+def storage_json(st, body, h, code):
+    if st != 503 or "json" not in h.get("content-type", ""):
+        return False
+    try:
+        e = json.loads(body)["error"]
+    except (ValueError, KeyError):
+        return False
+    return e.get("code") == code and "Nothing was saved" in e.get("message", "") or \
+        e.get("code") == code and "cannot show" in e.get("message", "")
+
+
+def check_refused(run, results, code, reason):
+    for what, st, body, h in results:
+        if what.endswith("(page form)"):
+            good = st == 503 and "text/html" in h.get("content-type", "") and reason in body \
+                and "Nothing was saved" in body
+        else:
+            good = storage_json(st, body, h, code)
+        run.check(good and h.get("retry-after") == "60",
+                  f"{what} answers 503 {code}: \"{reason} … Nothing was saved\"", f"{st} {body[:200]}")
+
+
+def count_rows(url):
+    return {t: int(sql(url, f"SELECT count(*) FROM {t}")[0])
+            for t in ("audit_log", "contacts", "commissions", "referrals", "sessions")}
+
+
+def reads_while_broken(run, srv, w, code, reason, label):
+    """Reads that write nothing are served; audited reads refuse."""
+    st, body, _ = w.worker.call("GET", "/")
+    run.check(st == 200 and "Sign out" in body,
+              f"{label}: a signed-in worker whose session is due its refresh still gets the home page",
+              f"{st}")
+    st, body, _ = w.worker.call("GET", "/catalogue")
+    run.check(st == 200, f"{label}: the catalogue page (no audit row) is served", f"{st}")
+    st, body, _ = w.worker.call("GET", "/api/v1/catalogue")
+    run.check(st == 200 and body.startswith("{"), f"{label}: GET /api/v1/catalogue is served", f"{st}")
+    st, body, _ = w.worker.call("GET", "/api/v1/health")
+    run.check(st == 200, f"{label}: GET /api/v1/health is served", f"{st}")
+    st, body, h = w.worker.call("GET", f"/api/v1/cases/{w.case}")
+    run.check(storage_json(st, body, h, code) and w.case not in body,
+              f"{label}: reading a case through the API (audited) answers 503 {code}, not the record unaudited",
+              f"{st} {body[:200]}")
+    st, body, h = w.worker.call("GET", f"/cases/{w.case}")
+    run.check(st == 503 and reason in body and "audit log" in body,
+              f"{label}: the case page (audited) answers the 503 page, not the record unaudited",
+              f"{st} {body[:200]}")
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=15)
+    c.request("POST", "/api/v1/session", json.dumps({"email": "viewer@hearth.example", "password": PASSWORD}),
+              {"Content-Type": "application/json"})
+    r = c.getresponse()
+    body = r.read().decode()
+    run.check(storage_json(r.status, body, {k.lower(): v for k, v in r.getheaders()}, code),
+              f"{label}: signing in (which writes the session) answers 503 {code}", f"{r.status} {body[:200]}")
+    c.close()
+
+
+def setup_writers(url, srv):
+    worker = Client(srv, "worker@hearth.example")
+    school = Client(srv, "school@hearth.example")
+    st, body, _ = worker.call("GET", "/api/v1/cases")
+    case = next(c["ref"] for c in json.loads(body)["cases"] if c["status"] == "open")
+    budget = sql(url, "SELECT id FROM budgets WHERE owner_kind = 'partnership' ORDER BY id LIMIT 1")[0]
+    upns = sql(url, "SELECT p.upn FROM pupils p JOIN users u ON u.school_id = p.school_id"
+                    " WHERE u.email = 'school@hearth.example' AND p.id NOT IN"
+                    " (SELECT pupil_id FROM referral_pupils) ORDER BY p.id LIMIT 6")
+    if len(upns) < 3:
+        raise RuntimeError(f"the school has only {len(upns)} pupils without a referral")
+    return Writes(worker, school, case, budget, upns)
+
+
+def sessions_due_refresh(url):
+    """Make every session last seen two minutes ago, so the next request
+    wants to write its refresh (once a minute) — on a disk that is full."""
+    if url.startswith("sqlite:"):
+        sql(url, "UPDATE sessions SET last_seen = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-120 seconds')")
+    else:
+        sql(url, "UPDATE sessions SET last_seen = to_char(now() AT TIME ZONE 'UTC' - interval '120 seconds',"
+                 " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+
+
+def log_lines(path, pattern):
+    with open(path, errors="replace") as f:
+        return [l for l in f if re.search(pattern, l)]
+
+
+def mount_tmpfs(path, size):
+    os.makedirs(path, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path],
+                       capture_output=True, text=True)
+    return r.returncode == 0, r.stderr.strip()
+
+
+def umount(path):
+    if subprocess.run(["mountpoint", "-q", path]).returncode == 0:
+        if subprocess.run(["umount", path], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", path], capture_output=True)
+
+
+def fill(path):
+    """Fill the file system holding path with a file; its size in bytes."""
+    n = 0
+    with open(path, "wb", buffering=0) as f:
+        for chunk in (1 << 20, 64 << 10, 4 << 10, 512):
+            block = b"\0" * chunk
+            while True:
+                try:
+                    n += f.write(block)
+                except OSError as e:
+                    if e.errno != errno.ENOSPC:
+                        raise
+                    break
+    return n
+
+
+def part_full(run, hearth, env, tmp, seed):
+    mnt = f"{tmp}/full"
+    mounted, why = mount_tmpfs(mnt, "16m")
+    if not mounted:
+        return why
+    url = f"sqlite:{mnt}/hearth.db"
+    errlog = f"{tmp}/full-server.log"
+    srv = Server(hearth, url, env, errlog)
+    try:
+        subprocess.run(["cp", seed, f"{mnt}/hearth.db"], check=True)
+        srv.start()
+        w = setup_writers(url, srv)
+        before = w.all("before")
+        run.check(all(200 <= st < 400 for _, st, _, _ in before),
+                  "full: before filling, a contact (API and form), a grant and a referral are saved",
+                  str([(x, st, b[:120]) for x, st, b, _ in before if not 200 <= st < 400]))
+        sessions_due_refresh(url)
+        ck = sql(url, "PRAGMA wal_checkpoint(TRUNCATE)")[0]
+        filler = f"{mnt}/filler"
+        size = fill(filler)
+        free = os.statvfs(mnt).f_bavail
+        print(f"# tmpfs 16 MiB: database {os.path.getsize(mnt + '/hearth.db') // 1024} KiB, WAL checkpointed"
+              f" ({ck}), filler {size // 1024} KiB, {free} blocks free", flush=True)
+        rows = count_rows(url)
+        t0 = time.time()
+        refused = []
+        for k in range(5):
+            refused += w.all(f"full{k}")
+        took = time.time() - t0
+        check_refused(run, refused[:4], "storage_full", "the database disk is full")
+        n503 = sum(1 for _, st, _, _ in refused if st == 503)
+        run.check(n503 == len(refused), f"full: all {len(refused)} writes on the full disk refused with 503"
+                  f" ({took / len(refused) * 1000:.0f} ms each on average)", f"only {n503}")
+        reads_while_broken(run, srv, w, "storage_full", "the database disk is full", "full")
+        run.check(srv.alive(), "full: the server is still running")
+        after = count_rows(url)
+        changed = {t: after[t] - rows[t] for t in rows if after[t] != rows[t]}
+        run.check(not changed, "full: no row was added anywhere (audit log, contacts, commissions,"
+                  " referrals, sessions)", str(changed))
+        logged = log_lines(errlog, r"hearth: storage: the database disk is full")
+        run.check(len(logged) == 1, f"full: the fault is logged once on stderr ({len(refused) + 3} requests"
+                  f" met it): {logged[0].strip()[:160] if logged else ''}", f"{len(logged)} lines")
+        os.unlink(filler)
+        pid = srv.proc.pid
+        t0 = time.time()
+        again = w.all("recovered")
+        run.check(all(200 <= st < 400 for _, st, _, _ in again),
+                  f"full: filler deleted; the same server process ({pid}) saves all four writes again"
+                  f" ({(time.time() - t0) * 1000:.0f} ms)",
+                  str([(x, st, b[:160]) for x, st, b, _ in again if not 200 <= st < 400]))
+        st, body, _ = w.worker.call("GET", f"/api/v1/cases/{w.case}")
+        run.check(st == 200 and w.case in body, "full: the audited case read is served again", f"{st}")
+        run.check(len(log_lines(errlog, r"hearth: storage: the database takes changes again")) == 1,
+                  "full: the recovery is logged once")
+        srv.stop()
+        w.verify(run, url, "full")
+        verify_db(run, hearth, url, "full")
+        subprocess.run(["cp", f"{mnt}/hearth.db", seed], check=True)   # for the read-only part
+    finally:
+        srv.stop()
+        umount(mnt)
+    return None
+
+
+def verify_db(run, hearth, url, label):
+    v = subprocess.run([hearth, "audit", "verify", "--db", url], capture_output=True, text=True)
+    run.check(v.returncode == 0, f"{label}: hearth audit verify passes ({v.stdout.strip()[:100]})",
+              v.stdout.strip() + v.stderr.strip())
+    if url.startswith("sqlite:"):
+        ic = sql(url, "PRAGMA integrity_check")
+        run.check(ic == ["ok"], f"{label}: PRAGMA integrity_check is ok", str(ic[:3]))
+
+
+def part_readonly(run, hearth, env, tmp, seed):
+    img, mnt = f"{tmp}/ro.img", f"{tmp}/ro"
+    os.makedirs(mnt, exist_ok=True)
+    with open(img, "wb") as f:
+        f.truncate(32 << 20)
+    r = subprocess.run(["mkfs.ext4", "-q", "-F", img], capture_output=True, text=True)
+    if r.returncode != 0:
+        run.fail(f"readonly: mkfs.ext4: {r.stderr.strip()}")
+        return None
+    r = subprocess.run(["mount", "-o", "loop,errors=remount-ro", img, mnt], capture_output=True, text=True)
+    if r.returncode != 0:
+        return f"mount -o loop: {r.stderr.strip()}"
+    url = f"sqlite:{mnt}/hearth.db"
+    errlog = f"{tmp}/ro-server.log"
+    srv = Server(hearth, url, env, errlog)
+    try:
+        subprocess.run(["cp", seed, f"{mnt}/hearth.db"], check=True)
+        srv.start()
+        w = setup_writers(url, srv)
+        before = w.all("ro-before")
+        run.check(all(200 <= st < 400 for _, st, _, _ in before), "readonly: before, all four writes are saved",
+                  str([(x, st) for x, st, _, _ in before]))
+        sessions_due_refresh(url)
+        # what was acknowledged before the disk error has reached the disk
+        # (a disk error that turns the file system read-only drops the page
+        # cache's unwritten pages, as a power cut would)
+        subprocess.run(["sync", "-f", f"{mnt}/hearth.db"], check=True)
+        dev = os.path.basename(subprocess.run(["findmnt", "-no", "SOURCE", mnt], capture_output=True,
+                                              text=True).stdout.strip())
+        with open(f"/sys/fs/ext4/{dev}/trigger_fs_error", "w") as f:
+            f.write("1\n")
+        opts = subprocess.run(["findmnt", "-no", "OPTIONS", mnt], capture_output=True, text=True).stdout.strip()
+        try:
+            open(f"{mnt}/probe", "w").close()
+            ro = False
+        except OSError as e:
+            ro = e.errno == errno.EROFS
+        run.check(ro, f"readonly: the kernel turned the file system read-only under the server ({opts})")
+        refused = w.all("ro")
+        check_refused(run, refused, "storage_readonly", "the database is read-only")
+        reads_while_broken(run, srv, w, "storage_readonly", "the database is read-only", "readonly")
+        run.check(srv.alive(), "readonly: the server is still running")
+        logged = log_lines(errlog, r"hearth: storage: the database is read-only")
+        run.check(len(logged) == 1, "readonly: the fault is logged once on stderr", f"{len(logged)} lines")
+        # ext4 refuses to go back to read-write after an error without an
+        # unmount and fsck: recovery is stop, repair, start.
+        srv.stop()
+        subprocess.run(["umount", mnt], check=True)
+        fsck = subprocess.run(["e2fsck", "-fy", img], capture_output=True, text=True)
+        subprocess.run(["mount", "-o", "loop,errors=remount-ro", img, mnt], check=True)
+        srv.start()
+        w.worker.srv = w.school.srv = srv
+        again = w.all("ro-recovered")
+        run.check(all(200 <= st < 400 for _, st, _, _ in again),
+                  f"readonly: after umount, e2fsck (exit {fsck.returncode}), mount and a restart, the"
+                  " sessions still work and all four writes are saved",
+                  str([(x, st, b[:120]) for x, st, b, _ in again]))
+        srv.stop()
+        w.verify(run, url, "readonly")
+        verify_db(run, hearth, url, "readonly")
+    finally:
+        srv.stop()
+        umount(mnt)
+    return None
+
+
+def pg_main(run, hearth, env, server_url, tmp):
+    name = f"diskfull_{os.getpid()}"
+    admin = server_url.rstrip("/") + "/postgres"
+    subprocess.run(["psql", "-q", admin, "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    url = server_url.rstrip("/") + "/" + name
+    srv = Server(hearth, url, env, f"{tmp}/pg-server.log")
+
+    def kick():
+        # sessions take a database's settings when they start: end the
+        # server's idle connections, which it re-opens at the next request
+        # (waiting for each to be gone, so none dies under a request)
+        sql(admin, f"SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
+                   f" WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+    try:
+        subprocess.run([hearth, "demo", "--db", url], check=True, capture_output=True, env=env)
+        srv.start()
+        w = setup_writers(url, srv)
+        before = w.all("pg-before")
+        run.check(all(200 <= st < 400 for _, st, _, _ in before), "pg: before, all four writes are saved",
+                  str([(x, st) for x, st, _, _ in before]))
+        sessions_due_refresh(url)
+        sql(admin, f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+        kick()
+        rows = count_rows(url)
+        refused = w.all("pg-ro")
+        check_refused(run, refused, "storage_readonly", "the database is read-only")
+        reads_while_broken(run, srv, w, "storage_readonly", "the database is read-only", "pg")
+        run.check(srv.alive(), "pg: the server is still running")
+        after = count_rows(url)
+        changed = {t: after[t] - rows[t] for t in rows if after[t] != rows[t]}
+        run.check(not changed, "pg: no row was added anywhere while read-only", str(changed))
+        sql(admin, f"ALTER DATABASE {name} RESET default_transaction_read_only")
+        kick()
+        again = w.all("pg-recovered")
+        run.check(all(200 <= st < 400 for _, st, _, _ in again),
+                  "pg: made writable again, the same server process saves all four writes",
+                  str([(x, st, b[:120]) for x, st, b, _ in again]))
+        srv.stop()
+        w.verify(run, url, "pg")
+        verify_db(run, hearth, url, "pg")
+    finally:
+        srv.stop()
+        subprocess.run(["psql", "-q", admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                       capture_output=True)
+
+
+def main():
+    args = sys.argv[1:]
+    server_url = None
+    if "--db-server" in args:
+        i = args.index("--db-server")
+        server_url = args[i + 1]
+        del args[i:i + 2]
+    run = Run("pg-diskfull" if server_url else "diskfull")
+    if len(args) != 1:
+        print(__doc__)
+        print(f"{run.label}: 0 passed, 1 failed")
+        return 1
+    hearth = os.path.abspath(args[0])
+    env = dict(os.environ, HEARTH_DEMO_PUPILS="600")
+    t0 = time.time()
+    tmp = tempfile.mkdtemp(prefix="hearth-diskfull-")
+    try:
+        if server_url:
+            pg_main(run, hearth, env, server_url, tmp)
+        elif os.geteuid() != 0:
+            run.skip("full: mounting a small file system needs root; not run")
+            run.skip("readonly: mounting a small file system needs root; not run")
+        else:
+            seed = f"{tmp}/seed.db"
+            subprocess.run([hearth, "demo", "--db", f"sqlite:{seed}"], check=True, capture_output=True, env=env)
+            for part in (part_full, part_readonly):
+                why = part(run, hearth, env, tmp, seed)
+                if why is not None:
+                    # mount refused: only "not permitted" is a missing mechanism
+                    if "permission denied" in why.lower() or "not permitted" in why.lower():
+                        run.skip(f"{part.__name__[5:]}: this machine does not allow mounting ({why})")
+                    else:
+                        run.fail(f"{part.__name__[5:]}: cannot mount: {why}")
+    except Exception as e:  # noqa: BLE001 — any failure of the harness is a failed test
+        run.fail(f"harness: {type(e).__name__}: {e}")
+    finally:
+        if not os.environ.get("DISKFULL_KEEP"):
+            subprocess.run(["rm", "-rf", tmp])
+        else:
+            print(f"# kept {tmp}")
+    print(f"# {time.time() - t0:.1f} s")
+    tail = f", {run.skipped} skipped" if run.skipped else ""
+    print(f"{run.label}: {run.passed} passed, {run.failed} failed{tail}")
+    return 1 if run.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
