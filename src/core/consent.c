@@ -162,12 +162,16 @@ int consent_check(const struct consent_in *in, struct errinfo *e)
 	return date_check(in->given_on, false, e);
 }
 
-/* The summary of a consent for audit and chronology. */
-static void consent_summary(const struct consent_in *in, struct buf *b)
+/* The summary of a consent for the chronology (named), or for the audit
+ * log, which is never altered and so names no one (named false). */
+static void consent_summary(const struct consent_in *in, bool named, struct buf *b)
 {
-	if (strcmp(in->basis, "consent") == 0)
+	if (strcmp(in->basis, "consent") == 0 && named)
 		buf_printf(b, "Consent given by %s (%s) on %s for: %s", in->given_by,
 			   in->relationship, in->given_on, in->scope);
+	else if (strcmp(in->basis, "consent") == 0)
+		buf_printf(b, "Consent given by the %s on %s for: %s", in->relationship,
+			   in->given_on, in->scope);
 	else
 		buf_printf(b, "Shared without consent on the lawful basis: %s",
 			   consent_basis_title(in->basis));
@@ -220,11 +224,13 @@ int consent_record_tx(struct db *db, const struct scope *s, int64_t family_id, i
 	c.given_on = on;
 	struct buf sum;
 	buf_init(&sum, 1024);
-	consent_summary(&c, &sum);
+	consent_summary(&c, false, &sum);
 	rc = consent_insert(db, s, family_id, referral_id, &c, on, id);
 	snprintf(idtext, sizeof idtext, "%" PRId64, *id);
 	if (!rc)
 		rc = audit(db, s->who, "create", "consents", idtext, buf_str(&sum));
+	buf_reset(&sum);
+	consent_summary(&c, true, &sum);
 	if (!rc)
 		rc = chron_add(db, s, family_id, referral_id, 0, on, "note", buf_str(&sum), "");
 	buf_free(&sum);
@@ -303,9 +309,8 @@ static int withdraw_write(struct db *db, const struct scope *s, int64_t id,
 	snprintf(idtext, sizeof idtext, "%" PRId64, id);
 	struct buf sum;
 	buf_init(&sum, 512);
-	if (strcmp(c->basis, "consent") == 0)
-		buf_printf(&sum, "Consent given by %s on %s withdrawn on %s", c->given_by,
-			   c->given_on, on);
+	if (strcmp(c->basis, "consent") == 0)   /* no name: the audit log is never altered */
+		buf_printf(&sum, "Consent given on %s withdrawn on %s", c->given_on, on);
 	else
 		buf_printf(&sum, "Lawful basis (%s) of %s withdrawn on %s",
 			   consent_basis_title(c->basis), c->given_on, on);

@@ -165,8 +165,12 @@ static int member_record(struct db *db, const struct scope *s, int64_t family_id
 	date_format(date_today(), today);
 	struct buf sum;
 	buf_init(&sum, 512);
-	buf_printf(&sum, "Added %s (%s) to family %s", m->name, m->relationship, ref);
+	/* the audit log is never altered, so it names no one (the chronology
+	 * does; retention anonymises it) */
+	buf_printf(&sum, "Added a member (%s) to family %s", m->relationship, ref);
 	int rc = audit(db, s->who, "create", "family_members", idtext, buf_str(&sum));
+	buf_reset(&sum);
+	buf_printf(&sum, "Added %s (%s) to family %s", m->name, m->relationship, ref);
 	if (!rc)
 		rc = chron_add(db, s, family_id, 0, 0, today, "note", buf_str(&sum), "");
 	buf_free(&sum);
@@ -275,7 +279,8 @@ static int family_insert(struct db *db, const struct scope *s, const char *surna
 		rc = db_done(st);
 	}
 	snprintf(idtext, sizeof idtext, "%" PRId64, *id);
-	buf_printf(&name, " made as %s", ref);
+	buf_reset(&name);   /* no surname: the audit log is never altered */
+	buf_printf(&name, "Family made as %s", ref);
 	if (!rc)
 		rc = audit(db, s->who, "create", "families", idtext, buf_str(&name));
 	buf_free(&name);

@@ -493,8 +493,11 @@ static int action_add_checked(struct db *db, const struct scope *s, int64_t case
 	if ((rc = chron_add(db, s, c.family_id, 0, case_id, today, "action_agreed", summary,
 			    owner_phrase(in->owner_kind))))
 		return rc;
-	return audit_row(db, s, "create", "plan_actions", *id, "action for case %" PRId64 ", owner %s %s,"
-			 " due %s", case_id, in->owner_kind, who, due);
+	/* the owner by id, not name: the audit log is never altered */
+	return audit_row(db, s, "create", "plan_actions", *id, "action for case %" PRId64 ", owner %s %"
+			 PRId64 ", due %s", case_id, in->owner_kind, strcmp(in->owner_kind, "family") == 0
+			 ? in->owner_member_id : strcmp(in->owner_kind, "worker") == 0 ? in->owner_worker_id
+			 : in->owner_professional_id, due);
 }
 
 int plan_action_add_tx(struct db *db, const struct scope *s, int64_t case_id, int64_t meeting_id,

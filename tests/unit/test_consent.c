@@ -147,6 +147,11 @@ static void withdrawal_honoured(void **state)
 		" kind = 'consent_withdrawn' AND detail = 'Mother no longer agrees'", fam), 1);
 	assert_int_equal(fix_int(db, "SELECT count(*) FROM audit_log WHERE action = 'withdraw' AND"
 		" entity = 'consents' AND entity_id = CAST(:id AS TEXT)", id), 1);
+	/* the audit log is never altered (nor anonymised), so it names no one;
+	 * the chronology, which retention anonymises, says who gave consent */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE summary LIKE '%Farah%'"), 0);
+	assert_int_equal(fix_int(db, "SELECT count(*) FROM case_events WHERE family_id = :id AND"
+		" summary LIKE 'Consent given by Farah Khan (mother)%'", fam), 1);
 	assert_int_equal(consent_withdraw(db, &a, id, today, "again", &e), HE_CONFLICT);
 	assert_string_equal(e.field, "consent");
 
