@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/date.h"
 #include "base/valid.h"
@@ -56,7 +57,6 @@ static void stamp(time_t t, char out[21])
 	timestamp_format(t, out);
 }
 
-/* Failures recorded for email within the lock window. */
 /* Failures within the lock window for this email, and from this address
  * (whatever email it tried: password spraying). */
 static int recent_failures(struct db *db, const char *email, const char *ip, time_t now,
@@ -176,20 +176,18 @@ int auth_totp_code(const char *secret_b32, time_t t, char out[7])
 	return r == OATH_OK ? HE_OK : HE_INTERNAL;
 }
 
-/* Insert the session and audit the sign-in, in one transaction. */
-static int open_session(struct db *db, const struct audit_who *who, int64_t uid,
-			int64_t step, struct session *s, char token[AUTH_TOKEN_HEX + 1])
+/* Insert a fresh session for uid (new cookie token and CSRF token) inside
+ * the caller's transaction; fills s->id, s->csrf and token. */
+static int insert_session(struct db *db, const struct audit_who *who, int64_t uid,
+			  struct session *s, char token[AUTH_TOKEN_HEX + 1])
 {
-	char th[AUTH_TOKEN_HEX + 1], now[21], exp[21], idtxt[24];
+	char th[AUTH_TOKEN_HEX + 1], now[21], exp[21];
 	time_t t = time(NULL);
 	auth_random_token(token);
 	auth_random_token(s->csrf);
 	token_hash(token, th);
 	stamp(t, now);
 	stamp(t + AUTH_ABSOLUTE_SECONDS, exp);
-	int rc = db_begin(db);
-	if (rc)
-		return rc;
 	struct db_stmt *st = db_prepare(db,
 		"INSERT INTO sessions (token_hash, user_id, csrf_token, created_at,"
 		" last_seen, expires_at, ip) VALUES (:th, :uid, :csrf, :now, :now,"
@@ -202,9 +200,20 @@ static int open_session(struct db *db, const struct audit_who *who, int64_t uid,
 	db_bind_text(st, ":ip", who->ip);
 	if (db_next(st))
 		s->id = db_int(st, 0);
-	if ((rc = db_finalize(st)))
+	return db_finalize(st);
+}
+
+/* Insert the session and audit the sign-in, in one transaction. */
+static int open_session(struct db *db, const struct audit_who *who, int64_t uid,
+			int64_t step, struct session *s, char token[AUTH_TOKEN_HEX + 1])
+{
+	char idtxt[24];
+	int rc = db_begin(db);
+	if (rc)
+		return rc;
+	if ((rc = insert_session(db, who, uid, s, token)))
 		goto fail;
-	st = db_prepare(db, "DELETE FROM login_failures WHERE email = :e");
+	struct db_stmt *st = db_prepare(db, "DELETE FROM login_failures WHERE email = :e");
 	db_bind_text(st, ":e", s->user.email);
 	if ((rc = db_done(st)))
 		goto fail;
@@ -362,19 +371,58 @@ int auth_session(struct db *db, struct arena *a, const char *token, struct sessi
 	return rc;
 }
 
-int auth_logout(struct db *db, const struct audit_who *who, int64_t session_id)
+int auth_session_end(struct db *db, const struct audit_who *who, int64_t session_id,
+		     const char *summary)
 {
 	int rc = db_begin(db);
 	if (rc)
 		return rc;
 	struct db_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE id = :id");
 	db_bind_int(st, ":id", session_id);
-	if ((rc = db_done(st)) || (rc = audit(db, who, "logout", "sessions", NULL,
-					      "signed out"))) {
+	if ((rc = db_done(st)) || (rc = audit(db, who, "logout", "sessions", NULL, summary))) {
 		db_rollback(db);
 		return rc;
 	}
 	return db_commit(db);
+}
+
+int auth_logout(struct db *db, const struct audit_who *who, int64_t session_id)
+{
+	return auth_session_end(db, who, session_id, "signed out");
+}
+
+int auth_session_renew(struct db *db, const struct audit_who *who, struct session *s,
+		       char token[AUTH_TOKEN_HEX + 1])
+{
+	int rc = db_begin(db);
+	if (rc)
+		return rc;
+	struct db_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE user_id = :uid");
+	db_bind_int(st, ":uid", s->user.id);
+	if ((rc = db_done(st)) || (rc = insert_session(db, who, s->user.id, s, token)) ||
+	    (rc = audit(db, who, "session_renew", "sessions", NULL,
+			"session renewed after a change of credentials; other sessions ended"))) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db);
+}
+
+/* The authority ("host[:port]") of an Origin header value, or NULL. */
+static const char *origin_authority(const char *origin)
+{
+	const char *p = strstr(origin, "://");
+	return p && p[3] ? p + 3 : NULL;
+}
+
+bool auth_origin_ok(const char *origin, const char *fetch_site, const char *host)
+{
+	if (fetch_site && *fetch_site)
+		return strcmp(fetch_site, "same-origin") == 0 || strcmp(fetch_site, "none") == 0;
+	if (!origin || !*origin)
+		return true;
+	const char *auth = origin_authority(origin);
+	return auth && host && *host && strcasecmp(auth, host) == 0;
 }
 
 int auth_totp_begin(struct db *db, const struct audit_who *who, int64_t user_id,
@@ -427,10 +475,16 @@ int auth_totp_confirm(struct db *db, const struct audit_who *who, int64_t user_i
 			" totp_last_step = :step WHERE id = :id");
 	db_bind_int(st, ":step", step);
 	db_bind_int(st, ":id", user_id);
+	if ((rc = db_done(st)))
+		goto fail;
+	/* Sessions opened with the password alone end with the enrolment. */
+	st = db_prepare(db, "DELETE FROM sessions WHERE user_id = :id");
+	db_bind_int(st, ":id", user_id);
 	if ((rc = db_done(st)) ||
-	    (rc = audit(db, who, "totp_enable", "users", NULL, "authenticator enrolled"))) {
-		db_rollback(db);
-		return rc;
-	}
+	    (rc = audit(db, who, "totp_enable", "users", NULL, "authenticator enrolled")))
+		goto fail;
 	return db_commit(db);
+fail:
+	db_rollback(db);
+	return rc;
 }

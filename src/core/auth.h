@@ -5,6 +5,8 @@
  * its SHA-256, so a stolen database cannot be replayed as cookies.  Each
  * session has a CSRF token, an idle expiry (AUTH_IDLE_SECONDS since last
  * use) and an absolute expiry (AUTH_ABSOLUTE_SECONDS since sign-in).
+ * Ids are only ever made here, never taken from a browser; a new sign-in
+ * ends the session the browser had, and a change of credentials renews it.
  *
  * Throttling: AUTH_MAX_FAILURES failed sign-ins for one email (or
  * AUTH_MAX_IP_FAILURES from one address, whatever emails it tries) within
@@ -54,6 +56,23 @@ int auth_login(struct db *db, struct arena *a, const struct audit_who *who,
 int auth_session(struct db *db, struct arena *a, const char *token, struct session *s);
 /* End a session; audited "logout". */
 int auth_logout(struct db *db, const struct audit_who *who, int64_t session_id);
+/* End a session for another reason than signing out (a new sign-in in the
+ * same browser replaces it); audited "logout" with summary. */
+int auth_session_end(struct db *db, const struct audit_who *who, int64_t session_id,
+		     const char *summary);
+/* After a change of credentials (an authenticator enrolled): end every
+ * session of s->user and open a fresh one, so a session id learnt before
+ * the change is worth nothing.  Fills s->id, s->csrf and token; audited
+ * "session_renew". */
+int auth_session_renew(struct db *db, const struct audit_who *who, struct session *s,
+		       char token[AUTH_TOKEN_HEX + 1]);
+/* Whether a state-changing request comes from Hearth's own pages, by what
+ * the browser says (defence in depth behind the CSRF token and
+ * SameSite=Strict).  With Sec-Fetch-Site, only "same-origin" and "none"
+ * pass; without it, an Origin must name the Host the request was sent to
+ * ("null" never does); a request with neither (a script, an old browser)
+ * passes. */
+bool auth_origin_ok(const char *origin, const char *fetch_site, const char *host);
 /* Constant-time comparison of a presented CSRF token with the session's. */
 bool auth_csrf_ok(const char *expected, const char *presented);
 /* A fresh random token, hex, for cookies and CSRF. */
@@ -62,7 +81,8 @@ void auth_random_token(char out[AUTH_TOKEN_HEX + 1]);
 /* TOTP enrolment: make a new secret (base32) and keep it pending. */
 int auth_totp_begin(struct db *db, const struct audit_who *who, int64_t user_id,
 		    struct arena *a, char **secret_b32);
-/* Confirm the pending secret with a current code; audited. */
+/* Confirm the pending secret with a current code; ends every session of
+ * the user (the caller renews its own with auth_session_renew); audited. */
 int auth_totp_confirm(struct db *db, const struct audit_who *who, int64_t user_id,
 		      const char *code, struct errinfo *e);
 /* The current code for a base32 secret at time t (tests and `hearth user totp`). */

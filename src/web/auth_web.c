@@ -32,6 +32,21 @@ static void set_session_cookie(struct req *r, const char *token)
 				    r->secure ? "; Secure" : ""));
 }
 
+/* A sign-in succeeded: a session this browser already had (a cookie that
+ * was there before, planted or not) ends, so only the fresh token works;
+ * then hand out the new cookie. */
+static int start_session(struct req *r, const char *token)
+{
+	if (r->signed_in) {
+		int rc = auth_session_end(r->db, &r->who, r->sess.id,
+					  "session replaced by a new sign-in");
+		if (rc)
+			return rc;
+	}
+	set_session_cookie(r, token);
+	return HE_OK;
+}
+
 int health_api(struct req *r)
 {
 	int v = db_schema_version(r->db);
@@ -51,9 +66,8 @@ int session_create_api(struct req *r)
 	int rc = auth_login(r->db, &r->arena, &r->who, json_str(j, "email"),
 			    json_str(j, "password"), json_str(j, "totp"), &s, token, &r->err);
 	json_decref(j);
-	if (rc)
+	if (rc || (rc = start_session(r, token)))
 		return rc;
-	set_session_cookie(r, token);
 	req_json(r, 200);
 	buf_puts(&r->out, "{\"user\":");
 	user_json(&r->out, &s.user);
@@ -148,7 +162,8 @@ int login_post_page(struct req *r)
 	int rc = auth_login(r->db, &r->arena, &r->who, email, req_form(r, "password"),
 			    req_form(r, "totp"), &s, token, &r->err);
 	if (rc == HE_OK) {
-		set_session_cookie(r, token);
+		if ((rc = start_session(r, token)))
+			return rc;
 		return req_redirect(r, safe_next(req_form(r, "next")));
 	}
 	if (rc >= HE_DB)
@@ -224,6 +239,12 @@ int totp_confirm_page(struct req *r)
 {
 	int rc = auth_totp_confirm(r->db, &r->who, r->sess.user.id, req_form(r, "code"), &r->err);
 	if (rc == HE_OK) {
+		/* A new credential: the session gets a new id (the old cookie
+		 * and CSRF token, and every other session, are now void). */
+		char token[AUTH_TOKEN_HEX + 1];
+		if ((rc = auth_session_renew(r->db, &r->who, &r->sess, token)))
+			return rc;
+		set_session_cookie(r, token);
 		r->sess.user.totp_enabled = true;
 		security_body(r, NULL, NULL);
 		return HE_OK;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/fmt.h"
+#include "base/valid.h"
 #include "store/db.h"
 #include "web/http.h"
 #include "web/page.h"
@@ -351,6 +352,24 @@ static bool csrf_ok(struct req *r)
 	return auth_csrf_ok(req_cookie(r, "hearth_csrf"), presented);
 }
 
+/* A state-changing request that the browser says came from another site
+ * is refused whatever token it carries (auth_origin_ok), and audited. */
+static bool origin_ok(struct req *r)
+{
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+		return true;
+	const char *origin = req_header(r, "Origin"), *site = req_header(r, "Sec-Fetch-Site");
+	if (auth_origin_ok(origin, site, req_header(r, "Host")))
+		return true;
+	if (!origin || !text_valid(origin, strlen(origin)))
+		origin = "none";
+	if (!site || !text_valid(site, strlen(site)))
+		site = "none";
+	req_audit(r, "denied", NULL, NULL, arena_printf(&r->arena,
+		  "cross-origin request refused (Origin %.100s, Sec-Fetch-Site %.40s)", origin, site));
+	return false;
+}
+
 /* The route for r's method and path.  HEAD is served as GET (libmicrohttpd
  * drops the body).  If only other methods match, *allow lists them for the
  * 405's Allow header. */
@@ -390,6 +409,8 @@ static int admit(struct req *r)
 	int rc = req_check_form(r);
 	if (rc)
 		return rc;
+	if (!origin_ok(r))
+		return HE_CSRF;
 	if (rt->cap == CAP_PUBLIC && !rt->csrf)
 		return HE_OK;
 	if (rt->cap != CAP_PUBLIC && !r->signed_in) {

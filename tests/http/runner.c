@@ -821,6 +821,32 @@ static int db_query(const char *sql, const struct vars *v, struct qres *q, struc
 	return R.pg_server ? pg_query(sql, v, q, err) : lite_query(sql, v, q, err);
 }
 
+/* Run one writing statement (a step's sql-do: line) on the test database,
+ * lifting for it alone the read-only guard the checks run under; 0, or -1
+ * with err filled. */
+static int db_write(const char *sql, const struct vars *v, struct sbuf *err)
+{
+	struct qres q;
+	int rc;
+	if (R.pg_server) {
+		PGconn *conn = pg_get(err);
+		if (!conn)
+			return -1;
+		PQclear(PQexec(conn, "BEGIN READ WRITE"));
+		rc = db_query(sql, v, &q, err);
+		PQclear(PQexec(conn, rc == 0 ? "COMMIT" : "ROLLBACK"));
+	} else {
+		sqlite3 *db = lite_get(err);
+		if (!db)
+			return -1;
+		sqlite3_exec(db, "PRAGMA query_only = 0", NULL, NULL, NULL);
+		rc = db_query(sql, v, &q, err);
+		sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
+	}
+	qres_free(&q);
+	return rc;
+}
+
 /* First column of the first row as text ("NULL", or "" for no row). */
 static char *sql_scalar(const char *sql, const struct vars *v, struct sbuf *err)
 {
@@ -899,6 +925,7 @@ struct step {
 	struct strv mparts;     /* multipart/form-data: "name=VALUE" or
 				   "name=FILENAME VALUE" (file), VALUE %-decoded */
 	struct strv mfiles;     /* parallel: "1" for a file part, "" otherwise */
+	struct strv sqldo;      /* statements run on the database before sending */
 	enum csrf_mode csrf;
 	bool as_is;
 	bool has_status;
@@ -1226,6 +1253,8 @@ static int parse_request_line(struct step *s, char *t, int line, struct casefile
 			perr(cf, line, "csrf: must be yes, no, wrong or auto");
 	} else if (strcmp(key, "path-as-is") == 0) {
 		s->as_is = strcmp(val, "yes") == 0;
+	} else if (strcmp(key, "sql-do") == 0) {
+		sv_push(&s->sqldo, xstrdup(val));
 	} else {
 		rc = 1;
 	}
@@ -1348,6 +1377,29 @@ static bool totp_code(const struct vars *v, const char *spec, char out[7], struc
 	return true;
 }
 
+/* ${now}, ${now-SECONDS}, ${now+SECONDS}: that UTC time as Hearth stores
+ * it ("2026-11-23T14:05:00Z"), to move a session or a lock-out in time
+ * with sql-do.  False if name is not of that form. */
+static bool now_stamp(const char *name, char out[21])
+{
+	char *end = NULL;
+	long offset = 0;
+	if (strncmp(name, "now", 3) != 0)
+		return false;
+	if (name[3]) {
+		if (name[3] != '+' && name[3] != '-')
+			return false;
+		offset = strtol(name + 3, &end, 10);
+		if (*end || end == name + 4)
+			return false;
+	}
+	time_t t = time(NULL) + offset;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return true;
+}
+
 /* Copy in with ${name} replaced; "$${" stands for a literal "${".
  * Returns NULL with err filled when a variable is not set. */
 static char *subst(const struct vars *v, const char *in, struct sbuf *err)
@@ -1364,8 +1416,10 @@ static char *subst(const struct vars *v, const char *in, struct sbuf *err)
 			const char *e = strchr(p, '}');
 			if (e) {
 				char *name = xstrndup(p + 2, (size_t)(e - p - 2));
-				char code[7];
+				char code[7], stamp[21];
 				const char *val = var_get(v, name);
+				if (!val && now_stamp(name, stamp))
+					val = stamp;
 				if (starts(name, "totp") && strchr(name, ':')) {
 					val = totp_code(v, name, code, err) ? code : NULL;
 					if (!val) {
@@ -2170,6 +2224,9 @@ static void step_run(const char *file, int idx, const struct step *s, struct cli
 
 	if (s->as && sign_in(c, v, s->as, &err) != 0)
 		goto report;
+	for (int i = 0; i < s->sqldo.n; i++)
+		if (db_write(s->sqldo.v[i], v, &err) != 0)
+			goto report;
 	path = subst(v, s->path, &err);
 	tok = csrf_value(s, v, &err);
 	if (!path || err.len || build_body(s, c, v, tok, &body, &err) != 0)
@@ -2262,6 +2319,7 @@ static void case_free(struct casefile *cf)
 		sv_free(&s->fields);
 		sv_free(&s->mparts);
 		sv_free(&s->mfiles);
+		sv_free(&s->sqldo);
 		for (int k = 0; k < s->nx; k++)
 			expect_free(&s->x[k]);
 		free(s->x);
