@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "cli/cli.h"
+#include "core/dataprot.h"
 #include "core/audit.h"
 #include "store/db.h"
 
@@ -107,6 +108,9 @@ int backup_cmd(int argc, char **argv)
 		return 1;
 	struct audit_who who = cli_who("cli backup");
 	int rc = audit_alone(db, &who, "export", "database", NULL, path);
+	struct export_rec x = {"database", "database", path, -1, NULL, 0};
+	if (!rc)
+		rc = export_register_add(db, &who, &x, NULL);
 	if (!rc)
 		rc = db_backup(db, path);
 	if (rc) {

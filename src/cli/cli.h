@@ -30,5 +30,6 @@ int risk_cmd(int argc, char **argv);
 int backup_cmd(int argc, char **argv);
 int history_cmd(int argc, char **argv);
 int restore_cmd(int argc, char **argv);
+int retention_cmd(int argc, char **argv);
 
 #endif

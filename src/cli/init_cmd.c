@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "cli/cli.h"
 #include "core/census_gen.h"
+#include "core/dataprot.h"
 #include "core/demo.h"
 #include "core/demo_cases.h"
 #include "core/demo_money.h"
@@ -203,6 +204,8 @@ int demo_cmd(int argc, char **argv)
 		rc = demo_seed_surveys(db, &who, (uint32_t)a.seed, date_today(), stderr);
 	if (!rc)
 		rc = demo_seed_history(db, &who, (uint32_t)a.seed, date_today(), stderr);
+	if (!rc)
+		rc = demo_seed_dataprot(db, &who, (uint32_t)a.seed, date_today(), stderr);
 	if (rc) {
 		fprintf(stderr, "hearth demo: %s\n", err_default_message(rc));
 		if (*db_errmsg(db))

@@ -25,6 +25,7 @@ static const char usage[] =
 	"  import-history  load cases from before Hearth (a CSV of dated events)\n"
 	"  backup   an online, consistent copy of the whole database\n"
 	"  restore  bring a backup back\n"
+	"  retention  list (--dry-run) or anonymise (--apply) families past the retention period\n"
 	"\n"
 	"Every command takes --db URL (sqlite:PATH or postgresql://USER@HOST:PORT/NAME;\n"
 	"default $HEARTH_DB or sqlite:hearth.db) and --help.\n";
@@ -37,6 +38,7 @@ static const struct {
 	{"user", user_cmd}, {"audit", audit_cmd}, {"routes", routes_cmd},
 	{"migrate", migrate_cmd}, {"import", import_cmd}, {"risk", risk_cmd},
 	{"backup", backup_cmd}, {"restore", restore_cmd}, {"import-history", history_cmd},
+	{"retention", retention_cmd},
 };
 
 int main(int argc, char **argv)

@@ -18,7 +18,8 @@ static const struct {
 		B(CAP_RISK_RULES) | B(CAP_ASSESSMENT_DOMAINS) | B(CAP_DIRECTORY) |
 		B(CAP_DIRECTORY_MANAGE) | B(CAP_CATALOGUE) | B(CAP_CATALOGUE_MANAGE) |
 		B(CAP_BUDGETS) | B(CAP_BUDGETS_MANAGE) | B(CAP_COMMISSIONS_ALL) |
-		B(CAP_IMPACT) | B(CAP_SURVEYS_MANAGE) | B(CAP_HISTORY_IMPORT)},
+		B(CAP_IMPACT) | B(CAP_SURVEYS_MANAGE) | B(CAP_HISTORY_IMPORT) |
+		B(CAP_RETENTION) | B(CAP_HOLDS) | B(CAP_EXPORT_REGISTER)},
 	[ROLE_COORDINATOR] = {"coordinator", "Pool coordinator",
 		B(CAP_SIGNED_IN) | B(CAP_SCHOOLS_VIEW) | B(CAP_PUPILS_ALL) |
 		B(CAP_REFERRALS_ALL) | B(CAP_CASES_ALL) | B(CAP_CASE_NOTES) |
@@ -27,7 +28,7 @@ static const struct {
 		B(CAP_DIRECTORY_MANAGE) | B(CAP_CATALOGUE) | B(CAP_CATALOGUE_MANAGE) |
 		B(CAP_BUDGETS) | B(CAP_BUDGETS_MANAGE) | B(CAP_COMMISSION_REQUEST) |
 		B(CAP_COMMISSION_APPROVE) | B(CAP_COMMISSIONS_ALL) | B(CAP_IMPACT) |
-		B(CAP_SURVEYS_MANAGE)},
+		B(CAP_SURVEYS_MANAGE) | B(CAP_HOLDS)},
 	[ROLE_SCHOOL] = {"school", "School leader",
 		B(CAP_SIGNED_IN) | B(CAP_IMPORT_OWN) | B(CAP_PUPILS_OWN) |
 		B(CAP_REFER) | B(CAP_PUPILS) | B(CAP_IMPORT) | B(CAP_REFERRALS) |
@@ -41,7 +42,8 @@ static const struct {
 	[ROLE_VIEWER] = {"viewer", "Schools Forum member",
 		B(CAP_SIGNED_IN) | B(CAP_REPORTS_AGGREGATE) | B(CAP_IMPACT)},
 	[ROLE_AUDITOR] = {"auditor", "Information governance",
-		B(CAP_SIGNED_IN) | B(CAP_AUDIT_READ)},
+		B(CAP_SIGNED_IN) | B(CAP_AUDIT_READ) | B(CAP_SUBJECT_ACCESS) |
+		B(CAP_EXPORT_REGISTER)},
 };
 
 static const char *const cap_names[CAP_COUNT] = {
@@ -53,7 +55,8 @@ static const char *const cap_names[CAP_COUNT] = {
 	"assessment_domains", "directory", "directory_manage", "catalogue",
 	"catalogue_manage", "budgets", "budgets_manage", "commission_request",
 	"commission_approve", "commissions_all", "impact", "reports_own",
-	"surveys_manage", "survey_respond", "history_import",
+	"surveys_manage", "survey_respond", "history_import", "subject_access",
+	"retention", "holds", "export_register",
 };
 
 enum role role_parse(const char *name)

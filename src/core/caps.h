@@ -59,6 +59,13 @@ enum cap {
 	CAP_SURVEYS_MANAGE,   /* write, open and close surveys; see every response */
 	CAP_SURVEY_RESPOND,   /* answer the partnership's surveys (school leaders) */
 	CAP_HISTORY_IMPORT,   /* load cases from before Hearth */
+	CAP_SUBJECT_ACCESS,   /* answer a subject access request: everything held
+				 about one person, case notes included (information
+				 governance; never the admin, who sees no case notes) */
+	CAP_RETENTION,        /* set the retention period and anonymise families past it */
+	CAP_HOLDS,            /* see what retention will anonymise; place and
+				 release safeguarding holds */
+	CAP_EXPORT_REGISTER,  /* read the register of every export */
 	CAP_COUNT
 };
 

@@ -8,6 +8,7 @@
  * and spent, applied to one case's commissions; everything is integer
  * pence and the only division (time, and the cost per family) rounds
  * half up once. */
+#include "core/dataprot.h"
 #include "core/cost.h"
 
 #include <inttypes.h>
@@ -235,7 +236,9 @@ static int audit_report(struct db *db, const struct scope *s, bool export,
 	snprintf(summary, sizeof summary, "Cost per family%s, %s: %d families, %zu cases, %s in"
 		 " all, %s per family", export ? " export" : "", rep->label, rep->families,
 		 rep->ncases, total, each);
-	return audit_alone(db, s->who, export ? "export" : "view", "costs", NULL, summary);
+	int rc = audit_alone(db, s->who, export ? "export" : "view", "costs", NULL, summary);
+	struct export_rec x = {"costs", "csv", rep->label, (int64_t)rep->ncases, NULL, 0};
+	return rc || !export ? rc : export_register_add(db, s->who, &x, NULL);
 }
 
 int cost_report_run(struct db *db, struct arena *a, const struct scope *s, const char *period,

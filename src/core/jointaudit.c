@@ -5,6 +5,7 @@
  * same key become one finding, its rows the finding's links.  The queries
  * are plain SQL that SQLite and PostgreSQL both run; nothing is written
  * but the audit row. */
+#include "core/dataprot.h"
 #include "core/jointaudit.h"
 
 #include <inttypes.h>
@@ -350,6 +351,10 @@ static hday months_before(hday today, int months)
 static int audit_run(struct db *db, struct arena *a, const struct scope *s, bool export,
 		     const struct jointaudit *ja)
 {
+	struct export_rec x = {"joint_audit", "csv", ja->since, (int64_t)ja->n, NULL, 0};
+	int rc = export ? export_register_add(db, s->who, &x, NULL) : HE_OK;
+	if (rc)
+		return rc;
 	return audit_alone(db, s->who, export ? "export" : "view", "joint_audit", NULL,
 		arena_printf(a, "joint audit%s: %zu findings (open cases %d, lead professionals %d,"
 			     " two schools %d, same need %d; referrals since %s)",

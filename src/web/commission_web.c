@@ -41,6 +41,7 @@
 #include "core/commission.h"
 #include "core/scope.h"
 #include "store/db.h"
+#include "web/dataprot_web.h"
 #include "web/case_sections.h"
 #include "web/http.h"
 #include "web/page.h"
@@ -1118,6 +1119,10 @@ static int all_rows(struct req *r, const char *format, struct commission **v, si
 	if (!rc)
 		rc = req_audit(r, "export", "commissions", NULL, arena_printf(&r->arena, "all commissions (%s):"
 			       " %zu rows", format, *n));
+	if (!rc)
+		rc = dataprot_export(r, "commissions", !strcmp(format, "CSV") ? "csv" :
+				     !strcmp(format, "XLSX") ? "xlsx" : "json", "all commissions",
+				     (int64_t)*n);
 	return rc;
 }
 

@@ -43,6 +43,9 @@ static const struct nav_item nav[] = {
 	{"/schools", "Schools", CAP_SCHOOLS_VIEW},
 	{"/users", "Users", CAP_USERS_MANAGE},
 	{"/audit", "Audit log", CAP_AUDIT_READ},
+	{"/subject-access", "Subject access", CAP_SUBJECT_ACCESS},
+	{"/retention", "Retention", CAP_HOLDS},
+	{"/exports", "Export register", CAP_EXPORT_REGISTER},
 	{"/account/security", "Account", CAP_SIGNED_IN},
 };
 

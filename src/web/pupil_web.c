@@ -20,6 +20,7 @@
 #include "core/risk.h"
 #include "core/school.h"
 #include "store/db.h"
+#include "web/dataprot_web.h"
 #include "web/http.h"
 #include "web/page.h"
 #include "web/route.h"
@@ -424,9 +425,11 @@ static int export_rows(struct req *r, const char *format, struct risk_row **rows
 	rc = risk_list(r->db, &r->who, &r->arena, &f, rows, n, &r->err);
 	if (rc)
 		return rc;
-	return req_audit(r, "export", "pupils", NULL, arena_printf(&r->arena,
-			 "risk list %s export (%s): %zu pupils", format,
-			 f.urn ? f.urn : "partnership", *n));
+	rc = req_audit(r, "export", "pupils", NULL, arena_printf(&r->arena,
+		       "risk list %s export (%s): %zu pupils", format,
+		       f.urn ? f.urn : "partnership", *n));
+	return rc ? rc : dataprot_export(r, "pupils", strcmp(format, "CSV") ? "xlsx" : "csv",
+					 f.urn ? f.urn : "partnership", (int64_t)*n);
 }
 
 static void attachment(struct req *r, const char *type, const char *ext)

@@ -22,6 +22,7 @@
 #include "core/report.h"
 #include "core/report_activity.h"
 #include "store/db.h"
+#include "web/dataprot_web.h"
 #include "web/http.h"
 #include "web/page.h"
 #include "web/report_out.h"
@@ -42,7 +43,8 @@ static int load(struct req *r, const char *id, report_fn *const *fns, size_t n,
 		return rc;
 	enum report_format k = report_format(r);
 	bool export = k == REPORT_CSV || k == REPORT_XLSX;
-	return req_audit(r, export ? "export" : "view", "reports", id, report_filter_text(r, f));
+	rc = req_audit(r, export ? "export" : "view", "reports", id, report_filter_text(r, f));
+	return rc || !export ? rc : dataprot_export_report(r, id, report_filter_text(r, f), t, n);
 }
 
 /* Print t[0..n-1] as the request asks; csv is the table a CSV gets. */

@@ -19,6 +19,7 @@
 
 #include "base/fmt.h"
 #include "core/report_money.h"
+#include "web/dataprot_web.h"
 #include "web/http.h"
 #include "web/page.h"
 #include "web/report_out.h"
@@ -104,6 +105,9 @@ static int money_report(struct req *r)
 		return HE_INVALID;
 	if ((rc = audit_view(r, fmt, "money", "Money report", &f)))
 		return rc;
+	if (fmt > REPORT_JSON && (rc = dataprot_export_report(r, "money", f.period_label,
+			one ? &one : t, one ? 1 : MONEY_TABLES)))
+		return rc;
 	switch (fmt) {
 	case REPORT_HTML: money_html(r, t, &f); break;
 	case REPORT_JSON: report_json(r, t, MONEY_TABLES, &f); break;
@@ -147,6 +151,8 @@ static int reach_report(struct req *r)
 		return req_fail(r, rc, "", "The risk and reach report could not be read");
 	enum report_format fmt = report_format(r);
 	if ((rc = audit_view(r, fmt, "reach", "Risk and reach", &f)))
+		return rc;
+	if (fmt > REPORT_JSON && (rc = dataprot_export_report(r, "reach", f.period_label, &t, 1)))
 		return rc;
 	switch (fmt) {
 	case REPORT_HTML: reach_html(r, t, &f); break;

@@ -25,6 +25,7 @@
 #include "base/valid.h"
 #include "core/destination.h"
 #include "core/report_outcome.h"
+#include "web/dataprot_web.h"
 #include "web/chart.h"
 #include "web/http.h"
 #include "web/page.h"
@@ -170,6 +171,8 @@ static int outcomes_report(struct req *r)
 	rc = req_audit(r, export ? "export" : "view", "reports", "outcomes",
 		       arena_printf(&r->arena, "Outcomes%s, %s", export ? " export" : "",
 				    f.period_label));
+	if (!rc && export)
+		rc = dataprot_export_report(r, "outcomes", f.period_label, one ? &one : t, one ? 1 : 2);
 	if (rc)
 		return rc;
 	switch (fmt) {

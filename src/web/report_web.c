@@ -22,6 +22,7 @@
 #include "base/fmt.h"
 #include "core/report.h"
 #include "store/db.h"
+#include "web/dataprot_web.h"
 #include "web/http.h"
 #include "web/page.h"
 #include "web/report_out.h"
@@ -178,6 +179,8 @@ int reports_forum_page(struct req *r)
 		return req_fail(r, HE_INVALID, "format", "Download the Schools Forum report as a"
 				" spreadsheet (XLSX): it has a table for each report");
 	int rc = load(r, fmt == REPORT_HTML ? "view" : "export", "forum", &f, &t, &n);
+	if (!rc && fmt != REPORT_HTML)
+		rc = dataprot_export_report(r, "forum", report_filter_text(r, &f), t, n);
 	if (rc && fmt == REPORT_HTML)
 		return forum_invalid(r, rc);
 	if (rc)
@@ -197,6 +200,9 @@ int reports_forum_xlsx_page(struct req *r)
 	struct rtable **t;
 	size_t n;
 	int rc = load(r, "export", "forum", &f, &t, &n);
+	if (!rc)
+		rc = dataprot_export(r, "reports/forum", "xlsx", report_filter_text(r, &f),
+				     dataprot_rows(t, n));
 	if (rc)
 		return rc;
 	return report_xlsx(r, t, n, &f, "schools-forum-report");

@@ -280,6 +280,25 @@ const struct route routes[] = {
 	UPLOAD("POST", "/api/v1/history", CAP_HISTORY_IMPORT, YES, YES, ROUTE_API, history_create_api,
 	       IMPORT_MAX),
 	/* END history routes */
+	/* BEGIN dataprot routes */
+	R("GET",    "/subject-access", CAP_SUBJECT_ACCESS, NO, NO, ROUTE_PAGE, sar_search_page),
+	R("GET",    "/subject-access/pupils/{upn}", CAP_SUBJECT_ACCESS, NO, YES, ROUTE_PAGE, sar_pupil_page),
+	R("GET",    "/subject-access/members/{id}", CAP_SUBJECT_ACCESS, NO, YES, ROUTE_PAGE, sar_member_page),
+	R("GET",    "/api/v1/subject-access", CAP_SUBJECT_ACCESS, NO, NO, ROUTE_API, sar_search_api),
+	R("GET",    "/api/v1/subject-access/pupils/{upn}", CAP_SUBJECT_ACCESS, NO, YES, ROUTE_API, sar_pupil_api),
+	R("GET",    "/api/v1/subject-access/members/{id}", CAP_SUBJECT_ACCESS, NO, YES, ROUTE_API, sar_member_api),
+	R("GET",    "/retention",      CAP_HOLDS,       NO,  YES, ROUTE_PAGE, retention_page),
+	R("POST",   "/retention/settings", CAP_RETENTION, YES, YES, ROUTE_PAGE, retention_settings_page),
+	R("POST",   "/retention/run",  CAP_RETENTION,   YES, YES, ROUTE_PAGE, retention_run_page),
+	R("POST",   "/retention/holds", CAP_HOLDS,      YES, YES, ROUTE_PAGE, hold_create_page),
+	R("POST",   "/retention/holds/{id}/release", CAP_HOLDS, YES, YES, ROUTE_PAGE, hold_release_page),
+	R("GET",    "/api/v1/retention", CAP_HOLDS,     NO,  YES, ROUTE_API,  retention_api),
+	R("POST",   "/api/v1/retention/run", CAP_RETENTION, YES, YES, ROUTE_API, retention_run_api),
+	R("POST",   "/api/v1/holds",   CAP_HOLDS,       YES, YES, ROUTE_API,  hold_create_api),
+	R("POST",   "/api/v1/holds/{id}/release", CAP_HOLDS, YES, YES, ROUTE_API, hold_release_api),
+	R("GET",    "/exports",        CAP_EXPORT_REGISTER, NO, YES, ROUTE_PAGE, exports_page),
+	R("GET",    "/api/v1/exports", CAP_EXPORT_REGISTER, NO, YES, ROUTE_API, exports_api),
+	/* END dataprot routes */
 	/* Static files */
 	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
 	{0, 0, 0, 0, 0, 0, 0, 0, 0},

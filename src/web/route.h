@@ -314,5 +314,26 @@ int history_load_page(struct req *r);
 int history_list_api(struct req *r);
 int history_create_api(struct req *r);
 /* END history handlers */
+/* BEGIN dataprot handlers */
+/* Data protection: subject access, retention and holds, the export
+ * register (dataprot_web.c). */
+int sar_search_page(struct req *r);
+int sar_pupil_page(struct req *r);
+int sar_member_page(struct req *r);
+int sar_search_api(struct req *r);
+int sar_pupil_api(struct req *r);
+int sar_member_api(struct req *r);
+int retention_page(struct req *r);
+int retention_settings_page(struct req *r);
+int retention_run_page(struct req *r);
+int hold_create_page(struct req *r);
+int hold_release_page(struct req *r);
+int retention_api(struct req *r);
+int retention_run_api(struct req *r);
+int hold_create_api(struct req *r);
+int hold_release_api(struct req *r);
+int exports_page(struct req *r);
+int exports_api(struct req *r);
+/* END dataprot handlers */
 
 #endif

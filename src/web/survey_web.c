@@ -33,6 +33,7 @@
 #include "base/fmt.h"
 #include "core/school.h"
 #include "core/survey.h"
+#include "web/dataprot_web.h"
 #include "web/http.h"
 #include "web/page.h"
 #include "web/report_out.h"
@@ -672,6 +673,9 @@ static int results(struct req *r)
 		       "%s the results of survey \xe2\x80\x9c%.100s\xe2\x80\x9d%s%s", export ?
 		       "Exported" : "Viewed", sv.title, *f.phase ? ", " : "", *f.phase ?
 		       school_phase_title(f.phase) : ""));
+	if (!rc && export)
+		rc = dataprot_export(r, arena_printf(&r->arena, "surveys/%s/results", id),
+				     fmt == REPORT_CSV ? "csv" : "xlsx", f.period_label, -1);
 	if (rc)
 		return rc;
 	struct rtable **t;

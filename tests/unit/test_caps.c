@@ -122,7 +122,8 @@ static void test_viewer_aggregate_only(void **state)
 static void test_auditor_audit_only(void **state)
 {
 	(void)state;
-	static const enum cap want[] = {CAP_SIGNED_IN, CAP_AUDIT_READ, END};
+	static const enum cap want[] = {CAP_SIGNED_IN, CAP_AUDIT_READ, CAP_SUBJECT_ACCESS,
+		CAP_EXPORT_REGISTER, END};
 	expect_exactly(ROLE_AUDITOR, want);
 }
 

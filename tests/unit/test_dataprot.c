@@ -1,0 +1,563 @@
+/* test_dataprot.c — unit tests for src/core/dataprot.c: subject access
+ * gathers every kind of record about the person and nothing about another
+ * family; retention anonymises exactly the families past the period,
+ * removes the named columns, keeps every report figure equal, skips held
+ * families, and is all-or-nothing per family; holds are audited; the
+ * export register is written and cannot be changed.  On SQLite, or on
+ * PostgreSQL with HEARTH_TEST_PG (testdb.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/date.h"
+#include "base/err.h"
+#include "base/valid.h"
+#include "core/audit.h"
+#include "core/dataprot.h"
+#include "core/report.h"
+#include "core/report_activity.h"
+#include "core/report_money.h"
+#include "core/report_outcome.h"
+#include "store/db.h"
+#include "testdb.h"
+
+#define DB(state) (((struct testdb *)*(state))->db)
+
+static const struct audit_who who = {
+	.user_id = 1, .email = "ig@hearth.example", .role = "auditor", .route = "unit test",
+};
+
+static void exec(struct db *db, const char *sql)
+{
+	if (db_exec(db, sql) != HE_OK)
+		fail_msg("%s: %s", sql, db_errmsg(db));
+}
+
+static char upn[4][3][14];      /* by family (1–3), child (1–2) */
+
+/* One family k (1, 2, 3): two children with pupil records (ids 10k+1,
+ * 10k+2), a parent, a referral, a case with every kind of record; every
+ * free-text value carries the family's marker ("KHAN-", "PATEL-", …). */
+static void seed_family(struct db *db, int k, const char *surname, const char *marker,
+			const char *born, const char *closed_on)
+{
+	char sql[8192], twelve[13];
+	for (int c = 1; c <= 2; c++) {
+		snprintf(twelve, sizeof twelve, "80199993%02d%02d", k, c);
+		snprintf(upn[k][c], sizeof upn[k][c], "%c%s", upn_check_letter(twelve), twelve);
+	}
+	const char *status = closed_on ? "'closed'" : "'open'";
+	char closed[16];
+	snprintf(closed, sizeof closed, closed_on ? "'%s'" : "NULL", closed_on ? closed_on : "");
+	snprintf(sql, sizeof sql,
+		"INSERT INTO pupils (id, upn, school_id, forename, surname, dob, gender, postcode,"
+		" family_key, created_at, updated_at) VALUES"
+		" (%d1, '%s', 1, '%sChildOne', '%s', '%s-03-04', 'F', 'LE1 1AA', 'key%d', 'x', 'x'),"
+		" (%d2, '%s', 1, '%sChildTwo', '%s', '%s-10-09', 'M', 'LE1 1AA', 'key%d', 'x', 'x');"
+		"INSERT INTO pupil_snapshots (pupil_id, import_id, school_id, extract_date, year_group,"
+		" fsm, sessions_possible, sessions_attended, suspensions, below_expected, risk_score,"
+		" risk_band) VALUES (%d1, 1, 1, '2009-10-01', 9, 1, 100, 80, 1, 1, 40, 'high'),"
+		" (%d1, 1, 1, '2010-10-01', 10, 1, 100, 95, 0, 0, 8, 'low'),"
+		" (%d2, 1, 1, '2009-10-01', 7, 1, 100, 70, 2, 1, 40, 'high');"
+		"INSERT INTO families (id, ref, family_key, name, address, postcode, created_at,"
+		" updated_at) VALUES (%d, 'F-00000%d', 'key%d', '%s family', '%sADDRESS', 'LE1 1AA',"
+		" 'x', 'x');"
+		"INSERT INTO family_members (id, family_id, pupil_id, name, relationship, is_child, dob,"
+		" phone, notes, created_at) VALUES (%d1, %d, %d1, '%sChildOne %s', 'child', 1, NULL,"
+		" NULL, '', 'x'), (%d2, %d, %d2, '%sChildTwo %s', 'child', 1, NULL, NULL, '', 'x'),"
+		" (%d3, %d, NULL, '%sParent %s', 'mother', 0, '1970-01-01', '%sPHONE', '%sMEMBERNOTE',"
+		" 'x');"
+		"INSERT INTO family_professionals (family_id, name, agency, contact, created_at) VALUES"
+		" (%d, '%sPRO', 'Housing', '%sPROCONTACT', 'x');"
+		"INSERT INTO referrals (id, ref, family_id, source, school_id, level_of_need, needs,"
+		" reason, tried, status, received_at, decided_at, decision_note) VALUES (%d, 'R-00000%d',"
+		" %d, 'school', 1, 2, 'attendance', '%sREASON', '%sTRIED', 'accepted',"
+		" '2010-01-10T09:00:00Z', '2010-01-20T09:00:00Z', '%sDECISION');"
+		"INSERT INTO referral_pupils (referral_id, pupil_id, school_id) VALUES (%d, %d1, 1);"
+		"INSERT INTO school_notices (school_id, referral_id, message, created_at) VALUES"
+		" (1, %d, '%sNOTICE', 'x');"
+		"INSERT INTO consents (family_id, referral_id, basis, given_by, given_by_relationship,"
+		" scope, given_on, recorded_at) VALUES (%d, %d, 'consent', '%sParent %s', 'mother',"
+		" 'pool', '2010-01-10', 'x');"
+		"INSERT INTO cases (id, ref, family_id, referral_id, worker_id, status, opened_on,"
+		" closed_on, closure_reason, closure_note, family_view, created_at, updated_at) VALUES"
+		" (%d, 'C-00000%d', %d, %d, 1, %s, '2010-01-20', %s, %s, '%sCLOSURE', '%sVIEW', 'x', 'x');"
+		"INSERT INTO contacts (case_id, worker_id, at, kind, duration_min, seen, place, notes,"
+		" recorded_at) VALUES (%d, 1, '2010-02-01T10:00', 'home_visit', 60, '%sSEEN', '%sPLACE',"
+		" '%sCONTACTNOTE', 'x');"
+		"INSERT INTO case_events (family_id, referral_id, case_id, on_date, kind, summary, detail,"
+		" recorded_at) VALUES (%d, %d, %d, '2010-01-20', 'allocated', '%sEVENT', '%sDETAIL', 'x');"
+		"INSERT INTO assessments (id, case_id, assessed_on, kind, agreed_with, summary,"
+		" recorded_at) VALUES (%d, %d, '2010-02-01', 'initial', '%sAGREED', '%sASSESSMENT', 'x'),"
+		" (%d0, %d, '2010-05-01', 'review', '%sAGREED', '%sASSESSMENT', 'x');"
+		"INSERT INTO assessment_scores (assessment_id, position, domain_code, domain_title, side,"
+		" score, strengths, needs) VALUES (%d, 1, 'health', 'Health', 'child', 3, '%sSTRENGTH',"
+		" '%sNEEDS'), (%d0, 1, 'health', 'Health', 'child', 7, '', '');"
+		"INSERT INTO reviews (id, case_id, held_on, summary, family_view, recorded_at) VALUES"
+		" (%d, %d, '2010-04-01', '%sREVIEW', '%sREVIEWVIEW', 'x');"
+		"INSERT INTO taf_meetings (id, case_id, starts_at, place, status, minutes, decisions,"
+		" created_at, updated_at) VALUES (%d, %d, '2010-03-01T10:00', '%sTAFPLACE', 'held',"
+		" '%sMINUTES', '%sDECISIONS', 'x', 'x');"
+		"INSERT INTO taf_invitees (meeting_id, member_id, attended, apologies, invited_at) VALUES"
+		" (%d, %d1, 1, '%sAPOLOGIES', 'x');"
+		"INSERT INTO plan_actions (id, case_id, description, need, owner_kind, owner_member_id,"
+		" due_on, status, created_at, updated_at) VALUES (%d, %d, '%sACTION', 'attendance',"
+		" 'family', %d3, '2010-03-01', 'done', 'x', 'x');"
+		"INSERT INTO action_updates (action_id, on_date, status, progress, recorded_at) VALUES"
+		" (%d, '2010-03-01', 'done', '%sPROGRESS', 'x');"
+		"INSERT INTO commissions (id, ref, case_id, budget_id, kind, quantity, unit_cost_pence,"
+		" estimate_pence, actual_pence, status, reason, requested_at, paid_on, updated_at)"
+		" VALUES (%d, 'M-00000%d', %d, 1, 'household_grant', 1, 12000, 12000, 12000, 'paid',"
+		" '%sGRANTREASON', '2010-02-10T10:00:00Z', '2010-02-20', 'x');"
+		"INSERT INTO commission_items (commission_id, description, amount_pence) VALUES"
+		" (%d, '%sBED', 12000);"
+		"INSERT INTO commission_events (commission_id, at, to_status, amount_pence, note) VALUES"
+		" (%d, '2010-02-20T10:00:00Z', 'paid', 12000, '%sPAIDNOTE');"
+		"INSERT INTO destinations (pupil_id, destination, recorded_on, source, note, created_at)"
+		" VALUES (%d1, 'education', '2011-09-01', 'worker', '%sDESTNOTE', 'x'),"
+		" (%d2, 'training', '2012-09-01', 'worker', '%sSIBDEST', 'x');"
+		"INSERT INTO history_cases (id, import_id, case_ref, family_ref, school_id, pupil_id,"
+		" worker_name) VALUES (%d, 1, 'OLD-%d', 'OLDF-%d', 1, %d1, 'Old Worker');"
+		"INSERT INTO history_events (case_id, on_date, kind, source, detail) VALUES"
+		" (%d, '2008-01-01', 'referred', 'school', '%sHISTORY');",
+		k, upn[k][1], marker, surname, born, k, k, upn[k][2], marker, surname, born, k,
+		k, k, k,
+		k, k, k, surname, marker,
+		k, k, k, marker, surname, k, k, k, marker, surname, k, k, marker, surname, marker, marker,
+		k, marker, marker,
+		k, k, k, marker, marker, marker,
+		k, k,
+		k, marker,
+		k, k, marker, surname,
+		k, k, k, k, status, closed, closed_on ? "'outcomes_met'" : "NULL", marker, marker,
+		k, marker, marker, marker,
+		k, k, k, marker, marker,
+		k, k, marker, marker, k, k, marker, marker,
+		k, marker, marker, k,
+		k, k, marker, marker,
+		k, k, marker, marker, marker,
+		k, k, marker,
+		k, k, marker, k,
+		k, marker,
+		k, k, k, marker,
+		k, marker,
+		k, marker,
+		k, marker, k, marker,
+		k, k, k, k,
+		k, marker);
+	exec(db, sql);
+}
+
+static int setup(void **state)
+{
+	int rc = testdb_setup(state);
+	if (rc)
+		return rc;
+	struct db *db = DB(state);
+	exec(db, "INSERT INTO districts (id, name) VALUES (1, 'Belgrave');"
+		"INSERT INTO schools (id, urn, name, phase, district_id, created_at) VALUES"
+		" (1, '900001', 'Alpha Academy', 'secondary', 1, 'x');"
+		"INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at) VALUES"
+		" (1, 'ig@hearth.example', 'Ida Gov', 'auditor', 'x', 'x', 'x');"
+		"INSERT INTO workers (id, name, employer, kind, created_at, updated_at) VALUES"
+		" (1, 'Wendy Worker', 'Council', 'family_support', 'x', 'x');"
+		"INSERT INTO imports (id, kind, filename, status, started_at) VALUES"
+		" (1, 'csv', 'c.csv', 'applied', 'x');"
+		"INSERT INTO budgets (id, name, owner_kind, period, start_year, amount_pence, created_at,"
+		" updated_at) VALUES (1, 'Pool', 'partnership', 'financial', 2009, 1000000, 'x', 'x');"
+		"INSERT INTO history_imports (id, filename, sha256, imported_at) VALUES"
+		" (1, 'h.csv', 'x', 'x');");
+	/* Khan and Patel: closed in 2010, children born 1990 (over 25 now);
+	 * Jones: open today, children born 2012 */
+	seed_family(db, 1, "Khan", "KHAN-", "1990", "2010-06-30");
+	seed_family(db, 2, "Patel", "PATEL-", "1991", "2010-07-31");
+	seed_family(db, 3, "Jones", "JONES-", "2012", NULL);
+	return 0;
+}
+
+/* Every value of the document, one per line. */
+static char *doc_text(const struct sar_doc *d)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	for (size_t s = 0; s < d->nsections; s++)
+		for (size_t r = 0; r < d->sections[s].nrecords; r++)
+			for (size_t f = 0; f < d->sections[s].records[r].nfields; f++)
+				buf_printf(&b, "%s=%s=%s\n", d->sections[s].id,
+					   d->sections[s].records[r].fields[f].key,
+					   d->sections[s].records[r].fields[f].value ?
+					   d->sections[s].records[r].fields[f].value : "");
+	return buf_take(&b);
+}
+
+static const struct sar_section *section(const struct sar_doc *d, const char *id)
+{
+	for (size_t s = 0; s < d->nsections; s++)
+		if (!strcmp(d->sections[s].id, id))
+			return &d->sections[s];
+	fail_msg("no section %s", id);
+	return NULL;
+}
+
+/* ---- subject access -------------------------------------------------------------- */
+
+static void test_sar_pupil_every_kind(void **state)
+{
+	struct db *db = DB(state);
+	struct arena a;
+	struct sar_doc d;
+	arena_init(&a);
+	/* a read of the record, and an earlier export, so those sections have rows too */
+	assert_int_equal(audit_alone(db, &who, "view", "pupils", "11", "pupil viewed"), HE_OK);
+	struct export_rec x = {"subject_access", "html", NULL, 3, "pupil", 11};
+	assert_int_equal(export_register_add(db, &who, &x, NULL), HE_OK);
+	assert_int_equal(hold_place(db, &who, "F-000001", "KHAN-HOLD", NULL, NULL), HE_OK);
+	assert_int_equal(sar_gather(db, &a, "pupil", upn[1][1], &d), HE_OK);
+	assert_string_equal(d.kind, "pupil");
+	assert_int_equal(d.pupil_id, 11);
+	assert_int_equal(d.nsections, sar_kind_count());
+	/* every kind of record is there */
+	for (size_t i = 0; i < d.nsections; i++)
+		if (!d.sections[i].nrecords)
+			fail_msg("section %s is empty", d.sections[i].id);
+	assert_int_equal(section(&d, "census")->nrecords, 2);       /* hers, not her brother's */
+	assert_int_equal(section(&d, "destinations")->nrecords, 1);
+	assert_int_equal(section(&d, "membership")->nrecords, 1);
+	char *text = doc_text(&d);
+	const char *want[] = {"KHAN-CONTACTNOTE", "KHAN-REASON", "KHAN-MINUTES", "KHAN-STRENGTH",
+		"KHAN-PROGRESS", "KHAN-GRANTREASON", "KHAN-BED", "KHAN-DESTNOTE", "KHAN-HISTORY",
+		"KHAN-HOLD", "KHAN-NOTICE", "KHAN-ADDRESS", "KHAN-APOLOGIES", "KHAN-REVIEW",
+		"KHAN-ChildOne", "pupil viewed", NULL};
+	for (int i = 0; want[i]; i++)
+		if (!strstr(text, want[i]))
+			fail_msg("%s missing from the document", want[i]);
+	/* nothing of another family, nor the brother's own records */
+	assert_null(strstr(text, "PATEL"));
+	assert_null(strstr(text, "Patel"));
+	assert_null(strstr(text, "JONES"));
+	assert_null(strstr(text, upn[2][1]));
+	assert_null(strstr(text, "KHAN-SIBDEST"));
+	assert_null(strstr(text, upn[1][2]));
+	/* the brother and the mother are listed as other people */
+	const struct sar_section *o = section(&d, "others");
+	assert_int_equal(o->nrecords, 3);   /* brother, mother, the professional */
+	free(text);
+	arena_free(&a);
+}
+
+static void test_sar_member(void **state)
+{
+	struct db *db = DB(state);
+	struct arena a;
+	struct sar_doc d;
+	arena_init(&a);
+	assert_int_equal(sar_gather(db, &a, "member", "23", &d), HE_OK);   /* Patel mother */
+	assert_int_equal(d.pupil_id, 0);
+	assert_string_equal(d.name, "PATEL-Parent Patel");
+	assert_int_equal(section(&d, "pupil")->nrecords, 0);
+	assert_int_equal(section(&d, "census")->nrecords, 0);
+	assert_int_equal(section(&d, "cases")->nrecords, 1);
+	assert_int_equal(section(&d, "plan_actions")->nrecords, 1);   /* she owns it */
+	char *text = doc_text(&d);
+	assert_non_null(strstr(text, "PATEL-MEMBERNOTE"));
+	assert_non_null(strstr(text, "PATEL-CONTACTNOTE"));
+	assert_null(strstr(text, "KHAN"));
+	assert_null(strstr(text, "JONES"));
+	free(text);
+	/* a child member is the pupil */
+	assert_int_equal(sar_gather(db, &a, "member", "11", &d), HE_OK);
+	assert_int_equal(d.pupil_id, 11);
+	assert_int_equal(section(&d, "census")->nrecords, 2);
+	assert_int_equal(sar_gather(db, &a, "member", "999", &d), HE_NOT_FOUND);
+	assert_int_equal(sar_gather(db, &a, "pupil", "A123", &d), HE_NOT_FOUND);
+	arena_free(&a);
+}
+
+static void test_sar_search(void **state)
+{
+	struct db *db = DB(state);
+	struct arena a;
+	struct sar_hit *h;
+	size_t n;
+	struct errinfo e = {0};
+	arena_init(&a);
+	assert_int_equal(sar_search(db, &a, "patel", NULL, &h, &n, &e), HE_OK);
+	assert_int_equal(n, 3);            /* two pupils and the mother */
+	assert_int_equal(sar_search(db, &a, upn[1][2], NULL, &h, &n, &e), HE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].kind, "pupil");
+	assert_int_equal(sar_search(db, &a, "pat_l", NULL, &h, &n, &e), HE_OK);
+	assert_int_equal(n, 0);            /* LIKE wildcards are literal */
+	assert_int_equal(sar_search(db, &a, "", "1991-03-04", &h, &n, &e), HE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(sar_search(db, &a, "", "", &h, &n, &e), HE_MISSING);
+	assert_int_equal(sar_search(db, &a, "x", NULL, &h, &n, &e), HE_INVALID);
+	assert_string_equal(e.field, "q");
+	arena_free(&a);
+}
+
+/* ---- retention ------------------------------------------------------------------------ */
+
+/* Every value of the reports the anonymisation must leave alone, as text. */
+static char *report_figures(struct db *db)
+{
+	static report_fn *const fns[] = {report_activity, report_waits, report_money_families,
+					 report_money_engaged, report_outcomes, report_distance,
+					 report_reach};
+	struct report_filter f = {0};
+	f.from = date_from_ymd(2009, 1, 1);
+	f.to = date_from_ymd(2012, 12, 31);
+	struct arena a;
+	struct buf b;
+	arena_init(&a);
+	buf_init(&b, 0);
+	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+		struct rtable *t;
+		if (fns[i](db, &a, &f, &t) != HE_OK)
+			fail_msg("report %zu: %s", i, db_errmsg(db));
+		for (size_t r = 0; r < t->nrows; r++) {
+			buf_printf(&b, "%s.%s:", t->id, t->rows[r].key);
+			for (size_t c = 0; c < t->ncols; c++)
+				buf_printf(&b, " %" PRId64, t->rows[r].v[c]);
+			buf_putc(&b, '\n');
+		}
+	}
+	arena_free(&a);
+	return buf_take(&b);
+}
+
+static void test_retention_due(void **state)
+{
+	struct db *db = DB(state);
+	struct arena a;
+	struct retention_family *v;
+	size_t n;
+	arena_init(&a);
+	assert_int_equal(retention_due(db, &a, date_today(), &v, &n), HE_OK);
+	assert_int_equal(n, 2);            /* Khan and Patel; Jones's case is open */
+	assert_string_equal(v[0].ref, "F-000001");
+	assert_string_equal(v[0].last_closed, "2010-06-30");
+	assert_string_equal(v[0].due_on, "2016-06-30");   /* 6 years; the children were 25 in 2015 */
+	/* the age rule: at 40 the Khan children (born 1990) are not yet due */
+	struct retention_settings rs = {6, 40};
+	struct errinfo e = {0};
+	assert_int_equal(retention_settings_set(db, &who, &rs, &e), HE_OK);
+	assert_int_equal(retention_due(db, &a, date_today(), &v, &n), HE_OK);
+	assert_int_equal(n, 0);
+	rs.until_age = 10;
+	assert_int_equal(retention_settings_set(db, &who, &rs, &e), HE_INVALID);
+	assert_string_equal(e.field, "until_age");
+	rs = (struct retention_settings){0, 25};
+	assert_int_equal(retention_settings_set(db, &who, &rs, &e), HE_INVALID);
+	assert_string_equal(e.field, "years");
+	arena_free(&a);
+}
+
+static void test_retention_anonymises(void **state)
+{
+	struct db *db = DB(state);
+	char *before = report_figures(db);
+	assert_non_null(strstr(before, "activity.closed:"));
+	assert_non_null(strstr(before, "outcomes.cases_closed: 2\n"));
+	assert_non_null(strstr(before, "money_families.families: 3 0 3\n"));
+	int64_t audit0 = testdb_int(db, "SELECT count(*) FROM audit_log");
+	struct retention_result res;
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.due, 2);
+	assert_int_equal(res.anonymised, 2);
+	assert_int_equal(res.pupils, 4);
+	char *after = report_figures(db);
+	assert_string_equal(before, after);       /* every figure the same */
+	/* no marker of the two families is left anywhere but the audit log */
+	static const char *const cols[] = {
+		"SELECT count(*) FROM pupils WHERE id < 30 AND (forename LIKE 'KHAN-%' OR surname"
+		" = 'Patel' OR upn NOT LIKE 'anon-%' OR postcode IS NOT NULL OR family_key IS NOT NULL"
+		" OR anonymised_at IS NULL)",
+		"SELECT count(*) FROM pupils WHERE id < 30 AND dob NOT LIKE '%-09-01'",
+		"SELECT count(*) FROM families WHERE name LIKE '%Khan%' OR address LIKE 'PATEL%'"
+		" OR address LIKE 'KHAN%' OR (id < 3 AND (postcode IS NOT NULL OR anonymised_at IS NULL))",
+		"SELECT count(*) FROM family_members WHERE family_id < 3 AND (name <> 'Anonymised'"
+		" OR dob IS NOT NULL OR phone IS NOT NULL OR notes <> '')",
+		"SELECT count(*) FROM family_professionals WHERE family_id < 3 AND (name LIKE '%PRO'"
+		" OR contact <> '')",
+		"SELECT count(*) FROM referrals WHERE family_id < 3 AND (reason <> '' OR tried <> ''"
+		" OR decision_note IS NOT NULL)",
+		"SELECT count(*) FROM school_notices WHERE message LIKE 'KHAN%' OR message LIKE 'PATEL%'",
+		"SELECT count(*) FROM consents WHERE given_by LIKE '%Parent%' AND family_id < 3",
+		"SELECT count(*) FROM cases WHERE family_id < 3 AND (closure_note IS NOT NULL"
+		" OR family_view IS NOT NULL)",
+		"SELECT count(*) FROM contacts WHERE case_id < 3 AND (notes <> '' OR seen <> ''"
+		" OR place <> '')",
+		"SELECT count(*) FROM case_events WHERE family_id < 3 AND (summary LIKE '%-EVENT'"
+		" OR detail <> '')",
+		"SELECT count(*) FROM assessments WHERE case_id < 3 AND (summary <> '' OR agreed_with <> '')",
+		"SELECT count(*) FROM assessment_scores WHERE strengths LIKE 'KHAN%'"
+		" OR needs LIKE 'PATEL%'",
+		"SELECT count(*) FROM reviews WHERE case_id < 3 AND (summary <> '' OR family_view <> '')",
+		"SELECT count(*) FROM taf_meetings WHERE case_id < 3 AND (minutes <> ''"
+		" OR decisions <> '' OR place <> '')",
+		"SELECT count(*) FROM taf_invitees WHERE apologies LIKE 'KHAN%' OR apologies LIKE 'PATEL%'",
+		"SELECT count(*) FROM plan_actions WHERE case_id < 3 AND description <> ''",
+		"SELECT count(*) FROM action_updates WHERE progress LIKE 'KHAN%' OR progress LIKE 'PATEL%'",
+		"SELECT count(*) FROM commissions WHERE case_id < 3 AND reason <> ''",
+		"SELECT count(*) FROM commission_items WHERE description IN ('KHAN-BED', 'PATEL-BED')",
+		"SELECT count(*) FROM commission_events WHERE note IN ('KHAN-PAIDNOTE', 'PATEL-PAIDNOTE')",
+		"SELECT count(*) FROM destinations WHERE pupil_id < 30 AND note <> ''",
+		NULL,
+	};
+	for (int i = 0; cols[i]; i++)
+		if (testdb_int(db, cols[i]) != 0)
+			fail_msg("left behind: %s", cols[i]);
+	/* what the reports need is kept */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM pupils WHERE upn LIKE 'anon-%'"), 4);
+	assert_int_equal(testdb_int(db, "SELECT sum(duration_min) FROM contacts WHERE case_id < 3"),
+			 120);
+	assert_int_equal(testdb_int(db, "SELECT sum(score) FROM assessment_scores"), 30);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM pupil_snapshots"), 9);
+	/* Jones (open) untouched */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM contacts WHERE notes ="
+				    " 'JONES-CONTACTNOTE'"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM pupils WHERE forename LIKE 'JONES-%'"), 2);
+	/* one audit row per family, without names, and one for the run */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log") - audit0, 3);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE action = 'retention'"
+				    " AND summary = 'Retention run: 2 families due, 2 anonymised, 0 held,"
+				    " 0 failed'"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE action = 'anonymise'"
+				    " AND entity = 'families' AND summary LIKE 'Retention: family F-00000%'"),
+			 2);
+	/* running again finds nothing */
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.due, 0);
+	free(before);
+	free(after);
+}
+
+static void test_retention_skips_held(void **state)
+{
+	struct db *db = DB(state);
+	struct errinfo e = {0};
+	int64_t hold = 0;
+	int64_t audit0 = testdb_int(db, "SELECT count(*) FROM audit_log");
+	assert_int_equal(hold_place(db, &who, "C-000002", "PATEL-HOLD: a claim", &hold, &e), HE_OK);
+	assert_true(hold > 0);
+	assert_int_equal(hold_place(db, &who, "F-000002", "again", NULL, &e), HE_CONFLICT);
+	assert_int_equal(hold_place(db, &who, "F-000009", "x", NULL, &e), HE_NOT_FOUND);
+	assert_int_equal(hold_place(db, &who, "F-000001", "", NULL, &e), HE_MISSING);
+	assert_string_equal(e.field, "reason");
+	/* audited without the reason's text */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE action = 'hold'"
+				    " AND entity_id = '2' AND summary NOT LIKE '%PATEL%'"), 1);
+	struct retention_result res;
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.due, 2);
+	assert_int_equal(res.held, 1);
+	assert_int_equal(res.anonymised, 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM contacts WHERE notes ="
+				    " 'PATEL-CONTACTNOTE'"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM families WHERE id = 2 AND"
+				    " anonymised_at IS NULL"), 1);
+	/* released: due again, and anonymised on the next run */
+	assert_int_equal(hold_release(db, &who, hold, "", &e), HE_MISSING);
+	assert_int_equal(hold_release(db, &who, hold, "Claim settled", &e), HE_OK);
+	assert_int_equal(hold_release(db, &who, hold, "Claim settled", &e), HE_CONFLICT);
+	assert_int_equal(hold_place(db, &who, "F-000001", "too late", NULL, &e), HE_CONFLICT);
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.anonymised, 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM contacts WHERE notes ="
+				    " 'PATEL-CONTACTNOTE'"), 0);
+	/* hold, release, two anonymisations, two runs (failed places write nothing) */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log") - audit0, 6);
+}
+
+/* A failure part-way through one family leaves that family exactly as it
+ * was (the statements before the failure are rolled back with it) and does
+ * not stop the others. */
+static void test_retention_atomic(void **state)
+{
+	struct db *db = DB(state);
+	if (testdb_is_pg())
+		exec(db, "CREATE FUNCTION t_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+		     " IF NEW.case_id = 1 THEN RAISE EXCEPTION 'injected failure'; END IF;"
+		     " RETURN NEW; END $$; CREATE TRIGGER t_fail BEFORE UPDATE ON taf_meetings"
+		     " FOR EACH ROW EXECUTE FUNCTION t_fail()");
+	else
+		exec(db, "CREATE TRIGGER t_fail BEFORE UPDATE ON taf_meetings WHEN NEW.case_id = 1"
+		     " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+	int64_t audit0 = testdb_int(db, "SELECT count(*) FROM audit_log");
+	struct retention_result res;
+	assert_int_not_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.failed, 1);
+	assert_int_equal(res.anonymised, 1);
+	/* Khan: the family row, its pupils, members and contacts were updated
+	 * before taf_meetings failed: all rolled back */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM families WHERE id = 1 AND name ="
+				    " 'Khan family' AND anonymised_at IS NULL"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM pupils WHERE forename LIKE 'KHAN-%'"), 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM contacts WHERE notes ="
+				    " 'KHAN-CONTACTNOTE'"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM family_members WHERE family_id = 1"
+				    " AND name LIKE 'KHAN-%'"), 3);
+	/* Patel was done, with its audit row; Khan has none */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM families WHERE id = 2 AND"
+				    " anonymised_at IS NOT NULL"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log") - audit0, 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE action = 'anonymise'"
+				    " AND entity_id = '1'"), 0);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE action = 'retention'"
+				    " AND summary LIKE '%1 anonymised, 0 held, 1 failed'"), 1);
+}
+
+/* ---- the export register -------------------------------------------------------------- */
+
+static void test_register(void **state)
+{
+	struct db *db = DB(state);
+	struct export_rec x = {"pupils", "csv", "risk list, band high", 120, NULL, 0};
+	int64_t id = 0;
+	assert_int_equal(export_register_add(db, &who, &x, &id), HE_OK);
+	assert_true(id > 0);
+	struct export_rec s = {"subject_access", "json", NULL, 40, "member", 23};
+	assert_int_equal(export_register_add(db, &who, &s, NULL), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM export_register WHERE what = 'pupils'"
+				    " AND format = 'csv' AND row_count = 120 AND user_id = 1 AND"
+				    " user_email = 'ig@hearth.example' AND route = 'unit test' AND"
+				    " filters = 'risk list, band high' AND subject_kind IS NULL"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM export_register WHERE subject_kind ="
+				    " 'member' AND subject_id = 23 AND row_count = 40"), 1);
+	/* inside a caller's transaction it joins it: rolled back with it */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(export_register_add(db, &who, &x, NULL), HE_OK);
+	db_rollback(db);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM export_register"), 2);
+	/* append-only: the database refuses to change or remove a row */
+	assert_int_not_equal(db_exec(db, "UPDATE export_register SET what = 'x'"), HE_OK);
+	assert_int_not_equal(db_exec(db, "DELETE FROM export_register"), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM export_register WHERE what = 'pupils'"), 1);
+	/* a bad format is refused */
+	struct export_rec bad = {"pupils", "pdf", NULL, 1, NULL, 0};
+	assert_int_not_equal(export_register_add(db, &who, &bad, NULL), HE_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sar_pupil_every_kind, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_sar_member, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_sar_search, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_retention_due, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_retention_anonymises, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_retention_skips_held, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_retention_atomic, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_register, setup, testdb_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
