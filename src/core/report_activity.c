@@ -14,7 +14,13 @@
  * second statement (the same text without the filter and its joins) is
  * used: choosing between two literals, never building SQL.  Waits read
  * the (allocation day, referral day) pairs and compute medians and
- * percentiles in C, where both backends agree. */
+ * percentiles in C, where both backends agree.
+ *
+ * Every branch reads only its period through an index: the decisions by
+ * decided_at (the status is wrapped in coalesce so that no planner
+ * prefers referrals_status, which would read every year's decisions),
+ * step-ups through the partial index case_events_step_up, history cases
+ * by the dates history.c keeps on them (migrations/0009). */
 #include "core/report_activity.h"
 
 #include <stdio.h>
@@ -55,11 +61,15 @@
 	" WHERE c.closed_on IS NULL AND c.opened_on < :until" F("r.school_id") \
 	" UNION ALL SELECT c.opened_on, " CASE_END " FROM cases c" J \
 	" WHERE c.closed_on >= :from AND c.opened_on < :until" F("r.school_id") ") o"
-/* History cases: first allocation, first step-up or closure (before :until). */
-#define HIST_SPANS(F) " (SELECT min(CASE WHEN e.kind = 'allocated' THEN e.on_date END) AS st," \
-	" min(CASE WHEN e.kind IN ('step_up', 'closed') THEN e.on_date END) AS en" HIST_EVENTS \
-	" WHERE e.kind IN ('allocated', 'step_up', 'closed') AND e.on_date < :until" \
-	F("h.school_id") " GROUP BY e.case_id) o WHERE o.st IS NOT NULL"
+/* History cases that may be open in the period: allocated before :until
+ * and not ended (first step-up or closure) before :from, from the dates
+ * history.c keeps on each case (two index ranges, not every event). */
+#define HIST_CASES " FROM history_cases h LEFT JOIN schools s ON s.id = h.school_id"
+#define HIST_SPANS(F) " (SELECT h.allocated_on AS st, CASE WHEN h.ended_on < :until THEN" \
+	" h.ended_on END AS en" HIST_CASES " WHERE h.id IN (SELECT h1.id FROM history_cases h1" \
+	" WHERE h1.ended_on IS NULL AND h1.allocated_on < :until UNION ALL SELECT h1.id" \
+	" FROM history_cases h1 WHERE h1.ended_on >= :from AND h1.allocated_on < :until)" \
+	F("h.school_id") ") o"
 /* A span's row: "span_b" if open the day before the period (else
  * "span_n"), the month it opened and the month it ended, each '' when
  * outside the period: the openings, the open count carried in and the
@@ -82,16 +92,17 @@
 	" GROUP BY 1, 2" \
 	/* screening decisions (a step-up at screening counts as stepped up) */ \
 	" UNION ALL SELECT r.status, substr(r.decided_at, 1, 7), '', count(*) FROM referrals r" RJ \
-	" WHERE r.status IN ('accepted', 'signposted', 'declined', 'stepped_up')" \
-	" AND r.decided_at >= :from AND r.decided_at < :until" F("r.school_id") " GROUP BY 1, 2" \
+	" WHERE r.decided_at >= :from AND r.decided_at < :until" \
+	" AND coalesce(r.status, '') IN ('accepted', 'signposted', 'declined', 'stepped_up')" \
+	F("r.school_id") " GROUP BY 1, 2" \
 	/* cases closed, by reason */ \
 	" UNION ALL SELECT 'closed_' || coalesce(c.closure_reason, 'other')," \
 	" substr(c.closed_on, 1, 7), '', count(*) FROM cases c" CJ \
 	" WHERE c.closed_on >= :from AND c.closed_on < :until" F("r.school_id") " GROUP BY 1, 2" \
 	/* open cases stepped up to children's social care */ \
-	" UNION ALL SELECT 'stepped_up', substr(e.on_date, 1, 7), '', count(*) FROM cases c" CJ \
-	" JOIN case_events e ON e.case_id = c.id AND e.kind = 'step_up'" \
-	" WHERE (c.status = 'stepped_up' OR c.closure_reason = 'stepped_up')" \
+	" UNION ALL SELECT 'stepped_up', substr(e.on_date, 1, 7), '', count(*) FROM case_events e" \
+	" JOIN cases c ON c.id = e.case_id" CJ \
+	" WHERE e.kind = 'step_up' AND (c.status = 'stepped_up' OR c.closure_reason = 'stepped_up')" \
 	" AND e.on_date >= :from AND e.on_date < :until" F("r.school_id") " GROUP BY 2" \
 	/* stepped down to the pool: the step-down referral, counted for the \
 	 * school of the case that was stepped down */ \
@@ -531,11 +542,9 @@ int report_caseloads(struct db *db, struct arena *a, const struct report_filter 
 static const char waits_sql[] =
 	"SELECT c.opened_on, substr(r.received_at, 1, 10)" LIVE_CASES
 	" WHERE c.opened_on >= :from AND c.opened_on < :until" FILTER("r.school_id")
-	" UNION ALL SELECT o.st, o.rf FROM (SELECT min(CASE WHEN e.kind = 'allocated' THEN"
-	" e.on_date END) AS st, min(CASE WHEN e.kind = 'referred' THEN e.on_date END) AS rf"
-	HIST_EVENTS " WHERE e.kind IN ('allocated', 'referred') AND e.on_date < :until"
-	FILTER("h.school_id") " GROUP BY e.case_id) o"
-	" WHERE o.st >= :from AND o.rf IS NOT NULL";
+	" UNION ALL SELECT h.allocated_on, h.referred_on" HIST_CASES
+	" WHERE h.allocated_on >= :from AND h.allocated_on < :until AND h.referred_on < :until"
+	FILTER("h.school_id");
 
 int64_t report_activity_median(const int64_t *sorted, size_t n)
 {

@@ -30,19 +30,23 @@
 	" AND (:phase = '' OR s.phase = :phase)"
 
 /* A live case c open at any time from FROM to :to (cost.c's window: a case
- * stepped up to social care stops being ours on the step-up). */
+ * stepped up to social care stops being ours on the step-up).  The cases
+ * come from two index ranges (still open; closed on or after FROM), not a
+ * scan of every case ever opened. */
 #define LIVE_ACTIVE(FROM) \
-	" c.opened_on <= :to AND (c.closed_on IS NULL OR c.closed_on >= " FROM ")" \
+	" c.id IN (SELECT c1.id FROM cases c1 WHERE c1.closed_on IS NULL AND c1.opened_on <= :to" \
+	"  UNION ALL SELECT c1.id FROM cases c1 WHERE c1.closed_on >= " FROM \
+	"  AND c1.opened_on <= :to)" \
 	" AND NOT (c.status = 'stepped_up' AND coalesce((SELECT max(e.on_date) FROM case_events e" \
 	"  WHERE e.case_id = c.id AND e.kind = 'step_up'), c.opened_on) < " FROM ")"
 
 /* A history case hc open at any time from FROM to :to: from its
- * allocation to its first closure or step up. */
+ * allocation to its first closure or step up (the dates history.c keeps
+ * on the case), again from two index ranges. */
 #define HIST_ACTIVE(FROM) \
-	" (SELECT min(h1.on_date) FROM history_events h1 WHERE h1.case_id = hc.id" \
-	"  AND h1.kind = 'allocated') <= :to" \
-	" AND coalesce((SELECT min(h2.on_date) FROM history_events h2 WHERE h2.case_id = hc.id" \
-	"  AND h2.kind IN ('closed', 'step_up')), '9999-12-31') >= " FROM
+	" hc.id IN (SELECT h1.id FROM history_cases h1 WHERE h1.ended_on IS NULL" \
+	"  AND h1.allocated_on <= :to UNION ALL SELECT h1.id FROM history_cases h1" \
+	"  WHERE h1.ended_on >= " FROM " AND h1.allocated_on <= :to)"
 
 /* The window's date of a commission (cost.c): its approval's, else its request's. */
 #define M_DAY "substr(coalesce(m.decided_at, m.requested_at), 1, 10)"
@@ -53,6 +57,12 @@ static void bind_filter(struct db_stmt *st, const struct report_filter *f)
 	db_bind_int(st, ":school", f->school_id);
 	db_bind_int(st, ":district", f->district_id);
 	db_bind_text(st, ":phase", f->phase);
+}
+
+/* Does the filter choose schools (else the all-schools statements apply)? */
+static bool filtered(const struct report_filter *f)
+{
+	return f->school_id || f->district_id || f->phase[0];
 }
 
 /* Bind a day as YYYY-MM-DD (PostgreSQL refuses a name the SQL lacks:
@@ -369,19 +379,25 @@ int report_money_sources(struct db *db, struct arena *a, const struct report_fil
 
 /* ---- cost per family ---------------------------------------------------------------- */
 
-static const char live_cost_sql[] =
-	"SELECT c.family_id,"
-	" (SELECT coalesce(sum(t.duration_min), 0) FROM contacts t WHERE t.case_id = c.id"
-	"  AND t.planned = 0 AND t.at >= :from AND t.at < :after),"
-	" (SELECT coalesce(sum(CASE WHEN m.status = 'delivered' THEN coalesce(m.actual_pence,"
-	"  m.estimate_pence) ELSE m.estimate_pence END), 0) FROM commissions m"
-	"  WHERE m.case_id = c.id AND m.status IN ('approved', 'delivered')" M_IN "),"
-	" (SELECT coalesce(sum(coalesce(m.actual_pence, m.estimate_pence) - m.refunded_pence), 0)"
-	"  FROM commissions m WHERE m.case_id = c.id AND m.status = 'paid'" M_IN ")"
-	" FROM cases c JOIN referrals r ON r.id = c.referral_id"
-	" LEFT JOIN schools s ON s.id = r.school_id"
-	" WHERE" LIVE_ACTIVE(":from") " AND" SCHOOL_FILTER
-	" ORDER BY c.family_id";
+/* The cases' joins to their referring school, for the filter; with
+ * nothing filtered a second statement leaves them (and the filter) out:
+ * choosing between two literals, never building SQL. */
+#define CASE_SCHOOL " JOIN referrals r ON r.id = c.referral_id LEFT JOIN schools s ON s.id = r.school_id"
+#define AND_FILTER " AND" SCHOOL_FILTER
+
+#define LIVE_COST_SQL(J, F) \
+	"SELECT c.family_id," \
+	" (SELECT coalesce(sum(t.duration_min), 0) FROM contacts t WHERE t.case_id = c.id" \
+	"  AND t.planned = 0 AND t.at >= :from AND t.at < :after)," \
+	" (SELECT coalesce(sum(CASE WHEN m.status = 'delivered' THEN coalesce(m.actual_pence," \
+	"  m.estimate_pence) ELSE m.estimate_pence END), 0) FROM commissions m" \
+	"  WHERE m.case_id = c.id AND m.status IN ('approved', 'delivered')" M_IN ")," \
+	" (SELECT coalesce(sum(coalesce(m.actual_pence, m.estimate_pence) - m.refunded_pence), 0)" \
+	"  FROM commissions m WHERE m.case_id = c.id AND m.status = 'paid'" M_IN ")" \
+	" FROM cases c" J " WHERE" LIVE_ACTIVE(":from") F \
+	" ORDER BY c.family_id"
+static const char live_cost_sql[] = LIVE_COST_SQL(CASE_SCHOOL, AND_FILTER);
+static const char live_cost_all_sql[] = LIVE_COST_SQL("", "");
 
 static const char hist_cost_sql[] =
 	"SELECT CAST(count(DISTINCT hc.family_ref) AS BIGINT), CAST(count(*) AS BIGINT),"
@@ -400,10 +416,12 @@ static int live_cost(struct db *db, const struct report_filter *f, struct mcost 
 	int rc = cost_hour_pence(db, &hour);
 	if (rc)
 		return rc;
-	struct db_stmt *st = db_prepare(db, live_cost_sql);
+	bool filt = filtered(f);
+	struct db_stmt *st = db_prepare(db, filt ? live_cost_sql : live_cost_all_sql);
 	bind_days(st, f->from, f->to);
 	bind_day(st, ":after", f->to + 1);       /* contacts' at is a timestamp */
-	bind_filter(st, f);
+	if (filt)
+		bind_filter(st, f);
 	while (db_next(st)) {
 		int64_t fam = db_int(st, 0);
 		o->families += fam != last;
@@ -476,19 +494,22 @@ int report_money_families(struct db *db, struct arena *a, const struct report_fi
 
 /* ---- families engaged per academic year ---------------------------------------------- */
 
-#define LIVE_FAMILIES(SEL) \
-	"SELECT " SEL " FROM cases c JOIN families fa ON fa.id = c.family_id" \
-	" JOIN referrals r ON r.id = c.referral_id LEFT JOIN schools s ON s.id = r.school_id" \
-	" WHERE" LIVE_ACTIVE(":from") " AND" SCHOOL_FILTER
-#define HIST_FAMILIES(SEL) \
-	"SELECT " SEL " FROM history_cases hc LEFT JOIN schools s ON s.id = hc.school_id" \
-	" WHERE" HIST_ACTIVE(":from") " AND" SCHOOL_FILTER
+#define LIVE_FAMILIES(SEL, J, F) \
+	"SELECT " SEL " FROM cases c JOIN families fa ON fa.id = c.family_id" J \
+	" WHERE" LIVE_ACTIVE(":from") F
+#define HIST_SCHOOL " LEFT JOIN schools s ON s.id = hc.school_id"
+#define HIST_FAMILIES(SEL, J, F) \
+	"SELECT " SEL " FROM history_cases hc" J " WHERE" HIST_ACTIVE(":from") F
 
-static const char engaged_sql[] =
-	"SELECT (" LIVE_FAMILIES("CAST(count(DISTINCT fa.ref) AS BIGINT)") "),"
-	" (" HIST_FAMILIES("CAST(count(DISTINCT hc.family_ref) AS BIGINT)") "),"
-	" (SELECT CAST(count(*) AS BIGINT) FROM (" LIVE_FAMILIES("fa.ref") " UNION "
-	HIST_FAMILIES("hc.family_ref") ") u)";
+/* Each family reference read once, live and history together. */
+#define ENGAGED_SQL(J, HJ, F) \
+	"SELECT CAST(count(DISTINCT CASE WHEN u.k = 'L' THEN u.ref END) AS BIGINT)," \
+	" CAST(count(DISTINCT CASE WHEN u.k = 'H' THEN u.ref END) AS BIGINT)," \
+	" CAST(count(DISTINCT u.ref) AS BIGINT) FROM (" \
+	LIVE_FAMILIES("'L' AS k, fa.ref AS ref", J, F) \
+	" UNION ALL " HIST_FAMILIES("'H', hc.family_ref", HJ, F) ") u"
+static const char engaged_sql[] = ENGAGED_SQL(CASE_SCHOOL, HIST_SCHOOL, AND_FILTER);
+static const char engaged_all_sql[] = ENGAGED_SQL("", "", "");
 
 static int engaged_year(struct db *db, const struct report_filter *f, int year, int64_t v[3])
 {
@@ -497,9 +518,10 @@ static int engaged_year(struct db *db, const struct report_filter *f, int year, 
 	int rc = cost_period_bounds("academic", year, &from, &to, &e);
 	if (rc)
 		return rc;
-	struct db_stmt *st = db_prepare(db, engaged_sql);
+	struct db_stmt *st = db_prepare(db, filtered(f) ? engaged_sql : engaged_all_sql);
 	bind_days(st, from, to);
-	bind_filter(st, f);
+	if (filtered(f))
+		bind_filter(st, f);
 	if (db_next(st))
 		for (int k = 0; k < 3; k++)
 			v[k] = db_int(st, k);
@@ -531,20 +553,23 @@ int report_money_engaged(struct db *db, struct arena *a, const struct report_fil
 /* ---- risk and reach ---------------------------------------------------------------------- */
 
 static const char reach_sql[] =
-	"SELECT s.id, s.name, d.id, d.name, CAST(count(x.pupil_id) AS BIGINT),"
-	" CAST(coalesce(sum(x.reached), 0) AS BIGINT)"
+	"SELECT s.id, s.name, d.id, d.name, CAST(coalesce(x.high, 0) AS BIGINT),"
+	" CAST(coalesce(x.reached, 0) AS BIGINT)"
 	" FROM schools s JOIN districts d ON d.id = s.district_id"
-	/* the reached pupils are two uncorrelated sets, computed once each */
-	" LEFT JOIN (SELECT ps.school_id, ps.pupil_id, CASE WHEN ps.pupil_id IN (SELECT rp.pupil_id"
-	"   FROM referral_pupils rp JOIN cases c ON c.referral_id = rp.referral_id"
+	/* each school's high-risk pupils (their latest census on or before :to
+	 * is high: no later one by then), counted once per school; the reached
+	 * pupils are two uncorrelated sets, computed once each */
+	" LEFT JOIN (SELECT ps.school_id, count(*) AS high, sum(CASE WHEN ps.pupil_id IN"
+	"   (SELECT rp.pupil_id FROM referral_pupils rp JOIN cases c ON c.referral_id = rp.referral_id"
 	"   WHERE" LIVE_ACTIVE(":since") ")"
 	"  OR ps.pupil_id IN (SELECT hc.pupil_id FROM history_cases hc WHERE hc.pupil_id IS NOT NULL"
-	"   AND" HIST_ACTIVE(":since") ") THEN 1 ELSE 0 END AS reached"
-	"  FROM pupil_snapshots ps WHERE ps.risk_band = 'high'"
-	"  AND ps.extract_date = (SELECT max(q.extract_date) FROM pupil_snapshots q"
-	"   WHERE q.pupil_id = ps.pupil_id AND q.extract_date <= :to)) x ON x.school_id = s.id"
+	"   AND" HIST_ACTIVE(":since") ") THEN 1 ELSE 0 END) AS reached"
+	"  FROM pupil_snapshots ps WHERE ps.risk_band = 'high' AND ps.extract_date <= :to"
+	"  AND NOT EXISTS (SELECT 1 FROM pupil_snapshots q WHERE q.pupil_id = ps.pupil_id"
+	"   AND q.extract_date > ps.extract_date AND q.extract_date <= :to)"
+	"  GROUP BY ps.school_id) x ON x.school_id = s.id"
 	" WHERE" SCHOOL_FILTER
-	" GROUP BY s.id, s.name, d.id, d.name ORDER BY d.name, d.id, s.name, s.id";
+	" ORDER BY d.name, d.id, s.name, s.id";
 
 struct mreach {
 	int64_t id;

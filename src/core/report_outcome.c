@@ -128,10 +128,10 @@ static const char rows_sql[] =
 	" WHERE c.status = 'closed' AND c.closed_on >= :from AND c.closed_on <= :to" CASE_FILTER
 	" UNION ALL "
 	"SELECT 'H', hc.id, 'H:' || hc.family_ref, coalesce(e.reason, ''), e.on_date,"
-	" (SELECT min(x.on_date) FROM history_events x WHERE x.case_id = hc.id AND x.kind = 'referred'),"
-	" CASE WHEN e.reason = 'outcomes_met' THEN (SELECT min(y.on_date) FROM history_cases h2"
-	"  JOIN history_events y ON y.case_id = h2.id WHERE h2.family_ref = hc.family_ref"
-	"  AND h2.id <> hc.id AND y.kind = 'referred' AND y.on_date >= e.on_date) END,"
+	" hc.referred_on,"   /* a history case has one referral: history.c keeps its date */
+	" CASE WHEN e.reason = 'outcomes_met' THEN (SELECT min(h2.referred_on) FROM history_cases h2"
+	"  WHERE h2.family_ref = hc.family_ref AND h2.id <> hc.id"
+	"  AND h2.referred_on >= e.on_date) END,"
 	" hc.pupil_id,"
 	" CASE WHEN hc.pupil_id IS NOT NULL AND " SCHOOL_OK("hs") " THEN 1 ELSE 0 END,"
 	" (SELECT d.destination FROM destinations d WHERE d.pupil_id = hc.pupil_id"
