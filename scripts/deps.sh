@@ -8,6 +8,7 @@
 #
 #   scripts/deps.sh            build + run + test dependencies
 #   scripts/deps.sh bench      also the benchmark tools (wrk, nginx)
+#   scripts/deps.sh soak       also wrk (make soak)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,10 @@ debs=(build-essential pkg-config
 # Node.js may come from elsewhere than Debian (it does on our machines):
 # only install Debian's when there is no node/npm at all.
 command -v node >/dev/null && command -v npm >/dev/null || debs+=(nodejs npm)
-if [ "${1:-}" = bench ]; then debs+=(wrk nginx-light time); fi
+case ${1:-} in
+bench) debs+=(wrk nginx-light time) ;;
+soak) debs+=(wrk) ;;
+esac
 
 missing=()
 for p in "${debs[@]}"; do

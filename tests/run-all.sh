@@ -5,14 +5,17 @@
 # browser (Playwright in Debian's Chromium); the same on a throwaway
 # PostgreSQL (pg-unit, pg-http, pg-browser) with two servers sharing it
 # (pg-two); the crash test (SIGKILL under write load, tests/crash) on both;
-# then unit and http again under ASan+UBSan.  Each layer ends with "LAYER: N passed, N failed"; this script
+# slow clients (flood), a full or read-only disk (diskfull, pg-diskfull),
+# hostile text crawled through every page (crawl), every fuzz target for a
+# few seconds (fuzz); then unit and http again under ASan+UBSan.  Each
+# layer's time is printed at the end.  valgrind runs only when named.  Each layer ends with "LAYER: N passed, N failed"; this script
 # ends with the one line "N passed, N failed" over all of them and exits
 # non-zero if anything failed or a layer died without counting.
 set -u
 cd "$(dirname "$0")/.."
 # The test servers' demo city: enough pupils for every page, quick to seed.
 export HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000}
-layers=${*:-unit http crash flood diskfull crawl browser pg-unit pg-http pg-two pg-migrate pg-crash pg-diskfull pg-browser san-unit san-http san-pg-unit}
+layers=${*:-unit http crash flood diskfull crawl fuzz browser pg-unit pg-http pg-two pg-migrate pg-crash pg-diskfull pg-browser san-unit san-http san-pg-unit}
 total_p=0 total_f=0 times=()
 
 run_layer() {
@@ -39,6 +42,8 @@ for l in $layers; do
     crash)    run_layer crash python3 tests/crash/crash.py build/hearth ;;
     flood)    run_layer flood python3 tests/crash/flood.py build/hearth ;;
     diskfull) run_layer diskfull python3 tests/crash/diskfull.py build/hearth ;;
+    fuzz)     run_layer fuzz fuzz/run-ci.sh ;;
+    valgrind) run_layer valgrind tests/run-valgrind.sh ;;   # on demand (make valgrind): hours
     crawl)    run_layer crawl python3 tests/crawl/crawl.py build/hearth ;;
     browser)  run_layer browser node tests/browser/run.mjs build/hearth ;;
     pg-unit)  run_layer pg-unit tests/run-unit-pg.sh build ;;

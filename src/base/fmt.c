@@ -45,6 +45,37 @@ void fmt_url(struct buf *b, const char *s)
 	}
 }
 
+/* Length (1-4) of the valid UTF-8 sequence s starts with, or 0 for a
+ * stray byte, an overlong form, a surrogate or a code point past U+10FFFF.
+ * The NUL that ends s fails the continuation test, so it never reads on. */
+static int utf8_seq(const unsigned char *s)
+{
+	unsigned cp, min;
+	int n;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2, cp = s[0] & 0x1Fu, min = 0x80;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		n = 3, cp = s[0] & 0x0Fu, min = 0x800;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4, cp = s[0] & 0x07u, min = 0x10000;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3Fu);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+/* JSON must be UTF-8: a byte that does not start a valid sequence (e.g.
+ * where a message cut a name short, or a %FF from a URL) is written as
+ * U+FFFD, so the document stays valid whatever the string (found by
+ * fuzz/fuzz_json.c). */
 void fmt_json(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -66,8 +97,16 @@ void fmt_json(struct buf *b, const char *s)
 			if (c < 0x20) {
 				char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 				buf_append(b, e, 6);
-			} else {
+			} else if (c < 0x80) {
 				buf_putc(b, (char)c);
+			} else {
+				int n = utf8_seq((const unsigned char *)s);
+				if (n) {
+					buf_append(b, s, (size_t)n);
+					s += n - 1;
+				} else {
+					buf_puts(b, "\\ufffd");
+				}
 			}
 		}
 	}

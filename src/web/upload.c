@@ -74,6 +74,10 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 		write_file(up, data, size);
 		return MHD_YES;
 	}
+	/* A part without a name (MHD passes key NULL) is no field: skip it
+	 * (found by fuzz/fuzz_form.c; it crashed the server). */
+	if (!key)
+		return MHD_YES;
 	/* Small fields: MHD may deliver a value in pieces (off > 0). */
 	if (off == 0 || !up->nfields) {
 		buf_puts(&up->fields, key);

@@ -29,7 +29,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const ROLES = ['admin', 'coordinator', 'school', 'worker', 'agency', 'viewer', 'auditor']
 const PASSWORD = 'hearth-demo-password'
 const TEST_TIMEOUT_MS = 60000
-const WATCHDOG_MS = 900000
+const WATCHDOG_MS = 1500000	// the whole layer (each test has its own 60 s); a loaded 2-core host needed over 900 s
 const GOVUK_BUTTON_GREEN = 'rgb(15, 122, 82)'	// #0f7a52 in govuk-frontend 6
 
 let passed = 0

@@ -90,6 +90,13 @@ static void test_json(void **state)
 			    "\"\\u003c/script>\\u003cscript>x()\\u003c/script>\"");
 	/* UTF-8 passes through; JSON is UTF-8. */
 	assert_string_equal(F("%j", "\xe2\x82\xac 5"), "\"\xe2\x82\xac 5\"");
+	/* invalid UTF-8 (a name cut mid-character, a %FF from a URL, an overlong
+	 * form, a surrogate) becomes U+FFFD, so the document stays valid */
+	assert_string_equal(F("%j", "Zo\xc3"), "\"Zo\\ufffd\"");
+	assert_string_equal(F("%j", "\xff\xfe"), "\"\\ufffd\\ufffd\"");
+	assert_string_equal(F("%j", "\xc0\xaf"), "\"\\ufffd\\ufffd\"");
+	assert_string_equal(F("%j", "\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
+	assert_string_equal(F("%j", "\xf0\x9f\x98\x80!"), "\"\xf0\x9f\x98\x80!\"");
 	assert_string_equal(F("%j", "'single'"), "\"'single'\"");
 }
 
