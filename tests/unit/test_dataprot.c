@@ -51,7 +51,7 @@ static void seed_family(struct db *db, int k, const char *surname, const char *m
 {
 	char sql[8192], twelve[13];
 	for (int c = 1; c <= 2; c++) {
-		snprintf(twelve, sizeof twelve, "80199993%02d%02d", k, c);
+		snprintf(twelve, sizeof twelve, "80199993%02u%02u", (unsigned)k % 100u, (unsigned)c % 100u);
 		snprintf(upn[k][c], sizeof upn[k][c], "%c%s", upn_check_letter(twelve), twelve);
 	}
 	const char *status = closed_on ? "'closed'" : "'open'";
