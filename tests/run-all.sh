@@ -1,66 +1,128 @@
 #!/usr/bin/env bash
-# tests/run-all.sh — run every test layer and sum them.
+# tests/run-all.sh [LAYER...] — run every test layer and sum them.
 #
 # Layers: unit (cmocka), http (declarative cases against a real server),
 # browser (Playwright in Debian's Chromium); the same on a throwaway
-# PostgreSQL (pg-unit, pg-http, pg-browser) with two servers sharing it
-# (pg-two); the crash test (SIGKILL under write load, tests/crash) on both;
-# slow clients (flood), a full or read-only disk (diskfull, pg-diskfull),
-# hostile text crawled through every page (crawl), every fuzz target for a
-# few seconds (fuzz); then unit and http again under ASan+UBSan.  Each
-# layer's time is printed at the end.  valgrind runs only when named.  Each layer ends with "LAYER: N passed, N failed"; this script
-# ends with the one line "N passed, N failed" over all of them and exits
+# PostgreSQL (pg-http, pg-browser, and the unit tests as san-pg-unit) with
+# two servers sharing it (pg-two) and a SQLite partnership copied across
+# (pg-migrate); the crash test (SIGKILL under write load, tests/crash) on
+# both; slow clients (flood), a full or read-only disk (diskfull,
+# pg-diskfull), hostile text crawled through every page (crawl), every fuzz
+# target for a few seconds (fuzz); unit and http again under ASan+UBSan.
+# The unit tests run on PostgreSQL once, in the sanitizer build
+# (san-pg-unit): the same assertions as a plain pg-unit run plus the
+# sanitizers' checks, in a third less time than running both.  pg-unit and
+# valgrind run only when named.
+#
+# With no arguments the layers run in two lanes at once — SQLite and
+# PostgreSQL — since most of their time is spent waiting on servers and
+# the browser; set HEARTH_TEST_LANES=1 to run them one after another.
+# Named layers run one after another.  Each layer's output is printed
+# whole when it ends, and each ends with "LAYER: N passed, N failed".  At
+# the end: each layer's time, the FAIL lines of every failed layer, and the
+# one line "N passed, N failed" over all of them; the exit status is
 # non-zero if anything failed or a layer died without counting.
 set -u
 cd "$(dirname "$0")/.."
 # The test servers' demo city: enough pupils for every page, quick to seed.
 export HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000}
-layers=${*:-unit http crash flood diskfull crawl fuzz browser pg-unit pg-http pg-two pg-migrate pg-crash pg-diskfull pg-browser san-unit san-http san-pg-unit}
-total_p=0 total_f=0 times=()
+lane_sqlite="unit http crash flood diskfull crawl fuzz browser san-unit san-http"
+lane_pg="pg-http pg-two pg-migrate pg-crash pg-diskfull pg-browser san-pg-unit"
 
+work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-run-all-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+trap 'kill 0; exit 130' INT TERM HUP
+: >"$work/results" >"$work/failures"
+
+# run_layer NAME CMD... — run one layer, print its output whole (under a
+# lock, so two lanes never interleave), and append "NAME PASSED FAILED
+# SECONDS" to the results and its FAIL lines to the failures.
 run_layer() {
-  local name=$1; shift
-  echo "== $name"
-  local log; log=$(mktemp) t0=$SECONDS
-  "$@" 2>&1 | tee "$log"
-  local rc=${PIPESTATUS[0]}
-  local line; line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-  rm -f "$log"
-  local p f
-  p=$(sed -E 's/^[a-z-]+: ([0-9]+) passed.*/\1/' <<<"$line")
-  f=$(sed -E 's/^.* ([0-9]+) failed.*/\1/' <<<"$line")
-  [ -n "$line" ] || { p=0; f=1; echo "$name: layer died without a count (exit $rc)"; }
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "$name: exit $rc"; fi
-  total_p=$((total_p + p)) total_f=$((total_f + f))
-  times+=("$name $((SECONDS - t0))s")
+	local name=$1; shift
+	local log="$work/$name.log" t0=$SECONDS
+	"$@" >"$log" 2>&1 </dev/null
+	local rc=$?
+	local line p f
+	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	p=$(sed -E 's/^[a-z-]+: ([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/^.* ([0-9]+) failed.*/\1/' <<<"$line")
+	if [ -z "$line" ]; then
+		p=0 f=1; echo "FAIL $name: the layer died without a count (exit $rc)" >>"$log"
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1; echo "FAIL $name: exit $rc" >>"$log"
+	fi
+	(
+		flock 9
+		echo "== $name ($((SECONDS - t0)) s)"
+		cat "$log"
+		echo "$name $p $f $((SECONDS - t0))" >>"$work/results"
+		if [ "$f" -gt 0 ]; then
+			grep -E '^(FAIL|\[  FAILED  \]|\[  ERROR   \])' "$log" | sed "s/^/$name: /" >>"$work/failures"
+			grep -qE '^(FAIL|\[  FAILED  \])' "$log" || echo "$name: failed (see its output above)" >>"$work/failures"
+		fi
+	) 9>"$work/lock"
 }
 
-for l in $layers; do
-  case $l in
-    unit)     run_layer unit tests/run-unit.sh build ;;
-    http)     run_layer http build/httptest --hearth build/hearth --cases tests/http/cases ;;
-    crash)    run_layer crash python3 tests/crash/crash.py build/hearth ;;
-    flood)    run_layer flood python3 tests/crash/flood.py build/hearth ;;
-    diskfull) run_layer diskfull python3 tests/crash/diskfull.py build/hearth ;;
-    fuzz)     run_layer fuzz fuzz/run-ci.sh ;;
-    valgrind) run_layer valgrind tests/run-valgrind.sh ;;   # on demand (make valgrind): hours
-    crawl)    run_layer crawl python3 tests/crawl/crawl.py build/hearth ;;
-    browser)  run_layer browser node tests/browser/run.mjs build/hearth ;;
-    pg-unit)  run_layer pg-unit tests/run-unit-pg.sh build ;;
-    pg-http)  run_layer pg-http tests/run-pg.sh pg-http ;;
-    pg-two)   run_layer pg-two tests/run-pg.sh pg-two ;;
-    pg-migrate) run_layer pg-migrate tests/run-pg.sh pg-migrate ;;
-    pg-crash) run_layer pg-crash tests/run-pg.sh pg-crash ;;
-    pg-diskfull) run_layer pg-diskfull tests/run-pg.sh pg-diskfull ;;
-    pg-browser) run_layer pg-browser tests/run-pg.sh pg-browser ;;
-    san-unit) if make --no-print-directory sanitize-build >/dev/null; then
-                run_layer san-unit tests/run-unit.sh build/san
-              else echo "san-unit: sanitizer build failed"; total_f=$((total_f + 1)); fi ;;
-    san-http) run_layer san-http build/san/httptest --hearth build/san/hearth --cases tests/http/cases ;;
-    san-pg-unit) run_layer san-pg-unit tests/run-unit-pg.sh build/san ;;
-    *) echo "unknown layer $l"; total_f=$((total_f + 1)) ;;
-  esac
-done
-echo "layer times: ${times[*]} (total $SECONDS s)"
+layer() {
+	case $1 in
+	unit)     run_layer unit tests/run-unit.sh build ;;
+	http)     run_layer http build/httptest --hearth build/hearth --cases tests/http/cases ;;
+	crash)    run_layer crash python3 tests/crash/crash.py build/hearth ;;
+	flood)    run_layer flood python3 tests/crash/flood.py build/hearth ;;
+	diskfull) run_layer diskfull python3 tests/crash/diskfull.py build/hearth ;;
+	fuzz)     run_layer fuzz fuzz/run-ci.sh ;;
+	valgrind) run_layer valgrind tests/run-valgrind.sh ;;   # on demand (make valgrind): hours
+	crawl)    run_layer crawl python3 tests/crawl/crawl.py build/hearth ;;
+	browser)  run_layer browser node tests/browser/run.mjs build/hearth ;;
+	pg-unit)  run_layer pg-unit tests/run-unit-pg.sh build ;;   # on demand: san-pg-unit covers it
+	pg-http|pg-two|pg-migrate|pg-crash|pg-diskfull|pg-browser)
+	          run_layer "$1" tests/run-pg.sh "$1" ;;
+	san-unit) run_layer san-unit tests/run-unit.sh build/san ;;
+	san-http) run_layer san-http build/san/httptest --hearth build/san/hearth --cases tests/http/cases ;;
+	san-pg-unit) run_layer san-pg-unit tests/run-unit-pg.sh build/san ;;
+	*) echo "unknown layer $1"; echo "$1 0 1 0" >>"$work/results"
+	   echo "$1: unknown layer" >>"$work/failures" ;;
+	esac
+}
+
+lane() { local l; for l in "$@"; do layer "$l"; done; }
+
+# The sanitizer build, once, before any lane needs it.
+if [ $# -gt 0 ]; then layers="$*"; else layers="$lane_sqlite $lane_pg"; fi
+case " $layers " in
+*" san-"*)
+	if ! make --no-print-directory sanitize-build >"$work/san-build.log" 2>&1; then
+		cat "$work/san-build.log"
+		echo "FAIL the sanitizer build failed"
+		for l in $layers; do
+			case $l in san-*) echo "$l 0 1 0" >>"$work/results"
+			                  echo "$l: the sanitizer build failed" >>"$work/failures" ;; esac
+		done
+		layers=$(tr ' ' '\n' <<<"$layers" | grep -v '^san-' | tr '\n' ' ')
+		lane_sqlite=$(tr ' ' '\n' <<<"$lane_sqlite" | grep -v '^san-' | tr '\n' ' ')
+		lane_pg=$(tr ' ' '\n' <<<"$lane_pg" | grep -v '^san-' | tr '\n' ' ')
+	fi ;;
+esac
+
+if [ $# -eq 0 ] && [ "${HEARTH_TEST_LANES:-2}" != 1 ]; then
+	# shellcheck disable=SC2086
+	lane $lane_sqlite & a=$!
+	# shellcheck disable=SC2086
+	lane $lane_pg & b=$!
+	wait $a $b
+else
+	# shellcheck disable=SC2086
+	lane $layers
+fi
+
+total_p=0 total_f=0 times=""
+while read -r name p f s; do
+	total_p=$((total_p + p)) total_f=$((total_f + f)) times="$times $name ${s}s"
+done <"$work/results"
+echo "layer times:$times (total $SECONDS s)"
+if [ -s "$work/failures" ]; then
+	echo "failures:"
+	sed 's/^/  /' "$work/failures"
+fi
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]
