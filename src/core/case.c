@@ -27,6 +27,7 @@
 #include "core/family.h"
 #include "core/referral.h"
 #include "core/scope.h"
+#include "core/settings.h"
 #include "store/db.h"
 
 #define TEXT_SHORT 200          /* names, places, agencies */
@@ -311,18 +312,6 @@ static int worker_name(struct db *db, int64_t id, char *out, size_t outlen, bool
 
 /* ---- opening ------------------------------------------------------------ */
 
-static int review_weeks(struct db *db, int *weeks)
-{
-	*weeks = 6;
-	struct db_stmt *st = db_prepare(db, "SELECT value FROM settings WHERE key = 'case.review_weeks'");
-	if (db_next(st)) {
-		int w = atoi(db_text(st, 0));
-		if (w >= 1 && w <= 52)
-			*weeks = w;
-	}
-	return db_finalize(st);
-}
-
 static int referral_family(struct db *db, int64_t referral_id, int64_t *family_id,
 			   char received[11], struct errinfo *e)
 {
@@ -403,7 +392,7 @@ int case_open_tx(struct db *db, const struct scope *s, int64_t referral_id, int6
 		return rc;
 	if (existing)
 		return errinfo_set(e, HE_CONFLICT, "referral", "This referral already has a case");
-	if ((rc = review_weeks(db, &weeks)))
+	if ((rc = settings_review_weeks(db, &weeks)))
 		return rc;
 	date_parse(on, &d);
 	date_format(d + 7 * weeks, review);

@@ -34,6 +34,7 @@
 #include "core/chron.h"
 #include "core/consent.h"
 #include "core/scope.h"
+#include "core/settings.h"
 #include "store/db.h"
 
 #define REASON_MAX 2000
@@ -144,29 +145,18 @@ static int denied_commit(struct db *db, const struct scope *s, const char *entit
 
 /* ---- settings, limits --------------------------------------------------------- */
 
-static int setting_int(struct db *db, const char *key, int64_t def, int64_t *out)
-{
-	*out = def;
-	struct db_stmt *st = db_prepare(db, "SELECT value FROM settings WHERE key = :key");
-	db_bind_text(st, ":key", key);
-	if (db_next(st)) {
-		char *end;
-		const char *v = db_text(st, 0);
-		long long x = v ? strtoll(v, &end, 10) : 0;
-		if (v && *v && !*end && x >= 0)
-			*out = x;
-	}
-	return db_finalize(st);
-}
-
 int commission_limit(struct db *db, const struct scope *s, int64_t *pence)
 {
 	const char *role = s->user_id == 0 ? "worker" : s->who && s->who->role ? s->who->role : "";
 	*pence = 0;
-	if (strcmp(role, "worker") == 0)
-		return setting_int(db, "commission.limit.worker", 25000, pence);
-	if (strcmp(role, "coordinator") == 0)
-		return setting_int(db, "commission.limit.coordinator", 500000, pence);
+	if (strcmp(role, "worker") == 0) {
+		*pence = 25000;
+		return settings_int(db, "commission.limit.worker", 0, INT64_MAX, pence, NULL);
+	}
+	if (strcmp(role, "coordinator") == 0) {
+		*pence = 500000;
+		return settings_int(db, "commission.limit.coordinator", 0, INT64_MAX, pence, NULL);
+	}
 	return HE_OK;
 }
 

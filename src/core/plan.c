@@ -27,6 +27,7 @@
 #include "core/consent.h"
 #include "core/referral.h"
 #include "core/scope.h"
+#include "core/settings.h"
 #include "store/db.h"
 
 #define DESCRIPTION_MAX 2000
@@ -921,25 +922,13 @@ int plan_owners(struct db *db, struct arena *a, int64_t case_id, struct plan_cho
 
 /* ---- reviews ---------------------------------------------------------------------------- */
 
-static int review_weeks(struct db *db, int *weeks)
-{
-	*weeks = 6;
-	struct db_stmt *st = db_prepare(db, "SELECT value FROM settings WHERE key = 'case.review_weeks'");
-	if (db_next(st)) {
-		int w = atoi(db_text(st, 0));
-		if (w >= 1 && w <= 52)
-			*weeks = w;
-	}
-	return db_finalize(st);
-}
-
 int plan_default_next_review(struct db *db, const char *held_on, char out[11])
 {
 	int weeks;
 	hday d = date_today();
 	if (held_on && *held_on && !date_parse(held_on, &d))
 		d = date_today();
-	int rc = review_weeks(db, &weeks);
+	int rc = settings_review_weeks(db, &weeks);
 	date_format(d + 7 * weeks, out);
 	return rc;
 }

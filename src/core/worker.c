@@ -21,6 +21,7 @@
 #include "core/audit.h"
 #include "core/chron.h"
 #include "core/scope.h"
+#include "core/settings.h"
 #include "store/db.h"
 
 #define NAME_MAX_LEN 200
@@ -45,15 +46,10 @@ const char *worker_kind_title(const char *kind)
 
 int worker_default_max(struct db *db, int *max)
 {
-	struct db_stmt *st = db_prepare(db,
-		"SELECT value FROM settings WHERE key = 'case.max_caseload'");
-	*max = 18;
-	if (db_next(st)) {
-		int v = atoi(db_text(st, 0));
-		if (v >= 1 && v <= 100)
-			*max = v;
-	}
-	return db_finalize(st);
+	int64_t v = 18;
+	int rc = settings_int(db, "case.max_caseload", 1, 100, &v, NULL);
+	*max = (int)v;
+	return rc;
 }
 
 int worker_load(struct db *db, int64_t worker_id, struct worker_load *out)

@@ -1,0 +1,34 @@
+/* settings.h — reading the partnership's settings (the settings table).
+ *
+ * Settings are key/value text rows edited by the admin: case.review_weeks,
+ * case.max_caseload, commission.limit.ROLE, cost.worker_hour_pence,
+ * retention.years, risk.band_high and the like.  Every module reads them
+ * through here, so a setting is parsed one way everywhere: a whole number
+ * in the range its reader allows, else the reader's default.  Writing
+ * them (with their audit rows) stays with the module that owns the
+ * setting, which validates before it writes. */
+#ifndef HEARTH_SETTINGS_H
+#define HEARTH_SETTINGS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct db;
+
+/* The setting key as a whole number into *v.  When the key is absent or
+ * empty *v is left as it is (the caller's default).  When it is present
+ * but not a whole number from lo to hi: with e NULL *v is left as it is;
+ * with e given, HE_INVALID naming the key.  HE_OK, or the database's
+ * error. */
+int settings_int(struct db *db, const char *key, int64_t lo, int64_t hi, int64_t *v,
+		 struct errinfo *e);
+
+/* The setting key's text into buf (len bytes, truncated), or def when
+ * absent or empty.  HE_OK, or the database's error. */
+int settings_text(struct db *db, const char *key, const char *def, char *buf, size_t len);
+
+/* case.review_weeks: weeks from one review to the next (1–52, default 6). */
+int settings_review_weeks(struct db *db, int *weeks);
+
+#endif
