@@ -19,8 +19,6 @@ import http.client
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,47 +26,11 @@ import threading
 import time
 import datetime
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hearthtest import Server, free_port, sql  # noqa: E402
+
 KILLS = int(os.environ.get("CRASH_KILLS", "50"))
 THREADS = 3
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-class Server:
-    def __init__(self, hearth, url, port, env):
-        self.hearth, self.url, self.port, self.env = hearth, url, port, env
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [self.hearth, "serve", "--db", self.url, "--listen", f"127.0.0.1:{self.port}"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self.env, text=True)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if "listening" in line:
-                return
-            if not line and self.proc.poll() is not None:
-                break
-        raise RuntimeError("hearth serve did not start")
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def request(port, method, path, body=None, cookie=None, csrf=None, timeout=5):
@@ -84,15 +46,6 @@ def request(port, method, path, body=None, cookie=None, csrf=None, timeout=5):
     cookie_out = r.getheader("Set-Cookie")
     c.close()
     return r.status, data, cookie_out
-
-
-def sql(url, query):
-    """Rows of a query on the database itself, outside Hearth."""
-    if url.startswith("sqlite:"):
-        out = subprocess.run(["sqlite3", url[7:], query], capture_output=True, text=True, check=True)
-    else:
-        out = subprocess.run(["psql", "-At", url, "-c", query], capture_output=True, text=True, check=True)
-    return [l for l in out.stdout.split("\n") if l]
 
 
 def main():
@@ -129,7 +82,7 @@ def main():
         url = server_url.rstrip("/") + "/" + name
     else:
         url = f"sqlite:{tmp}/crash.db"
-    srv = Server(hearth, url, free_port(), env)
+    srv = Server(hearth, url, env, port=free_port())
     try:
         subprocess.run([hearth, "demo", "--db", url], check=True, capture_output=True, env=env)
         srv.start()

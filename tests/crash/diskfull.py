@@ -46,59 +46,16 @@ import http.client
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hearthtest import Server, sql  # noqa: E402
+
 PASSWORD = "hearth-demo-password"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-class Server:
-    def __init__(self, hearth, url, env, errlog):
-        self.hearth, self.url, self.env, self.errlog = hearth, url, env, errlog
-        self.proc = None
-        self.port = None
-
-    def start(self):
-        self.port = free_port()
-        self.err = open(self.errlog, "a")
-        self.proc = subprocess.Popen(
-            [self.hearth, "serve", "--db", self.url, "--listen", f"127.0.0.1:{self.port}"],
-            stdout=subprocess.PIPE, stderr=self.err, env=self.env, text=True)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if "listening" in line:
-                return
-            if not line and self.proc.poll() is not None:
-                break
-        raise RuntimeError("hearth serve did not start")
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc:
-            self.err.close()
 
 
 class Client:
@@ -131,17 +88,6 @@ class Client:
         hdrs = {k.lower(): v for k, v in r.getheaders()}
         c.close()
         return r.status, out, hdrs
-
-
-def sql(url, query):
-    """Rows of a query on the database itself, outside Hearth."""
-    if url.startswith("sqlite:"):
-        out = subprocess.run(["sqlite3", url[7:], query], capture_output=True, text=True)
-    else:
-        out = subprocess.run(["psql", "-At", url, "-c", query], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"sql {query[:60]}: {out.stderr.strip()}")
-    return [l for l in out.stdout.split("\n") if l]
 
 
 class Run:
@@ -370,7 +316,7 @@ def part_full(run, hearth, env, tmp, seed):
         return why
     url = f"sqlite:{mnt}/hearth.db"
     errlog = f"{tmp}/full-server.log"
-    srv = Server(hearth, url, env, errlog)
+    srv = Server(hearth, url, env, errlog=errlog)
     try:
         subprocess.run(["cp", seed, f"{mnt}/hearth.db"], check=True)
         srv.start()
@@ -450,7 +396,7 @@ def part_readonly(run, hearth, env, tmp, seed):
         return f"mount -o loop: {r.stderr.strip()}"
     url = f"sqlite:{mnt}/hearth.db"
     errlog = f"{tmp}/ro-server.log"
-    srv = Server(hearth, url, env, errlog)
+    srv = Server(hearth, url, env, errlog=errlog)
     try:
         subprocess.run(["cp", seed, f"{mnt}/hearth.db"], check=True)
         srv.start()
@@ -507,7 +453,7 @@ def pg_main(run, hearth, env, server_url, tmp):
     admin = server_url.rstrip("/") + "/postgres"
     subprocess.run(["psql", "-q", admin, "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
     url = server_url.rstrip("/") + "/" + name
-    srv = Server(hearth, url, env, f"{tmp}/pg-server.log")
+    srv = Server(hearth, url, env, errlog=f"{tmp}/pg-server.log")
 
     def kick():
         # sessions take a database's settings when they start: end the

@@ -46,7 +46,6 @@ import io
 import json
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -58,6 +57,9 @@ import xml.etree.ElementTree as ET
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hearthtest import Server  # noqa: E402
 
 PAGES = int(os.environ.get("CRAWL_PAGES", "500"))
 THREADS = int(os.environ.get("CRAWL_THREADS", "4"))
@@ -157,14 +159,6 @@ P = Plants()
 
 
 # ---- HTTP ----------------------------------------------------------------------------
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
 
 class Resp:
     def __init__(self, status, headers, body):
@@ -1152,21 +1146,12 @@ def main():
     dbfile = f"{tmp}/crawl.db"
     url = f"sqlite:{dbfile}"
     env = dict(os.environ, HEARTH_DEMO_PUPILS=os.environ.get("HEARTH_DEMO_PUPILS", "2000"))
-    port = free_port()
-    proc = None
+    srv = Server(hearth, url, env, args=["--quiet", "--threads", str(THREADS)])
     t0 = time.time()
     try:
         subprocess.run([hearth, "demo", "--db", url], check=True, capture_output=True, env=env)
-        proc = subprocess.Popen([hearth, "serve", "--db", url, "--listen", f"127.0.0.1:{port}", "--quiet",
-                                 "--threads", str(THREADS)],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            line = proc.stdout.readline()
-            if "listening" in line:
-                break
-            if not line and proc.poll() is not None:
-                raise RuntimeError("hearth serve did not start")
+        srv.start()
+        port = srv.port
         ids = {}
         clients = plant_all(port, dbfile, hearth, url, ids)
         time.sleep(0.5)   # the import job and other work finished after the answer
@@ -1286,12 +1271,7 @@ def main():
         traceback.print_exc()
         fail(f"harness: {e}")
     finally:
-        if proc and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        srv.stop()
         if not os.environ.get("CRAWL_KEEP"):
             subprocess.run(["rm", "-rf", tmp])
         else:
