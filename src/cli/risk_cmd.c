@@ -9,6 +9,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/csvout.h"
 #include "base/err.h"
 #include "base/fmt.h"
 #include "cli/cli.h"
@@ -127,29 +128,6 @@ static void print_table(const struct risk_row *rows, size_t n)
 
 /* ---- CSV -------------------------------------------------------------------- */
 
-/* One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or
- * LF; a leading = + - @ is prefixed with ' so a spreadsheet does not run
- * it as a formula. */
-static void csv_field(struct buf *b, const char *s, bool last)
-{
-	s = s ? s : "";
-	bool formula = s[0] && strchr("=+-@\t\r", s[0]);
-	if (strpbrk(s, ",\"\r\n") || formula) {
-		buf_putc(b, '"');
-		if (formula)
-			buf_putc(b, '\'');
-		for (; *s; s++) {
-			if (*s == '"')
-				buf_putc(b, '"');
-			buf_putc(b, *s);
-		}
-		buf_putc(b, '"');
-	} else {
-		buf_puts(b, s);
-	}
-	buf_puts(b, last ? "\r\n" : ",");
-}
-
 static void csv_int(struct buf *b, bool known, int v)
 {
 	if (known)
@@ -164,18 +142,18 @@ static void print_csv(const struct risk_row *rows, size_t n, struct buf *b)
 	for (size_t i = 0; i < n; i++) {
 		const struct risk_row *r = &rows[i];
 		buf_printf(b, "%zu,", i + 1);
-		csv_field(b, r->upn, false);
-		csv_field(b, r->surname, false);
-		csv_field(b, r->forename, false);
-		csv_field(b, r->urn, false);
-		csv_field(b, r->school, false);
+		csv_put(b, r->upn, CSV_MINIMAL);
+		csv_put(b, r->surname, CSV_MINIMAL);
+		csv_put(b, r->forename, CSV_MINIMAL);
+		csv_put(b, r->urn, CSV_MINIMAL);
+		csv_put(b, r->school, CSV_MINIMAL);
 		csv_int(b, r->year_group != RISK_ANY_YEAR, r->year_group);
 		csv_int(b, true, r->score);
-		csv_field(b, risk_band_name(r->band), false);
+		csv_put(b, risk_band_name(r->band), CSV_MINIMAL);
 		csv_int(b, r->has_prev, r->prev_score);
-		csv_field(b, r->rising ? "yes" : "no", false);
-		csv_field(b, r->extract_date, false);
-		csv_field(b, r->fired, true);
+		csv_put(b, r->rising ? "yes" : "no", CSV_MINIMAL);
+		csv_put(b, r->extract_date, CSV_MINIMAL);
+		csv_put(b, r->fired, CSV_MINIMAL | CSV_LAST);
 	}
 }
 

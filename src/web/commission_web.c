@@ -32,6 +32,7 @@
 #include <sodium.h>
 #include <xlsxwriter.h>
 
+#include "base/csvout.h"
 #include "base/date.h"
 #include "base/fmt.h"
 #include "base/money.h"
@@ -1205,22 +1206,6 @@ static void attachment(struct req *r, const char *type, const char *ext)
 	req_set_header(r, "Cache-Control", "no-store");
 }
 
-/* One CSV cell, always quoted; text a spreadsheet would run as a formula
- * is prefixed with an apostrophe (money cells are numbers, written plain). */
-static void csv_cell(struct buf *b, const char *s, bool text, bool last)
-{
-	buf_putc(b, '"');
-	if (text && s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r'))
-		buf_putc(b, '\'');
-	for (; s && *s; s++) {
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-	buf_puts(b, last ? "\r\n" : ",");
-}
-
 int commissions_csv_page(struct req *r)
 {
 	struct commission *v;
@@ -1231,7 +1216,7 @@ int commissions_csv_page(struct req *r)
 		return rc;
 	attachment(r, "text/csv; charset=utf-8", "csv");
 	for (size_t c = 0; c < EXPORT_COLS; c++)
-		csv_cell(&r->out, export_heads[c], true, c + 1 == EXPORT_COLS);
+		csv_put(&r->out, export_heads[c], c + 1 == EXPORT_COLS ? CSV_LAST : 0);
 	struct totals t = totals_of(v, n);
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n)
@@ -1239,7 +1224,8 @@ int commissions_csv_page(struct req *r)
 		else
 			totals_cells(r, &t, cell);
 		for (size_t c = 0; c < EXPORT_COLS; c++)
-			csv_cell(&r->out, cell[c], !money_col(c) && c != 8, c + 1 == EXPORT_COLS);
+			csv_put(&r->out, cell[c], (money_col(c) || c == 8 ? CSV_NUMBER : 0) |
+				(c + 1 == EXPORT_COLS ? CSV_LAST : 0));
 	}
 	return HE_OK;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csvout.h"
 #include "base/date.h"
 #include "base/fmt.h"
 #include "base/money.h"
@@ -231,21 +232,6 @@ int costs_page(struct req *r)
 
 /* ---- the CSV export ---------------------------------------------------------------- */
 
-/* One CSV cell, always quoted; text a spreadsheet would run as a formula
- * gets an apostrophe in front. */
-static void csv_cell(struct buf *b, const char *s, bool last)
-{
-	buf_putc(b, '"');
-	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r'))
-		buf_putc(b, '\'');
-	for (; s && *s; s++) {
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	buf_puts(b, last ? "\"\r\n" : "\",");
-}
-
 /* A money cell: pounds with two decimals, no £ (a number to a spreadsheet). */
 static void csv_money(struct buf *b, int64_t pence, bool last)
 {
@@ -291,29 +277,29 @@ int costs_csv_page(struct req *r)
 		"School", "Worker", "Minutes", "Hours", "Time cost", "Committed", "Spent",
 		"Commissioned", "Total"};
 	for (size_t c = 0; c < 13; c++)
-		csv_cell(&r->out, heads[c], c == 12);
+		csv_put(&r->out, heads[c], c == 12 ? CSV_LAST : 0);
 	for (size_t i = 0; i < rep.ncases; i++) {
 		const struct cost_case *c = &rep.cases[i];
-		csv_cell(&r->out, c->family_ref, false);
-		csv_cell(&r->out, c->family_name, false);
-		csv_cell(&r->out, c->ref, false);
-		csv_cell(&r->out, c->status, false);
-		csv_cell(&r->out, c->school_name, false);
-		csv_cell(&r->out, c->worker_name, false);
+		csv_put(&r->out, c->family_ref, 0);
+		csv_put(&r->out, c->family_name, 0);
+		csv_put(&r->out, c->ref, 0);
+		csv_put(&r->out, c->status, 0);
+		csv_put(&r->out, c->school_name, 0);
+		csv_put(&r->out, c->worker_name, 0);
 		csv_figures(&r->out, c->minutes, c->time_pence, c->committed_pence, c->spent_pence,
 			    c->commissioned_pence, c->total_pence);
 	}
-	csv_cell(&r->out, "Total", false);
-	csv_cell(&r->out, arena_printf(&r->arena, "%d families", rep.families), false);
-	csv_cell(&r->out, arena_printf(&r->arena, "%zu cases", rep.ncases), false);
-	csv_cell(&r->out, rep.label, false);
-	csv_cell(&r->out, "", false);
-	csv_cell(&r->out, "", false);
+	csv_put(&r->out, "Total", 0);
+	csv_put(&r->out, arena_printf(&r->arena, "%d families", rep.families), 0);
+	csv_put(&r->out, arena_printf(&r->arena, "%zu cases", rep.ncases), 0);
+	csv_put(&r->out, rep.label, 0);
+	csv_put(&r->out, "", 0);
+	csv_put(&r->out, "", 0);
 	csv_figures(&r->out, rep.minutes, rep.time_pence, rep.committed_pence, rep.spent_pence,
 		    rep.commissioned_pence, rep.total_pence);
-	csv_cell(&r->out, "Cost per family", false);
+	csv_put(&r->out, "Cost per family", 0);
 	for (int k = 0; k < 11; k++)
-		csv_cell(&r->out, "", false);
+		csv_put(&r->out, "", 0);
 	csv_money(&r->out, rep.per_family_pence, true);
 	return HE_OK;
 }

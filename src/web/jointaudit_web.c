@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csvout.h"
 #include "base/date.h"
 #include "base/fmt.h"
 #include "core/jointaudit.h"
@@ -144,21 +145,6 @@ int jointaudit_page(struct req *r)
 
 /* ---- the CSV export --------------------------------------------------------- */
 
-/* One CSV cell, always quoted; text a spreadsheet would run as a formula
- * (= + - @, tab, CR first) gets an apostrophe in front. */
-static void csv_cell(struct buf *b, const char *s, bool last)
-{
-	buf_putc(b, '"');
-	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r'))
-		buf_putc(b, '\'');
-	for (; s && *s; s++) {
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	buf_puts(b, last ? "\"\r\n" : "\",");
-}
-
 /* The finding's case (or referral) links as "C-000001 (label); …". */
 static const char *links_text(struct req *r, const struct jointaudit_finding *f, bool cases)
 {
@@ -189,15 +175,15 @@ int jointaudit_csv_page(struct req *r)
 	static const char *const heads[] = {"Check", "Family ref", "Family", "What we found",
 					    "Cases", "Referrals"};
 	for (size_t c = 0; c < 6; c++)
-		csv_cell(&r->out, heads[c], c == 5);
+		csv_put(&r->out, heads[c], c == 5 ? CSV_LAST : 0);
 	for (size_t i = 0; i < ja.n; i++) {
 		const struct jointaudit_finding *f = &ja.findings[i];
-		csv_cell(&r->out, jointaudit_checks[f->check].title, false);
-		csv_cell(&r->out, f->family_ref, false);
-		csv_cell(&r->out, f->family_name, false);
-		csv_cell(&r->out, f->summary, false);
-		csv_cell(&r->out, links_text(r, f, true), false);
-		csv_cell(&r->out, links_text(r, f, false), true);
+		csv_put(&r->out, jointaudit_checks[f->check].title, 0);
+		csv_put(&r->out, f->family_ref, 0);
+		csv_put(&r->out, f->family_name, 0);
+		csv_put(&r->out, f->summary, 0);
+		csv_put(&r->out, links_text(r, f, true), 0);
+		csv_put(&r->out, links_text(r, f, false), CSV_LAST);
 	}
 	return HE_OK;
 }

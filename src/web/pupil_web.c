@@ -15,6 +15,7 @@
 
 #include <xlsxwriter.h>
 
+#include "base/csvout.h"
 #include "base/fmt.h"
 #include "base/valid.h"
 #include "core/risk.h"
@@ -355,22 +356,6 @@ int pupils_page(struct req *r)
 
 /* ---- exports ------------------------------------------------------------------- */
 
-/* One CSV cell, always quoted; text that a spreadsheet would run as a
- * formula (= + - @, tab, CR at the start) is prefixed with an apostrophe. */
-static void csv_cell(struct buf *b, const char *s, bool text, bool last)
-{
-	buf_putc(b, '"');
-	if (text && s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r'))
-		buf_putc(b, '\'');
-	for (; s && *s; s++) {
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-	buf_puts(b, last ? "\r\n" : ",");
-}
-
 /* The labels of the rules in fired, "; "-separated, into the arena. */
 static const char *fired_labels(struct req *r, const struct risk_ruleset *rs, const char *fired)
 {
@@ -452,12 +437,12 @@ int pupils_csv_page(struct req *r)
 		return rc;
 	attachment(r, "text/csv; charset=utf-8", "csv");
 	for (size_t c = 0; c < EXPORT_COLS; c++)
-		csv_cell(&r->out, export_heads[c], true, c + 1 == EXPORT_COLS);
+		csv_put(&r->out, export_heads[c], c + 1 == EXPORT_COLS ? CSV_LAST : 0);
 	for (size_t i = 0; i < n; i++) {
 		const char *cell[EXPORT_COLS];
 		export_cells(r, rs, &rows[i], i, cell);
 		for (size_t c = 0; c < EXPORT_COLS; c++)
-			csv_cell(&r->out, cell[c], true, c + 1 == EXPORT_COLS);
+			csv_put(&r->out, cell[c], c + 1 == EXPORT_COLS ? CSV_LAST : 0);
 	}
 	return HE_OK;
 }
