@@ -29,57 +29,7 @@
 #include "core/user.h"
 #include "store/db.h"
 #include "testdb.h"
-
-#define EMAIL "worker@hearth.example"
-#define PW "hearth-demo-password"
-
-struct fx {
-	struct testdb *t;
-	struct db *db;
-	struct arena a;
-	int64_t uid;
-};
-
-static const struct audit_who who = {
-	.user_id = 0, .email = NULL, .role = "none", .route = "POST /api/v1/session",
-	.ip = "192.0.2.9",
-};
-
-static int setup(void **state)
-{
-	void *tstate = NULL;
-	if (testdb_setup(&tstate) != 0)
-		return -1;
-	struct fx *f = calloc(1, sizeof *f);
-	f->t = tstate;
-	f->db = f->t->db;
-	arena_init(&f->a);
-	struct errinfo e = {0};
-	if (user_create(f->db, &who, "Wren Worker", EMAIL, "worker", NULL, PW, &f->uid, &e)) {
-		fprintf(stderr, "user_create: %s %s\n", e.field, e.message);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	void *tstate = f->t;
-	arena_free(&f->a);
-	free(f);
-	return testdb_teardown(&tstate);
-}
-
-static void login_ok(struct fx *f, const char *totp, struct session *s,
-		     char token[AUTH_TOKEN_HEX + 1])
-{
-	struct errinfo e = {0};
-	int rc = auth_login(f->db, &f->a, &who, EMAIL, PW, totp, s, token, &e);
-	if (rc)
-		fail_msg("auth_login: %d field \"%s\" %s", rc, e.field, e.message);
-}
+#include "authfix.h"
 
 /* The audit identity of the signed-in user, as the dispatcher makes it. */
 static struct audit_who as_user(const struct fx *f, const char *route)
@@ -90,32 +40,6 @@ static struct audit_who as_user(const struct fx *f, const char *route)
 	w.role = "worker";
 	w.route = route;
 	return w;
-}
-
-static int64_t count1(struct db *db, const char *sql, const char *a)
-{
-	struct db_stmt *st = db_prepare(db, sql);
-	if (a)
-		db_bind_text(st, ":a", a);
-	int64_t n = db_next(st) ? db_int(st, 0) : -1;
-	if (db_finalize(st) != HE_OK)
-		fail_msg("%s: %s", sql, db_errmsg(db));
-	return n;
-}
-
-static int64_t sessions(struct db *db)
-{
-	return count1(db, "SELECT count(*) FROM sessions", NULL);
-}
-
-static void expect_audit_intact(struct db *db)
-{
-	int64_t rows = 0, bad = 0;
-	struct buf msg;
-	buf_init(&msg, 0);
-	if (audit_verify(db, &rows, &bad, &msg))
-		fail_msg("audit_verify: %s", buf_str(&msg));
-	buf_free(&msg);
 }
 
 /* Enrol an authenticator for the fixture user; returns its secret. */
