@@ -8,7 +8,12 @@
  * the pupil or the member.  Adding a kind of record is adding a row.
  *
  * Anonymisation is a list of UPDATE statements on one family (anon_sql[]),
- * run in order in one transaction with its audit row. */
+ * run in order in one transaction with its audit row.  The cases loaded
+ * from before Hearth (history.c) have no family row: their family is the
+ * old family_ref, due by the same rules (hist_due_sql) and anonymised by
+ * hist_anon_sql[], which gives it the reference "anonymised-<first case
+ * id>" — one per family, so the reports, which count and group history
+ * families by family_ref, count the same. */
 #include "core/dataprot.h"
 
 #include <ctype.h>
@@ -582,6 +587,94 @@ static int cmp_due(const void *x, const void *y)
 	return c ? c : (a->family_id > b->family_id) - (a->family_id < b->family_id);
 }
 
+/* ---- retention: the families of the cases from before Hearth -------------------------- */
+
+/* A history case's family is due when every case of it is finished (closed,
+ * stepped up, or its referral signposted or declined), nothing happened on
+ * any of them after :cutoff, and every child whose pupil record is known
+ * was born on or before :born_by: of every family (hist_due_sql), or of the
+ * family_ref :one (hist_one_sql, by the index).  Columns: family_ref, first
+ * case id, cases, last event, youngest child's date of birth, the hold in
+ * force (on a Hearth family one of its children belongs to) and its reason. */
+#define HIST_CASES_OF(where) \
+	"SELECT hc.id, hc.family_ref, hc.pupil_id, (SELECT max(e.on_date) FROM history_events e" \
+	" WHERE e.case_id = hc.id) AS last_on, CASE WHEN EXISTS (SELECT 1 FROM history_events e" \
+	" WHERE e.case_id = hc.id AND e.kind IN ('closed', 'step_up', 'signposted', 'declined'))" \
+	" THEN 1 ELSE 0 END AS finished FROM history_cases hc WHERE hc.family_ref NOT LIKE" \
+	" 'anonymised-%' AND " where
+#define HIST_HOLD(col) \
+	" (SELECT " col " FROM safeguarding_holds sh WHERE sh.released_at IS NULL AND sh.id =" \
+	" (SELECT min(h.id) FROM history_cases h2 JOIN family_members m ON m.pupil_id = h2.pupil_id" \
+	" JOIN safeguarding_holds h ON h.family_id = m.family_id AND h.released_at IS NULL" \
+	" WHERE h2.family_ref = d.family_ref))"
+#define HIST_DUE(where) \
+	"SELECT d.family_ref, min(d.id), count(*), max(d.last_on), max(p.dob)," HIST_HOLD("sh.id") \
+	"," HIST_HOLD("sh.reason") " FROM (" HIST_CASES_OF(where) ") d LEFT JOIN pupils p ON" \
+	" p.id = d.pupil_id GROUP BY d.family_ref HAVING min(d.finished) = 1" \
+	" AND max(d.last_on) <= :cutoff AND (max(p.dob) IS NULL OR max(p.dob) <= :born_by)" \
+	" ORDER BY min(d.id)"
+static const char hist_due_sql[] = HIST_DUE("1 = 1");
+static const char hist_one_sql[] = HIST_DUE("hc.family_ref = :one");
+
+static void hist_bind(struct db_stmt *st, const char *one, const char *cutoff, const char *born_by)
+{
+	if (one)
+		db_bind_text(st, ":one", one);
+	db_bind_text(st, ":cutoff", cutoff);
+	db_bind_text(st, ":born_by", born_by);
+}
+
+static void hist_read(struct db_stmt *st, struct arena *a, const struct retention_settings *rs,
+		      struct retention_family *f)
+{
+	memset(f, 0, sizeof *f);
+	f->history = true;
+	f->ref = arena_strdup(a, db_text(st, 0));
+	f->family_id = db_int(st, 1);
+	f->name = "Cases from before Hearth";
+	f->ncases = (int)db_int(st, 2);
+	f->last_closed = arena_strdup(a, db_text(st, 3));
+	f->youngest_dob = arena_strdup(a, db_text(st, 4));
+	f->hold_id = db_is_null(st, 5) ? 0 : db_int(st, 5);
+	f->hold_reason = arena_strdup(a, db_text(st, 6));
+	due_on(rs, f);
+}
+
+/* The old case references of history family ref, "LST-1, LST-2". */
+static int hist_case_refs(struct db *db, struct arena *a, const char *ref, const char **out)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	struct db_stmt *st = db_prepare(db, "SELECT case_ref FROM history_cases WHERE family_ref ="
+		" :fam ORDER BY id");
+	db_bind_text(st, ":fam", ref);
+	while (db_next(st))
+		buf_printf(&b, "%s%s", b.len ? ", " : "", db_text(st, 0));
+	int rc = db_finalize(st);
+	*out = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	return rc;
+}
+
+/* Append the history families due to *v (n used of *cap). */
+static int hist_due(struct db *db, struct arena *a, const struct retention_settings *rs,
+		    const char *cutoff, const char *born_by, struct retention_family **v,
+		    size_t *n, size_t *cap)
+{
+	size_t first = *n;
+	struct db_stmt *st = db_prepare(db, hist_due_sql);
+	hist_bind(st, NULL, cutoff, born_by);
+	while (db_next(st)) {
+		if (*n == *cap)
+			*v = xrealloc(*v, (*cap *= 2) * sizeof **v);
+		hist_read(st, a, rs, &(*v)[(*n)++]);
+	}
+	int rc = db_finalize(st);
+	for (size_t i = first; i < *n && !rc; i++)
+		rc = hist_case_refs(db, a, (*v)[i].ref, &(*v)[i].cases);
+	return rc;
+}
+
 int retention_due(struct db *db, struct arena *a, hday today, struct retention_family **out,
 		  size_t *n)
 {
@@ -606,6 +699,8 @@ int retention_due(struct db *db, struct arena *a, hday today, struct retention_f
 	rc = db_finalize(st);
 	for (size_t i = 0; i < *n && !rc; i++)
 		rc = case_refs(db, a, v[i].family_id, &v[i].cases);
+	if (!rc)
+		rc = hist_due(db, a, &rs, cutoff, born_by, &v, n, &cap);
 	qsort(v, *n, sizeof *v, cmp_due);
 	*out = arena_alloc(a, (*n ? *n : 1) * sizeof **out);
 	memcpy(*out, v, *n * sizeof *v);
@@ -622,13 +717,15 @@ int retention_due(struct db *db, struct arena *a, hday today, struct retention_f
  * ages in years still hold), addresses, postcodes, phone numbers, UPNs,
  * the census family key, and every free-text field. */
 #define FCASES "(SELECT c.id FROM cases c WHERE c.family_id = :f)"
+#define ANON_PUPIL \
+	"UPDATE pupils SET upn = 'anon-' || CAST(id AS TEXT), forename = 'Anonymised'," \
+	" surname = 'pupil', dob = CASE WHEN substr(dob, 6, 2) >= '09' THEN substr(dob, 1, 4)" \
+	" || '-09-01' ELSE CAST(CAST(substr(dob, 1, 4) AS INTEGER) - 1 AS TEXT) || '-09-01' END," \
+	" postcode = NULL, family_key = NULL, anonymised_at = :now, updated_at = :now" \
+	" WHERE anonymised_at IS NULL"
 static const char *const anon_sql[] = {
 	/* the children's pupil records, unless another family still holds them */
-	"UPDATE pupils SET upn = 'anon-' || CAST(id AS TEXT), forename = 'Anonymised',"
-	" surname = 'pupil', dob = CASE WHEN substr(dob, 6, 2) >= '09' THEN substr(dob, 1, 4)"
-	" || '-09-01' ELSE CAST(CAST(substr(dob, 1, 4) AS INTEGER) - 1 AS TEXT) || '-09-01' END,"
-	" postcode = NULL, family_key = NULL, anonymised_at = :now, updated_at = :now"
-	" WHERE anonymised_at IS NULL AND id IN (SELECT m.pupil_id FROM family_members m"
+	ANON_PUPIL " AND id IN (SELECT m.pupil_id FROM family_members m"
 	" WHERE m.family_id = :f) AND NOT EXISTS (SELECT 1 FROM family_members m2 JOIN families f2"
 	" ON f2.id = m2.family_id WHERE m2.pupil_id = pupils.id AND f2.id <> :f"
 	" AND f2.anonymised_at IS NULL)",
@@ -739,6 +836,93 @@ static int anonymise_one(struct db *db, const struct audit_who *who,
 	return rc;
 }
 
+/* A history family (bind :fam, its old family_ref; :anon, its new one;
+ * :now).  Kept: the old case references (so that loading the old file
+ * again cannot bring the cases back: history.c skips a case_ref it holds),
+ * dates, event kinds, sources, reasons and amounts, the school and the
+ * link to the pupil record.  Removed: the family reference, the worker's
+ * name (a name typed into the old system, not a Hearth worker), the
+ * events' free text, the children's pupil records (as for a family, unless
+ * a Hearth family not yet anonymised holds them), and the load's error
+ * messages that name the family, its cases or its children's UPNs (before
+ * the pupil records lose them). */
+#define HFAM "(SELECT h.id FROM history_cases h WHERE h.family_ref = :fam)"
+#define HERR "history_import_errors.message"
+static const char *const hist_anon_sql[] = {
+	"UPDATE history_import_errors SET message = field || ': removed by retention' WHERE"
+	" replace(message, :fam, '') <> message OR EXISTS (SELECT 1 FROM history_cases h"
+	" LEFT JOIN pupils p ON p.id = h.pupil_id WHERE h.family_ref = :fam AND (replace(" HERR
+	", h.case_ref, '') <> " HERR " OR replace(" HERR ", coalesce(p.upn, ''), '') <> " HERR "))",
+	ANON_PUPIL " AND id IN (SELECT h.pupil_id FROM history_cases h WHERE h.family_ref = :fam)"
+	" AND NOT EXISTS (SELECT 1 FROM family_members m2 JOIN families f2 ON f2.id = m2.family_id"
+	" WHERE m2.pupil_id = pupils.id AND f2.anonymised_at IS NULL)",
+	"UPDATE history_events SET detail = '' WHERE detail <> '' AND case_id IN " HFAM,
+	"UPDATE history_cases SET family_ref = :anon, worker_name = '' WHERE family_ref = :fam",
+};
+#define NHIST_ANON (sizeof hist_anon_sql / sizeof hist_anon_sql[0])
+
+static int hist_run_anon(struct db *db, const char *fam, const char *anon, const char *now,
+			 int64_t *pupils)
+{
+	int rc = HE_OK;
+	for (size_t i = 0; i < NHIST_ANON && !rc; i++) {
+		struct db_stmt *st = db_prepare(db, hist_anon_sql[i]);
+		db_bind_text(st, ":fam", fam);
+		if (strstr(hist_anon_sql[i], ":anon"))
+			db_bind_text(st, ":anon", anon);
+		if (strstr(hist_anon_sql[i], ":now"))
+			db_bind_text(st, ":now", now);
+		rc = db_done(st);
+		if (!rc && strstr(hist_anon_sql[i], "UPDATE pupils"))
+			*pupils = db_changes(db);
+	}
+	return rc;
+}
+
+/* Inside the transaction: is history family ref still due and not held? */
+static int hist_still_due(struct db *db, const char *ref, const char *cutoff, const char *born_by,
+			  bool *due)
+{
+	struct db_stmt *st = db_prepare(db, hist_one_sql);
+	hist_bind(st, ref, cutoff, born_by);
+	*due = db_next(st) && db_is_null(st, 5);
+	return db_finalize(st);
+}
+
+/* One history family, one transaction, like anonymise_one. */
+static int hist_anonymise_one(struct db *db, const struct audit_who *who,
+			      const struct retention_family *f, const char *cutoff,
+			      const char *born_by, bool *done, int64_t *pupils)
+{
+	char now[21], anon[40], id[24], summary[200];
+	timestamp_format(time(NULL), now);
+	snprintf(anon, sizeof anon, "anonymised-%" PRId64, f->family_id);
+	*done = false;
+	*pupils = 0;
+	int rc = db_begin(db);
+	if (rc)
+		return rc;
+	rc = hist_still_due(db, f->ref, cutoff, born_by, done);
+	if (!rc && *done)
+		rc = hist_run_anon(db, f->ref, anon, now, pupils);
+	if (!rc && *done) {
+		/* not the old family reference: it may name the family */
+		snprintf(id, sizeof id, "%" PRId64, f->family_id);
+		snprintf(summary, sizeof summary, "Retention: family from before Hearth anonymised, now %s"
+			 " (%d cases, last event %s; %" PRId64 " pupil records)", anon, f->ncases,
+			 f->last_closed ? f->last_closed : "-", *pupils);
+		rc = audit(db, who, "anonymise", "history_cases", id, summary);
+	}
+	if (!rc)
+		rc = db_commit(db);
+	if (rc) {
+		db_rollback(db);
+		*done = false;
+		*pupils = 0;
+	}
+	return rc;
+}
+
 int retention_apply(struct db *db, const struct audit_who *who, hday today,
 		    struct retention_result *res, FILE *log)
 {
@@ -761,7 +945,9 @@ int retention_apply(struct db *db, const struct audit_who *who, hday today,
 		}
 		bool done;
 		int64_t pupils;
-		int r1 = anonymise_one(db, who, &v[i], cutoff, born_by, &done, &pupils);
+		int r1 = v[i].history ? hist_anonymise_one(db, who, &v[i], cutoff, born_by, &done,
+							   &pupils)
+			: anonymise_one(db, who, &v[i], cutoff, born_by, &done, &pupils);
 		if (r1) {
 			res->failed++;
 			first = first ? first : r1;
@@ -769,6 +955,7 @@ int retention_apply(struct db *db, const struct audit_who *who, hday today,
 				fprintf(log, "%s: not anonymised: %s\n", v[i].ref, db_errmsg(db));
 		} else if (done) {
 			res->anonymised++;
+			res->history += v[i].history;
 			res->pupils += pupils;
 			if (log)
 				fprintf(log, "%s: anonymised (%s)\n", v[i].ref, v[i].cases);
@@ -776,10 +963,13 @@ int retention_apply(struct db *db, const struct audit_who *who, hday today,
 	}
 	arena_free(&a);
 	if (!rc) {   /* the run itself, even when nothing was due */
-		char summary[160];
+		char summary[200], hist[64] = "";
+		if (res->history)
+			snprintf(hist, sizeof hist, " (%" PRId64 " of them from before Hearth)",
+				 res->history);
 		snprintf(summary, sizeof summary, "Retention run: %" PRId64 " families due, %" PRId64
-			 " anonymised, %" PRId64 " held, %" PRId64 " failed", res->due, res->anonymised,
-			 res->held, res->failed);
+			 " anonymised%s, %" PRId64 " held, %" PRId64 " failed", res->due, res->anonymised,
+			 hist, res->held, res->failed);
 		rc = audit_alone(db, who, "retention", "families", NULL, summary);
 	}
 	return rc ? rc : first;
@@ -792,7 +982,9 @@ static int family_of_ref(struct db *db, const char *ref, int64_t *family, char f
 			 bool *anonymised)
 {
 	struct db_stmt *st = db_prepare(db, "SELECT f.id, f.ref, f.anonymised_at FROM families f"
-		" WHERE f.ref = :ref OR f.id = (SELECT c.family_id FROM cases c WHERE c.ref = :ref)");
+		" WHERE f.ref = :ref OR f.id = (SELECT c.family_id FROM cases c WHERE c.ref = :ref)"
+		" OR f.id = (SELECT min(m.family_id) FROM history_cases hc JOIN family_members m ON"
+		" m.pupil_id = hc.pupil_id WHERE hc.case_ref = :ref) ORDER BY f.id LIMIT 1");
 	db_bind_text(st, ":ref", ref);
 	*family = 0;
 	if (db_next(st)) {
@@ -965,6 +1157,28 @@ int hold_list(struct db *db, struct arena *a, bool with_released, struct hold **
 		h->released_by = arena_strdup(a, db_text(st, 7));
 		h->released_at = arena_strdup(a, db_text(st, 8));
 		h->release_reason = arena_strdup(a, db_text(st, 9));
+	}
+	return db_finalize(st);
+}
+
+int hold_of_family(struct db *db, struct arena *a, int64_t family_id, struct hold *out,
+		   bool *found)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT h.id, f.ref, f.name, h.reason, coalesce(u.name,"
+		" 'Command line'), h.placed_at FROM safeguarding_holds h JOIN families f ON f.id ="
+		" h.family_id LEFT JOIN users u ON u.id = h.placed_by WHERE h.family_id = :f"
+		" AND h.released_at IS NULL ORDER BY h.id LIMIT 1");
+	db_bind_int(st, ":f", family_id);
+	memset(out, 0, sizeof *out);
+	*found = db_next(st);
+	if (*found) {
+		out->id = db_int(st, 0);
+		out->family_id = family_id;
+		out->family_ref = arena_strdup(a, db_text(st, 1));
+		out->family_name = arena_strdup(a, db_text(st, 2));
+		out->reason = arena_strdup(a, db_text(st, 3));
+		out->placed_by = arena_strdup(a, db_text(st, 4));
+		out->placed_at = arena_strdup(a, db_text(st, 5));
 	}
 	return db_finalize(st);
 }

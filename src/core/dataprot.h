@@ -133,9 +133,15 @@ int retention_settings_get(struct db *db, struct retention_settings *rs);
 int retention_settings_set(struct db *db, const struct audit_who *who,
 			   const struct retention_settings *rs, struct errinfo *e);
 
-/* A family past its retention period. */
+/* A family past its retention period: a family of Hearth's, or (history
+ * true) a family of the cases loaded from before Hearth (hearth
+ * import-history), known only by its old family_ref: ref is that
+ * reference, family_id its first history case's id, cases the old case
+ * references.  A history family is held when a hold is in force on a
+ * Hearth family that one of its children (by pupil record) belongs to. */
 struct retention_family {
 	int64_t family_id;
+	bool history;
 	const char *ref, *name;
 	const char *cases;         /* "C-000012, C-000040", or "" */
 	int ncases;
@@ -152,11 +158,13 @@ int retention_due(struct db *db, struct arena *a, hday today, struct retention_f
 		  size_t *n);
 
 struct retention_result {
-	int64_t due, held, anonymised, failed;
+	int64_t due, held, anonymised, failed;   /* families, history ones included */
+	int64_t history;           /* of anonymised: history families */
 	int64_t pupils;            /* pupil records anonymised */
 };
 /* Anonymise every family due on today and not held, one transaction
- * each (with its audit row "anonymise", entity "families"); a family that
+ * each (with its audit row "anonymise", entity "families", or for a
+ * history family entity "history_cases", id its first case); a family that
  * fails is rolled back whole and counted in failed, and the run goes on;
  * then one audit row for the run ("retention": the counts).  Lines go to log (may be NULL).  Must not be called in a transaction.
  * Returns HE_OK, or the first failure's code once all were tried. */
@@ -172,8 +180,10 @@ struct hold {
 	const char *released_by, *released_at, *release_reason;   /* NULL while in force */
 };
 
-/* Place a hold on the family with this ref ("F-000123") or on the family
- * of the case with this ref ("C-000123"), field "ref"; reason required
+/* Place a hold on the family with this ref ("F-000123"), on the family
+ * of the case with this ref ("C-000123"), or on the family of the child of
+ * a case from before Hearth with this old case reference (the hold then
+ * keeps that history family too), field "ref"; reason required
  * (field "reason", at most HOLD_REASON_MAX).  A family already held is
  * HE_CONFLICT.  Own transaction, audited ("hold", entity "families"). */
 int hold_place(struct db *db, const struct audit_who *who, const char *ref, const char *reason,
@@ -184,13 +194,18 @@ int hold_release(struct db *db, const struct audit_who *who, int64_t id, const c
 		 struct errinfo *e);
 /* Holds in force (all, when with_released), newest first, from a. */
 int hold_list(struct db *db, struct arena *a, bool with_released, struct hold **out, size_t *n);
+/* The hold in force on family_id, from a: *found false when none. */
+int hold_of_family(struct db *db, struct arena *a, int64_t family_id, struct hold *out,
+		   bool *found);
 
 /* ---- the demo ---------------------------------------------------------------------- */
 
 /* hearth demo (core/demo_dataprot.c): three families from the partnership's
  * earlier case system whose cases closed eight to ten years ago and whose
  * children are now in their mid-twenties (due for anonymisation, one of
- * them held), a safeguarding hold on a recently closed case, and some
+ * them held), their first episodes and one more family among the cases
+ * from before Hearth (four history families due, one held with its
+ * family), a safeguarding hold on a recently closed case, and some
  * export register rows.  Nothing if any hold exists already.  Must not be
  * called in a transaction. */
 int demo_seed_dataprot(struct db *db, const struct audit_who *who, uint32_t seed, hday today,

@@ -8,7 +8,11 @@
  * children (now in their mid-twenties, long left school) with their pupil
  * records, a parent, the referral, the case with a few contacts and a
  * chronology.  Two are due for anonymisation; the third is held (a civil
- * claim).  A second hold sits on a recently closed live case, and the
+ * claim).  Their first episodes, from the years before, are among the
+ * cases loaded from before Hearth (history_cases, naming the elder child's
+ * UPN), with one more history family the old records never linked to a
+ * pupil: three history families due, the Mistry one held with its family.
+ * A second hold sits on a recently closed live case, and the
  * export register has the exports a partnership makes in a term: risk
  * lists, the Schools Forum workbook, a subject access export.  All written
  * as the system, in one transaction, with one audit row for the families;
@@ -225,7 +229,7 @@ static int add_case(struct db *db, const struct old_family *o, int64_t family, i
 }
 
 static int seed_old(struct db *db, const struct old_family *o, int n, hday today, int64_t school,
-		    int64_t worker, const char *now, int64_t *case_id)
+		    int64_t worker, const char *now, int64_t *case_id, int64_t *elder)
 {
 	struct dates d;
 	int64_t family, referral, p1 = 0, p2 = 0;
@@ -255,6 +259,114 @@ static int seed_old(struct db *db, const struct old_family *o, int n, hday today
 	if (!rc)
 		rc = add_event(db, family, referral, *case_id, d.closed, "closed", "Case closed",
 			       o->note, now);
+	*elder = p1;
+	return rc;
+}
+
+/* ---- their first episodes, among the cases from before Hearth ------------------ */
+
+struct old_episode {
+	const char *case_ref, *family_ref, *worker;
+	int years_ago;              /* closed (or signposted) this many years ago */
+	const char *referred, *commission, *closed;   /* the events' free text */
+	int64_t amount;             /* pence; 0: no commission */
+	const char *reason;         /* the closure's */
+};
+
+/* By old[]: Okafor, Brennan, Mistry; then a family never linked to a pupil. */
+static const struct old_episode episodes[] = {
+	{"LST-2013-0117", "LSTF-0412", "Janet Hollis", 12,
+	 "Grace Okafor asked for help with Daniel's bedtimes and mornings.",
+	 "Bunk beds for Daniel and Ruth", "Routine settled; Grace confident to carry on.", 32000,
+	 "outcomes_met"},
+	{"LST-2014-0231", "LSTF-0519", "Pete Marsh", 11,
+	 "Aoife Brennan late most mornings; father unwell.", NULL,
+	 "Young carers assessment done; family moved on to the carers' service.", 0,
+	 "outcomes_met"},
+	{"LST-2012-0088", "LSTF-0377", "Janet Hollis", 13,
+	 "Kiran Mistry in fights at school; mother asked for help.", "Mentoring, ten sessions",
+	 "Kiran stopped attending the mentoring.", 45000, "disengaged"},
+	{"LST-2015-0302", "LSTF-0640", "Pete Marsh", 9,
+	 "A self-referral about rent arrears and the children's school uniform.", NULL,
+	 "Signposted to the council's welfare rights team.", 0, NULL},
+};
+#define NEPISODES (sizeof episodes / sizeof episodes[0])
+
+static int add_history_event(struct db *db, int64_t case_id, hday on, const char *kind,
+			     const char *source, const char *reason, int64_t amount,
+			     const char *detail)
+{
+	char d[11];
+	date_format(on, d);
+	struct db_stmt *st = db_prepare(db, "INSERT INTO history_events (case_id, on_date, kind,"
+		" source, reason, amount_pence, detail) VALUES (:c, :on, :kind, :src, :reason, :amount,"
+		" :detail)");
+	db_bind_int(st, ":c", case_id);
+	db_bind_text(st, ":on", d);
+	db_bind_text(st, ":kind", kind);
+	db_bind_text(st, ":src", source);
+	db_bind_text(st, ":reason", reason);
+	if (amount)
+		db_bind_int(st, ":amount", amount);
+	else
+		db_bind_null(st, ":amount");
+	db_bind_text(st, ":detail", detail ? detail : "");
+	return db_done(st);
+}
+
+/* Episode e of the load imp: the case (linked to pupil, 0 for none) and
+ * its events; the dates on the case are kept by the 0009 triggers. */
+static int seed_episode(struct db *db, const struct old_episode *e, int64_t imp, int64_t school,
+			int64_t pupil, hday today)
+{
+	int y, m, d;
+	date_to_ymd(today, &y, &m, &d);
+	hday end = date_from_ymd(y - e->years_ago, 7, 18), ref = end - 150;
+	int64_t id;
+	struct db_stmt *st = db_prepare(db, "INSERT INTO history_cases (import_id, case_ref,"
+		" family_ref, school_id, pupil_id, worker_name) VALUES (:imp, :ref, :fam, :s, :p,"
+		" :w) RETURNING id");
+	db_bind_int(st, ":imp", imp);
+	db_bind_text(st, ":ref", e->case_ref);
+	db_bind_text(st, ":fam", e->family_ref);
+	db_bind_int(st, ":s", school);
+	if (pupil)
+		db_bind_int(st, ":p", pupil);
+	else
+		db_bind_null(st, ":p");
+	db_bind_text(st, ":w", e->worker);
+	int rc = insert_id(st, &id);
+	if (!rc)
+		rc = add_history_event(db, id, ref, "referred", pupil ? "school" : "self", NULL, 0,
+				       e->referred);
+	if (!rc && !pupil)   /* never became a case */
+		return add_history_event(db, id, end, "signposted", NULL, NULL, 0, e->closed);
+	if (!rc)
+		rc = add_history_event(db, id, ref + 6, "accepted", NULL, NULL, 0, NULL);
+	if (!rc)
+		rc = add_history_event(db, id, ref + 20, "allocated", NULL, NULL, 0, NULL);
+	if (!rc && e->amount)
+		rc = add_history_event(db, id, ref + 60, "commission", NULL, NULL, e->amount,
+				       e->commission);
+	if (!rc)
+		rc = add_history_event(db, id, end, "closed", NULL, e->reason, 0, e->closed);
+	return rc;
+}
+
+/* The load that brought the episodes in, and the episodes; pupils[i] is
+ * old[i]'s elder child. */
+static int seed_episodes(struct db *db, int64_t school, const int64_t pupils[NOLD], hday today,
+			 const char *now)
+{
+	int64_t imp;
+	struct db_stmt *st = db_prepare(db, "INSERT INTO history_imports (filename, sha256,"
+		" imported_at, rows_total, rows_applied, rows_rejected) VALUES"
+		" ('earlier-case-system.csv', :sha, :now, 16, 16, 0) RETURNING id");
+	db_bind_text(st, ":sha", "d3m0000000000000000000000000000000000000000000000000000000000001");
+	db_bind_text(st, ":now", now);
+	int rc = insert_id(st, &imp);
+	for (size_t i = 0; !rc && i < NEPISODES; i++)
+		rc = seed_episode(db, &episodes[i], imp, school, i < NOLD ? pupils[i] : 0, today);
 	return rc;
 }
 
@@ -268,15 +380,19 @@ static int seed_old_families(struct db *db, const struct audit_who *who, hday to
 				 NULL);
 	if (!school || !worker)
 		return HE_OK;       /* no demo partnership to add to */
+	int64_t pupils[NOLD] = {0};
 	int rc = db_begin(db);
 	for (size_t i = 0; !rc && i < NOLD; i++) {
 		int64_t case_id = 0;
-		rc = seed_old(db, &old[i], (int)i, today, school, worker, now, &case_id);
+		rc = seed_old(db, &old[i], (int)i, today, school, worker, now, &case_id, &pupils[i]);
 		snprintf(refs[i], 16, "C-%06" PRId64, case_id);
 	}
 	if (!rc)
+		rc = seed_episodes(db, school, pupils, today, now);
+	if (!rc)
 		rc = audit(db, who, "create", "families", NULL, "Demo: 3 families carried over from the"
-			   " earlier case system (cases closed 8 to 10 years ago)");
+			   " earlier case system (cases closed 8 to 10 years ago), and 4 of its older"
+			   " cases among the cases from before Hearth");
 	if (!rc)
 		rc = db_commit(db);
 	if (rc)
@@ -367,7 +483,8 @@ int demo_seed_dataprot(struct db *db, const struct audit_who *who, uint32_t seed
 			db_rollback(db);
 	}
 	if (!rc && log)
-		fprintf(log, "hearth demo: 3 families past the retention period (one held), 2"
-			" safeguarding holds, 5 export register rows\n");
+		fprintf(log, "hearth demo: 3 families and 4 families from before Hearth past the"
+			" retention period (one of each held), 2 safeguarding holds, 5 export register"
+			" rows\n");
 	return rc;
 }

@@ -32,6 +32,7 @@
 #include "base/fmt.h"
 #include "core/case.h"
 #include "core/consent.h"
+#include "core/dataprot.h"
 #include "core/family.h"
 #include "core/plan.h"
 #include "core/referral.h"
@@ -587,6 +588,29 @@ static const char *done_message(const char *done)
 	return NULL;
 }
 
+/* A safeguarding hold on the family (dataprot.c): say so, who placed it,
+ * when and why, with the way to /retention for those who may release it. */
+static void hold_banner(struct req *r, const struct case_record *c)
+{
+	struct hold h;
+	bool held = false;
+	if (hold_of_family(r->db, &r->arena, c->family_id, &h, &held) || !held)
+		return;
+	fmt_printf(&r->out, "<div class=\"govuk-notification-banner\" role=\"region\""
+		" aria-labelledby=\"hold-title\" data-module=\"govuk-notification-banner\" id=\"hold\">"
+		"<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\""
+		" id=\"hold-title\">Safeguarding hold</h2></div><div class=\"govuk-notification-banner__content\">"
+		"<p class=\"govuk-notification-banner__heading\">This family's records are held: they will"
+		" not be anonymised at the end of the retention period while the hold is in force.</p>"
+		"<p class=\"govuk-body\" id=\"hold-by\">Placed by %h on %h.</p><p class=\"govuk-body\""
+		" id=\"hold-reason\">Reason: %h</p>", h.placed_by,
+		page_when(r, arena_printf(&r->arena, "%.16s", h.placed_at)), h.reason);
+	if (caps_has(r->caps, CAP_HOLDS))
+		fmt_printf(&r->out, "<p class=\"govuk-body\"><a class=\"govuk-notification-banner__link\""
+			" href=\"/retention#holds\">Review or release the hold on the Retention page</a></p>");
+	fmt_printf(&r->out, "</div></div>");
+}
+
 static void banners(struct req *r, const struct case_record *c, const struct view *v)
 {
 	const char *msg = done_message(v->done);
@@ -596,6 +620,7 @@ static void banners(struct req *r, const struct case_record *c, const struct vie
 			"<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\""
 			" id=\"done-title\">Success</h2></div><div class=\"govuk-notification-banner__content\">"
 			"<p class=\"govuk-notification-banner__heading\">%h</p></div></div>", msg);
+	hold_banner(r, c);
 	if (!c->consent_active)
 		fmt_printf(&r->out, "<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\""
 			" aria-hidden=\"true\">!</span><strong class=\"govuk-warning-text__text\"><span"

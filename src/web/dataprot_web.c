@@ -426,7 +426,12 @@ static void due_table(struct req *r, const struct retention_family *v, size_t n,
 		return;
 	table_open(r, "due-table", "Families past the retention period", heads, 7);
 	for (size_t i = 0; i < n; i++) {
-		fmt_printf(&r->out, "<tr class=\"govuk-table__row\" id=\"due-%h\">", v[i].ref);
+		/* a history family's old reference may hold anything: its id is its first case's */
+		if (v[i].history)
+			fmt_printf(&r->out, "<tr class=\"govuk-table__row\" id=\"due-history-%lld\">",
+				   (long long)v[i].family_id);
+		else
+			fmt_printf(&r->out, "<tr class=\"govuk-table__row\" id=\"due-%h\">", v[i].ref);
 		page_td(r, v[i].ref);
 		page_td(r, v[i].name);
 		page_td(r, v[i].cases);
@@ -458,7 +463,8 @@ static void hold_form(struct req *r, const struct errinfo *e)
 		" hold</h2><form method=\"post\" action=\"/retention/holds\" novalidate>");
 	page_csrf_field(r, r->sess.csrf);
 	page_text_input(r, e, "ref", "ref", "Family or case reference", "For example, F-000123 or"
-			" C-000045", "text", "govuk-input--width-10", req_form(r, "ref"));
+			" C-000045, or the reference of a case from before Hearth (the hold goes on the"
+			" family of its child)", "text", "govuk-input--width-10", req_form(r, "ref"));
 	page_text_area(r, e, "reason", "reason", "Why the records must be kept", "For example, a"
 		       " child protection enquiry, a claim, or an inquiry's request to preserve records",
 		       3, e && e->code ? req_form(r, "reason") : "");
@@ -587,8 +593,9 @@ int retention_run_page(struct req *r)
 	if (rc && !res.anonymised)
 		return req_fail(r, rc, "", "The anonymisation failed: nothing was changed");
 	return req_redirect(r, arena_printf(&r->arena, "/retention?done=%lld families anonymised"
-		"%s", (long long)res.anonymised, res.failed ? arena_printf(&r->arena, ", %lld failed"
-		" and were left as they were", (long long)res.failed) : ""));
+		"%s%s", (long long)res.anonymised, res.history ? arena_printf(&r->arena, " (%lld from"
+		" before Hearth)", (long long)res.history) : "", res.failed ? arena_printf(&r->arena,
+		", %lld failed and were left as they were", (long long)res.failed) : ""));
 }
 
 int hold_create_page(struct req *r)
@@ -614,9 +621,9 @@ static void due_json(struct req *r, const struct retention_family *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		fmt_printf(&r->out, "%s{\"family\":%j,\"name\":%j,\"cases\":%j,\"last_closed\":%j,"
-			"\"youngest_dob\":%j,\"due_on\":%j,\"held\":%s}", i ? "," : "", v[i].ref, v[i].name,
-			v[i].cases, v[i].last_closed, v[i].youngest_dob, v[i].due_on,
-			v[i].hold_id ? "true" : "false");
+			"\"youngest_dob\":%j,\"due_on\":%j,\"held\":%s,\"history\":%s}", i ? "," : "",
+			v[i].ref, v[i].name, v[i].cases, v[i].last_closed, v[i].youngest_dob, v[i].due_on,
+			v[i].hold_id ? "true" : "false", v[i].history ? "true" : "false");
 }
 
 static void holds_json(struct req *r, const struct hold *h, size_t n)
@@ -669,9 +676,10 @@ int retention_run_api(struct req *r)
 	if (rc && !res.anonymised)
 		return req_fail(r, rc, "", "The anonymisation failed: nothing was changed");
 	req_json(r, 200);
-	fmt_printf(&r->out, "{\"due\":%lld,\"held\":%lld,\"anonymised\":%lld,\"failed\":%lld,"
-		"\"pupils\":%lld}\n", (long long)res.due, (long long)res.held, (long long)res.anonymised,
-		(long long)res.failed, (long long)res.pupils);
+	fmt_printf(&r->out, "{\"due\":%lld,\"held\":%lld,\"anonymised\":%lld,\"history\":%lld,"
+		"\"failed\":%lld,\"pupils\":%lld}\n", (long long)res.due, (long long)res.held,
+		(long long)res.anonymised, (long long)res.history, (long long)res.failed,
+		(long long)res.pupils);
 	return HE_OK;
 }
 

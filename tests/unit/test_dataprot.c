@@ -2,7 +2,8 @@
  * gathers every kind of record about the person and nothing about another
  * family; retention anonymises exactly the families past the period,
  * removes the named columns, keeps every report figure equal, skips held
- * families, and is all-or-nothing per family; holds are audited; the
+ * families, and is all-or-nothing per family — the cases loaded from before
+ * Hearth too, by their old family reference; holds are audited; the
  * export register is written and cannot be changed.  On SQLite, or on
  * PostgreSQL with HEARTH_TEST_PG (testdb.h). */
 #include <setjmp.h>
@@ -516,6 +517,269 @@ static void test_retention_atomic(void **state)
 				    " AND summary LIKE '%1 anonymised, 0 held, 1 failed'"), 1);
 }
 
+/* ---- retention: the cases from before Hearth -------------------------------------------- */
+
+static char hupn[2][14];        /* the pupils of history families A (41) and B (51) */
+
+/* History families (history_cases ids 101–107), each case's events in the
+ * reports' period 2009–2012:
+ *   OLDFAM-A  two cases of pupil 41 (born 1990, in no Hearth family), a
+ *             commission, closed 2009 and 2010: due
+ *   OLDFAM-B  declined 2010, pupil 51 born 2005: not due (the age rule)
+ *   OLDFAM-C  stepped up 2010, the Patel child 21: due, unless Patel is held
+ *   OLDFAM-D  signposted 2010, no pupil: due
+ *   OLDFAM-E  allocated 2010 and never closed: not due
+ *   OLDFAM-F  closed 2023: not due
+ * and three load errors: two naming family A (its UPN, its reference). */
+static void seed_history(struct db *db)
+{
+	char sql[8192], twelve[13];
+	for (unsigned i = 0; i < 2; i++) {
+		snprintf(twelve, sizeof twelve, "8019999%u0001", (4u + i) % 10u);
+		snprintf(hupn[i], sizeof hupn[i], "%c%s", upn_check_letter(twelve), twelve);
+	}
+	snprintf(sql, sizeof sql,
+		"INSERT INTO pupils (id, upn, school_id, forename, surname, dob, gender, postcode,"
+		" created_at, updated_at) VALUES (41, '%s', 1, 'HISTA-Child', 'Adeyemi', '1990-05-05',"
+		" 'M', 'LE2 2BB', 'x', 'x'), (51, '%s', 1, 'HISTB-Child', 'Byrne', '2005-02-02', 'F',"
+		" 'LE3 3CC', 'x', 'x');"
+		"INSERT INTO history_cases (id, import_id, case_ref, family_ref, school_id, pupil_id,"
+		" worker_name) VALUES (101, 1, 'HA-1', 'OLDFAM-A', 1, 41, 'A-WORKER'),"
+		" (102, 1, 'HA-2', 'OLDFAM-A', 1, 41, 'A-WORKER'), (103, 1, 'HB-1', 'OLDFAM-B', 1, 51,"
+		" 'B-WORKER'), (104, 1, 'HC-1', 'OLDFAM-C', 1, 21, 'C-WORKER'), (105, 1, 'HD-1',"
+		" 'OLDFAM-D', NULL, NULL, 'D-WORKER'), (106, 1, 'HE-1', 'OLDFAM-E', 1, NULL, 'E-WORKER'),"
+		" (107, 1, 'HF-1', 'OLDFAM-F', 1, NULL, 'F-WORKER');"
+		"INSERT INTO history_events (case_id, on_date, kind, source, reason, amount_pence, detail)"
+		" VALUES (101, '2009-01-05', 'referred', 'school', NULL, NULL, 'A-REFERRED'),"
+		" (101, '2009-01-10', 'accepted', NULL, NULL, NULL, ''),"
+		" (101, '2009-01-20', 'allocated', NULL, NULL, NULL, ''),"
+		" (101, '2009-03-01', 'commission', NULL, NULL, 45000, 'A-SOFA'),"
+		" (101, '2009-06-30', 'closed', NULL, 'outcomes_met', NULL, 'A-CLOSED'),"
+		" (102, '2010-02-01', 'referred', 'school', NULL, NULL, ''),"
+		" (102, '2010-02-03', 'accepted', NULL, NULL, NULL, ''),"
+		" (102, '2010-02-10', 'allocated', NULL, NULL, NULL, ''),"
+		" (102, '2010-08-31', 'closed', NULL, 'outcomes_met', NULL, ''),"
+		" (103, '2010-01-01', 'referred', 'school', NULL, NULL, 'B-REFERRED'),"
+		" (103, '2010-01-05', 'declined', NULL, NULL, NULL, ''),"
+		" (104, '2010-03-01', 'referred', 'school', NULL, NULL, 'C-REFERRED'),"
+		" (104, '2010-03-02', 'accepted', NULL, NULL, NULL, ''),"
+		" (104, '2010-03-10', 'allocated', NULL, NULL, NULL, ''),"
+		" (104, '2010-05-01', 'step_up', NULL, NULL, NULL, 'C-STEPUP'),"
+		" (105, '2010-04-01', 'referred', 'agency', NULL, NULL, 'D-REFERRED'),"
+		" (105, '2010-04-02', 'signposted', NULL, NULL, NULL, 'D-SIGNPOSTED'),"
+		" (106, '2010-05-01', 'referred', 'self', NULL, NULL, 'E-REFERRED'),"
+		" (106, '2010-05-02', 'accepted', NULL, NULL, NULL, ''),"
+		" (106, '2010-05-20', 'allocated', NULL, NULL, NULL, ''),"
+		" (107, '2010-06-01', 'referred', 'school', NULL, NULL, 'F-REFERRED'),"
+		" (107, '2010-06-02', 'accepted', NULL, NULL, NULL, ''),"
+		" (107, '2010-06-10', 'allocated', NULL, NULL, NULL, ''),"
+		" (107, '2023-01-01', 'closed', NULL, 'outcomes_met', NULL, '');"
+		"INSERT INTO history_import_errors (import_id, line, field, message) VALUES"
+		" (1, 5, 'upn', 'upn: %s differs from X on line 4 for the same case'),"
+		" (1, 6, 'family_ref', 'family_ref: ''OLDFAM-A'' differs from ''OLDFAM-Z'' on line 2'),"
+		" (1, 7, 'date', 'date: 2031-01-01 is in the future');",
+		hupn[0], hupn[1], hupn[0]);
+	exec(db, sql);
+}
+
+static const struct retention_family *due_ref(const struct retention_family *v, size_t n,
+					      const char *ref)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].ref, ref))
+			return &v[i];
+	return NULL;
+}
+
+static void test_history_due(void **state)
+{
+	struct db *db = DB(state);
+	struct arena a;
+	struct retention_family *v;
+	size_t n;
+	seed_history(db);
+	arena_init(&a);
+	assert_int_equal(retention_due(db, &a, date_today(), &v, &n), HE_OK);
+	assert_int_equal(n, 5);            /* Khan, Patel; OLDFAM-A, C and D */
+	const struct retention_family *f = due_ref(v, n, "OLDFAM-A");
+	assert_non_null(f);
+	assert_true(f->history);
+	assert_int_equal(f->family_id, 101);
+	assert_int_equal(f->ncases, 2);
+	assert_string_equal(f->cases, "HA-1, HA-2");
+	assert_string_equal(f->last_closed, "2010-08-31");
+	assert_string_equal(f->youngest_dob, "1990-05-05");
+	assert_string_equal(f->due_on, "2016-08-31");
+	assert_int_equal(f->hold_id, 0);
+	f = due_ref(v, n, "OLDFAM-D");
+	assert_non_null(f);
+	assert_null(f->youngest_dob);
+	assert_string_equal(f->due_on, "2016-04-02");   /* six years after the signposting */
+	assert_non_null(due_ref(v, n, "OLDFAM-C"));
+	assert_false(due_ref(v, n, "F-000001")->history);
+	/* B (a child of 21), E (open), F (closed 2023), OLDF-1 (open) are not due */
+	assert_null(due_ref(v, n, "OLDFAM-B"));
+	assert_null(due_ref(v, n, "OLDFAM-E"));
+	assert_null(due_ref(v, n, "OLDFAM-F"));
+	assert_null(due_ref(v, n, "OLDF-1"));
+	/* the age rule where a date of birth is known: at 40, only D (no pupil) */
+	struct retention_settings rs = {6, 40};
+	struct errinfo e = {0};
+	assert_int_equal(retention_settings_set(db, &who, &rs, &e), HE_OK);
+	assert_int_equal(retention_due(db, &a, date_today(), &v, &n), HE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].ref, "OLDFAM-D");
+	/* retention of 20 years: nothing closed in 2010 is due */
+	rs = (struct retention_settings){20, 25};
+	assert_int_equal(retention_settings_set(db, &who, &rs, &e), HE_OK);
+	assert_int_equal(retention_due(db, &a, date_today(), &v, &n), HE_OK);
+	assert_int_equal(n, 0);
+	arena_free(&a);
+}
+
+static void test_history_anonymises(void **state)
+{
+	struct db *db = DB(state);
+	seed_history(db);
+	char *before = report_figures(db);
+	/* the history families are in the figures (families counted by family_ref) */
+	assert_string_not_equal(before, "");
+	int64_t fams = testdb_int(db, "SELECT count(DISTINCT family_ref) FROM history_cases");
+	int64_t audit0 = testdb_int(db, "SELECT count(*) FROM audit_log");
+	struct retention_result res;
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.due, 5);
+	assert_int_equal(res.anonymised, 5);
+	assert_int_equal(res.history, 3);
+	assert_int_equal(res.pupils, 5);   /* the four of Khan and Patel, and 41 */
+	char *after = report_figures(db);
+	assert_string_equal(before, after);
+	assert_int_equal(testdb_int(db, "SELECT count(DISTINCT family_ref) FROM history_cases"), fams);
+	/* A, C and D: no reference, worker or free text left; A's two cases one family */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE id IN (101, 102)"
+				    " AND family_ref = 'anonymised-101' AND worker_name = ''"), 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE"
+				    " (id = 104 AND family_ref = 'anonymised-104') OR (id = 105 AND"
+				    " family_ref = 'anonymised-105')"), 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE family_ref IN"
+				    " ('OLDFAM-A', 'OLDFAM-C', 'OLDFAM-D') OR worker_name IN ('A-WORKER',"
+				    " 'C-WORKER', 'D-WORKER')"), 0);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_events WHERE case_id IN"
+				    " (101, 102, 104, 105) AND detail <> ''"), 0);
+	/* kept: the old case references, dates, kinds, reasons, amounts, the pupil link */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE case_ref = 'HA-1'"
+				    " AND pupil_id = 41 AND school_id = 1 AND ended_on = '2009-06-30'"), 1);
+	assert_int_equal(testdb_int(db, "SELECT sum(amount_pence) FROM history_events"), 45000);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_events WHERE case_id = 104"),
+			 4);
+	/* the pupil record of A's child */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM pupils WHERE id = 41 AND upn ="
+				    " 'anon-41' AND forename = 'Anonymised' AND dob = '1989-09-01' AND"
+				    " postcode IS NULL AND anonymised_at IS NOT NULL"), 1);
+	/* the load's errors that named A; the other kept */
+	char q[200];
+	snprintf(q, sizeof q, "SELECT count(*) FROM history_import_errors WHERE message LIKE '%%%s%%'"
+		 " OR message LIKE '%%OLDFAM-A%%'", hupn[0]);
+	assert_int_equal(testdb_int(db, q), 0);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_import_errors WHERE message ="
+				    " 'upn: removed by retention'"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_import_errors WHERE message ="
+				    " 'date: 2031-01-01 is in the future'"), 1);
+	/* B, E, F and the open OLDF-* families untouched, and B's pupil */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE family_ref IN"
+				    " ('OLDFAM-B', 'OLDFAM-E', 'OLDFAM-F', 'OLDF-1', 'OLDF-2', 'OLDF-3')"
+				    " AND worker_name <> ''"), 6);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_events WHERE detail IN"
+				    " ('B-REFERRED', 'E-REFERRED', 'F-REFERRED', 'KHAN-HISTORY')"), 4);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM pupils WHERE id = 51 AND"
+				    " anonymised_at IS NULL"), 1);
+	/* audited without the old reference: one row each, and the run */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log") - audit0, 6);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE action = 'anonymise'"
+				    " AND entity = 'history_cases' AND entity_id IN ('101', '104', '105')"
+				    " AND summary LIKE 'Retention: family from before Hearth anonymised, now anonymised-1%'"
+				    " AND summary NOT LIKE '%OLDFAM%'"), 3);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE action = 'retention'"
+				    " AND summary = 'Retention run: 5 families due, 5 anonymised (3 of"
+				    " them from before Hearth), 0 held, 0 failed'"), 1);
+	/* nothing more to do */
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.due, 0);
+	free(before);
+	free(after);
+}
+
+/* A hold on the Hearth family of a history case's child keeps the history
+ * family; it can be placed by the old case reference. */
+static void test_history_held(void **state)
+{
+	struct db *db = DB(state);
+	struct errinfo e = {0};
+	int64_t hold = 0;
+	seed_history(db);
+	assert_int_equal(hold_place(db, &who, "HC-1", "C-HOLD: an inquiry", &hold, &e), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT family_id FROM safeguarding_holds"), 2);
+	assert_int_equal(hold_place(db, &who, "HB-1", "x", NULL, &e), HE_NOT_FOUND);
+	assert_int_equal(hold_place(db, &who, "HD-1", "x", NULL, &e), HE_NOT_FOUND);
+	struct arena a;
+	struct retention_family *v;
+	size_t n;
+	arena_init(&a);
+	assert_int_equal(retention_due(db, &a, date_today(), &v, &n), HE_OK);
+	assert_int_equal(due_ref(v, n, "OLDFAM-C")->hold_id, hold);
+	assert_string_equal(due_ref(v, n, "OLDFAM-C")->hold_reason, "C-HOLD: an inquiry");
+	assert_int_equal(due_ref(v, n, "OLDFAM-A")->hold_id, 0);
+	struct retention_result res;
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.due, 5);
+	assert_int_equal(res.held, 2);     /* Patel and OLDFAM-C */
+	assert_int_equal(res.anonymised, 3);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE id = 104 AND"
+				    " family_ref = 'OLDFAM-C' AND worker_name = 'C-WORKER'"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_events WHERE detail ="
+				    " 'C-STEPUP'"), 1);
+	/* released: anonymised on the next run */
+	assert_int_equal(hold_release(db, &who, hold, "Inquiry closed", &e), HE_OK);
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.anonymised, 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE family_ref ="
+				    " 'OLDFAM-C'"), 0);
+	arena_free(&a);
+}
+
+/* A history family that fails part-way is left whole; the others go on. */
+static void test_history_atomic(void **state)
+{
+	struct db *db = DB(state);
+	seed_history(db);
+	if (testdb_is_pg())
+		exec(db, "CREATE FUNCTION t_hfail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+		     " IF OLD.family_ref = 'OLDFAM-A' THEN RAISE EXCEPTION 'injected failure';"
+		     " END IF; RETURN NEW; END $$; CREATE TRIGGER t_hfail BEFORE UPDATE ON"
+		     " history_cases FOR EACH ROW EXECUTE FUNCTION t_hfail()");
+	else
+		exec(db, "CREATE TRIGGER t_hfail BEFORE UPDATE OF family_ref ON history_cases WHEN"
+		     " OLD.family_ref = 'OLDFAM-A' BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+	struct retention_result res;
+	assert_int_not_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.failed, 1);
+	assert_int_equal(res.anonymised, 4);
+	/* A: its errors, pupil record and events were changed before the failure */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE family_ref ="
+				    " 'OLDFAM-A' AND worker_name = 'A-WORKER'"), 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_events WHERE detail IN"
+				    " ('A-SOFA', 'A-REFERRED', 'A-CLOSED')"), 3);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM pupils WHERE id = 41 AND forename ="
+				    " 'HISTA-Child'"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_import_errors WHERE message"
+				    " LIKE '%OLDFAM-A%'"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE entity ="
+				    " 'history_cases' AND entity_id = '101'"), 0);
+	/* D was done */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE family_ref ="
+				    " 'anonymised-105'"), 1);
+}
+
 /* ---- the export register -------------------------------------------------------------- */
 
 static void test_register(void **state)
@@ -557,6 +821,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retention_anonymises, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_retention_skips_held, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_retention_atomic, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_history_due, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_history_anonymises, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_history_held, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_history_atomic, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_register, setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
