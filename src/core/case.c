@@ -1266,8 +1266,7 @@ static int record_members(struct db *db, struct arena *a, struct case_record *o)
 		" s.name, ps.year_group, ps.sessions_possible, ps.sessions_attended, ps.extract_date"
 		" FROM family_members m LEFT JOIN pupils p ON p.id = m.pupil_id"
 		" LEFT JOIN schools s ON s.id = p.school_id"
-		" LEFT JOIN pupil_snapshots ps ON ps.pupil_id = p.id AND ps.extract_date ="
-		" (SELECT max(x.extract_date) FROM pupil_snapshots x WHERE x.pupil_id = p.id)"
+		" LEFT JOIN pupil_snapshots ps ON ps.pupil_id = p.id AND ps.latest = 1"
 		" WHERE m.family_id = :f ORDER BY m.is_child, m.dob, m.id");
 	db_bind_int(st, ":f", o->family_id);
 	size_t cap = 0;

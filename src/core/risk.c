@@ -843,7 +843,8 @@ static int check_school(struct db *db, const char *urn, struct errinfo *e)
 	return HE_OK;
 }
 
-/* One batch of the latest snapshots (id > *after) into out. */
+/* One batch of the latest snapshots (id > *after; latest = 1, see
+ * migrations/0010) into out. */
 static int preview_batch(struct db *db, const struct risk_ruleset *rs, const char *urn,
 			 int64_t *after, int *nread, struct risk_preview *out)
 {
@@ -851,8 +852,7 @@ static int preview_batch(struct db *db, const struct risk_ruleset *rs, const cha
 		"SELECT s.id, s.risk_band, " RISK_SNAPSHOT_COLS
 		" FROM pupil_snapshots s JOIN schools sc ON sc.id = s.school_id"
 		" WHERE s.id > :after AND (CAST(:urn AS TEXT) IS NULL OR sc.urn = CAST(:urn AS TEXT))"
-		" AND s.extract_date = (SELECT max(m.extract_date) FROM pupil_snapshots m"
-		"  WHERE m.pupil_id = s.pupil_id)"
+		" AND s.latest = 1"
 		" ORDER BY s.id LIMIT " STR(RESCORE_BATCH));
 	db_bind_int(st, ":after", *after);
 	db_bind_text(st, ":urn", urn);
@@ -928,6 +928,8 @@ static void fired_pattern(const char *code, char *out, size_t n)
 	out[k] = '\0';
 }
 
+/* s.latest = 1: each pupil's newest extract, marked by the triggers of
+ * migrations/0010 (no max(extract_date) per row). */
 static const char list_sql[] =
 	"SELECT t.pupil_id, t.upn, t.forename, t.surname, t.urn, t.school, t.extract_date,"
 	" t.year_group, t.risk_score, t.risk_band, t.risk_fired, t.prev_score FROM ("
@@ -937,8 +939,7 @@ static const char list_sql[] =
 	"   AND q.extract_date < s.extract_date ORDER BY q.extract_date DESC LIMIT 1) AS prev_score"
 	" FROM pupil_snapshots s JOIN pupils p ON p.id = s.pupil_id"
 	" JOIN schools sc ON sc.id = s.school_id"
-	" WHERE s.extract_date = (SELECT max(m.extract_date) FROM pupil_snapshots m"
-	"   WHERE m.pupil_id = s.pupil_id)"
+	" WHERE s.latest = 1"
 	"  AND (CAST(:urn AS TEXT) IS NULL OR sc.urn = CAST(:urn AS TEXT))"
 	"  AND (CAST(:year AS INTEGER) IS NULL OR s.year_group = CAST(:year AS INTEGER))"
 	"  AND (CAST(:band AS TEXT) IS NULL OR s.risk_band = CAST(:band AS TEXT))"

@@ -478,8 +478,7 @@ static void agg_table(struct req *r, const char *id, const char *caption, const 
 #define SUMMARY_SQL \
 	"SELECT d.name, sc.phase, s.risk_band, count(*) FROM pupil_snapshots s" \
 	" JOIN schools sc ON sc.id = s.school_id JOIN districts d ON d.id = sc.district_id" \
-	" WHERE s.extract_date = (SELECT max(m.extract_date) FROM pupil_snapshots m" \
-	"  WHERE m.pupil_id = s.pupil_id) GROUP BY d.name, sc.phase, s.risk_band" \
+	" WHERE s.latest = 1 GROUP BY d.name, sc.phase, s.risk_band" \
 	" ORDER BY d.name, sc.phase"
 
 int risk_summary_page(struct req *r)
