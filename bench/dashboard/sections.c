@@ -3,7 +3,7 @@
  * change leaves every figure as it was (bench/dashboard; see
  * bench/README.md).
  *
- *   sections URL FROM TO [RUNS] [--dump FILE] [--cache-mb N] [--filter school|district|phase=V]...
+ *   sections URL FROM TO [RUNS] [--dump FILE] [--cache-mb N] [--mmap-mb N] [--filter school|district|phase=V]...
  *
  * Runs every section of report_sections[] (core/report.h) for the period
  * FROM..TO (YYYY-MM-DD, inclusive) RUNS times (default 3; the first is
@@ -11,9 +11,9 @@
  * median of the others' milliseconds, wall clock and CPU (user + system,
  * steadier on a shared machine), and the whole dashboard's.  --dump
  * writes every table's every value (id, row key, column key, value) to
- * FILE, so two builds' dumps can be compared with cmp.  --cache-mb sets
- * SQLite's page cache for the experiment (hearth uses SQLite's default,
- * 2 MB).  Built against
+ * FILE, so two builds' dumps can be compared with cmp.  --cache-mb and
+ * --mmap-mb set SQLite's page cache and memory-mapped I/O for an
+ * experiment (overriding what db_sqlite.c sets for every connection).  Built against
  * build/libhearth.a:
  *
  *   gcc -O2 -Isrc -Ibuild/gen -o build/bench/sections bench/dashboard/sections.c \
@@ -103,12 +103,14 @@ int main(int argc, char **argv)
 	snprintf(f.period_label, sizeof f.period_label, "%s to %s", argv[2], argv[3]);
 	int runs = 3;
 	const char *dump = NULL;
-	int cache_mb = 0;
+	int cache_mb = 0, mmap_mb = -1;
 	for (int i = 4; i < argc; i++) {
 		if (!strcmp(argv[i], "--dump") && i + 1 < argc)
 			dump = argv[++i];
 		else if (!strcmp(argv[i], "--cache-mb") && i + 1 < argc)
 			cache_mb = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--mmap-mb") && i + 1 < argc)
+			mmap_mb = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--filter") && i + 1 < argc) {
 			if (parse_filter(argv[++i], &f)) {
 				fprintf(stderr, "sections: bad filter %s\n", argv[i]);
@@ -128,6 +130,11 @@ int main(int argc, char **argv)
 	if (cache_mb > 0) {      /* an experiment: SQLite's page cache (SQLite only) */
 		char sql[64];
 		snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", cache_mb * 1024);
+		db_exec(db, sql);
+	}
+	if (mmap_mb >= 0) {     /* an experiment: memory-mapped reads (SQLite only) */
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA mmap_size = %lld", (long long)mmap_mb << 20);
 		db_exec(db, sql);
 	}
 	static double t[64][MAX_RUNS], c[64][MAX_RUNS], whole[MAX_RUNS], wholec[MAX_RUNS];

@@ -66,6 +66,7 @@ struct rrow {
 	enum rcell kind;
 	int64_t *v;              /* ncols values (arena) */
 	int indent;              /* 0, or 1 for a breakdown row under the one above */
+	const char *detail;      /* the text of the table's detail column (see detail_head) */
 };
 
 /* A table: one row per measure, one column per month (or school type …). */
@@ -81,6 +82,12 @@ struct rtable {
 	struct rrow *rows;
 	bool has_total;          /* the last column is a total */
 	const char *chart_row;   /* key of a row to chart across the columns (NULL: none) */
+	/* A table of things (a row per worker) rather than of measures: each
+	 * column's kind (NULL: each row's kind, the usual), and a text column
+	 * after the label with this heading, from each row's detail (NULL:
+	 * none).  Zeroed by rtable_new; set by the report that wants them. */
+	const enum rcell *col_kinds;
+	const char *detail_head;
 };
 
 /* A new table with ncols columns (headings and keys copied into a). */

@@ -50,16 +50,18 @@ int report_activity(struct db *db, struct arena *a, const struct report_filter *
 		    struct rtable **out);
 
 /* Caseloads (table id "caseloads"): the workers' loads as at the end of
- * f's period (today if that is later).  The table has a column per worker
- * — the active ones, and any other with an open case; with a school,
- * district or phase filter only workers with an open case from it — and
- * a last column "All workers" (total), and a row per measure, because a
- * row has one kind of figure (core/report.h): open_cases, weighted (Σ
- * intensity), capacity (2 × max caseload, in weighted places) and
- * percent_of_capacity (weighted ÷ capacity, RC_PERMILLE).  No chart_row
- * (a bar per worker cannot carry their names legibly).  When f->suppress (the viewer), workers
- * are not named ("Worker 1" …, keys worker_1 …; else worker_<id>) and a
- * worker's weighted caseload and share with 1–4 open cases are
+ * f's period (today if that is later).  A row per worker — the active
+ * ones, and any other with an open case; with a school, district or phase
+ * filter only workers with an open case from it — in name order, then a
+ * last row "All workers" (key "total"), so that forty workers read down
+ * the page.  Columns (t->col_kinds: each column one kind of figure):
+ * open_cases, weighted (Σ intensity), capacity (2 × max caseload, in
+ * weighted places) and percent_of_capacity (weighted ÷ capacity,
+ * RC_PERMILLE); t->detail_head "Employer and role", each row's detail
+ * "Ratae Academy, Family support worker".  No chart_row.  When
+ * f->suppress (the viewer), workers are not named ("Worker 1" …, keys
+ * worker_1 …; else worker_<id>), there is no employer and role column, and
+ * a worker's weighted caseload and share with 1–4 open cases are
  * RC_SMALL_BASE.  History cases have no worker in Hearth: not counted. */
 int report_caseloads(struct db *db, struct arena *a, const struct report_filter *f,
 		     struct rtable **out);

@@ -150,8 +150,12 @@ int db_sqlite_open(const char *path, struct db **out, char **errmsg)
 	int src = sqlite3_open_v2(path, &db->h,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (src == SQLITE_OK)
+		/* mmap_size: reads come from the OS page cache in place (SQLite
+		 * clamps it to its 2 GiB build limit), not pread into a 2 MB
+		 * per-connection cache: the ten-year dashboard's CPU -55 % warm,
+		 * -40 % cold, with no heap of its own (bench/README.md). */
 		src = sqlite3_exec(db->h, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
-			" PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+			" PRAGMA synchronous=NORMAL; PRAGMA mmap_size=2147483648;", NULL, NULL, NULL);
 	if (src != SQLITE_OK) {
 		if (errmsg) {
 			char m[600];

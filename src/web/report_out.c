@@ -142,6 +142,13 @@ static bool hidden_cell(enum rcell kind, int64_t v, const struct report_filter *
 	return f && f->suppress && kind == RC_COUNT && v >= 1 && v < REPORT_SUPPRESS_BELOW;
 }
 
+/* The kind of row w's cell in column c: the column's when the table gives
+ * its columns kinds (a row per worker), else the row's. */
+static enum rcell cell_kind(const struct rtable *t, const struct rrow *w, size_t c)
+{
+	return t->col_kinds ? t->col_kinds[c] : w->kind;
+}
+
 const char *report_cell_text(struct req *r, enum rcell kind, int64_t v, const struct report_filter *f)
 {
 	char b[32];
@@ -384,6 +391,9 @@ static void table_head(struct req *r, const struct rtable *t)
 {
 	fmt_printf(&r->out, "<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">"
 		"<th scope=\"col\" class=\"govuk-table__header\">%h</th>", t->label_head);
+	if (t->detail_head)
+		fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header\">%h</th>",
+			   t->detail_head);
 	for (size_t c = 0; c < t->ncols; c++)
 		fmt_printf(&r->out, "<th scope=\"col\" class=\"govuk-table__header govuk-table__header--numeric\">"
 			"%h</th>", t->cols[c]);
@@ -396,11 +406,14 @@ static void table_row(struct req *r, const struct rtable *t, const struct rrow *
 	fmt_printf(&r->out, "<tr class=\"govuk-table__row\" id=\"%h--%h\"><th scope=\"row\" class=\""
 		"govuk-table__header%s\">%h</th>", t->id, w->key,
 		w->indent ? " govuk-!-padding-left-6 govuk-!-font-weight-regular" : "", w->label);
+	if (t->detail_head)
+		fmt_printf(&r->out, "<td class=\"govuk-table__cell\" id=\"%h--%h--detail\">%h</td>", t->id,
+			   w->key, w->detail ? w->detail : "");
 	for (size_t c = 0; c < t->ncols; c++) {
 		bool total = t->has_total && c + 1 == t->ncols;
 		fmt_printf(&r->out, "<td class=\"govuk-table__cell govuk-table__cell--numeric%s\" id=\"%h--%h--%h\">"
 			"%h</td>", total ? " govuk-!-font-weight-bold" : "", t->id, w->key, t->col_keys[c],
-			report_cell_text(r, w->kind, w->v[c], f));
+			report_cell_text(r, cell_kind(t, w, c), w->v[c], f));
 	}
 	fmt_printf(&r->out, "</tr>");
 }
@@ -429,11 +442,11 @@ void report_html_table(struct req *r, const struct rtable *t, const struct repor
 
 /* ---- JSON ------------------------------------------------------------------------------- */
 
-static void json_value(struct req *r, const struct rrow *w, int64_t v, const struct report_filter *f)
+static void json_value(struct req *r, enum rcell kind, int64_t v, const struct report_filter *f)
 {
 	if (v == RC_NONE || (v == RC_SMALL_BASE && !f->suppress))
 		buf_puts(&r->out, "null");
-	else if (hidden_cell(w->kind, v, f))
+	else if (hidden_cell(kind, v, f))
 		fmt_printf(&r->out, "%j", FEWER);
 	else
 		buf_printf(&r->out, "%" PRId64, v);
@@ -449,16 +462,28 @@ static void json_table(struct req *r, const struct rtable *t, const struct repor
 	buf_puts(&r->out, "],\"column_labels\":[");
 	for (size_t c = 0; c < t->ncols; c++)
 		fmt_printf(&r->out, "%s%j", c ? "," : "", t->cols[c]);
-	buf_puts(&r->out, "],\"rows\":[");
+	if (t->col_kinds) {
+		buf_puts(&r->out, "],\"column_kinds\":[");
+		for (size_t c = 0; c < t->ncols; c++)
+			fmt_printf(&r->out, "%s%j", c ? "," : "", kind_names[t->col_kinds[c]]);
+	}
+	if (t->detail_head)
+		fmt_printf(&r->out, "],\"detail_head\":%j,\"rows\":[", t->detail_head);
+	else
+		buf_puts(&r->out, "],\"rows\":[");
 	for (size_t i = 0; i < t->nrows; i++) {
 		const struct rrow *w = &t->rows[i];
 		fmt_printf(&r->out, "%s{\"key\":%j,\"label\":%j,\"kind\":%j,\"indent\":%d,\"values\":{",
 			   i ? "," : "", w->key, w->label, kind_names[w->kind], w->indent);
 		for (size_t c = 0; c < t->ncols; c++) {
 			fmt_printf(&r->out, "%s%j:", c ? "," : "", t->col_keys[c]);
-			json_value(r, w, w->v[c], f);
+			json_value(r, cell_kind(t, w, c), w->v[c], f);
 		}
-		buf_puts(&r->out, "}}");
+		if (t->detail_head)
+			fmt_printf(&r->out, "},\"detail\":%j", w->detail ? w->detail : "");
+		else
+			buf_putc(&r->out, '}');
+		buf_putc(&r->out, '}');
 	}
 	buf_puts(&r->out, "]}");
 }
@@ -550,15 +575,19 @@ void report_csv(struct req *r, const struct rtable *t, const struct report_filte
 {
 	attachment(r, "text/csv; charset=utf-8", safe_name(r, t->id), "csv");
 	csv_cell(&r->out, t->label_head, false);
+	if (t->detail_head)
+		csv_cell(&r->out, t->detail_head, false);
 	csv_cell(&r->out, "Key", !t->ncols);
 	for (size_t c = 0; c < t->ncols; c++)
 		csv_cell(&r->out, t->cols[c], c + 1 == t->ncols);
 	for (size_t i = 0; i < t->nrows; i++) {
 		const struct rrow *w = &t->rows[i];
 		csv_cell(&r->out, w->label, false);
+		if (t->detail_head)
+			csv_cell(&r->out, w->detail ? w->detail : "", false);
 		csv_cell(&r->out, w->key, !t->ncols);
 		for (size_t c = 0; c < t->ncols; c++)
-			csv_num(&r->out, cell_plain(r, w->kind, w->v[c], f), c + 1 == t->ncols);
+			csv_num(&r->out, cell_plain(r, cell_kind(t, w, c), w->v[c], f), c + 1 == t->ncols);
 	}
 }
 
@@ -594,16 +623,16 @@ static void xfmt_init(lxw_workbook *wb, struct xfmt *x)
 	x->total_tenths = num_format(wb, "0.0", true);
 }
 
-static void xlsx_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct rrow *w,
+static void xlsx_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, enum rcell kind,
 		      int64_t v, bool total, const struct report_filter *f, const struct xfmt *x)
 {
 	if (v == RC_NONE || (v == RC_SMALL_BASE && !f->suppress))
 		return;
-	if (hidden_cell(w->kind, v, f)) {
+	if (hidden_cell(kind, v, f)) {
 		worksheet_write_string(ws, row, col, FEWER, NULL);
 		return;
 	}
-	switch (w->kind) {
+	switch (kind) {
 	case RC_PENCE:
 		worksheet_write_number(ws, row, col, (double)v / 100.0, total ? x->total_pence : x->pence);
 		break;
@@ -645,21 +674,28 @@ static void xlsx_sheet(struct req *r, lxw_workbook *wb, const struct rtable *t, 
 	if (f->suppress)
 		worksheet_write_string(ws, row++, 0, "Numbers from 1 to 4 are shown as \"fewer than 5\".", NULL);
 	row++;
+	lxw_col_t first = t->detail_head ? 2 : 1;   /* the first number's column */
 	worksheet_write_string(ws, row, 0, t->label_head, x->bold);
+	if (t->detail_head)
+		worksheet_write_string(ws, row, 1, t->detail_head, x->bold);
 	for (size_t c = 0; c < t->ncols; c++)
-		worksheet_write_string(ws, row, (lxw_col_t)(c + 1), t->cols[c], x->bold);
-	worksheet_freeze_panes(ws, row + 1, 1);
+		worksheet_write_string(ws, row, (lxw_col_t)(c + first), t->cols[c], x->bold);
+	worksheet_freeze_panes(ws, row + 1, first);
 	for (size_t k = 0; k < t->nrows; k++) {
 		const struct rrow *w = &t->rows[k];
 		row++;
 		worksheet_write_string(ws, row, 0, arena_printf(&r->arena, "%s%s", w->indent ? "    " : "",
 				       w->label), NULL);
+		if (t->detail_head)
+			worksheet_write_string(ws, row, 1, w->detail ? w->detail : "", NULL);
 		for (size_t c = 0; c < t->ncols; c++)
-			xlsx_cell(ws, row, (lxw_col_t)(c + 1), w, w->v[c],
+			xlsx_cell(ws, row, (lxw_col_t)(c + first), cell_kind(t, w, c), w->v[c],
 				  t->has_total && c + 1 == t->ncols, f, x);
 	}
 	worksheet_set_column(ws, 0, 0, 48, NULL);
-	worksheet_set_column(ws, 1, (lxw_col_t)(t->ncols ? t->ncols : 1), 12, NULL);
+	if (t->detail_head)
+		worksheet_set_column(ws, 1, 1, 40, NULL);
+	worksheet_set_column(ws, first, (lxw_col_t)(first + (t->ncols ? t->ncols : 1) - 1), 12, NULL);
 }
 
 static int slurp(const char *path, struct buf *b)

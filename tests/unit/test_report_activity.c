@@ -378,6 +378,9 @@ static void test_history_unknown_source(void **state)
 
 /* ---- caseloads ------------------------------------------------------------ */
 
+/* The caseloads table is a row per worker (then "All workers") and a
+ * column per figure, each column of one kind, with the employer and role
+ * beside the name: forty workers read down the page, not across it. */
 static void test_caseloads(void **state)
 {
 	struct arena a;
@@ -386,33 +389,48 @@ static void test_caseloads(void **state)
 	struct rtable *t = NULL;
 	assert_int_equal(report_caseloads(DB(state), &a, &f, &t), HE_OK);
 	assert_string_equal(t->id, "caseloads");
-	/* Ann, Bob, Dee (Cat is inactive without cases), then All workers */
+	assert_string_equal(t->label_head, "Worker");
 	assert_int_equal(t->ncols, 4);
-	assert_string_equal(t->cols[0], "Ann Able");
-	assert_string_equal(t->cols[1], "Bob Best");
-	assert_string_equal(t->cols[2], "Dee Dunn");
-	assert_string_equal(t->cols[3], "All workers");
-	assert_string_equal(t->col_keys[0], "worker_1");
-	assert_string_equal(t->col_keys[3], "total");
-	/* on 31 March: C1 (Ann, weight 2), C8 (Bob, weight 3); C5 closed, C6 stepped up */
-	ROW(t, "open_cases", 1, 1, 0, 2);
-	ROW(t, "weighted", 2, 3, 0, 5);
-	ROW(t, "capacity", 36, 20, 24, 80);
-	ROW(t, "percent_of_capacity", 56, 150, 0, 63);
-	assert_int_equal(rtable_find(t, "percent_of_capacity")->kind, RC_PERMILLE);
+	assert_string_equal(t->col_keys[0], "open_cases");
+	assert_string_equal(t->col_keys[1], "weighted");
+	assert_string_equal(t->col_keys[2], "capacity");
+	assert_string_equal(t->col_keys[3], "percent_of_capacity");
+	assert_false(t->has_total);
+	assert_non_null(t->col_kinds);
+	assert_int_equal(t->col_kinds[0], RC_COUNT);
+	assert_int_equal(t->col_kinds[3], RC_PERMILLE);
+	assert_string_equal(t->detail_head, "Employer and role");
+	/* Ann, Bob, Dee (Cat is inactive without cases), then All workers */
+	assert_int_equal(t->nrows, 4);
+	assert_string_equal(t->rows[0].label, "Ann Able");
+	assert_string_equal(t->rows[1].label, "Bob Best");
+	assert_string_equal(t->rows[2].label, "Dee Dunn");
+	assert_string_equal(t->rows[3].label, "All workers");
+	assert_string_equal(t->rows[0].key, "worker_1");
+	assert_string_equal(t->rows[3].key, "total");
+	assert_string_equal(t->rows[0].detail, "Pool, Family support worker");
+	assert_string_equal(t->rows[2].detail, "Pool, Home–school liaison officer");
+	assert_string_equal(t->rows[3].detail, "");
+	/* on 31 March: C1 (Ann, weight 2), C8 (Bob, weight 3); C5 closed, C6
+	 * stepped up: open, weighted, capacity, share (permille) */
+	ROW(t, "worker_1", 1, 2, 36, 56);
+	ROW(t, "worker_2", 1, 3, 20, 150);
+	ROW(t, "worker_4", 0, 0, 24, 0);
+	ROW(t, "total", 2, 5, 80, 63);
 	/* on 20 January: C1, C5 (Ann), C6 (Bob: stepped up on the 25th) */
 	f = period("2025-01-01", "2025-01-20");
 	assert_int_equal(report_caseloads(DB(state), &a, &f, &t), HE_OK);
-	ROW(t, "open_cases", 2, 1, 0, 3);
-	ROW(t, "weighted", 4, 2, 0, 6);
+	ROW(t, "worker_1", 2, 4, 36, 111);
+	ROW(t, "worker_2", 1, 2, 20, 100);
+	ROW(t, "total", 3, 6, 80, 75);
 	/* a school: only its cases, only workers with one */
 	f = period("2025-01-01", "2025-03-31");
 	f.school_id = SC;
 	assert_int_equal(report_caseloads(DB(state), &a, &f, &t), HE_OK);
-	assert_int_equal(t->ncols, 2);
-	assert_string_equal(t->cols[0], "Bob Best");
-	ROW(t, "open_cases", 1, 1);
-	ROW(t, "weighted", 3, 3);
+	assert_int_equal(t->nrows, 2);
+	assert_string_equal(t->rows[0].label, "Bob Best");
+	ROW(t, "worker_2", 1, 3, 20, 150);
+	ROW(t, "total", 1, 3, 20, 150);
 	arena_free(&a);
 }
 
@@ -424,12 +442,15 @@ static void test_caseloads_viewer(void **state)
 	f.suppress = true;
 	struct rtable *t = NULL;
 	assert_int_equal(report_caseloads(DB(state), &a, &f, &t), HE_OK);
-	assert_string_equal(t->cols[0], "Worker 1");
-	assert_string_equal(t->col_keys[1], "worker_2");
-	ROW(t, "open_cases", 1, 1, 0, 2);   /* the printer says "fewer than 5" */
-	ROW(t, "weighted", RC_SMALL_BASE, RC_SMALL_BASE, 0, RC_SMALL_BASE);
-	ROW(t, "percent_of_capacity", RC_SMALL_BASE, RC_SMALL_BASE, 0, RC_SMALL_BASE);
-	ROW(t, "capacity", 36, 20, 24, 80);
+	assert_string_equal(t->rows[0].label, "Worker 1");
+	assert_string_equal(t->rows[1].key, "worker_2");
+	assert_null(t->detail_head);     /* no employer: the workers are not named */
+	assert_null(t->rows[0].detail);
+	/* open (the printer says "fewer than 5"), weighted, capacity, share */
+	ROW(t, "worker_1", 1, RC_SMALL_BASE, 36, RC_SMALL_BASE);
+	ROW(t, "worker_2", 1, RC_SMALL_BASE, 20, RC_SMALL_BASE);
+	ROW(t, "worker_3", 0, 0, 24, 0);
+	ROW(t, "total", 2, RC_SMALL_BASE, 80, RC_SMALL_BASE);
 	arena_free(&a);
 }
 

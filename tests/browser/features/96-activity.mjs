@@ -6,8 +6,8 @@
 // months, the referral sources add up to the referrals, the closure
 // reasons to the closures, open at month end's Total is the last month;
 // the chart is there; the CSV export carries the same figures.  The
-// caseloads page shows a column per worker whose open cases add up to
-// "All workers", and the waits.  The viewer sees "fewer than 5" and no
+// caseloads page shows a row per worker (with employer and role) whose
+// open cases add up to "All workers", and the waits.  The viewer sees "fewer than 5" and no
 // worker's name.  Every page passes axe; the worker gets a 403.
 
 // "1,234" → 1234; "fewer than 5" and "–" → NaN
@@ -100,7 +100,7 @@ export default async function (t) {
 		}
 	})
 
-	await t.test('caseloads and waits: a column per worker adding up to all workers', ['server', 'browser'], async () => {
+	await t.test('caseloads and waits: a row per worker adding up to all workers', ['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
 			await t.signIn(page, 'coordinator')
@@ -108,13 +108,20 @@ export default async function (t) {
 			t.check(r.status() === 200, `/reports/caseloads answered ${r.status()}`)
 			t.check(await t.h1Text(page) === 'Caseloads and waits', 'the heading is not "Caseloads and waits"')
 			const heads = await page.locator('#table-caseloads thead th').allInnerTexts()
-			t.check(heads.at(-1) === 'All workers' && heads.length > 5, `the columns are ${heads.join(' | ')}`)
-			t.check(heads.includes('Sam Whitfield'), 'the demo worker has no column')
-			const rows = await tableRows(page, 'caseloads')
-			const open = rows.open_cases.map(num), w = rows.weighted.map(num)
-			t.check(sum(open.slice(0, -1)) === open.at(-1) && open.at(-1) > 0, `open cases ${open.join()}`)
-			t.check(sum(w.slice(0, -1)) === w.at(-1), `weighted ${w.join()}`)
-			t.check(rows.percent_of_capacity.every(c => /^\d+\.\d%$/.test(c.trim())), 'a share is not a percentage')
+			t.check(heads.join('|') === 'Worker|Employer and role|Open cases|Weighted caseload|' +
+				'Capacity (weighted places)|Share of capacity used', `the columns are ${heads.join(' | ')}`)
+			const names = await page.locator('#table-caseloads tbody th').allInnerTexts()
+			t.check(names.at(-1) === 'All workers' && names.length > 3, `the rows are ${names.join(' | ')}`)
+			t.check(names.includes('Sam Whitfield'), 'the demo worker has no row')
+			// {worker_N: [employer and role, open, weighted, capacity, share]}, then total
+			const rows = Object.entries(await tableRows(page, 'caseloads'))
+			const workers = rows.filter(([k]) => k !== 'total').map(([, v]) => v)
+			const total = rows.find(([k]) => k === 'total')[1]
+			t.check(workers.every(v => v[0].includes(', ')), 'a worker has no employer and role')
+			const open = workers.map(v => num(v[1])), w = workers.map(v => num(v[2]))
+			t.check(sum(open) === num(total[1]) && num(total[1]) > 0, `open cases ${open.join()} of ${total[1]}`)
+			t.check(sum(w) === num(total[2]), `weighted ${w.join()} of ${total[2]}`)
+			t.check(workers.concat([total]).every(v => /^\d+\.\d%$/.test(v[4].trim())), 'a share is not a percentage')
 			const waits = await tableRows(page, 'waits')
 			t.check(num(waits.allocated.at(-1)) > 0, 'no allocations in the last 12 months')
 			t.check(!Number.isNaN(num(waits.median_days.at(-1))), 'no median wait')
@@ -137,8 +144,10 @@ export default async function (t) {
 			t.check(!cells.some(c => /^[1-4]$/.test(c.trim())), 'a count from 1 to 4 is shown')
 			await t.axe(page, '/reports/activity as viewer')
 			await page.goto(`${t.base}/reports/caseloads`)
+			const names = await page.locator('#table-caseloads tbody th').allInnerTexts()
+			t.check(names[0] === 'Worker 1', `the viewer's first worker row is "${names[0]}"`)
 			const heads = await page.locator('#table-caseloads thead th').allInnerTexts()
-			t.check(heads[1] === 'Worker 1', `the viewer's first worker column is "${heads[1]}"`)
+			t.check(!heads.includes('Employer and role'), 'the viewer sees the workers\' employers')
 			t.check(!(await page.content()).includes('Sam Whitfield'), 'the viewer sees a worker\'s name')
 			await t.axe(page, '/reports/caseloads as viewer')
 		} finally {
