@@ -32,6 +32,7 @@ static const struct {
 	{HE_TOO_LARGE, 413, "too_large", "The request is too large"},
 	{HE_BAD_MEDIA, 415, "unsupported_media_type", "Unsupported content type"},
 	{HE_USAGE, 400, "usage", "Usage error"},
+	{HE_BAD_REQUEST, 400, "bad_request", "The request is malformed"},
 	{HE_DB, 500, "database", "The database failed"},
 	{HE_DB_BUSY, 503, "database_busy", "The database is busy. Try again"},
 	{HE_DB_CONSTRAINT, 409, "constraint", "That conflicts with an existing record"},

@@ -33,6 +33,7 @@ enum hearth_err {
 	HE_TOO_LARGE = 3003,      /* request body over the limit */
 	HE_BAD_MEDIA = 3004,      /* unsupported content type */
 	HE_USAGE = 3005,          /* command-line usage error */
+	HE_BAD_REQUEST = 3006,    /* request body malformed (not JSON: a form) */
 
 	HE_DB = 4000,             /* the database failed */
 	HE_DB_BUSY = 4001,        /* locked; try again */

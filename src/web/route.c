@@ -10,9 +10,11 @@
 
 #include <microhttpd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/fmt.h"
+#include "base/logsafe.h"
 #include "base/valid.h"
 #include "store/db.h"
 #include "web/http.h"
@@ -456,6 +458,17 @@ static int admit(struct req *r)
 	return HE_OK;
 }
 
+/* "hearth: METHOD PATH WHAT DETAIL" on stderr, the path escaped
+ * (base/logsafe.h): it is the client's bytes, and a %0A in it must not
+ * forge a line of the log.  what ": " joins detail straight on. */
+static void log_request(const struct req *r, const char *what, const char *detail)
+{
+	char *path = logsafe_dup(r->path);
+	fprintf(stderr, "hearth: %s %s%s%s%s\n", r->method, path ? path : "",
+		*what == ':' ? "" : " ", what, detail);
+	free(path);
+}
+
 void route_dispatch(struct req *r)
 {
 	struct buf allow;
@@ -478,7 +491,7 @@ void route_dispatch(struct req *r)
 	if (rc == HE_OK)
 		rc = r->route->fn(r);
 	if (db_in_transaction(r->db)) {
-		fprintf(stderr, "hearth: %s %s left a transaction open\n", r->method, r->path);
+		log_request(r, "left a transaction open", "");
 		db_rollback(r->db);
 		rc = rc ? rc : HE_INTERNAL;
 	}
@@ -489,7 +502,7 @@ void route_dispatch(struct req *r)
 	}
 	if (rc != HE_OK) {
 		if (rc >= HE_DB && rc < 5000)
-			fprintf(stderr, "hearth: %s %s: %s\n", r->method, r->path, db_errmsg(r->db));
+			log_request(r, ": ", db_errmsg(r->db));
 		fail(r, rc);
 	}
 }

@@ -36,6 +36,7 @@ static const struct {
 	{HE_TOO_LARGE, 3003, 413, "too_large"},
 	{HE_BAD_MEDIA, 3004, 415, "unsupported_media_type"},
 	{HE_USAGE, 3005, 400, "usage"},
+	{HE_BAD_REQUEST, 3006, 400, "bad_request"},
 	{HE_DB, 4000, 500, "database"},
 	{HE_DB_BUSY, 4001, 503, "database_busy"},
 	{HE_DB_CONSTRAINT, 4002, 409, "constraint"},
