@@ -1,13 +1,15 @@
 /* cost.c — cost per family: money commissioned plus worker time, per case
- * and for a year (see cost.h).
+ * and for a year (see cost.h), and the same rules for the money report
+ * (cost_window_sum, and the case window as SQL in cost.h), so that there
+ * is one definition of what a family's support cost.
  *
- * One query reads the cases with their minutes and money as correlated
- * sums over contacts and commissions, within a date window: a whole life
- * for the family page ("0000-00-00" to "9999-12-31"), or a year for the
- * report.  The money expressions are budget.h's definitions of committed
- * and spent, applied to one case's commissions; everything is integer
- * pence and the only division (time, and the cost per family) rounds
- * half up once. */
+ * One statement shape reads the cases of a window with their minutes and
+ * money, set-wise, within a date window: a whole life for the family page
+ * ("0000-00-00" to "9999-12-30"), a year for the report, any period for
+ * the money report.  The money expressions are budget.h's definitions of
+ * committed and spent, applied to one case's commissions; everything is
+ * integer pence and the only division (time, and the cost per family)
+ * rounds half up once. */
 #include "core/dataprot.h"
 #include "core/cost.h"
 
@@ -25,7 +27,7 @@
 #include "store/db.h"
 
 #define ALL_FROM "0000-00-00"
-#define ALL_TO "9999-12-31"
+#define ALL_TO "9999-12-30"        /* its day after still formats */
 
 int64_t cost_time_pence(int64_t minutes, int64_t hour_pence)
 {
@@ -95,80 +97,247 @@ const char *cost_period_label(struct arena *a, const char *period, int start_yea
 
 /* ---- the query --------------------------------------------------------------- */
 
-/* The window's date of a commission: its approval's, else its request's. */
+/* Two statements read the cases of a window, set-wise, and are merged by
+ * case: the cases (COST_CASES_OPEN) with their held minutes, summed from
+ * the contacts_case index (case, time, planned, duration); and the
+ * commissions of the window aggregated by case (one pass over them, not a
+ * query per case).  The money expressions are budget.h's definitions of
+ * committed, spent and pending, applied to one case's commissions; a
+ * commission falls in the window by its approval's date (decided_at), or
+ * its request's when it has none (pending: by its request's). */
 #define M_DAY "substr(coalesce(m.decided_at, m.requested_at), 1, 10)"
-#define M_IN " AND " M_DAY " >= :from AND " M_DAY " <= :to"
+#define M_IN "(" M_DAY " >= :from AND " M_DAY " <= :to)"
+#define M_REQ_IN "(substr(m.requested_at, 1, 10) >= :from AND substr(m.requested_at, 1, 10) <= :to)"
+#define M_COMMITTED \
+	"CASE WHEN m.status IN ('approved', 'delivered') AND " M_IN " THEN CASE WHEN" \
+	" m.status = 'delivered' THEN coalesce(m.actual_pence, m.estimate_pence)" \
+	" ELSE m.estimate_pence END ELSE 0 END"
+#define M_SPENT \
+	"CASE WHEN m.status = 'paid' AND " M_IN " THEN coalesce(m.actual_pence," \
+	" m.estimate_pence) - m.refunded_pence ELSE 0 END"
+#define M_PENDING "CASE WHEN m.status = 'requested' AND " M_REQ_IN " THEN m.estimate_pence ELSE 0 END"
+#define M_COUNTED "CASE WHEN m.status IN ('approved', 'delivered', 'paid') AND " M_IN " THEN 1 ELSE 0 END"
 
-static const char cases_sql[] =
-	"SELECT c.id, c.family_id, c.ref, f.ref, f.name, coalesce(s.name, ''), w.name,"
-	" c.status, c.opened_on,"
-	" (SELECT coalesce(sum(t.duration_min), 0) FROM contacts t WHERE t.case_id = c.id"
-	"  AND t.planned = 0 AND substr(t.at, 1, 10) >= :from AND substr(t.at, 1, 10) <= :to),"
-	/* committed: estimate, or actual once delivered, of approved and delivered */
-	" (SELECT coalesce(sum(CASE WHEN m.status = 'delivered' THEN coalesce(m.actual_pence,"
-	"  m.estimate_pence) ELSE m.estimate_pence END), 0) FROM commissions m"
-	"  WHERE m.case_id = c.id AND m.status IN ('approved', 'delivered')" M_IN "),"
-	/* spent: actual − refunded of paid */
-	" (SELECT coalesce(sum(coalesce(m.actual_pence, m.estimate_pence) - m.refunded_pence), 0)"
-	"  FROM commissions m WHERE m.case_id = c.id AND m.status = 'paid'" M_IN "),"
-	/* pending: estimate of requested, by the request's date */
-	" (SELECT coalesce(sum(m.estimate_pence), 0) FROM commissions m WHERE m.case_id = c.id"
-	"  AND m.status = 'requested' AND substr(m.requested_at, 1, 10) >= :from"
-	"  AND substr(m.requested_at, 1, 10) <= :to),"
-	" (SELECT count(*) FROM commissions m WHERE m.case_id = c.id"
-	"  AND m.status IN ('approved', 'delivered', 'paid')" M_IN ")"
-	" FROM cases c JOIN families f ON f.id = c.family_id"
-	" JOIN referrals r ON r.id = c.referral_id JOIN workers w ON w.id = c.worker_id"
-	" LEFT JOIN schools s ON s.id = r.school_id"
-	" WHERE (:case = 0 OR c.id = :case) AND c.opened_on <= :to"
-	" AND (c.closed_on IS NULL OR c.closed_on >= :from)"
-	/* a case stepped up to social care stops being ours on the step-up */
-	" AND NOT (c.status = 'stepped_up' AND coalesce((SELECT max(e.on_date) FROM case_events e"
-	"  WHERE e.case_id = c.id AND e.kind = 'step_up'), c.opened_on) < :from)"
-	" ORDER BY f.ref, c.ref";
+/* Columns: case, committed, spent, pending, counted; by case.  The
+ * window's commissions are read first (materialized: a plain pass over the
+ * table), then grouped, so that grouping does not walk the whole
+ * commissions_case index row by row.  MF: more conditions on m. */
+#define MONEY_SQL(MF) \
+	"WITH w AS MATERIALIZED (SELECT m.case_id, m.status, m.estimate_pence, m.actual_pence," \
+	" m.refunded_pence, m.decided_at, m.requested_at FROM commissions m" \
+	" WHERE (" M_IN " OR " M_REQ_IN ")" MF ")" \
+	" SELECT m.case_id, CAST(sum(" M_COMMITTED ") AS BIGINT), CAST(sum(" M_SPENT ") AS BIGINT)," \
+	" CAST(sum(" M_PENDING ") AS BIGINT), CAST(sum(" M_COUNTED ") AS BIGINT)" \
+	" FROM w m GROUP BY m.case_id ORDER BY m.case_id"
+static const char money_sql[] = MONEY_SQL("");
+static const char money_case_sql[] = MONEY_SQL(" AND m.case_id = :case");
 
-static void read_case(struct db_stmt *st, struct arena *a, int64_t hour_pence,
-		      struct cost_case *c)
+/* Columns 0–2: case, family, minutes, then COLS.  The window's cases are
+ * chosen first (COST_CASES_OPEN, with the joins J and conditions F), then
+ * read in id order, so that the minutes are summed walking contacts_case
+ * forwards rather than jumping about it.  Contacts' at is a local
+ * timestamp ('YYYY-MM-DDTHH:MM'): held in the window when from <= at < the
+ * day after to (:after). */
+#define CASES_SQL(COLS, JOINS, J, F, ORDER) \
+	"SELECT c.id, c.family_id," \
+	" (SELECT coalesce(sum(t.duration_min), 0) FROM contacts t WHERE t.case_id = c.id" \
+	"  AND t.at >= :from AND t.at < :after AND t.planned = 0)" COLS \
+	" FROM cases c" JOINS " WHERE c.id IN (SELECT a.case_id FROM (" \
+	COST_CASES_OPEN(J, F, ":from", ":to") ") a)" ORDER
+
+/* The cost page's: the case's and family's names, by family ref then case ref. */
+#define DETAIL_COLS ", c.ref, f.ref, f.name, coalesce(s.name, ''), w.name, c.status, c.opened_on"
+#define DETAIL_JOINS \
+	" JOIN families f ON f.id = c.family_id JOIN referrals r ON r.id = c.referral_id" \
+	" JOIN workers w ON w.id = c.worker_id LEFT JOIN schools s ON s.id = r.school_id"
+#define REF_SCHOOL " JOIN referrals r ON r.id = c.referral_id LEFT JOIN schools s ON s.id = r.school_id"
+
+static const char year_sql[] =
+	CASES_SQL(DETAIL_COLS, DETAIL_JOINS, "", "", " ORDER BY f.ref, c.ref");
+static const char case_sql[] = CASES_SQL(DETAIL_COLS, DETAIL_JOINS, "", " AND c.id = :case", "");
+static const char sum_sql[] = CASES_SQL("", "", "", "", "");
+static const char sum_sel_sql[] = CASES_SQL("", "", REF_SCHOOL, " AND" COST_SCHOOL_SEL("s"), "");
+
+/* What a window reads: one case (case_id), or the cases sel chooses (NULL:
+ * all); with names (details, into a) or without. */
+struct window {
+	const char *from, *to;
+	int64_t case_id;
+	const struct cost_sel *sel;
+	bool details;
+	struct arena *a;
+};
+
+static bool sel_chosen(const struct cost_sel *sel)
 {
-	memset(c, 0, sizeof *c);
-	c->case_id = db_int(st, 0);
-	c->family_id = db_int(st, 1);
-	snprintf(c->ref, sizeof c->ref, "%s", db_text(st, 2));
-	snprintf(c->family_ref, sizeof c->family_ref, "%s", db_text(st, 3));
-	c->family_name = arena_strdup(a, db_text(st, 4));
-	c->school_name = arena_strdup(a, db_text(st, 5));
-	c->worker_name = arena_strdup(a, db_text(st, 6));
-	c->status = arena_strdup(a, db_text(st, 7));
-	c->opened_on = arena_strdup(a, db_text(st, 8));
-	c->minutes = db_int(st, 9);
-	c->committed_pence = db_int(st, 10);
-	c->spent_pence = db_int(st, 11);
-	c->pending_pence = db_int(st, 12);
-	c->commissions = (int)db_int(st, 13);
-	c->time_pence = cost_time_pence(c->minutes, hour_pence);
-	c->commissioned_pence = c->committed_pence + c->spent_pence;
-	c->total_pence = c->commissioned_pence + c->time_pence;
+	return sel && (sel->school_id || sel->district_id || (sel->phase && sel->phase[0]));
 }
 
-/* The cases (one, or every one open in the window) with their costs. */
-static int read_cases(struct db *db, struct arena *a, int64_t case_id, const char *from,
-		      const char *to, int64_t hour_pence, struct cost_case **out, size_t *n)
+static void read_details(struct db_stmt *st, struct arena *a, struct cost_case *c)
 {
-	struct db_stmt *st = db_prepare(db, cases_sql);
-	db_bind_int(st, ":case", case_id);
-	db_bind_text(st, ":from", from);
-	db_bind_text(st, ":to", to);
-	size_t cap = 64;
-	struct cost_case *v = xcalloc(cap, sizeof *v);
+	snprintf(c->ref, sizeof c->ref, "%s", db_text(st, 3));
+	snprintf(c->family_ref, sizeof c->family_ref, "%s", db_text(st, 4));
+	c->family_name = arena_strdup(a, db_text(st, 5));
+	c->school_name = arena_strdup(a, db_text(st, 6));
+	c->worker_name = arena_strdup(a, db_text(st, 7));
+	c->status = arena_strdup(a, db_text(st, 8));
+	c->opened_on = arena_strdup(a, db_text(st, 9));
+}
+
+/* The window's cases with their minutes (money still 0), into *out (xmalloc). */
+static int read_minutes(struct db *db, const struct window *w, struct cost_case **out,
+			size_t *n)
+{
+	bool chosen = sel_chosen(w->sel);
+	const char *sql = w->case_id ? case_sql : w->details ? year_sql : chosen ? sum_sel_sql : sum_sql;
+	struct db_stmt *st = db_prepare(db, sql);
+	hday last;
+	char after[11];
+	if (!date_parse(w->to, &last))
+		last = date_from_ymd(9999, 12, 30);
+	date_format(last + 1, after);
+	db_bind_text(st, ":from", w->from);
+	db_bind_text(st, ":to", w->to);
+	db_bind_text(st, ":after", after);
+	if (w->case_id)
+		db_bind_int(st, ":case", w->case_id);
+	if (chosen && !w->case_id && !w->details) {
+		db_bind_int(st, ":school", w->sel->school_id);
+		db_bind_int(st, ":district", w->sel->district_id);
+		db_bind_text(st, ":phase", w->sel->phase ? w->sel->phase : "");
+	}
+	size_t cap = 256;
+	struct cost_case *v = xmalloc(cap * sizeof *v);
 	*n = 0;
 	while (db_next(st)) {
 		if (*n == cap)
 			v = xrealloc(v, (cap *= 2) * sizeof *v);
-		read_case(st, a, hour_pence, &v[(*n)++]);
+		struct cost_case *c = &v[(*n)++];
+		memset(c, 0, sizeof *c);
+		c->case_id = db_int(st, 0);
+		c->family_id = db_int(st, 1);
+		c->minutes = db_int(st, 2);
+		if (w->details)
+			read_details(st, w->a, c);
 	}
-	int rc = db_finalize(st);
+	*out = v;
+	return db_finalize(st);
+}
+
+/* Add each case's money to its row (by, a copy of v's pointers sorted by case). */
+static int add_money(struct db *db, const struct window *w, struct cost_case **by, size_t n)
+{
+	struct db_stmt *st = db_prepare(db, w->case_id ? money_case_sql : money_sql);
+	db_bind_text(st, ":from", w->from);
+	db_bind_text(st, ":to", w->to);
+	if (w->case_id)
+		db_bind_int(st, ":case", w->case_id);
+	size_t i = 0;
+	while (db_next(st)) {
+		int64_t id = db_int(st, 0);
+		while (i < n && by[i]->case_id < id)
+			i++;
+		if (i == n)
+			break;                   /* the rest are cases outside the window */
+		if (by[i]->case_id != id)
+			continue;
+		by[i]->committed_pence = db_int(st, 1);
+		by[i]->spent_pence = db_int(st, 2);
+		by[i]->pending_pence = db_int(st, 3);
+		by[i]->commissions = (int)db_int(st, 4);
+	}
+	return db_finalize(st);
+}
+
+static int cmp_case_ptr(const void *x, const void *y)
+{
+	int64_t a = (*(struct cost_case *const *)x)->case_id;
+	int64_t b = (*(struct cost_case *const *)y)->case_id;
+	return a < b ? -1 : a > b;
+}
+
+/* The window's cases with their costs at hour_pence, into *out (xmalloc,
+ * the caller frees), in the statement's order. */
+static int read_window(struct db *db, const struct window *w, int64_t hour_pence,
+		       struct cost_case **out, size_t *n)
+{
+	int rc = read_minutes(db, w, out, n);
+	struct cost_case **by = xmalloc((*n ? *n : 1) * sizeof *by);
+	for (size_t i = 0; i < *n; i++)
+		by[i] = &(*out)[i];
+	qsort(by, *n, sizeof *by, cmp_case_ptr);
+	if (!rc)
+		rc = add_money(db, w, by, *n);
+	free(by);
+	for (size_t i = 0; i < *n; i++) {
+		struct cost_case *c = &(*out)[i];
+		c->time_pence = cost_time_pence(c->minutes, hour_pence);
+		c->commissioned_pence = c->committed_pence + c->spent_pence;
+		c->total_pence = c->commissioned_pence + c->time_pence;
+	}
+	return rc;
+}
+
+/* The cases (one, or every one open in the window) with their costs and
+ * names, copied into a. */
+static int read_cases(struct db *db, struct arena *a, int64_t case_id, const char *from,
+		      const char *to, int64_t hour_pence, struct cost_case **out, size_t *n)
+{
+	struct window w = {from, to, case_id, NULL, true, a};
+	struct cost_case *v;
+	int rc = read_window(db, &w, hour_pence, &v, n);
 	*out = arena_alloc(a, (*n ? *n : 1) * sizeof **out);
 	memcpy(*out, v, *n * sizeof *v);
+	free(v);
+	return rc;
+}
+
+static int cmp_id(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Add up n cases: the one arithmetic of a year's, or a report's, totals. */
+static void sum_cases(const struct cost_case *v, size_t n, struct cost_sum *t)
+{
+	memset(t, 0, sizeof *t);
+	int64_t *fam = xcalloc(n ? n : 1, sizeof *fam);
+	for (size_t i = 0; i < n; i++) {
+		t->minutes += v[i].minutes;
+		t->time_pence += v[i].time_pence;
+		t->committed_pence += v[i].committed_pence;
+		t->spent_pence += v[i].spent_pence;
+		t->pending_pence += v[i].pending_pence;
+		t->commissioned_pence += v[i].commissioned_pence;
+		t->total_pence += v[i].total_pence;
+		fam[i] = v[i].family_id;
+	}
+	qsort(fam, n, sizeof *fam, cmp_id);
+	for (size_t i = 0; i < n; i++)
+		t->families += i == 0 || fam[i] != fam[i - 1];
+	free(fam);
+	t->cases = (int64_t)n;
+	t->per_family_pence = cost_div_round(t->total_pence, t->families);
+}
+
+int cost_window_sum(struct db *db, hday from, hday to, const struct cost_sel *sel,
+		    struct cost_sum *out)
+{
+	memset(out, 0, sizeof *out);
+	int64_t hour;
+	int rc = cost_hour_pence(db, &hour);
+	if (rc)
+		return rc;
+	char f[11], t[11];
+	date_format(from, f);
+	date_format(to, t);
+	struct window w = {f, t, 0, sel, false, NULL};
+	struct cost_case *v;
+	size_t n;
+	rc = read_window(db, &w, hour, &v, &n);
+	if (!rc)
+		sum_cases(v, n, out);
 	free(v);
 	return rc;
 }
@@ -200,31 +369,19 @@ int cost_case_get(struct db *db, struct arena *a, const struct scope *s, int64_t
 
 /* ---- the year ------------------------------------------------------------------- */
 
-static int cmp_id(const void *x, const void *y)
-{
-	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-	return a < b ? -1 : a > b;
-}
-
 static void totals(struct cost_report *rep)
 {
-	int64_t *fam = xcalloc(rep->ncases ? rep->ncases : 1, sizeof *fam);
-	for (size_t i = 0; i < rep->ncases; i++) {
-		const struct cost_case *c = &rep->cases[i];
-		rep->minutes += c->minutes;
-		rep->time_pence += c->time_pence;
-		rep->committed_pence += c->committed_pence;
-		rep->spent_pence += c->spent_pence;
-		rep->pending_pence += c->pending_pence;
-		rep->commissioned_pence += c->commissioned_pence;
-		rep->total_pence += c->total_pence;
-		fam[i] = c->family_id;
-	}
-	qsort(fam, rep->ncases, sizeof *fam, cmp_id);
-	for (size_t i = 0; i < rep->ncases; i++)
-		rep->families += i == 0 || fam[i] != fam[i - 1];
-	free(fam);
-	rep->per_family_pence = cost_div_round(rep->total_pence, rep->families);
+	struct cost_sum t;
+	sum_cases(rep->cases, rep->ncases, &t);
+	rep->families = (int)t.families;
+	rep->minutes = t.minutes;
+	rep->time_pence = t.time_pence;
+	rep->committed_pence = t.committed_pence;
+	rep->spent_pence = t.spent_pence;
+	rep->pending_pence = t.pending_pence;
+	rep->commissioned_pence = t.commissioned_pence;
+	rep->total_pence = t.total_pence;
+	rep->per_family_pence = t.per_family_pence;
 }
 
 static int audit_report(struct db *db, const struct scope *s, bool export,

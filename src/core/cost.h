@@ -70,6 +70,67 @@ struct cost_report {
 	int64_t per_family_pence;     /* total / families, rounded half up; 0 without families */
 };
 
+/* ---- the rules, shared with the money report (core/report_money.c) ---------- */
+
+/* Which cases a window counts, as SQL for statements that need the same
+ * cases without their costs (families engaged, risk and reach).  FROM and
+ * TO name bound parameters holding days (YYYY-MM-DD).  A case aliased C is
+ * ours at some time from FROM to TO when it was opened on or before TO,
+ * not closed before FROM, and not stepped up to social care before FROM
+ * (a case stepped up stops being ours on its step-up; without a step_up
+ * event, on its opening). */
+#define COST_STEPPED_UP_BEFORE(C, FROM) \
+	" (" C ".status = 'stepped_up' AND coalesce((SELECT max(e.on_date) FROM case_events e" \
+	" WHERE e.case_id = " C ".id AND e.kind = 'step_up'), " C ".opened_on) < " FROM ")"
+#define COST_CASE_OPEN(C, FROM, TO) \
+	" (" C ".opened_on <= " TO " AND (" C ".closed_on IS NULL OR " C ".closed_on >= " FROM ")" \
+	" AND NOT" COST_STEPPED_UP_BEFORE(C, FROM) ")"
+/* The same cases as a SELECT of (case_id, family_id, referral_id), each
+ * once, read from two index ranges on closed_on (still open; closed on or
+ * after FROM) rather than every case ever opened.  J: joins on the case
+ * (aliased c), F: more conditions, each starting " AND". */
+#define COST_CASES_OPEN(J, F, FROM, TO) \
+	"SELECT c.id AS case_id, c.family_id AS family_id, c.referral_id AS referral_id" \
+	" FROM cases c" J " WHERE c.closed_on IS NULL AND c.opened_on <= " TO \
+	" AND NOT" COST_STEPPED_UP_BEFORE("c", FROM) F \
+	" UNION ALL SELECT c.id, c.family_id, c.referral_id FROM cases c" J \
+	" WHERE c.closed_on >= " FROM " AND c.opened_on <= " TO \
+	" AND NOT" COST_STEPPED_UP_BEFORE("c", FROM) F
+/* The report filter on a school aliased S (bound :school, :district and
+ * :phase; 0 and '' choose every one); cost_window_sum applies it to a
+ * case's referring school (LEFT JOINed: a case without one passes only
+ * when nothing is chosen). */
+#define COST_SCHOOL_SEL(S) \
+	" (:school = 0 OR " S ".id = :school) AND (:district = 0 OR " S ".district_id = :district)" \
+	" AND (:phase = '' OR " S ".phase = :phase)"
+
+/* The cases a cost_window_sum counts, beyond the window: those referred by
+ * the school, the district's schools and the phase's (0 and NULL or ""
+ * choose every one). */
+struct cost_sel {
+	int64_t school_id, district_id;
+	const char *phase;
+};
+
+/* The figures of a set of cases: what a cost_report adds up. */
+struct cost_sum {
+	int64_t families, cases;      /* distinct families; cases */
+	int64_t minutes, time_pence;  /* time costed per case, then summed */
+	int64_t committed_pence, spent_pence, pending_pence;
+	int64_t commissioned_pence, total_pence;
+	int64_t per_family_pence;     /* total / families, rounded half up; 0 without families */
+};
+
+/* The cost of the cases open at any time from `from` to `to` that sel
+ * chooses (NULL: all), by exactly the rules and arithmetic of
+ * cost_report_run: for a whole financial or academic year and no
+ * selection, out equals the report's totals to the penny.  One statement,
+ * set-wise (commissions aggregated once per case, not queried per case);
+ * no audit, no capability check (the caller's).  Returns HE_OK or a
+ * storage error. */
+int cost_window_sum(struct db *db, hday from, hday to, const struct cost_sel *sel,
+		    struct cost_sum *out);
+
 /* minutes of worker time at hour_pence an hour, in pence, rounded half up
  * once: (minutes × hour_pence + 30) / 60.  Both non-negative. */
 int64_t cost_time_pence(int64_t minutes, int64_t hour_pence);

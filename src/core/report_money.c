@@ -3,11 +3,15 @@
  * engaged per academic year, and high-risk pupils reached.
  *
  * The money comes from the modules that own it: a budget's figures are
- * budget_position's, a year's bounds cost_period_bounds', worker time
- * cost_time_pence at cost_hour_pence and the cost per family
- * cost_div_round, applied to the cases cost.h counts (the same window
- * conditions as cost.c's query, plus the report filter).  Each table is
- * one query (budgets: one, then budget_position per budget in the period;
+ * budget_position's, a year's bounds cost_period_bounds'; the cost per
+ * family of the cases since Hearth is cost_window_sum's (cost.c: which
+ * cases, which commissions count as committed and spent, worker time and
+ * the division), and the cases counted by families engaged and reach are
+ * cost.h's COST_CASES_OPEN, so the report cannot drift from the cost page.
+ * This file defines only what cost.c does not know: history from before
+ * Hearth, budgets and sources, and the report filter's schools.  Each
+ * table is one query (budgets: one, then budget_position per budget in the
+ * period; cost per family: cost_window_sum's two and one for history;
  * engaged: one per academic year), never one per case. */
 #include "core/report_money.h"
 
@@ -25,32 +29,15 @@
 
 /* The report filter on a school aliased s (LEFT JOINed: no school passes
  * only when nothing is chosen). */
-#define SCHOOL_FILTER \
-	" (:school = 0 OR s.id = :school) AND (:district = 0 OR s.district_id = :district)" \
-	" AND (:phase = '' OR s.phase = :phase)"
-
-/* A live case c open at any time from FROM to :to (cost.c's window: a case
- * stepped up to social care stops being ours on the step-up).  The cases
- * come from two index ranges (still open; closed on or after FROM), not a
- * scan of every case ever opened. */
-#define LIVE_ACTIVE(FROM) \
-	" c.id IN (SELECT c1.id FROM cases c1 WHERE c1.closed_on IS NULL AND c1.opened_on <= :to" \
-	"  UNION ALL SELECT c1.id FROM cases c1 WHERE c1.closed_on >= " FROM \
-	"  AND c1.opened_on <= :to)" \
-	" AND NOT (c.status = 'stepped_up' AND coalesce((SELECT max(e.on_date) FROM case_events e" \
-	"  WHERE e.case_id = c.id AND e.kind = 'step_up'), c.opened_on) < " FROM ")"
+#define SCHOOL_FILTER COST_SCHOOL_SEL("s")
 
 /* A history case hc open at any time from FROM to :to: from its
  * allocation to its first closure or step up (the dates history.c keeps
- * on the case), again from two index ranges. */
+ * on the case), from two index ranges (still open; ended on or after FROM). */
 #define HIST_ACTIVE(FROM) \
 	" hc.id IN (SELECT h1.id FROM history_cases h1 WHERE h1.ended_on IS NULL" \
 	"  AND h1.allocated_on <= :to UNION ALL SELECT h1.id FROM history_cases h1" \
 	"  WHERE h1.ended_on >= " FROM " AND h1.allocated_on <= :to)"
-
-/* The window's date of a commission (cost.c): its approval's, else its request's. */
-#define M_DAY "substr(coalesce(m.decided_at, m.requested_at), 1, 10)"
-#define M_IN " AND " M_DAY " >= :from AND " M_DAY " <= :to"
 
 static void bind_filter(struct db_stmt *st, const struct report_filter *f)
 {
@@ -356,8 +343,7 @@ int report_money_sources(struct db *db, struct arena *a, const struct report_fil
 		return rc;
 	}
 	if (n)
-		if (n)
-			qsort(src, n, sizeof *src, cmp_source);
+		qsort(src, n, sizeof *src, cmp_source);
 	struct rtable *t = sources_table(a, src, n);
 	int64_t *amt = rtable_row(a, t, "contribution", "Contribution", RC_PENCE, 0);
 	int64_t *pool = rtable_row(a, t, "pool_share", "Share of the pool", RC_PERMILLE, 1);
@@ -385,20 +371,6 @@ int report_money_sources(struct db *db, struct arena *a, const struct report_fil
 #define CASE_SCHOOL " JOIN referrals r ON r.id = c.referral_id LEFT JOIN schools s ON s.id = r.school_id"
 #define AND_FILTER " AND" SCHOOL_FILTER
 
-#define LIVE_COST_SQL(J, F) \
-	"SELECT c.family_id," \
-	" (SELECT coalesce(sum(t.duration_min), 0) FROM contacts t WHERE t.case_id = c.id" \
-	"  AND t.planned = 0 AND t.at >= :from AND t.at < :after)," \
-	" (SELECT coalesce(sum(CASE WHEN m.status = 'delivered' THEN coalesce(m.actual_pence," \
-	"  m.estimate_pence) ELSE m.estimate_pence END), 0) FROM commissions m" \
-	"  WHERE m.case_id = c.id AND m.status IN ('approved', 'delivered')" M_IN ")," \
-	" (SELECT coalesce(sum(coalesce(m.actual_pence, m.estimate_pence) - m.refunded_pence), 0)" \
-	"  FROM commissions m WHERE m.case_id = c.id AND m.status = 'paid'" M_IN ")" \
-	" FROM cases c" J " WHERE" LIVE_ACTIVE(":from") F \
-	" ORDER BY c.family_id"
-static const char live_cost_sql[] = LIVE_COST_SQL(CASE_SCHOOL, AND_FILTER);
-static const char live_cost_all_sql[] = LIVE_COST_SQL("", "");
-
 static const char hist_cost_sql[] =
 	"SELECT CAST(count(DISTINCT hc.family_ref) AS BIGINT), CAST(count(*) AS BIGINT),"
 	" CAST(coalesce(sum((SELECT coalesce(sum(m.amount_pence), 0) FROM history_events m"
@@ -407,30 +379,22 @@ static const char hist_cost_sql[] =
 	" FROM history_cases hc LEFT JOIN schools s ON s.id = hc.school_id"
 	" WHERE" HIST_ACTIVE(":from") " AND" SCHOOL_FILTER;
 
-/* families, cases, commissioned, time, total */
+/* families, cases, commissioned, time */
 struct mcost { int64_t families, cases, money, time; };
 
+/* Since Hearth: cost.c's figures for the cases the filter's schools referred. */
 static int live_cost(struct db *db, const struct report_filter *f, struct mcost *o)
 {
-	int64_t hour, last = -1;
-	int rc = cost_hour_pence(db, &hour);
+	struct cost_sel sel = {f->school_id, f->district_id, f->phase};
+	struct cost_sum sum;
+	int rc = cost_window_sum(db, f->from, f->to, &sel, &sum);
 	if (rc)
 		return rc;
-	bool filt = filtered(f);
-	struct db_stmt *st = db_prepare(db, filt ? live_cost_sql : live_cost_all_sql);
-	bind_days(st, f->from, f->to);
-	bind_day(st, ":after", f->to + 1);       /* contacts' at is a timestamp */
-	if (filt)
-		bind_filter(st, f);
-	while (db_next(st)) {
-		int64_t fam = db_int(st, 0);
-		o->families += fam != last;
-		last = fam;
-		o->cases++;
-		o->time += cost_time_pence(db_int(st, 1), hour);   /* once per case */
-		o->money += db_int(st, 2) + db_int(st, 3);
-	}
-	return db_finalize(st);
+	o->families = sum.families;
+	o->cases = sum.cases;
+	o->money = sum.commissioned_pence;
+	o->time = sum.time_pence;
+	return HE_OK;
 }
 
 static int hist_cost(struct db *db, const struct report_filter *f, struct mcost *o)
@@ -494,20 +458,20 @@ int report_money_families(struct db *db, struct arena *a, const struct report_fi
 
 /* ---- families engaged per academic year ---------------------------------------------- */
 
-#define LIVE_FAMILIES(SEL, J, F) \
-	"SELECT " SEL " FROM cases c JOIN families fa ON fa.id = c.family_id" J \
-	" WHERE" LIVE_ACTIVE(":from") F
 #define HIST_SCHOOL " LEFT JOIN schools s ON s.id = hc.school_id"
-#define HIST_FAMILIES(SEL, J, F) \
-	"SELECT " SEL " FROM history_cases hc" J " WHERE" HIST_ACTIVE(":from") F
 
-/* Each family reference read once, live and history together. */
+/* Live families (distinct ids: a family's ref is unique), history families
+ * (distinct old refs), and the history refs that are also a live family's
+ * ref with a case counted (so the total, distinct refs across both, is
+ * live + history − both) — without reading every live family's row. */
 #define ENGAGED_SQL(J, HJ, F) \
-	"SELECT CAST(count(DISTINCT CASE WHEN u.k = 'L' THEN u.ref END) AS BIGINT)," \
-	" CAST(count(DISTINCT CASE WHEN u.k = 'H' THEN u.ref END) AS BIGINT)," \
-	" CAST(count(DISTINCT u.ref) AS BIGINT) FROM (" \
-	LIVE_FAMILIES("'L' AS k, fa.ref AS ref", J, F) \
-	" UNION ALL " HIST_FAMILIES("'H', hc.family_ref", HJ, F) ") u"
+	"SELECT (SELECT CAST(count(DISTINCT a.family_id) AS BIGINT) FROM (" \
+	COST_CASES_OPEN(J, F, ":from", ":to") ") a)," \
+	" CAST(count(DISTINCT hc.family_ref) AS BIGINT)," \
+	" CAST(count(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM families fa" \
+	"  JOIN cases c ON c.family_id = fa.id" J " WHERE fa.ref = hc.family_ref AND" \
+	COST_CASE_OPEN("c", ":from", ":to") F ") THEN hc.family_ref END) AS BIGINT)" \
+	" FROM history_cases hc" HJ " WHERE" HIST_ACTIVE(":from") F
 static const char engaged_sql[] = ENGAGED_SQL(CASE_SCHOOL, HIST_SCHOOL, AND_FILTER);
 static const char engaged_all_sql[] = ENGAGED_SQL("", "", "");
 
@@ -522,9 +486,11 @@ static int engaged_year(struct db *db, const struct report_filter *f, int year, 
 	bind_days(st, from, to);
 	if (filtered(f))
 		bind_filter(st, f);
-	if (db_next(st))
-		for (int k = 0; k < 3; k++)
-			v[k] = db_int(st, k);
+	if (db_next(st)) {
+		v[0] = db_int(st, 0);
+		v[1] = db_int(st, 1);
+		v[2] = v[0] + v[1] - db_int(st, 2);
+	}
 	return db_finalize(st);
 }
 
@@ -561,7 +527,7 @@ static const char reach_sql[] =
 	 * pupils are two uncorrelated sets, computed once each */
 	" LEFT JOIN (SELECT ps.school_id, count(*) AS high, sum(CASE WHEN ps.pupil_id IN"
 	"   (SELECT rp.pupil_id FROM referral_pupils rp JOIN cases c ON c.referral_id = rp.referral_id"
-	"   WHERE" LIVE_ACTIVE(":since") ")"
+	"   WHERE c.id IN (SELECT a.case_id FROM (" COST_CASES_OPEN("", "", ":since", ":to") ") a))"
 	"  OR ps.pupil_id IN (SELECT hc.pupil_id FROM history_cases hc WHERE hc.pupil_id IS NOT NULL"
 	"   AND" HIST_ACTIVE(":since") ") THEN 1 ELSE 0 END) AS reached"
 	"  FROM pupil_snapshots ps WHERE ps.risk_band = 'high' AND ps.extract_date <= :to"

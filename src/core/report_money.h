@@ -19,13 +19,14 @@
  * sources in proportion to their amounts (largest remainder, so the
  * sources' spent adds up to the budgets' spent to the penny).
  *
- * Cost per family.  Live cases by cost.h's definitions (cases open at any
- * time in the period; contacts held and commissions approved in it;
- * worker time costed once per case with cost_time_pence at
- * cost_hour_pence), for the referring school's district and phase; for a
- * whole financial or academic year without filters it equals
- * cost_report_run to the penny.  History from before Hearth
- * (history_cases): a case counts from its "allocated" event until its
+ * Cost per family.  Since Hearth: cost_window_sum (cost.c owns the rules:
+ * cases open at any time in the period, contacts held and commissions
+ * approved in it, committed and spent, worker time costed once per case)
+ * for the cases the filter's schools referred; for a whole financial or
+ * academic year without filters it equals cost_report_run to the penny,
+ * and for one school the sum of the year's rows of the cases it referred
+ * (test_report_money.c checks both, family by family).  History from
+ * before Hearth (history_cases): a case counts from its "allocated" event until its
  * first "closed" or "step_up" event; its "commission" events in the
  * period count as spent; no worker time was recorded.  Live families are
  * counted by family, history families by their old family_ref.
@@ -56,8 +57,8 @@ int report_money_families(struct db *db, struct arena *a, const struct report_fi
 			  struct rtable **out);
 /* "money_engaged": a row per academic year the period touches (key
  * "ay_2025"), counting the whole academic year: families with a case open
- * at any time in it; columns live, history, total (distinct family
- * references across both). */
+ * at any time in it (cost.h's COST_CASES_OPEN); columns live, history,
+ * total (distinct family references across both). */
 int report_money_engaged(struct db *db, struct arena *a, const struct report_filter *f,
 			 struct rtable **out);
 /* "reach": rows high_risk, reached, gap, pct_reached (permille; from 1–4

@@ -475,6 +475,166 @@ static void test_engaged(void **state)
 	arena_free(&a);
 }
 
+/* ---- the report and the cost page agree, family by family ------------------------- */
+
+enum { F_SOLO = 4, C6 = 6, C7 = 7 };
+
+/* The Solo family (F-000004), referred twice by Delta Primary (the only
+ * school of district 2): C6 (2026-05-01 to 2026-11-30) and C7 (opened
+ * 2027-01-15), with contacts of a minute each (costed per case: 53p each,
+ * where per family it would be 107p), a planned one, one after C6 closed;
+ * commissions against Delta's budget in every state, a refund, one
+ * requested in the year and approved after it, one decided in April 2027;
+ * and a history case under the same family reference in 2026–27. */
+static void solo_family(struct db *db)
+{
+	fix_exec(db, "INSERT INTO families (id, ref, name, created_at, updated_at) VALUES"
+		" (4, 'F-000004', 'Solo family', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')");
+	referral(db, 6, F_SOLO, SCHOOL_D);
+	referral(db, 7, F_SOLO, SCHOOL_D);
+	a_case(db, C6, F_SOLO, W2, "2026-05-01", "2026-11-30");
+	a_case(db, C7, F_SOLO, W1, "2027-01-15", NULL);
+	contact(db, C6, "2026-05-02T09:00", 1, false);
+	contact(db, C6, "2026-06-02T09:00", 60, true);
+	contact(db, C7, "2027-01-20T09:00", 1, false);
+	contact(db, C7, "2027-04-20T09:00", 17, false);
+	commission(db, 20, C6, 4, "approved", 1111, -1, 0, "2026-05-03T10:00:00Z", "2026-05-04T10:00:00Z");
+	commission(db, 21, C6, 4, "delivered", 2000, 2222, 0, "2026-05-05T10:00:00Z", "2026-05-06T10:00:00Z");
+	commission(db, 22, C6, 4, "paid", 3000, 3333, 333, "2026-05-07T10:00:00Z", "2026-05-08T10:00:00Z");
+	commission(db, 23, C6, 4, "requested", 4444, -1, 0, "2026-06-01T10:00:00Z", NULL);
+	commission(db, 24, C6, 4, "cancelled", 5555, -1, 0, "2026-06-02T10:00:00Z", "2026-06-03T10:00:00Z");
+	commission(db, 25, C6, 4, "declined", 6666, -1, 0, "2026-06-04T10:00:00Z", "2026-06-05T10:00:00Z");
+	commission(db, 26, C7, 4, "approved", 7777, -1, 0, "2027-03-30T10:00:00Z", "2027-04-02T10:00:00Z");
+	commission(db, 27, C7, 4, "paid", 888, 888, 0, "2027-02-01T10:00:00Z", "2027-02-02T10:00:00Z");
+	fix_exec(db, "INSERT INTO history_cases (id, import_id, case_ref, family_ref, school_id)"
+		" VALUES (4, 1, 'LST-4', 'F-000004', 4)");
+	hevent(db, 4, "2026-09-10", "allocated", -1);
+}
+
+/* Σ of the cost page's rows of one family in the year's report. */
+static void family_rows(const struct cost_report *rep, const char *family_ref, struct cost_sum *t)
+{
+	memset(t, 0, sizeof *t);
+	for (size_t i = 0; i < rep->ncases; i++) {
+		const struct cost_case *c = &rep->cases[i];
+		if (strcmp(c->family_ref, family_ref))
+			continue;
+		t->cases++;
+		t->time_pence += c->time_pence;
+		t->commissioned_pence += c->commissioned_pence;
+		t->total_pence += c->total_pence;
+	}
+	t->families = t->cases > 0;
+	t->per_family_pence = t->total_pence;
+}
+
+/* The live column of the report against a family's costs from cost.c. */
+static void assert_live(struct rtable *t, const struct cost_sum *c)
+{
+	assert_int_equal(cell(t, "families", "live"), c->families);
+	assert_int_equal(cell(t, "cases", "live"), c->cases);
+	assert_int_equal(cell(t, "commissioned", "live"), c->commissioned_pence);
+	assert_int_equal(cell(t, "worker_time", "live"), c->time_pence);
+	assert_int_equal(cell(t, "total_cost", "live"), c->total_pence);
+	assert_int_equal(cell(t, "per_family", "live"), c->per_family_pence);
+}
+
+/* The same family's cost through the cost page (cost_report_run's rows for
+ * the year, cost_case_get over each case's life) and through the money
+ * report (filtered to the one school that referred it), and every school's
+ * families against the year's rows of the cases it referred. */
+static void test_family_agrees_with_cost_page(void **state)
+{
+	struct arena a;
+	arena_init(&a);
+	struct db *db = DB(state);
+	solo_family(db);
+	struct scope s = fix_scope(USER_COORD);
+	struct errinfo e = {0};
+	struct cost_report rep;
+	assert_int_equal(cost_report_run(db, &a, &s, "financial", 2026, false, &rep, &e), HE_OK);
+	struct cost_sum fam;
+	family_rows(&rep, "F-000004", &fam);
+	/* the figures, so that agreeing on nothing cannot pass: C6 1 min (53p),
+	 * £11.11 + £22.22 delivered + £33.33 − £3.33 paid; C7 1 min (53p), £8.88
+	 * paid; M-26 was approved after the year */
+	assert_int_equal(fam.cases, 2);
+	assert_int_equal(fam.time_pence, 53 + 53);
+	assert_int_equal(fam.commissioned_pence, 1111 + 2222 + 3000 + 888);
+	struct report_filter f = fy2026();
+	struct rtable *t;
+	f.school_id = SCHOOL_D;
+	assert_int_equal(report_money_families(db, &a, &f, &t), HE_OK);
+	assert_live(t, &fam);
+	f.school_id = 0;
+	f.district_id = 2;
+	assert_int_equal(report_money_families(db, &a, &f, &t), HE_OK);
+	assert_live(t, &fam);
+	/* the family page's whole-life figures: each case's, summed */
+	struct cost_sum life = {.families = 1};
+	for (int id = C6; id <= C7; id++) {
+		struct cost_case c;
+		assert_int_equal(cost_case_get(db, &a, &s, id, &c, &e), HE_OK);
+		life.cases++;
+		life.time_pence += c.time_pence;
+		life.commissioned_pence += c.commissioned_pence;
+		life.total_pence += c.total_pence;
+	}
+	life.per_family_pence = life.total_pence;
+	assert_int_equal(life.time_pence, 53 + 960);      /* C7: 1 + 17 min (April 2027) */
+	f = filter("2000-01-01", "2099-12-31");
+	f.school_id = SCHOOL_D;
+	assert_int_equal(report_money_families(db, &a, &f, &t), HE_OK);
+	assert_live(t, &life);
+	/* every school: the report's live total is the year's rows of the
+	 * cases that school referred, to the penny */
+	const int schools[] = {SCHOOL_A, SCHOOL_B, SCHOOL_D};
+	const char *names[] = {"Alpha", "Beta", "Delta"};
+	for (int i = 0; i < 3; i++) {
+		int64_t total = 0, cases = 0;
+		for (size_t k = 0; k < rep.ncases; k++)
+			if (!strncmp(rep.cases[k].school_name, names[i], strlen(names[i]))) {
+				total += rep.cases[k].total_pence;
+				cases++;
+			}
+		f = fy2026();
+		f.school_id = schools[i];
+		assert_int_equal(report_money_families(db, &a, &f, &t), HE_OK);
+		assert_int_equal(cell(t, "cases", "live"), cases);
+		assert_int_equal(cell(t, "total_cost", "live"), total);
+	}
+	arena_free(&a);
+}
+
+/* A family with cases since Hearth and under its reference in the history
+ * is one family engaged, and its cases the report counts are cost.c's. */
+static void test_engaged_family_once(void **state)
+{
+	struct arena a;
+	arena_init(&a);
+	struct db *db = DB(state);
+	solo_family(db);
+	struct report_filter f = fy2026();
+	struct rtable *t;
+	assert_int_equal(report_money_engaged(db, &a, &f, &t), HE_OK);
+	/* 2026–27: Khan, Other and Solo since Hearth; LST-4 (Solo) before */
+	assert_int_equal(cell(t, "ay_2026", "live"), 3);
+	assert_int_equal(cell(t, "ay_2026", "history"), 1);
+	assert_int_equal(cell(t, "ay_2026", "total"), 3);
+	f.district_id = 2;
+	assert_int_equal(report_money_engaged(db, &a, &f, &t), HE_OK);
+	assert_int_equal(cell(t, "ay_2026", "live"), 1);
+	assert_int_equal(cell(t, "ay_2026", "history"), 1);
+	assert_int_equal(cell(t, "ay_2026", "total"), 1);
+	/* Belgrave's schools referred Khan, not Solo: the history ref is its own */
+	f.district_id = 1;
+	assert_int_equal(report_money_engaged(db, &a, &f, &t), HE_OK);
+	assert_int_equal(cell(t, "ay_2026", "live"), 1);
+	assert_int_equal(cell(t, "ay_2026", "history"), 0);
+	assert_int_equal(cell(t, "ay_2026", "total"), 1);
+	arena_free(&a);
+}
+
 /* ---- risk and reach ------------------------------------------------------------------- */
 
 static void test_reach_by_district(void **state)
@@ -557,6 +717,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_families_agree_with_cost, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_families_filtered, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_engaged, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_family_agrees_with_cost_page, setup,
+						 testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_engaged_family_once, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_reach_by_district, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_reach_by_school, setup, testdb_teardown),
 	};
