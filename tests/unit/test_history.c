@@ -460,7 +460,7 @@ static void test_big_file(void **state)
 	/* the indexes dropped for the load are back */
 	assert_int_equal(q(db, "SELECT count(*) FROM history_events WHERE on_date = '2015-01-05'"
 			   " AND kind = 'referred'"), 3750);
-	assert_true(secs < 30);
+	/* the time is printed, not judged: speed is for make bench */
 }
 
 int main(void)
