@@ -83,10 +83,8 @@ static void test_demo_cases(void **state)
 {
 	struct db *db = DB(state);
 	hday today = date_today();
-	double secs = seed_all(db, today);
-	/* about 1.5 s on SQLite on an idle machine, 8 s on PostgreSQL (a round
-	 * trip per statement); the bound only catches a gross slowdown */
-	assert_true(secs < 30.0);
+	/* the seeding time is printed, not judged: speed is for make bench */
+	print_message("    seeded in %.1f s (%s)\n", seed_all(db, today), testdb_backend());
 
 	assert_int_equal(one(db, "SELECT count(*) FROM workers"), 24);
 	assert_int_equal(one(db, "SELECT count(*) FROM workers w JOIN users u ON u.id = w.user_id"

