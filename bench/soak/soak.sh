@@ -20,12 +20,22 @@
 #    soak's marker >= 201 answers); the server stops on SIGTERM; `hearth
 #    audit verify` must accept the chain.
 #
+# With SOAK_HEAP=1 (needs gdb) the live heap is sampled too, every
+# SOAK_HEAP_EVERY (60) seconds, by attaching gdb for a moment (it pauses
+# the server, so latencies suffer a little): SQLite's own memory
+# (sqlite3_memory_used), glibc's in use, free-but-kept and arena totals
+# (mallinfo2), to soak-heap.csv.  "Outside SQLite" (in use minus SQLite) is
+# Hearth's own live heap: flat there means no leak, whatever the RSS does.
+#
 # Fails (exit 1) if any answer was not 2xx/3xx, any socket error or timeout
 # happened, memory was not flat, or a check after the run failed.  "Flat":
 # the RSS at the end of the load is at most SOAK_FLAT (1.10) times the RSS
-# after the warm-up (the first sample at or after SOAK_WARMUP seconds:
-# 60, or half the run if that is shorter: 16 threads each fill their own
-# SQLite page cache, 2 MB, before the RSS levels off).
+# after the warm-up (the first sample at or after SOAK_WARMUP seconds: 120,
+# the end of the second minute, or half the run if that is shorter: 16
+# threads each fill their own SQLite page cache, 2 MB, and the allocator
+# its arenas, before the RSS levels off).  The report gives the growth
+# from there to the end in MB and the trend (least-squares slope, MB a
+# minute) over the same samples.
 #
 # Environment: SOAK_SECONDS (600), SOAK_CONNECTIONS (64), SOAK_THREADS (wrk
 # threads, 4), SOAK_TIMEOUT (wrk's per-request
@@ -33,8 +43,11 @@
 # them as timeouts), SOAK_SAMPLE (5),
 # SOAK_WARMUP, SOAK_FLAT, SOAK_DB, SOAK_HEARTH (./hearth), SOAK_HEARTH_ARGS
 # (extra `hearth serve` arguments), SOAK_KEEP=1 (keep the temporary
-# directory: database, access log, server output).
-# Writes build/bench/results-soak.txt, soak-rss.csv, wrk-soak.txt,
+# directory: database, access log, server output), SOAK_OUT (build/bench),
+# SOAK_HEAP, SOAK_HEAP_EVERY.
+# Writes SOAK_OUT/results-soak.txt, soak-rss.csv (RSS split into anonymous
+# memory and mapped files: the database is mapped, mmap_size), soak-heap.csv
+# (SOAK_HEAP=1), wrk-soak.txt,
 # soak-routes.txt (per-route figures from the server's access log).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,14 +57,17 @@ CONNS=${SOAK_CONNECTIONS:-64}
 THREADS=${SOAK_THREADS:-4}
 TIMEOUT=${SOAK_TIMEOUT:-60}
 SAMPLE=${SOAK_SAMPLE:-5}
-WARMUP=${SOAK_WARMUP:-$(( DURATION / 2 < 60 ? DURATION / 2 : 60 ))}
+WARMUP=${SOAK_WARMUP:-$(( DURATION / 2 < 120 ? DURATION / 2 : 120 ))}
 FLAT=${SOAK_FLAT:-1.10}
 HEARTH=${SOAK_HEARTH:-./hearth}
 HEARTH_ARGS=${SOAK_HEARTH_ARGS:-}
 DB=${SOAK_DB:-sqlite}
-OUT=build/bench
+OUT=${SOAK_OUT:-build/bench}
 RESULTS=$OUT/results-soak.txt
 CSV=$OUT/soak-rss.csv
+HEAPCSV=$OUT/soak-heap.csv
+HEAP=${SOAK_HEAP:-0}
+HEAP_EVERY=${SOAK_HEAP_EVERY:-60}
 WRKOUT=$OUT/wrk-soak.txt
 ROUTES=$OUT/soak-routes.txt
 
@@ -66,20 +82,23 @@ esac
 [ -x "$HEARTH" ] || { say "$HEARTH not found (make hearth)"; exit 1; }
 
 mkdir -p "$OUT"
-rm -f "$RESULTS" "$CSV" "$WRKOUT" "$ROUTES"
+rm -f "$RESULTS" "$CSV" "$HEAPCSV" "$WRKOUT" "$ROUTES"
+if [ "$HEAP" = 1 ] && ! command -v gdb >/dev/null; then
+	say "SOAK_HEAP=1 needs gdb; heap not sampled"; HEAP=0
+fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hearth-soak.XXXXXX")
-server_pid='' sampler_pid='' wrk_pid='' pg_dir='' pg_server='' pg_dbname=''
+server_pid='' sampler_pid='' heap_pid='' wrk_pid='' pg_dir='' pg_server='' pg_dbname=''
 failures=()
 
 cleanup() {
 	local p
-	for p in $wrk_pid $sampler_pid; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $wrk_pid $sampler_pid $heap_pid; do kill -TERM "$p" 2>/dev/null || true; done
 	if [ -n "$server_pid" ]; then
 		kill -TERM "$server_pid" 2>/dev/null || true
 		for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$server_pid" 2>/dev/null || true
 	fi
-	for p in $wrk_pid $sampler_pid $server_pid; do wait "$p" 2>/dev/null || true; done
+	for p in $wrk_pid $sampler_pid $heap_pid $server_pid; do wait "$p" 2>/dev/null || true; done
 	if [ -n "$pg_server" ] && [ -n "$pg_dbname" ]; then
 		psql -q "${pg_server}postgres" -c "DROP DATABASE IF EXISTS $pg_dbname WITH (FORCE)" >/dev/null 2>&1 || true
 	fi
@@ -152,12 +171,14 @@ python3 bench/soak/prepare.py "$port" "$THREADS" "$tmp/data.lua" || exit 1
 # ---- memory sampler ---------------------------------------------------------------
 
 # One line per SAMPLE seconds: seconds since the load began (negative
-# before), phase, VmRSS and VmHWM in KiB, open files, threads, and the CPU
-# seconds the server has used so far (user + system).
+# before), phase, VmRSS and VmHWM in KiB, open files, threads, the CPU
+# seconds the server has used so far (user + system), and the RSS split
+# into anonymous memory (heap, stacks) and mapped files (the binary, the
+# database pages read through mmap) in KiB.
 sample() {
-	local t0=$1 hz now st stat rss hwm thr fds cpu phase
+	local t0=$1 hz now st stat rss hwm thr fds cpu phase anon file
 	hz=$(getconf CLK_TCK)
-	echo "seconds,phase,rss_kb,hwm_kb,fds,threads,cpu_s"
+	echo "seconds,phase,rss_kb,hwm_kb,fds,threads,cpu_s,anon_kb,file_kb"
 	while [ -d "/proc/$server_pid" ]; do
 		now=${EPOCHREALTIME}
 		st=$(cat "/proc/$server_pid/status" 2>/dev/null) || break
@@ -168,18 +189,49 @@ sample() {
 		thr=$(awk '/^Threads:/ {print $2}' <<<"$st")
 		cpu=$(awk -v hz="$hz" '{printf "%.2f", ($12 + $13) / hz}' <<<"$stat")
 		fds=$(ls "/proc/$server_pid/fd" 2>/dev/null | wc -l)
+		anon=$(awk '/^RssAnon:/ {print $2}' <<<"$st")
+		file=$(awk '/^RssFile:/ {print $2}' <<<"$st")
 		phase=load
 		[ -e "$tmp/load-done" ] && phase=after
 		[ -e "$tmp/load-started" ] || phase=before
 		awk -v n="$now" -v t="$t0" -v p="$phase" -v r="$rss" -v h="$hwm" -v f="$fds" -v th="$thr" -v c="$cpu" \
-			'BEGIN { printf "%.1f,%s,%s,%s,%s,%s,%s\n", n - t, p, r, h, f, th, c }'
+			-v a="$anon" -v fi="$file" \
+			'BEGIN { printf "%.1f,%s,%s,%s,%s,%s,%s,%s,%s\n", n - t, p, r, h, f, th, c, a, fi }'
 		sleep "$SAMPLE"
+	done
+}
+
+# SOAK_HEAP=1: one line per HEAP_EVERY seconds from gdb attached to the
+# server: seconds, VmRSS, SQLite's memory, glibc's bytes in use (heap
+# chunks and mmapped blocks), free bytes kept, and bytes taken from the
+# system (mallinfo2 arena + hblkhd; all in bytes but the RSS).
+heap_sample() {
+	local t0=$1 now out rss
+	echo "seconds,rss_kb,sqlite_used,malloc_inuse,malloc_free,malloc_arena"
+	while [ -d "/proc/$server_pid" ] && [ ! -e "$tmp/load-done" ]; do
+		now=${EPOCHREALTIME}
+		out=$(timeout 60 gdb -p "$server_pid" -batch -nx \
+			-ex 'p (long long)sqlite3_memory_used()' -ex 'p mallinfo2()' 2>/dev/null) || true
+		rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status" 2>/dev/null)
+		awk -v n="$now" -v t="$t0" -v r="$rss" '
+			/^\$1 = / { s = $3 }
+			/^\$2 = / { for (i = 1; i <= NF; i++) { k = $i; v = $(i + 2); sub(/^\{/, "", k); sub(/[,}]$/, "", v)
+				if (k == "arena") ar = v; if (k == "hblkhd") m = v
+				if (k == "uordblks") u = v; if (k == "fordblks") f = v } }
+			END { if (s != "" && u != "") printf "%.1f,%s,%s,%s,%s,%s\n", n - t, r, s, u + m, f, ar + m }' <<<"$out"
+		sleep "$HEAP_EVERY"
 	done
 }
 load_t0=$(awk -v n="${EPOCHREALTIME}" 'BEGIN { printf "%.3f", n + 1 }')
 sample "$load_t0" >"$CSV" &
 sampler_pid=$!
-sleep 1.2	# the first sample is the "start" figure, before any load
+if [ "$HEAP" = 1 ]; then
+	heap_sample "$load_t0" >"$HEAPCSV" &
+	heap_pid=$!
+fi
+# The first sample is the "start" figure, before any load: wait for it (a
+# busy machine can take seconds over one sample).
+for _ in $(seq 300); do [ "$(wc -l <"$CSV")" -ge 2 ] && break; sleep 0.1; done
 
 # ---- the load ---------------------------------------------------------------------
 
@@ -194,9 +246,14 @@ wrk_pid=
 touch "$tmp/load-done"
 read -r load_after _ </proc/loadavg
 [ "$wrk_rc" = 0 ] || fail "wrk exited with status $wrk_rc"
-sleep "$SAMPLE"; sleep 1	# one sample after the load
+# One sample after the load (waited for, up to 60 s).
+for _ in $(seq 600); do grep -q ',after,' "$CSV" && break; sleep 0.1; done
 kill -TERM "$sampler_pid" 2>/dev/null || true; wait "$sampler_pid" 2>/dev/null || true
 sampler_pid=
+if [ -n "$heap_pid" ]; then
+	kill -TERM "$heap_pid" 2>/dev/null || true; wait "$heap_pid" 2>/dev/null || true
+	heap_pid=
+fi
 
 # ---- checks after the run --------------------------------------------------------------
 
@@ -246,24 +303,55 @@ mix=$(awk '$1 == "SOAK" && $2 == "sent" { t += $3; if ($4 == "write") w += $3 }
 by_status=$(awk '$1 == "SOAK" && $2 == "status" {printf "%s%s: %s", s, $3, $4; s = ", "}' "$WRKOUT")
 
 # RSS: start = the last sample before the load; warm = the first at or after
-# WARMUP s; end = the last during the load; peak over everything.
+# WARMUP s; end = the last during the load (warm, half and end are the
+# anonymous part, RssAnon: the heap; SQLite reads the database through
+# mmap, and those file pages are the kernel's page cache, not a leak);
+# peak over everything (VmRSS).
 read -r rss_start rss_warm rss_half rss_end rss_peak rss_after fds_start fds_end thr_end cpu_load < <(awk -F, -v w="$WARMUP" -v hf="$((DURATION / 2))" '
 	NR == 1 { next }
 	$2 == "before" { s = $3; fs = $5; c0 = $7 }
-	$2 == "load" && $1 >= w && wm == "" { wm = $3 }
-	$2 == "load" && $1 >= hf && h == "" { h = $3 }
-	$2 == "load" { e = $3; fe = $5; te = $6; c1 = $7 }
+	$2 == "load" && $1 >= w && wm == "" { wm = $8 }
+	$2 == "load" && $1 >= hf && h == "" { h = $8 }
+	$2 == "load" { e = $8; fe = $5; te = $6; c1 = $7 }
 	$2 == "after" { a = $3 }
 	$3 > pk { pk = $3 }
-	END { print (s ? s : "?"), (wm ? wm : "?"), (h ? h : "?"), (e ? e : "?"), pk + 0, (a ? a : "?"), fs, fe, te, c1 - c0 }' "$CSV")
+	function q(x) { return x == "" ? "?" : x }
+	END { print q(s), q(wm), q(h), q(e), pk + 0, q(a), q(fs), q(fe), q(te), (c0 == "" || c1 == "" ? "?" : c1 - c0) }' "$CSV")
 mb() { awk -v k="$1" 'BEGIN { if (k ~ /^[0-9]+$/) printf "%.1f", k / 1024; else print "?" }'; }
+# The trend after the warm-up: least-squares slope of anonymous RSS over the load
+# samples at or after WARMUP s, in MB a minute.
+slope=$(awk -F, -v w="$WARMUP" '$2 == "load" && $1 >= w && $8 != "" { n++; x = $1 / 60; y = $8 / 1024
+	sx += x; sy += y; sxx += x * x; sxy += x * y }
+	END { d = n * sxx - sx * sx; if (n >= 3 && d > 0) printf "%+.2f", (n * sxy - sx * sy) / d; else print "?" }' "$CSV")
 if [ "$rss_warm" = "?" ] || [ "$rss_end" = "?" ]; then
 	flat="unknown (too few samples)"; fail "memory: too few RSS samples"
-elif awk -v e="$rss_end" -v w="$rss_warm" -v f="$FLAT" 'BEGIN { exit !(e <= f * w) }'; then
-	flat="yes (end $(mb "$rss_end") MB <= $FLAT x $(mb "$rss_warm") MB at ${WARMUP} s)"
 else
-	flat="NO (end $(mb "$rss_end") MB > $FLAT x $(mb "$rss_warm") MB at ${WARMUP} s)"
-	fail "memory not flat: $flat"
+	growth=$(awk -v e="$rss_end" -v w="$rss_warm" 'BEGIN { printf "%+.1f MB (%+.1f%%)", (e - w) / 1024, 100 * (e - w) / w }')
+	how="anonymous RSS $(mb "$rss_warm") MB at ${WARMUP} s -> $(mb "$rss_end") MB at the end: $growth, trend $slope MB/min; limit ${FLAT}x"
+	if awk -v e="$rss_end" -v w="$rss_warm" -v f="$FLAT" 'BEGIN { exit !(e <= f * w) }'; then
+		flat="yes ($how)"
+	else
+		flat="NO ($how)"
+		fail "memory not flat: $flat"
+	fi
+fi
+
+# The RSS split at the warm-up sample and at the end of the load.
+split=$(awk -F, -v w="$WARMUP" '
+	$2 == "load" && $1 >= w && wa == "" && $8 != "" { wa = $8; wf = $9 }
+	$2 == "load" && $8 != "" { ea = $8; ef = $9 }
+	END { if (wa != "" && ea != "") printf "anonymous %.1f -> %.1f MB, mapped files %.1f -> %.1f MB", wa / 1024, ea / 1024, wf / 1024, ef / 1024 }' "$CSV")
+# SOAK_HEAP=1: the live heap outside SQLite from the first heap sample at or
+# after the warm-up to the last one.
+heap="not sampled (SOAK_HEAP=1 samples it with gdb)"
+if [ -s "$HEAPCSV" ] && [ "$(wc -l <"$HEAPCSV")" -ge 3 ]; then
+	heap=$(awk -F, -v w="$WARMUP" 'NR == 1 { next }
+		{ n++; o = ($4 - $3) / 1048576; if (n == 1 || o < lo) lo = o; if (o > hi) hi = o }
+		$1 >= w && fo == "" { fo = o; fs = $3 / 1048576; ff = $5 / 1048576; ft = $1 }
+		{ lo_ = o; ls = $3 / 1048576; lf = $5 / 1048576; lt = $1 }
+		END { if (fo == "") { fo = lo_; fs = ls; ff = lf; ft = lt }
+		printf "outside SQLite %.1f MB at %d s -> %.1f MB at %d s (range %.1f-%.1f over %d samples); SQLite %.1f -> %.1f MB; free kept by malloc %.1f -> %.1f MB",
+			fo, ft, lo_, lt, lo, hi, n, fs, ls, ff, lf }' "$HEAPCSV")
 fi
 
 # Per route, from the server's own access log: count, errors, p50/p99 ms.
@@ -300,9 +388,11 @@ PY
 	echo "answers:  $by_status"
 	echo "errors:   $errors non-2xx/3xx answers, $sock socket errors/timeouts"
 	echo "writes:   $acked answered 201; $rows rows with the soak's marker in the database"
-	echo "memory:   RSS start $(mb "$rss_start") MB, after warm-up ($WARMUP s) $(mb "$rss_warm") MB, half-way $(mb "$rss_half") MB, peak $(mb "$rss_peak") MB, end of load $(mb "$rss_end") MB, after load $(mb "$rss_after") MB"
+	echo "memory:   RSS start $(mb "$rss_start") MB, peak $(mb "$rss_peak") MB, after load $(mb "$rss_after") MB; anonymous after warm-up ($WARMUP s) $(mb "$rss_warm") MB, half-way $(mb "$rss_half") MB, end of load $(mb "$rss_end") MB"
 	echo "flat:     $flat"
-	echo "server:   $cpu_load CPU s during the load ($(awk -v c="$cpu_load" -v n="$requests" 'BEGIN { if (n) printf "%.1f", 1000 * c / n; else print "?" }') ms a request); open files $fds_start at start, $fds_end at end; $thr_end threads; audit_log $audit_rows rows"
+	[ -z "$split" ] || echo "rss:      $split (the database is read through mmap)"
+	echo "heap:     $heap"
+	echo "server:   $cpu_load CPU s during the load ($(awk -v c="$cpu_load" -v n="$requests" 'BEGIN { if (n && c != "?") printf "%.1f", 1000 * c / n; else print "?" }') ms a request); open files $fds_start at start, $fds_end at end; $thr_end threads; audit_log $audit_rows rows"
 	echo "after:    health $health, new sign-in + /me $me, SIGTERM exit $stop_rc, audit verify $verify"
 	grep '^SOAK sample' "$WRKOUT" | sed 's/^SOAK sample /error:    /' || true
 	echo

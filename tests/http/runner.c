@@ -56,6 +56,21 @@
 
 /* ---- small helpers --------------------------------------------------- */
 
+/* HTTPTEST_SLOW=N (default 1) multiplies every time limit: the server's
+ * start-up, each request, sql-eventually and the stop.  For a hearth under
+ * valgrind (tests/run-valgrind.sh), which runs 20-50 times slower. */
+static long slow_factor(void)
+{
+	static long f;
+	if (!f) {
+		const char *s = getenv("HTTPTEST_SLOW");
+		f = s ? strtol(s, NULL, 10) : 1;
+		if (f < 1)
+			f = 1;
+	}
+	return f;
+}
+
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 static void *xmalloc(size_t n)
@@ -425,7 +440,7 @@ static long health_status(void)
 	snprintf(url, sizeof url, "%s/api/v1/health", R.base);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 1000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 1000L * slow_factor());
 	curl_easy_setopt(h, CURLOPT_NOBODY, 0L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fwrite);
 	FILE *devnull = fopen("/dev/null", "w");
@@ -476,7 +491,7 @@ static int server_try_start(struct sbuf *why)
 		_exit(127);
 	}
 	server_pid = pid;
-	for (int i = 0; i < 200; i++) {     /* 200 × 50 ms = 10 s */
+	for (long i = 0; i < 200 * slow_factor(); i++) {     /* 200 × 50 ms = 10 s */
 		char st[128];
 		if (!server_alive(st, sizeof st)) {
 			sb_addf(why, "server exited at start-up (%s)", st);
@@ -487,8 +502,8 @@ static int server_try_start(struct sbuf *why)
 		struct timespec ts = {0, 50 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
-	sb_addf(why, "GET /api/v1/health did not answer 200 within 10 s (last status %ld)",
-		health_status());
+	sb_addf(why, "GET /api/v1/health did not answer 200 within %ld s (last status %ld)",
+		10 * slow_factor(), health_status());
 	server_kill_now();
 	return -1;
 }
@@ -518,7 +533,7 @@ static int server_stop(void)
 	if (p <= 0)
 		return -1;
 	kill(p, SIGTERM);
-	for (int i = 0; i < 100; i++) {          /* up to 5 s */
+	for (long i = 0; i < 100 * slow_factor(); i++) {          /* up to 5 s */
 		if (waitpid(p, &st, WNOHANG) == p) {
 			server_pid = 0;
 			return st;
@@ -1525,8 +1540,8 @@ static void client_init(struct client *c)
 		die("curl_easy_init failed");
 	curl_easy_setopt(c->h, CURLOPT_COOKIEFILE, "");
 	curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(c->h, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT, 5L * slow_factor());
+	curl_easy_setopt(c->h, CURLOPT_TIMEOUT, 60L * slow_factor());
 	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c->h, CURLOPT_HEADERFUNCTION, on_header);
 }
@@ -1961,7 +1976,7 @@ static void check_audit(const struct expect *x, long long mark, const struct var
 static void check_sql(const struct expect *x, const char *arg, const struct vars *v, struct sbuf *err)
 {
 	char *have = sql_scalar(x->name, v, err);
-	for (int waited = 0; x->n && have && strcmp(have, arg) != 0 && waited < SQL_EVENTUALLY_MS; waited += 50) {
+	for (long waited = 0; x->n && have && strcmp(have, arg) != 0 && waited < SQL_EVENTUALLY_MS * slow_factor(); waited += 50) {
 		free(have);
 		nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
 		have = sql_scalar(x->name, v, err);
