@@ -13,7 +13,9 @@
  * old family_ref, due by the same rules (hist_due_sql) and anonymised by
  * hist_anon_sql[], which gives it the reference "anonymised-<first case
  * id>" — one per family, so the reports, which count and group history
- * families by family_ref, count the same. */
+ * families by family_ref, count the same — and marks its cases'
+ * anonymised_at.  A hold is on a Hearth family (family_id) or on a history
+ * family by its old reference (history_family_ref), never both. */
 #include "core/dataprot.h"
 
 #include <ctype.h>
@@ -218,7 +220,9 @@ static const struct sar_spec specs[] = {
 	  " period."},
 	 "SELECT f.ref AS family, h.reason, h.placed_at, h.released_at, h.release_reason FROM"
 	 " safeguarding_holds h JOIN families f ON f.id = h.family_id WHERE h.family_id IN" FAMS
-	 " ORDER BY h.id"},
+	 " UNION ALL SELECT h.history_family_ref, h.reason, h.placed_at, h.released_at,"
+	 " h.release_reason FROM safeguarding_holds h WHERE h.history_family_ref IN (SELECT"
+	 " hc.family_ref FROM history_cases hc WHERE hc.pupil_id = :pupil) ORDER BY 3"},
 	{{"access", "Who read or changed these records", "The audit log's rows about the person's"
 	  " pupil record, family, members, referrals and cases (newest first, at most 1,000)."},
 	 "SELECT a.at, a.user_email AS by_user, a.role, a.action, a.entity AS record_type,"
@@ -595,18 +599,20 @@ static int cmp_due(const void *x, const void *y)
  * was born on or before :born_by: of every family (hist_due_sql), or of the
  * family_ref :one (hist_one_sql, by the index).  Columns: family_ref, first
  * case id, cases, last event, youngest child's date of birth, the hold in
- * force (on a Hearth family one of its children belongs to) and its reason. */
+ * force (on the history family itself, or on a Hearth family one of its
+ * children belongs to) and its reason. */
 #define HIST_CASES_OF(where) \
 	"SELECT hc.id, hc.family_ref, hc.pupil_id, (SELECT max(e.on_date) FROM history_events e" \
 	" WHERE e.case_id = hc.id) AS last_on, CASE WHEN EXISTS (SELECT 1 FROM history_events e" \
 	" WHERE e.case_id = hc.id AND e.kind IN ('closed', 'step_up', 'signposted', 'declined'))" \
-	" THEN 1 ELSE 0 END AS finished FROM history_cases hc WHERE hc.family_ref NOT LIKE" \
-	" 'anonymised-%' AND " where
+	" THEN 1 ELSE 0 END AS finished FROM history_cases hc WHERE hc.anonymised_at IS NULL" \
+	" AND " where
 #define HIST_HOLD(col) \
 	" (SELECT " col " FROM safeguarding_holds sh WHERE sh.released_at IS NULL AND sh.id =" \
-	" (SELECT min(h.id) FROM history_cases h2 JOIN family_members m ON m.pupil_id = h2.pupil_id" \
-	" JOIN safeguarding_holds h ON h.family_id = m.family_id AND h.released_at IS NULL" \
-	" WHERE h2.family_ref = d.family_ref))"
+	" (SELECT min(h.id) FROM safeguarding_holds h WHERE h.released_at IS NULL AND" \
+	" (h.history_family_ref = d.family_ref OR h.family_id IN (SELECT m.family_id FROM" \
+	" history_cases h2 JOIN family_members m ON m.pupil_id = h2.pupil_id" \
+	" WHERE h2.family_ref = d.family_ref))))"
 #define HIST_DUE(where) \
 	"SELECT d.family_ref, min(d.id), count(*), max(d.last_on), max(p.dob)," HIST_HOLD("sh.id") \
 	"," HIST_HOLD("sh.reason") " FROM (" HIST_CASES_OF(where) ") d LEFT JOIN pupils p ON" \
@@ -845,7 +851,8 @@ static int anonymise_one(struct db *db, const struct audit_who *who,
  * events' free text, the children's pupil records (as for a family, unless
  * a Hearth family not yet anonymised holds them), and the load's error
  * messages that name the family, its cases or its children's UPNs (before
- * the pupil records lose them). */
+ * the pupil records lose them); released holds on it take the new
+ * reference.  Its cases' anonymised_at marks it done. */
 #define HFAM "(SELECT h.id FROM history_cases h WHERE h.family_ref = :fam)"
 #define HERR "history_import_errors.message"
 static const char *const hist_anon_sql[] = {
@@ -857,7 +864,10 @@ static const char *const hist_anon_sql[] = {
 	" AND NOT EXISTS (SELECT 1 FROM family_members m2 JOIN families f2 ON f2.id = m2.family_id"
 	" WHERE m2.pupil_id = pupils.id AND f2.anonymised_at IS NULL)",
 	"UPDATE history_events SET detail = '' WHERE detail <> '' AND case_id IN " HFAM,
-	"UPDATE history_cases SET family_ref = :anon, worker_name = '' WHERE family_ref = :fam",
+	/* released holds on the family (one in force keeps it from here) */
+	"UPDATE safeguarding_holds SET history_family_ref = :anon WHERE history_family_ref = :fam",
+	"UPDATE history_cases SET family_ref = :anon, worker_name = '', anonymised_at = :now"
+	" WHERE family_ref = :fam AND anonymised_at IS NULL",
 };
 #define NHIST_ANON (sizeof hist_anon_sql / sizeof hist_anon_sql[0])
 
@@ -1004,14 +1014,20 @@ static int hold_active(struct db *db, int64_t family, bool *held)
 	return db_finalize(st);
 }
 
+/* A hold on Hearth family family, or (family 0) on history family hist_ref. */
 static int hold_insert(struct db *db, const struct audit_who *who, int64_t family,
-		       const char *reason, int64_t *id)
+		       const char *hist_ref, const char *reason, int64_t *id)
 {
 	char now[21];
 	timestamp_format(time(NULL), now);
-	struct db_stmt *st = db_prepare(db, "INSERT INTO safeguarding_holds (family_id, reason,"
-		" placed_by, placed_at) VALUES (:f, :reason, :by, :now) RETURNING id");
-	db_bind_int(st, ":f", family);
+	struct db_stmt *st = db_prepare(db, "INSERT INTO safeguarding_holds (family_id,"
+		" history_family_ref, reason, placed_by, placed_at) VALUES (:f, :hist, :reason, :by,"
+		" :now) RETURNING id");
+	if (family)
+		db_bind_int(st, ":f", family);
+	else
+		db_bind_null(st, ":f");
+	bind_text_or_null(st, ":hist", family ? NULL : hist_ref);
 	db_bind_text(st, ":reason", reason);
 	if (who->user_id > 0)
 		db_bind_int(st, ":by", who->user_id);
@@ -1022,18 +1038,82 @@ static int hold_insert(struct db *db, const struct audit_who *who, int64_t famil
 	return db_finalize(st);
 }
 
+/* The history family a ref names (its old family_ref, or one of its old
+ * case references): *fref its family_ref ("" if none), *first its first
+ * case's id and cref that case's reference, *anonymised whether done. */
+static int hist_family_of_ref(struct db *db, struct arena *a, const char *ref, const char **fref,
+			      int64_t *first, char cref[64], bool *anonymised)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT hc.family_ref, hc.id, hc.case_ref,"
+		" hc.anonymised_at FROM history_cases hc WHERE hc.family_ref = :ref OR hc.family_ref ="
+		" (SELECT h.family_ref FROM history_cases h WHERE h.case_ref = :ref) ORDER BY hc.id"
+		" LIMIT 1");
+	db_bind_text(st, ":ref", ref);
+	*fref = "";
+	*first = 0;
+	if (db_next(st)) {
+		*fref = arena_strdup(a, db_text(st, 0));
+		*first = db_int(st, 1);
+		snprintf(cref, 64, "%s", db_text(st, 2));
+		*anonymised = !db_is_null(st, 3);
+	}
+	return db_finalize(st);
+}
+
+static int hold_insert(struct db *db, const struct audit_who *who, int64_t family,
+		       const char *hist_ref, const char *reason, int64_t *id);
+
+/* A hold on the history family fref (first case first, reference cref):
+ * entity "history_cases", id its first case, and never the old family
+ * reference in the audit log (it may name the family). */
+static int place_hist(struct db *db, const struct audit_who *who, const char *fref,
+		      int64_t first, const char *cref, const char *reason, int64_t *id,
+		      struct errinfo *e)
+{
+	char fid[24], summary[160];
+	struct db_stmt *st = db_prepare(db, "SELECT 1 FROM safeguarding_holds WHERE"
+		" history_family_ref = :r AND released_at IS NULL");
+	db_bind_text(st, ":r", fref);
+	bool held = db_next(st);
+	int rc = db_finalize(st);
+	if (rc)
+		return rc;
+	if (held)
+		return errinfo_set(e, HE_CONFLICT, "ref", "The family of case %s is already held",
+				   cref);
+	if ((rc = hold_insert(db, who, 0, fref, reason, id)))
+		return rc;
+	snprintf(fid, sizeof fid, "%" PRId64, first);
+	snprintf(summary, sizeof summary, "Safeguarding hold %" PRId64 " placed on the family from"
+		 " before Hearth of case %s", *id, cref);
+	return audit(db, who, "hold", "history_cases", fid, summary);
+}
+
 /* Inside the transaction: check the family and write the hold and audit. */
 static int place_tx(struct db *db, const struct audit_who *who, const char *ref,
 		    const char *reason, int64_t *id, struct errinfo *e)
 {
-	int64_t family;
-	char fref[32], fid[24], summary[120];
+	int64_t family, first;
+	char fref[32], fid[24], summary[120], cref[64];
 	bool anonymised = false, held;
 	int rc = family_of_ref(db, ref, &family, fref, &anonymised);
 	if (rc)
 		return rc;
-	if (!family)
-		return errinfo_set(e, HE_NOT_FOUND, "ref", "There is no family or case %s", ref);
+	if (!family) {   /* a family from before Hearth whose children are in no family of ours */
+		struct arena a;
+		const char *hist;
+		arena_init(&a);
+		rc = hist_family_of_ref(db, &a, ref, &hist, &first, cref, &anonymised);
+		if (!rc && !*hist)
+			rc = errinfo_set(e, HE_NOT_FOUND, "ref", "There is no family or case %s", ref);
+		else if (!rc && anonymised)
+			rc = errinfo_set(e, HE_CONFLICT, "ref", "The family of case %s has already"
+					 " been anonymised", cref);
+		else if (!rc)
+			rc = place_hist(db, who, hist, first, cref, reason, id, e);
+		arena_free(&a);
+		return rc;
+	}
 	if (anonymised)
 		return errinfo_set(e, HE_CONFLICT, "ref", "Family %s has already been anonymised",
 				   fref);
@@ -1041,7 +1121,7 @@ static int place_tx(struct db *db, const struct audit_who *who, const char *ref,
 		return rc;
 	if (held)
 		return errinfo_set(e, HE_CONFLICT, "ref", "Family %s is already held", fref);
-	if ((rc = hold_insert(db, who, family, reason, id)))
+	if ((rc = hold_insert(db, who, family, NULL, reason, id)))
 		return rc;
 	snprintf(fid, sizeof fid, "%" PRId64, family);
 	/* the reason is free text and may name people: not in the audit log */
@@ -1056,7 +1136,7 @@ int hold_place(struct db *db, const struct audit_who *who, const char *ref, cons
 	int64_t got = 0;
 	if (!ref || text_blank(ref))
 		return errinfo_set(e, HE_MISSING, "ref", "Enter the family (F-…) or case (C-…)"
-				   " reference");
+				   " reference, or an old case or family reference");
 	int rc = text_field_check(reason, true, HOLD_REASON_MAX, "reason", "the reason for the hold",
 				  e);
 	if (rc)
@@ -1082,15 +1162,24 @@ static int release_tx(struct db *db, const struct audit_who *who, int64_t id, co
 {
 	char now[21], fid[24], summary[120];
 	timestamp_format(time(NULL), now);
-	struct db_stmt *st = db_prepare(db, "SELECT h.family_id, f.ref, h.released_at FROM"
-		" safeguarding_holds h JOIN families f ON f.id = h.family_id WHERE h.id = :id");
+	/* a history family's: its first case (the old family reference may name it) */
+	struct db_stmt *st = db_prepare(db, "SELECT coalesce(h.family_id, (SELECT min(hc.id) FROM"
+		" history_cases hc WHERE hc.family_ref = h.history_family_ref)), f.ref, h.released_at,"
+		" (SELECT hc.case_ref FROM history_cases hc WHERE hc.family_ref = h.history_family_ref"
+		" ORDER BY hc.id LIMIT 1) FROM safeguarding_holds h LEFT JOIN families f ON"
+		" f.id = h.family_id WHERE h.id = :id");
 	db_bind_int(st, ":id", id);
 	int64_t family = 0;
-	bool released = false;
+	bool released = false, hist = false;
 	if (db_next(st)) {
-		family = db_int(st, 0);
-		snprintf(summary, sizeof summary, "Safeguarding hold %" PRId64 " on family %s released",
-			 id, db_text(st, 1));
+		family = db_is_null(st, 0) ? -1 : db_int(st, 0);
+		hist = db_is_null(st, 1);
+		if (hist)
+			snprintf(summary, sizeof summary, "Safeguarding hold %" PRId64 " on the family"
+				 " from before Hearth of case %s released", id, db_text(st, 3));
+		else
+			snprintf(summary, sizeof summary, "Safeguarding hold %" PRId64 " on family %s"
+				 " released", id, db_text(st, 1));
 		released = !db_is_null(st, 2);
 	}
 	int rc = db_finalize(st);
@@ -1112,7 +1201,7 @@ static int release_tx(struct db *db, const struct audit_who *who, int64_t id, co
 	if ((rc = db_done(st)))
 		return rc;
 	snprintf(fid, sizeof fid, "%" PRId64, family);
-	return audit(db, who, "release", "families", fid, summary);
+	return audit(db, who, "release", hist ? "history_cases" : "families", fid, summary);
 }
 
 int hold_release(struct db *db, const struct audit_who *who, int64_t id, const char *reason,
@@ -1137,9 +1226,11 @@ int hold_release(struct db *db, const struct audit_who *who, int64_t id, const c
 
 int hold_list(struct db *db, struct arena *a, bool with_released, struct hold **out, size_t *n)
 {
-	struct db_stmt *st = db_prepare(db, "SELECT h.id, h.family_id, f.ref, f.name, h.reason,"
-		" coalesce(u.name, 'Command line'), h.placed_at, v.name, h.released_at, h.release_reason"
-		" FROM safeguarding_holds h JOIN families f ON f.id = h.family_id LEFT JOIN users u ON"
+	struct db_stmt *st = db_prepare(db, "SELECT h.id, coalesce(h.family_id, 0),"
+		" coalesce(f.ref, h.history_family_ref), coalesce(f.name, 'Cases from before Hearth'),"
+		" h.reason, coalesce(u.name, 'Command line'), h.placed_at, v.name, h.released_at,"
+		" h.release_reason FROM safeguarding_holds h LEFT JOIN families f ON f.id = h.family_id"
+		" LEFT JOIN users u ON"
 		" u.id = h.placed_by LEFT JOIN users v ON v.id = h.released_by"
 		" WHERE :all = 1 OR h.released_at IS NULL ORDER BY h.id DESC LIMIT 500");
 	db_bind_int(st, ":all", with_released ? 1 : 0);
@@ -1149,6 +1240,7 @@ int hold_list(struct db *db, struct arena *a, bool with_released, struct hold **
 		struct hold *h = &(*out)[(*n)++];
 		h->id = db_int(st, 0);
 		h->family_id = db_int(st, 1);
+		h->history = h->family_id == 0;
 		h->family_ref = arena_strdup(a, db_text(st, 2));
 		h->family_name = arena_strdup(a, db_text(st, 3));
 		h->reason = arena_strdup(a, db_text(st, 4));

@@ -137,8 +137,9 @@ int retention_settings_set(struct db *db, const struct audit_who *who,
  * true) a family of the cases loaded from before Hearth (hearth
  * import-history), known only by its old family_ref: ref is that
  * reference, family_id its first history case's id, cases the old case
- * references.  A history family is held when a hold is in force on a
- * Hearth family that one of its children (by pupil record) belongs to. */
+ * references.  A history family is held when a hold is in force on it
+ * (by its old family_ref) or on a Hearth family that one of its children
+ * (by pupil record) belongs to. */
 struct retention_family {
 	int64_t family_id;
 	bool history;
@@ -175,7 +176,8 @@ int retention_apply(struct db *db, const struct audit_who *who, hday today,
 
 #define HOLD_REASON_MAX 1000
 struct hold {
-	int64_t id, family_id;
+	int64_t id, family_id;     /* family_id 0: on a history family (history true) */
+	bool history;              /* family_ref is then the old family_ref */
 	const char *family_ref, *family_name, *reason, *placed_by, *placed_at;
 	const char *released_by, *released_at, *release_reason;   /* NULL while in force */
 };
@@ -183,9 +185,12 @@ struct hold {
 /* Place a hold on the family with this ref ("F-000123"), on the family
  * of the case with this ref ("C-000123"), or on the family of the child of
  * a case from before Hearth with this old case reference (the hold then
- * keeps that history family too), field "ref"; reason required
+ * keeps that history family too); failing those, on the history family
+ * with this old family_ref or old case reference (a family from before
+ * Hearth whose children are in no Hearth family), field "ref"; reason required
  * (field "reason", at most HOLD_REASON_MAX).  A family already held is
- * HE_CONFLICT.  Own transaction, audited ("hold", entity "families"). */
+ * HE_CONFLICT.  Own transaction, audited ("hold", entity "families", or
+ * "history_cases" and the first case's id for a history family). */
 int hold_place(struct db *db, const struct audit_who *who, const char *ref, const char *reason,
 	       int64_t *id, struct errinfo *e);
 /* Release hold id with a reason (field "reason").  HE_NOT_FOUND, or

@@ -11,8 +11,10 @@
  * claim).  Their first episodes, from the years before, are among the
  * cases loaded from before Hearth (history_cases, naming the elder child's
  * UPN), with one more history family the old records never linked to a
- * pupil: three history families due, the Mistry one held with its family.
- * A second hold sits on a recently closed live case, and the
+ * pupil: three history families due, the Mistry one held with its family,
+ * and the never-linked one held by its old family reference (a hold on a
+ * family from before Hearth alone).  A third hold sits on a recently
+ * closed live case, and the
  * export register has the exports a partnership makes in a term: risk
  * lists, the Schools Forum workbook, a subject access export.  All written
  * as the system, in one transaction, with one audit row for the families;
@@ -456,6 +458,11 @@ int demo_seed_dataprot(struct db *db, const struct audit_who *who, uint32_t seed
 	/* the Mistry family (the third) is held; so is a recently closed live case */
 	rc = hold_place(db, who, refs[2], "Civil claim notified by the family's solicitor: keep"
 			" the records until it is settled.", NULL, &e);
+	/* the family from before Hearth no child links to a family of ours */
+	if (!rc)
+		rc = hold_place(db, who, episodes[NEPISODES - 1].family_ref, "The council's welfare"
+				" rights team asked us to keep the records while the family's rent appeal"
+				" is heard.", NULL, &e);
 	char recent[32] = "";
 	struct db_stmt *st = db_prepare(db, "SELECT ref FROM cases WHERE status = 'closed' AND"
 		" closed_on >= :t ORDER BY closed_on DESC, id LIMIT 1");
@@ -484,7 +491,7 @@ int demo_seed_dataprot(struct db *db, const struct audit_who *who, uint32_t seed
 	}
 	if (!rc && log)
 		fprintf(log, "hearth demo: 3 families and 4 families from before Hearth past the"
-			" retention period (one of each held), 2 safeguarding holds, 5 export register"
-			" rows\n");
+			" retention period (one held; two from before Hearth held), 3 safeguarding"
+			" holds, 5 export register rows\n");
 	return rc;
 }

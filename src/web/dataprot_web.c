@@ -10,7 +10,7 @@
  *   GET  /retention                         settings, families due, holds
  *   POST /retention/settings                years, until_age
  *   POST /retention/run                     anonymise the families due (confirm=yes)
- *   POST /retention/holds                   ref (F-… or C-…), reason
+ *   POST /retention/holds                   ref (F-…, C-…, or an old case/family ref), reason
  *   POST /retention/holds/{id}/release      reason
  *   GET  /api/v1/retention; POST /api/v1/retention/run; POST /api/v1/holds;
  *   POST /api/v1/holds/{id}/release
@@ -463,8 +463,8 @@ static void hold_form(struct req *r, const struct errinfo *e)
 		" hold</h2><form method=\"post\" action=\"/retention/holds\" novalidate>");
 	page_csrf_field(r, r->sess.csrf);
 	page_text_input(r, e, "ref", "ref", "Family or case reference", "For example, F-000123 or"
-			" C-000045, or the reference of a case from before Hearth (the hold goes on the"
-			" family of its child)", "text", "govuk-input--width-10", req_form(r, "ref"));
+			" C-000045, or the reference of a case or family from before Hearth (the hold goes"
+			" on the family of its child, or else on the old family)", "text", "govuk-input--width-10", req_form(r, "ref"));
 	page_text_area(r, e, "reason", "reason", "Why the records must be kept", "For example, a"
 		       " child protection enquiry, a claim, or an inquiry's request to preserve records",
 		       3, e && e->code ? req_form(r, "reason") : "");
@@ -630,9 +630,9 @@ static void holds_json(struct req *r, const struct hold *h, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		fmt_printf(&r->out, "%s{\"id\":%lld,\"family\":%j,\"reason\":%j,\"placed_by\":%j,"
-			"\"placed_at\":%j,\"released_at\":%j,\"release_reason\":%j}", i ? "," : "",
-			(long long)h[i].id, h[i].family_ref, h[i].reason, h[i].placed_by, h[i].placed_at,
-			h[i].released_at, h[i].release_reason);
+			"\"placed_at\":%j,\"released_at\":%j,\"release_reason\":%j,\"history\":%s}",
+			i ? "," : "", (long long)h[i].id, h[i].family_ref, h[i].reason, h[i].placed_by, h[i].placed_at,
+			h[i].released_at, h[i].release_reason, h[i].history ? "true" : "false");
 }
 
 int retention_api(struct req *r)

@@ -719,8 +719,8 @@ static void test_history_held(void **state)
 	seed_history(db);
 	assert_int_equal(hold_place(db, &who, "HC-1", "C-HOLD: an inquiry", &hold, &e), HE_OK);
 	assert_int_equal(testdb_int(db, "SELECT family_id FROM safeguarding_holds"), 2);
-	assert_int_equal(hold_place(db, &who, "HB-1", "x", NULL, &e), HE_NOT_FOUND);
-	assert_int_equal(hold_place(db, &who, "HD-1", "x", NULL, &e), HE_NOT_FOUND);
+	assert_int_equal(hold_place(db, &who, "HX-9", "x", NULL, &e), HE_NOT_FOUND);
+	assert_string_equal(e.field, "ref");
 	struct arena a;
 	struct retention_family *v;
 	size_t n;
@@ -744,6 +744,123 @@ static void test_history_held(void **state)
 	assert_int_equal(res.anonymised, 2);
 	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE family_ref ="
 				    " 'OLDFAM-C'"), 0);
+	arena_free(&a);
+}
+
+/* A history family whose children are in no Hearth family is held by its
+ * old family reference or one of its old case references (0012): audited
+ * without the old family reference, kept by retention, released and then
+ * anonymised; the database refuses a hold on both kinds of family or none. */
+static void test_history_hold_alone(void **state)
+{
+	struct db *db = DB(state);
+	struct errinfo e = {0};
+	int64_t hold = 0, hold_b = 0;
+	seed_history(db);
+	assert_int_equal(hold_place(db, &who, "OLDFAM-D", "D-HOLD: rent appeal", &hold, &e), HE_OK);
+	assert_true(hold > 0);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM safeguarding_holds WHERE family_id IS"
+				    " NULL AND history_family_ref = 'OLDFAM-D' AND released_at IS NULL"), 1);
+	/* by its case reference: the same family, already held */
+	assert_int_equal(hold_place(db, &who, "HD-1", "again", NULL, &e), HE_CONFLICT);
+	assert_string_equal(e.field, "ref");
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE action = 'hold' AND"
+				    " entity = 'history_cases' AND entity_id = '105' AND summary LIKE"
+				    " '%before Hearth of case HD-1' AND summary NOT LIKE '%OLDFAM%'"), 1);
+	/* B's child (51) is in no Hearth family: by case reference, on OLDFAM-B */
+	assert_int_equal(hold_place(db, &who, "HB-1", "B-HOLD", &hold_b, &e), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM safeguarding_holds WHERE"
+				    " history_family_ref = 'OLDFAM-B' AND family_id IS NULL"), 1);
+	assert_int_equal(hold_release(db, &who, hold_b, "not needed", &e), HE_OK);
+	/* one family or the other, never both nor neither */
+	assert_int_not_equal(db_exec(db, "INSERT INTO safeguarding_holds (family_id,"
+				     " history_family_ref, reason, placed_at) VALUES (1, 'OLDFAM-A', 'x',"
+				     " 'x')"), HE_OK);
+	assert_int_not_equal(db_exec(db, "INSERT INTO safeguarding_holds (reason, placed_at)"
+				     " VALUES ('x', 'x')"), HE_OK);
+	/* listed as a family from before Hearth */
+	struct arena a;
+	struct hold *h;
+	size_t nh;
+	arena_init(&a);
+	assert_int_equal(hold_list(db, &a, false, &h, &nh), HE_OK);
+	assert_int_equal(nh, 1);
+	assert_int_equal(h[0].id, hold);
+	assert_true(h[0].history);
+	assert_string_equal(h[0].family_ref, "OLDFAM-D");
+	assert_string_equal(h[0].family_name, "Cases from before Hearth");
+	/* retention keeps it */
+	struct retention_family *v;
+	size_t n;
+	assert_int_equal(retention_due(db, &a, date_today(), &v, &n), HE_OK);
+	assert_int_equal(due_ref(v, n, "OLDFAM-D")->hold_id, hold);
+	assert_string_equal(due_ref(v, n, "OLDFAM-D")->hold_reason, "D-HOLD: rent appeal");
+	struct retention_result res;
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.due, 5);
+	assert_int_equal(res.held, 1);
+	assert_int_equal(res.anonymised, 4);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE id = 105 AND"
+				    " family_ref = 'OLDFAM-D' AND worker_name = 'D-WORKER' AND"
+				    " anonymised_at IS NULL"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_events WHERE detail ="
+				    " 'D-SIGNPOSTED'"), 1);
+	/* released (audited without the old reference): anonymised on the next run, and the
+	 * released hold no longer carries the old reference */
+	assert_int_equal(hold_release(db, &who, hold, "Appeal heard", &e), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE action = 'release'"
+				    " AND entity = 'history_cases' AND entity_id = '105' AND summary"
+				    " NOT LIKE '%OLDFAM%'"), 1);
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.anonymised, 1);
+	assert_int_equal(res.history, 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE id = 105 AND"
+				    " family_ref = 'anonymised-105' AND anonymised_at IS NOT NULL"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM safeguarding_holds WHERE"
+				    " history_family_ref = 'OLDFAM-D'"), 0);
+	char q[160];
+	snprintf(q, sizeof q, "SELECT count(*) FROM safeguarding_holds WHERE id = %lld AND"
+		 " history_family_ref = 'anonymised-105' AND released_at IS NOT NULL", (long long)hold);
+	assert_int_equal(testdb_int(db, q), 1);
+	/* done: no hold on it any more */
+	assert_int_equal(hold_place(db, &who, "HD-1", "late", NULL, &e), HE_CONFLICT);
+	assert_non_null(strstr(e.message, "already been anonymised"));
+	arena_free(&a);
+}
+
+/* "Done" is history_cases.anonymised_at, not the look of the reference: a
+ * family whose old reference begins "anonymised-" is due like any other,
+ * and one marked anonymised is not, whatever its reference. */
+static void test_history_done_mark(void **state)
+{
+	struct db *db = DB(state);
+	seed_history(db);
+	exec(db, "INSERT INTO history_cases (id, import_id, case_ref, family_ref, school_id,"
+	     " pupil_id, worker_name) VALUES (108, 1, 'HG-1', 'anonymised-G', NULL, NULL, 'G-WORKER');"
+	     "INSERT INTO history_events (case_id, on_date, kind, source, detail) VALUES"
+	     " (108, '2010-04-01', 'referred', 'self', 'G-REFERRED'),"
+	     " (108, '2010-04-03', 'signposted', NULL, '');"
+	     "UPDATE history_cases SET anonymised_at = '2020-01-01T00:00:00Z' WHERE id = 105");
+	struct arena a;
+	struct retention_family *v;
+	size_t n;
+	arena_init(&a);
+	assert_int_equal(retention_due(db, &a, date_today(), &v, &n), HE_OK);
+	assert_non_null(due_ref(v, n, "anonymised-G"));
+	assert_null(due_ref(v, n, "OLDFAM-D"));
+	struct retention_result res;
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.history, 3);   /* A, C and G */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE id = 108 AND"
+				    " family_ref = 'anonymised-108' AND worker_name = '' AND"
+				    " anonymised_at IS NOT NULL"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE anonymised_at IS"
+				    " NOT NULL"), 5);   /* 101, 102, 104, 105 (marked), 108 */
+	/* D, marked done, was left as it was */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM history_cases WHERE id = 105 AND"
+				    " family_ref = 'OLDFAM-D' AND worker_name = 'D-WORKER'"), 1);
+	assert_int_equal(retention_apply(db, &who, date_today(), &res, NULL), HE_OK);
+	assert_int_equal(res.due, 0);
 	arena_free(&a);
 }
 
@@ -825,6 +942,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_history_anonymises, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_history_held, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_history_atomic, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_history_hold_alone, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_history_done_mark, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_register, setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
