@@ -26,6 +26,7 @@
 #   BENCH_WORKERS=nproc   nginx worker processes and bare_mhd pool threads
 #   BENCH_HEARTH=./hearth the binary to measure
 #   BENCH_HEARTH_ARGS=    extra `hearth serve` arguments (e.g. --quiet, --threads 1)
+#   BENCH_PG=0            skip the PostgreSQL rows (shown as not run; quick SQLite runs)
 #   BENCH_PG_OPTIONS=    extra PostgreSQL server options (e.g. '-c synchronous_commit=off';
 #                         default none: PostgreSQL's durable defaults)
 #   BENCH_STRICT=1        exit 1 when a target is missed (default: report only)
@@ -46,6 +47,7 @@ WORKERS=${BENCH_WORKERS:-$(nproc)}
 HEARTH=${BENCH_HEARTH:-./hearth}
 HEARTH_ARGS=${BENCH_HEARTH_ARGS:-}
 PG_OPTIONS=${BENCH_PG_OPTIONS:-}
+WITH_PG=${BENCH_PG:-1}
 OUT=build/bench
 RESULTS=$OUT/results-api.txt
 PATH_ME=/api/v1/me
@@ -624,7 +626,11 @@ if [ ! -x "$HEARTH" ]; then
 	fail "$HEARTH is not built (run 'make hearth' or 'make bench'); measuring the baselines only"
 else
 	if setup_sqlite; then sqlite_ok=1; else fail "hearth sqlite not measured (reason above)"; fi
-	setup_pg || true	# says what failed
+	if [ "$WITH_PG" != 0 ]; then
+		setup_pg || true	# says what failed
+	else
+		say "BENCH_PG=0: PostgreSQL rows not run"
+	fi
 	[ -z "$pg_up" ] || pg_conf=$(pg_settings)
 fi
 if [ -z "$reference" ]; then

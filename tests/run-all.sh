@@ -7,7 +7,8 @@
 # two servers sharing it (pg-two) and a SQLite partnership copied across
 # (pg-migrate); the crash test (SIGKILL under write load, tests/crash) on
 # both; slow clients (flood), a full or read-only disk (diskfull,
-# pg-diskfull), hostile text crawled through every page (crawl), every fuzz
+# pg-diskfull), hostile text crawled through every page (crawl), one
+# access-log line per request whatever the path holds (hostile-log), every fuzz
 # target for a few seconds (fuzz); unit and http again under ASan+UBSan.
 # The unit tests run on PostgreSQL once, in the sanitizer build
 # (san-pg-unit): the same assertions as a plain pg-unit run plus the
@@ -26,7 +27,7 @@ set -u
 cd "$(dirname "$0")/.."
 # The test servers' demo city: enough pupils for every page, quick to seed.
 export HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000}
-lane_sqlite="unit http crash flood diskfull crawl fuzz browser san-unit san-http"
+lane_sqlite="unit http hostile-log crash flood diskfull crawl fuzz browser san-unit san-http"
 lane_pg="pg-http pg-two pg-migrate pg-crash pg-diskfull pg-browser san-pg-unit"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-run-all-XXXXXX")
@@ -67,6 +68,7 @@ layer() {
 	case $1 in
 	unit)     run_layer unit tests/run-unit.sh build ;;
 	http)     run_layer http build/httptest --hearth build/hearth --cases tests/http/cases ;;
+	hostile-log) run_layer hostile-log tests/http/hostile-access-log.sh build/hearth ;;
 	crash)    run_layer crash python3 tests/crash/crash.py build/hearth ;;
 	flood)    run_layer flood python3 tests/crash/flood.py build/hearth ;;
 	diskfull) run_layer diskfull python3 tests/crash/diskfull.py build/hearth ;;

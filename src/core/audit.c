@@ -23,6 +23,7 @@
 #include "base/alloc.h"
 #include "base/date.h"
 #include "base/err.h"
+#include "base/logsafe.h"
 #include "store/db.h"
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -112,6 +113,19 @@ static int insert_row(struct db *db, const struct audit_row *r, const char *prev
 	return db_done(st);
 }
 
+/* The text of a row as stored: a request's bytes (a path's %FF or %0A, a
+ * query, an email as typed) escaped to valid UTF-8 on one line
+ * (base/logsafe.h), here where every row passes so that no caller can
+ * forget.  The hash covers the stored text, so the chain verifies.  Text
+ * that needs nothing is used as it is; else *owned holds the copy. */
+static const char *safe_text(const char *s, char **owned)
+{
+	*owned = NULL;
+	if (!s || logsafe_clean(s, strlen(s)))
+		return s;
+	return *owned = logsafe_dup(s);
+}
+
 /* Append n rows in the open transaction: claim n ids from the head at
  * once, chain the rows in memory, move the head's hash once. */
 static int append(struct db *db, const struct row_in *in, int n)
@@ -133,17 +147,22 @@ static int append(struct db *db, const struct row_in *in, int n)
 	timestamp_format(time(NULL), at);
 	for (int i = 0; i < n; i++) {
 		const struct audit_who *who = in[i].who;
+		char *own[4];
 		struct audit_row r = {
 			.id = last - n + 1 + i, .at = at, .user_id = who ? who->user_id : 0,
-			.user_email = who ? who->email : NULL,
+			.user_email = safe_text(who ? who->email : NULL, &own[0]),
 			.role = who && who->role ? who->role : "none",
-			.route = who && who->route ? who->route : "system",
+			.route = safe_text(who && who->route ? who->route : "system", &own[1]),
 			.action = in[i].action, .entity = in[i].entity,
-			.entity_id = in[i].entity_id, .summary = in[i].summary,
+			.entity_id = safe_text(in[i].entity_id, &own[2]),
+			.summary = safe_text(in[i].summary, &own[3]),
 			.ip = who ? who->ip : NULL,
 		};
 		row_hash(prev, &r, hash);
-		if ((rc = insert_row(db, &r, prev, hash)))
+		rc = insert_row(db, &r, prev, hash);
+		for (int k = 0; k < 4; k++)
+			free(own[k]);
+		if (rc)
 			return rc;
 		memcpy(prev, hash, sizeof prev);
 	}

@@ -25,6 +25,7 @@
 #include "base/date.h"
 #include "base/err.h"
 #include "base/fmt.h"
+#include "base/logsafe.h"
 #include "store/db.h"
 #include "web/http.h"
 #include "web/page.h"
@@ -97,6 +98,10 @@ static void add_security_headers(struct MHD_Response *resp, const struct req *r)
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 }
 
+/* One line per request on standard error.  The method and path are the
+ * client's bytes (MHD has decoded the path, so a %0A in it is a newline
+ * here, %FF a byte that is not UTF-8): written escaped (base/logsafe.h),
+ * so one request is always one line and a path cannot forge another. */
 static void access_log(const struct req *r, size_t bytes, const struct timespec *start)
 {
 	if (opts->quiet)
@@ -107,12 +112,21 @@ static void access_log(const struct req *r, size_t bytes, const struct timespec 
 		    (double)(end.tv_nsec - start->tv_nsec) / 1e6;
 	char ts[21];
 	timestamp_format(time(NULL), ts);
-	char line[1024];
-	int n = snprintf(line, sizeof line, "%s %s %s %.200s %d %zu %.1fms %s\n", ts,
-			 r->ip, r->method, r->path, r->status, bytes, ms,
-			 r->signed_in ? r->sess.user.email : "-");
-	if (n > 0)
-		fwrite(line, 1, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, stderr);
+	const char *email = r->signed_in ? r->sess.user.email : "-";
+	/* at most 4 bytes out per byte in: well under the cap, so the line
+	 * always gets its newline */
+	struct buf line;
+	buf_init(&line, 4096);
+	buf_printf(&line, "%s %s ", ts, r->ip);
+	logsafe_append(&line, r->method, strnlen(r->method, 32));
+	buf_putc(&line, ' ');
+	logsafe_append(&line, r->path, strnlen(r->path, 200));
+	buf_printf(&line, " %d %zu %.1fms ", r->status, bytes, ms);
+	logsafe_append(&line, email, strnlen(email, 256));
+	buf_putc(&line, '\n');
+	if (!buf_err(&line))
+		fwrite(line.data, 1, line.len, stderr);
+	buf_free(&line);
 }
 
 /* A request that failed (5xx) while the database could not write — its
@@ -170,13 +184,13 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 	client_ip(c, r.ip);
 	r.secure = opts->secure_cookies != 0;
 	r.db = thread_db();
-	if (upload_too_large(cs->up)) {
-		r.status = err_http_status(HE_TOO_LARGE);
-		req_fail(&r, HE_TOO_LARGE, "", "The request body is larger than this address accepts");
+	int refused = upload_error(cs->up, &r.err);  /* 413 too large, 400 malformed */
+	if (refused) {
+		r.status = err_http_status(refused);
 		if (strncmp(url, "/api/", 5) == 0)
-			req_json_error(&r, HE_TOO_LARGE);
+			req_json_error(&r, refused);
 		else
-			page_error(&r, HE_TOO_LARGE);
+			page_error(&r, refused);
 	} else if (!r.db) {
 		req_json_error(&r, HE_UNAVAILABLE);
 	} else {

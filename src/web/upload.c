@@ -1,4 +1,13 @@
-/* upload.c — gathering request bodies (see upload.h). */
+/* upload.c — gathering request bodies (see upload.h).
+ *
+ * A multipart body is refused for one of two reasons, told apart: over
+ * its limit (413 too_large), or not multipart/form-data as RFC 7578 has it
+ * (400 bad_request, saying what is wrong and after which part) — a
+ * Content-Type without a boundary, a malformed boundary line or part
+ * header, a body that ends before its closing boundary (an upload cut
+ * short: the file is not imported half), or a body without any part.
+ * (libmicrohttpd 0.9.75 also refuses text after the closing boundary, an
+ * epilogue RFC 2046 allows; browsers never send one.) */
 #include "web/upload.h"
 
 #include <errno.h>
@@ -10,6 +19,8 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/err.h"
+#include "base/logsafe.h"
 #include "web/http.h"
 #include "web/route.h"
 
@@ -23,7 +34,11 @@ struct upload {
 	char path[64];
 	size_t written;
 	char *filename;
-	struct MHD_PostProcessor *pp; /* multipart forms */
+	struct MHD_PostProcessor *pp; /* multipart forms, until the body is complete */
+	bool multipart;               /* the body is multipart/form-data */
+	bool saw_part;                /* it had at least one part */
+	const char *bad;              /* why it cannot be read (400), or NULL */
+	char part[48];                /* the last part's name, if plain text */
 	struct buf fields;            /* key\0value key\0value …, value lengths in vlen */
 	int nfields;
 	size_t *vlen;                 /* each field's value length in bytes (values
@@ -61,6 +76,20 @@ static void write_file(struct upload *up, const char *data, size_t n)
 	}
 }
 
+/* Remember the part being read, to say where a malformed body went wrong
+ * (only a name that is plain text and short: it goes into the message). */
+static void note_part(struct upload *up, const char *key)
+{
+	up->saw_part = true;
+	if (!key || strcmp(up->part, key) == 0)
+		return;
+	size_t n = strlen(key);
+	if (n < sizeof up->part && logsafe_clean(key, n))
+		memcpy(up->part, key, n + 1);
+	else
+		up->part[0] = '\0';
+}
+
 static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
 			       const char *filename, const char *content_type,
 			       const char *transfer_encoding, const char *data, uint64_t off,
@@ -68,6 +97,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 {
 	struct upload *up = cls;
 	(void)kind; (void)content_type; (void)transfer_encoding; (void)off;
+	note_part(up, key);
 	if (filename) {
 		if (!up->filename)
 			up->filename = xstrdup(filename);
@@ -103,19 +133,25 @@ struct upload *upload_new(struct MHD_Connection *c, const char *method, const ch
 	buf_init(&up->fields, FIELDS_MAX);
 	if (up->to_file) {
 		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-		if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0)
+		if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0) {
+			up->multipart = true;
 			up->pp = MHD_create_post_processor(c, 64 * 1024, on_part, up);
+			if (!up->pp)
+				up->bad = "its Content-Type (multipart/form-data) names no boundary";
+		}
 	}
 	return up;
 }
 
 void upload_feed(struct upload *up, const char *data, size_t n)
 {
-	if (up->too_large)
+	if (up->too_large || up->bad)
 		return;
-	if (up->pp) {
-		if (MHD_post_process(up->pp, data, n) != MHD_YES)
-			up->too_large = true;
+	if (up->multipart) {
+		if (MHD_post_process(up->pp, data, n) != MHD_YES && !up->too_large)
+			up->bad = "the body does not follow the multipart/form-data format"
+				  " (RFC 7578): a boundary line or a part's headers are"
+				  " malformed";
 	} else if (up->to_file) {
 		write_file(up, data, n);
 	} else {
@@ -127,6 +163,38 @@ void upload_feed(struct upload *up, const char *data, size_t n)
 bool upload_too_large(const struct upload *up)
 {
 	return up->too_large;
+}
+
+/* A multipart body is complete: end the parse, which says whether the body
+ * reached its closing boundary. */
+static void finish_multipart(struct upload *up)
+{
+	if (!up->pp)
+		return;
+	bool ended = MHD_destroy_post_processor(up->pp) == MHD_YES;
+	up->pp = NULL;
+	if (up->too_large || up->bad)
+		return;
+	if (!ended)
+		up->bad = "the body ends before its closing boundary (was the upload cut short?)";
+	else if (!up->saw_part)
+		up->bad = "the body holds no part: the boundary its Content-Type names never"
+			  " appears";
+}
+
+int upload_error(struct upload *up, struct errinfo *e)
+{
+	finish_multipart(up);
+	if (up->too_large)
+		return errinfo_set(e, HE_TOO_LARGE, "",
+				   "The request body is larger than this address accepts");
+	if (!up->bad)
+		return HE_OK;
+	if (*up->part)
+		return errinfo_set(e, HE_BAD_REQUEST, up->part,
+				   "The form data cannot be read after the part “%s”: %s",
+				   up->part, up->bad);
+	return errinfo_set(e, HE_BAD_REQUEST, "", "The form data cannot be read: %s", up->bad);
 }
 
 /* The multipart fields as the request's form (req_form reads them). */
@@ -165,8 +233,10 @@ void upload_to_req(struct upload *up, struct req *r)
 		open_temp(up);  /* an empty upload is still a file (the import says "empty") */
 	r->upload_path = up->fd >= 0 ? up->path : NULL;
 	r->upload_name = up->filename;
-	if (up->pp)
+	if (up->multipart) {
+		finish_multipart(up);
 		fields_to_req(up, r);
+	}
 }
 
 void upload_keep_file(struct upload *up)

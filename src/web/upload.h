@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 struct MHD_Connection;
+struct errinfo;
 struct req;
 struct upload;
 
@@ -21,6 +22,11 @@ struct upload *upload_new(struct MHD_Connection *c, const char *method, const ch
 void upload_feed(struct upload *up, const char *data, size_t n);
 /* The body was over its limit (the request gets 413). */
 bool upload_too_large(const struct upload *up);
+/* Whether the complete body can be handed on: HE_OK; HE_TOO_LARGE (413)
+ * when over its limit; HE_BAD_REQUEST (400) when a multipart body is
+ * malformed — e says what is wrong and, as the field, the part after which
+ * it went wrong.  Call once the body is complete. */
+int upload_error(struct upload *up, struct errinfo *e);
 /* Give r the body: r->body/body_len, or for an upload r->upload_path (and
  * r->upload_name, the file's name as sent) and the form fields. */
 void upload_to_req(struct upload *up, struct req *r);

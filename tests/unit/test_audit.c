@@ -195,10 +195,12 @@ static void test_fields_stored(void **state)
 	assert_int_equal(db_finalize(st), HE_OK);
 }
 
+/* Text is stored as given, quotes, markup and SQL included; only control
+ * characters are escaped (see test_request_bytes_escaped). */
 static void test_text_round_trips(void **state)
 {
 	struct db *db = ((struct testdb *)*state)->db;
-	const char *summary = "O'Brien said \"no\";\nsecond line\r\n\ttabbed — Zoë 🏠 "
+	const char *summary = "O'Brien said \"no\"; — Zoë 🏠 "
 		"<script>x</script> 3:4; -; DROP TABLE audit_log;--";
 	const struct audit_who w = {
 		.user_id = 3, .email = "zoë.o'brien@example.org", .role = "school",
@@ -215,6 +217,41 @@ static void test_text_round_trips(void **state)
 	assert_false(db_is_null(st, 0));
 	assert_int_equal(db_finalize(st), HE_OK);
 	expect_intact(db, 2);
+}
+
+/* Bytes from a request (a path's %FF, %0A or %1B, a cut UTF-8 sequence,
+ * a right-to-left override) never reach the log raw, through audit() or
+ * audit_alone(), in any text field a caller fills: they are stored
+ * escaped, as valid UTF-8 on one line (on PostgreSQL the raw bytes would
+ * not even be accepted), and the chain over the stored text verifies. */
+static void test_request_bytes_escaped(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	const struct audit_who w = {
+		.user_id = 3, .email = "a\nb@example.org", .role = "school",
+		.route = "POST /families/\xff\r\n200 OK", .ip = "::1",
+	};
+	append(db, &w, "denied", "families", "F\xff\x1b[2J",
+	       "consent of family \xff\nGET /forged 200: not found \xc3");
+	assert_int_equal(audit_alone(db, &who, "denied", "surveys", "\xe2\x80\xae""1",
+				     "survey\ttab\x7f \\ \xc0\xaf"), HE_OK);
+	append(db, &who, "view", "pupils", "1", "plain Zoë — stays as it is");
+	struct db_stmt *st = db_prepare(db,
+		"SELECT user_email, route, entity_id, summary FROM audit_log ORDER BY id");
+	assert_true(db_next(st));
+	assert_string_equal(db_text(st, 0), "a\\nb@example.org");
+	assert_string_equal(db_text(st, 1), "POST /families/\\xFF\\r\\n200 OK");
+	assert_string_equal(db_text(st, 2), "F\\xFF\\x1B[2J");
+	assert_string_equal(db_text(st, 3),
+			    "consent of family \\xFF\\nGET /forged 200: not found \\xC3");
+	assert_true(db_next(st));
+	assert_string_equal(db_text(st, 2), "\\u202E1");
+	assert_string_equal(db_text(st, 3), "survey\\ttab\\x7F \\\\ \\xC0\\xAF");
+	assert_true(db_next(st));
+	assert_string_equal(db_text(st, 3), "plain Zoë — stays as it is");
+	assert_false(db_next(st));
+	assert_int_equal(db_finalize(st), HE_OK);
+	expect_intact(db, 3);
 }
 
 static void test_empty_log_verifies(void **state)
@@ -601,6 +638,7 @@ int main(void)
 		T(test_rows_chain),
 		T(test_fields_stored),
 		T(test_text_round_trips),
+		T(test_request_bytes_escaped),
 		T(test_empty_log_verifies),
 		T(test_append_only),
 		T(test_raw_connection_bypasses),
