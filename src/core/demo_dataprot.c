@@ -402,7 +402,9 @@ static int seed_old_families(struct db *db, const struct audit_who *who, hday to
 	return rc;
 }
 
-/* Rows for the export register, as the demo users would have made them. */
+/* Rows for the export register, as the demo users would have made them
+ * (the subject access export only when its pupil exists: a demo of no
+ * pupils has none to name). */
 static int seed_register(struct db *db, const char *sar_upn)
 {
 	static const struct {
@@ -429,7 +431,8 @@ static int seed_register(struct db *db, const char *sar_upn)
 			" subject_id) SELECT :at, u.id, u.email, :role, :route, :what, :format, :filters,"
 			" :rows, CASE WHEN :what = 'subject_access' THEN 'pupil' END, CASE WHEN"
 			" :what = 'subject_access' THEN (SELECT p.id FROM pupils p WHERE p.upn = :upn) END"
-			" FROM users u WHERE u.email = :email");
+			" FROM users u WHERE u.email = :email AND (:what <> 'subject_access'"
+			" OR EXISTS (SELECT 1 FROM pupils p WHERE p.upn = :upn))");
 		db_bind_text(st, ":at", at);
 		db_bind_text(st, ":role", x[i].role);
 		db_bind_text(st, ":route", x[i].route);
