@@ -32,16 +32,28 @@ function pageCells(page) {
 		Object.fromEntries(tds.map(td => [td.id, td.textContent])))
 }
 
+// A cell's kind: its column's where the table gives kinds by column (the
+// caseloads table: one row per worker), else its row's.
+function kindOf(table, row, c) {
+	return table.column_kinds ? table.column_kinds[c] : row.kind
+}
+
 // Compare the page's cells with the dashboard JSON; returns the cell count.
 function agree(t, cells, dash, where) {
 	let n = 0
 	for (const [tid, table] of Object.entries(dash.tables)) {
 		for (const row of table.rows) {
-			for (const col of table.columns) {
+			table.columns.forEach((col, c) => {
 				const id = `${tid}--${row.key}--${col}`
-				const want = printed(row.kind, row.values[col])
+				const want = printed(kindOf(table, row, c), row.values[col])
 				t.check(id in cells, `${where}: no cell ${id} on the page`)
 				t.check(cells[id] === want, `${where}: ${id} is "${cells[id]}" on the page, "${want}" in the JSON`)
+				n++
+			})
+			if (table.detail_head) {    // the text column (a worker's employer and role)
+				const id = `${tid}--${row.key}--detail`
+				t.check(cells[id] === (row.detail || ''),
+					`${where}: ${id} is "${cells[id]}" on the page, "${row.detail}" in the JSON`)
 				n++
 			}
 		}
@@ -164,9 +176,11 @@ export default async function (t) {
 			t.check(dash.filter.suppressed === true, 'the viewer\'s JSON is not suppressed')
 			for (const [tid, table] of Object.entries(dash.tables))
 				for (const row of table.rows)
-					for (const [col, v] of Object.entries(row.values))
-						t.check(!(row.kind === 'count' && typeof v === 'number' && v >= 1 && v <= 4),
+					table.columns.forEach((col, c) => {
+						const v = row.values[col]
+						t.check(!(kindOf(table, row, c) === 'count' && typeof v === 'number' && v >= 1 && v <= 4),
 							`${tid}.${row.key}.${col} shows ${v} to the viewer`)
+					})
 			agree(t, await pageCells(page), dash, 'viewer')
 		} finally {
 			await context.close()
