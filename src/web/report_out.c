@@ -17,6 +17,7 @@
 
 #include <xlsxwriter.h>
 
+#include "base/csvout.h"
 #include "base/fmt.h"
 #include "base/money.h"
 #include "core/school.h"
@@ -524,21 +525,6 @@ void report_json(struct req *r, struct rtable *const *t, size_t n, const struct 
 
 /* ---- CSV ---------------------------------------------------------------------------------- */
 
-/* One CSV cell, always quoted; text a spreadsheet would run as a formula
- * gets an apostrophe in front. */
-static void csv_cell(struct buf *b, const char *s, bool last)
-{
-	buf_putc(b, '"');
-	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r'))
-		buf_putc(b, '\'');
-	for (; s && *s; s++) {
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	buf_puts(b, last ? "\"\r\n" : "\",");
-}
-
 /* A number as it is (a negative figure stays a number, unquoted). */
 static void csv_num(struct buf *b, const char *s, bool last)
 {
@@ -546,7 +532,7 @@ static void csv_num(struct buf *b, const char *s, bool last)
 		buf_puts(b, s);
 		buf_puts(b, last ? "\r\n" : ",");
 	} else {
-		csv_cell(b, s, last);
+		csv_put(b, s, last ? CSV_LAST : 0);
 	}
 }
 
@@ -574,18 +560,18 @@ static const char *safe_name(struct req *r, const char *id)
 void report_csv(struct req *r, const struct rtable *t, const struct report_filter *f)
 {
 	attachment(r, "text/csv; charset=utf-8", safe_name(r, t->id), "csv");
-	csv_cell(&r->out, t->label_head, false);
+	csv_put(&r->out, t->label_head, 0);
 	if (t->detail_head)
-		csv_cell(&r->out, t->detail_head, false);
-	csv_cell(&r->out, "Key", !t->ncols);
+		csv_put(&r->out, t->detail_head, 0);
+	csv_put(&r->out, "Key", !t->ncols ? CSV_LAST : 0);
 	for (size_t c = 0; c < t->ncols; c++)
-		csv_cell(&r->out, t->cols[c], c + 1 == t->ncols);
+		csv_put(&r->out, t->cols[c], c + 1 == t->ncols ? CSV_LAST : 0);
 	for (size_t i = 0; i < t->nrows; i++) {
 		const struct rrow *w = &t->rows[i];
-		csv_cell(&r->out, w->label, false);
+		csv_put(&r->out, w->label, 0);
 		if (t->detail_head)
-			csv_cell(&r->out, w->detail ? w->detail : "", false);
-		csv_cell(&r->out, w->key, !t->ncols);
+			csv_put(&r->out, w->detail ? w->detail : "", 0);
+		csv_put(&r->out, w->key, !t->ncols ? CSV_LAST : 0);
 		for (size_t c = 0; c < t->ncols; c++)
 			csv_num(&r->out, cell_plain(r, cell_kind(t, w, c), w->v[c], f), c + 1 == t->ncols);
 	}
