@@ -85,7 +85,7 @@ hearth: build/hearth
 # ---- tests ----------------------------------------------------------------
 $(B)/tests/%: tests/unit/%.c $(B)/libhearth.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -o $@ $< $(B)/libhearth.a $(PKG_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -MMD -MP -o $@ $< $(B)/libhearth.a $(PKG_LIBS) -lcmocka
 
 $(B)/httptest: tests/http/runner.c
 	@mkdir -p $(dir $@)

@@ -25,6 +25,7 @@
 # non-zero if anything failed or a layer died without counting.
 set -u
 cd "$(dirname "$0")/.."
+TIMEFORMAT='%U %S'
 # The test servers' demo city: enough pupils for every page, quick to seed.
 export HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000}
 lane_sqlite="unit http hostile-log crash flood diskfull crawl fuzz browser san-unit san-http"
@@ -40,9 +41,10 @@ trap 'kill 0; exit 130' INT TERM HUP
 # SECONDS" to the results and its FAIL lines to the failures.
 run_layer() {
 	local name=$1; shift
-	local log="$work/$name.log" t0=$SECONDS
-	"$@" >"$log" 2>&1 </dev/null
-	local rc=$?
+	local log="$work/$name.log" t0=$SECONDS rc
+	# the CPU time (user and system) of the layer and everything it started
+	{ time "$@" >"$log" 2>&1 </dev/null; } 2>"$work/$name.cpu"
+	rc=$?
 	local line p f
 	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	p=$(sed -E 's/^[a-z-]+: ([0-9]+) passed.*/\1/' <<<"$line")
@@ -56,7 +58,7 @@ run_layer() {
 		flock 9
 		echo "== $name ($((SECONDS - t0)) s)"
 		cat "$log"
-		echo "$name $p $f $((SECONDS - t0))" >>"$work/results"
+		echo "$name $p $f $((SECONDS - t0)) $(awk '{printf "%d", $1 + $2}' "$work/$name.cpu")" >>"$work/results"
 		if [ "$f" -gt 0 ]; then
 			grep -E '^(FAIL|\[  FAILED  \]|\[  ERROR   \])' "$log" | sed "s/^/$name: /" >>"$work/failures"
 			grep -qE '^(FAIL|\[  FAILED  \])' "$log" || echo "$name: failed (see its output above)" >>"$work/failures"
@@ -82,7 +84,7 @@ layer() {
 	san-unit) run_layer san-unit tests/run-unit.sh build/san ;;
 	san-http) run_layer san-http build/san/httptest --hearth build/san/hearth --cases tests/http/cases ;;
 	san-pg-unit) run_layer san-pg-unit tests/run-unit-pg.sh build/san ;;
-	*) echo "unknown layer $1"; echo "$1 0 1 0" >>"$work/results"
+	*) echo "unknown layer $1"; echo "$1 0 1 0 0" >>"$work/results"
 	   echo "$1: unknown layer" >>"$work/failures" ;;
 	esac
 }
@@ -97,7 +99,7 @@ case " $layers " in
 		cat "$work/san-build.log"
 		echo "FAIL the sanitizer build failed"
 		for l in $layers; do
-			case $l in san-*) echo "$l 0 1 0" >>"$work/results"
+			case $l in san-*) echo "$l 0 1 0 0" >>"$work/results"
 			                  echo "$l: the sanitizer build failed" >>"$work/failures" ;; esac
 		done
 		layers=$(tr ' ' '\n' <<<"$layers" | grep -v '^san-' | tr '\n' ' ')
@@ -117,11 +119,12 @@ else
 	lane $layers
 fi
 
-total_p=0 total_f=0 times=""
-while read -r name p f s; do
-	total_p=$((total_p + p)) total_f=$((total_f + f)) times="$times $name ${s}s"
+total_p=0 total_f=0 times="" cpu=0
+while read -r name p f s c; do
+	total_p=$((total_p + p)) total_f=$((total_f + f)) times="$times $name ${s}s/${c:-0}s"
+	cpu=$((cpu + ${c:-0}))
 done <"$work/results"
-echo "layer times:$times (total $SECONDS s)"
+echo "layer times, wall/CPU:$times (total $SECONDS s, CPU $cpu s)"
 if [ -s "$work/failures" ]; then
 	echo "failures:"
 	sed 's/^/  /' "$work/failures"

@@ -7,7 +7,12 @@
 # tests/http/pg-two-servers.sh) and pg-browser (the browser suite,
 # run.mjs --db-server); all three by default.  Starts one throwaway
 # PostgreSQL 15 (scripts/pg-test-server.sh) for all of them and always
-# removes it; each suite makes its own database there.  Set PG_SERVER to a
+# removes it; each suite makes its own database there.  pg-diskfull (run
+# only when named; tests/crash/diskfull.py --db-server) needs root and a
+# server on this machine: it mounts a small tmpfs, makes it a tablespace
+# for its database and fills it under `hearth serve` (a real disk full,
+# SQLSTATE 53100), then makes the database read-only; it removes the
+# database, the tablespace and the mount however it ends.  Set PG_SERVER to a
 # server URL (postgresql://user@host:port/) to use that server instead.
 #
 # Each layer ends with "LAYER: N passed, N failed".  If PostgreSQL cannot

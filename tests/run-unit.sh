@@ -15,7 +15,7 @@ for t in "$b"/tests/test_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
   for skip in "$@"; do [ "$name" = "$skip" ] && continue 2; done
-  ran=$((ran + 1))
+  ran=$((ran + 1)) t0=$SECONDS
   out=$(timeout 300 "$t" 2>&1); rc=$?
   p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
   f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
@@ -24,7 +24,7 @@ for t in "$b"/tests/test_*; do
   if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ]; then
     printf '%s\n' "$out" | grep -v '^\[ \(RUN\|       OK\) ' ; echo "FAIL $name (exit $rc)"
   else
-    echo "ok   $name: $p"
+    echo "ok   $name: $p ($((SECONDS - t0)) s)"
   fi
   passed=$((passed + p)) failed=$((failed + f))
 done

@@ -168,6 +168,7 @@ struct seeding {
 	/* cases open on each worker, as end days (for choosing by load) */
 	hday *ends[MAX_WORKERS];
 	int nends[MAX_WORKERS], sam_open;
+	bool covered_open;               /* COVERED has been given an open case */
 	/* families already referred (their pupils' family keys / ids) */
 	char **used;
 	int nused;
@@ -681,10 +682,20 @@ static int create_referral(struct seeding *g, const struct dpupil *d, const stru
  * today until Sam has SAM_OPEN (and some of the closed ones), else the
  * least loaded worker serving the school's district (any worker if none
  * does).  Tracks the load by the cases' end days. */
+/* Sean O'Connor, the City Centre mentor Sam covers on leave this week
+ * (seed_covers): given an open case whatever the day, so there is one to
+ * cover. */
+#define COVERED 18
+
 static int choose_worker(struct seeding *g, const struct plan *p, int64_t district)
 {
 	if (p->sam)
 		return 0;
+	if (p->outcome == O_OPEN && !p->transfer && !g->covered_open
+	    && serves(g, COVERED, district)) {
+		g->covered_open = true;
+		return COVERED;
+	}
 	int best = -1, best_load = 1 << 30;
 	for (int w = 1; w < NPOOL; w++) {
 		int load = 0;
@@ -1104,7 +1115,7 @@ static int seed_covers(struct seeding *g)
 	date_format(g->today - 2, from);
 	date_format(g->today + 4, until);
 	struct errinfo e = {0};
-	int colleague = 18;  /* Sean O'Connor, City Centre mentor */
+	int colleague = COVERED;
 	int rc = failed(g->log, worker_cover_add(g->db, &g->s, g->worker_ids[0],
 			g->worker_ids[colleague], from, until, "Annual leave", &e), "cover", &e);
 	date_format(g->today - 120, from);

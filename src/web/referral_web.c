@@ -304,9 +304,8 @@ static int rview_case(struct req *r, struct rview *v)
 	return rc;
 }
 
-/* Load the referral ref for the caller (404 outside scope) and audit the
- * view. */
-static int rview_load(struct req *r, const char *ref, struct rview *v)
+/* Load the referral ref for the caller (404 outside scope), unaudited. */
+static int rview_fill(struct req *r, const char *ref, struct rview *v)
 {
 	memset(v, 0, sizeof *v);
 	int rc = referral_find(r, ref, &v->id);
@@ -319,6 +318,16 @@ static int rview_load(struct req *r, const char *ref, struct rview *v)
 	if (rc)
 		return rc;
 	v->referring = !is_school(r) || v->school_id == r->sess.user.school_id;
+	return HE_OK;
+}
+
+/* Load the referral ref for the caller (404 outside scope) and audit the
+ * view. */
+static int rview_load(struct req *r, const char *ref, struct rview *v)
+{
+	int rc = rview_fill(r, ref, v);
+	if (rc)
+		return rc;
 	return req_audit(r, "view", "referrals", idtext(r, v->id),
 			 arena_printf(&r->arena, "referral %s", v->ref));
 }
@@ -1610,6 +1619,7 @@ int referral_create_api(struct req *r)
 	int64_t id = 0;
 	const struct scope *s;
 	int rc = need_scope(r, &s);
+	uint64_t audited = audit_appended();
 	if (!rc)
 		rc = api_read(r, j, &in);
 	if (!rc)
@@ -1618,7 +1628,12 @@ int referral_create_api(struct req *r)
 		char ref[16];
 		struct rview v;
 		referral_ref(id, ref);
-		rc = rview_load(r, ref, &v);
+		/* Committed with its "create" audit row, the answer is read
+		 * without a second ("view") row, whose write could fail (a full
+		 * disk) after the referral was saved and make a 503 that says
+		 * nothing was.  A repeated submission (its Idempotency-Key seen
+		 * before) created nothing: reading it back is a view, audited. */
+		rc = audit_appended() != audited ? rview_fill(r, ref, &v) : rview_load(r, ref, &v);
 		if (!rc) {
 			req_json(r, 201);
 			req_set_header(r, "Location", arena_printf(&r->arena, "/api/v1/referrals/%s", ref));

@@ -29,10 +29,29 @@ Afterwards: every write acknowledged with a 2xx is in the database, none
 refused is, `hearth audit verify` passes and PRAGMA integrity_check is ok.
 
 With --db-server postgresql://USER@HOST:PORT/ (a superuser; see
-tests/run-pg.sh) the same checks run on PostgreSQL with the database made
-read-only by ALTER DATABASE … SET default_transaction_read_only = on
-(SQLSTATE 25006) while the server runs, and made writable again without
-restarting it.
+tests/run-pg.sh) the same checks run on PostgreSQL:
+
+  pg full   the test's database is made in a tablespace on a 64 MiB tmpfs
+            (owned by the server's user) and the tmpfs is filled with a
+            file while `hearth serve` runs: a genuine ENOSPC, which
+            PostgreSQL reports as SQLSTATE 53100 disk_full ("could not
+            extend file").  pg_wal stays on the cluster's own disk, so
+            PostgreSQL never needs the full disk to commit and does not
+            PANIC.  PostgreSQL first uses the room left in pages its tables
+            and indexes already have, so the test writes (and signs in)
+            until a whole round is refused, then checks as above.  It also
+            removes the database's pg_internal.init (as autovacuum of a
+            system catalog does) and ends the server's connections: no
+            new connection can then be made ("FATAL: could not write init
+            file"); the server must keep running and save nothing.  When
+            the filler goes, the same process reconnects and writes.
+            Needs root and the server on this machine; else skipped.
+  pg        the database made read-only by ALTER DATABASE … SET
+            default_transaction_read_only = on (SQLSTATE 25006) while the
+            server runs, and made writable again without restarting it.
+
+The database, the tablespace and the mount are removed however the test
+ends (SIGTERM and SIGHUP included: they end it as a failed run).
 
 usage: diskfull.py HEARTH [--db-server URL]
 Prints "ok …"/"FAIL …" lines and ends with "diskfull: N passed, N failed"
@@ -46,6 +65,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -56,6 +76,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from hearthtest import Server, sql  # noqa: E402
 
 PASSWORD = "hearth-demo-password"
+PG_TMPFS = "64m"          # the tablespace's tmpfs: the demo database takes about 14 MiB
+PG_WARM_ROUNDS = 60      # rounds of four writes and a sign-in to use the room in existing pages
 
 
 class Client:
@@ -123,6 +145,7 @@ class Writes:
         self.upns = list(upns)
         self.acked = {"contacts": set(), "commissions": set(), "referrals": set()}
         self.refused = {"contacts": set(), "commissions": set(), "referrals": set()}
+        self.answer = {}            # marker -> status it was answered with
         self.n = 0
         self.today = datetime.date.today().isoformat()
 
@@ -165,6 +188,7 @@ class Writes:
         return self.note("referrals", m, st), st, body, h
 
     def note(self, table, m, st):
+        self.answer[m] = st
         if 200 <= st < 400:
             self.acked[table].add(m)
         else:
@@ -182,16 +206,17 @@ class Writes:
 
     def verify(self, run, url, label):
         cols = {"contacts": "notes", "commissions": "reason", "referrals": "reason"}
-        lost = extra = 0
+        lost, extra = [], []
         for table, col in cols.items():
             have = set(sql(url, f"SELECT {col} FROM {table} WHERE {col} LIKE 'diskfull-%'"))
-            lost += len(self.acked[table] - have)
-            extra += len(self.refused[table] & have)
+            lost += [f"{m} ({table}, {self.answer[m]})" for m in sorted(self.acked[table] - have)]
+            extra += [f"{m} ({table}, {self.answer[m]})" for m in sorted(self.refused[table] & have)]
         na = sum(len(v) for v in self.acked.values())
         nr = sum(len(v) for v in self.refused.values())
-        run.check(lost == 0, f"{label}: all {na} acknowledged writes are in the database", f"{lost} missing")
-        run.check(extra == 0, f"{label}: none of the {nr} refused writes is (nothing half-written)",
-                  f"{extra} refused writes were saved")
+        run.check(not lost, f"{label}: all {na} acknowledged writes are in the database",
+                  f"{len(lost)} missing: {', '.join(lost[:5])}")
+        run.check(not extra, f"{label}: none of the {nr} refused writes is (nothing half-written)",
+                  f"{len(extra)} refused writes were saved: {', '.join(extra[:5])}")
 
 
 def storage_json(st, body, h, code):
@@ -241,14 +266,22 @@ def reads_while_broken(run, srv, w, code, reason, label):
     run.check(st == 503 and reason in body and "audit log" in body,
               f"{label}: the case page (audited) answers the 503 page, not the record unaudited",
               f"{st} {body[:200]}")
+    st, body, h = sign_in(srv)
+    run.check(storage_json(st, body, h, code),
+              f"{label}: signing in (which writes the session) answers 503 {code}", f"{st} {body[:200]}")
+
+
+def sign_in(srv):
+    """The viewer signs in (a new session row and its audit row): status,
+    body, headers."""
     c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=15)
     c.request("POST", "/api/v1/session", json.dumps({"email": "viewer@hearth.example", "password": PASSWORD}),
               {"Content-Type": "application/json"})
     r = c.getresponse()
     body = r.read().decode()
-    run.check(storage_json(r.status, body, {k.lower(): v for k, v in r.getheaders()}, code),
-              f"{label}: signing in (which writes the session) answers 503 {code}", f"{r.status} {body[:200]}")
+    hdrs = {k.lower(): v for k, v in r.getheaders()}
     c.close()
+    return r.status, body, hdrs
 
 
 def setup_writers(url, srv):
@@ -448,11 +481,210 @@ def part_readonly(run, hearth, env, tmp, seed):
     return None
 
 
-def pg_main(run, hearth, env, server_url, tmp):
-    name = f"diskfull_{os.getpid()}"
-    admin = server_url.rstrip("/") + "/postgres"
-    subprocess.run(["psql", "-q", admin, "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    url = server_url.rstrip("/") + "/" + name
+def pg_tablespace(admin, name, tmp):
+    """A small tmpfs made a tablespace of the PostgreSQL server at admin;
+    its mount point, or (None, why not) when that cannot be done here: not
+    root, or the server's data directory is not on this machine."""
+    if os.geteuid() != 0:
+        return None, "mounting a small file system needs root"
+    datadir = sql(admin, "SHOW data_directory")[0]
+    if not os.path.isdir(datadir):
+        return None, f"the server's data directory {datadir} is not on this machine"
+    owner = os.stat(datadir)
+    mnt = pg_mountpoint(tmp)
+    os.chmod(tmp, 0o711)        # the server's user must reach the mount point
+    mounted, why = mount_tmpfs(mnt, PG_TMPFS)
+    if not mounted:
+        return None, why
+    os.chown(mnt, owner.st_uid, owner.st_gid)
+    sql(admin, f"CREATE TABLESPACE {name} LOCATION '{mnt}'")
+    return mnt, None
+
+
+def pg_mountpoint(tmp):
+    return f"{tmp}/pgts"
+
+
+def pg_unmount(admin, name, tmp):
+    """Drop the tablespace if it was made (its database already dropped)
+    and undo the mount if there is one; what cannot be undone is said."""
+    r = subprocess.run(["psql", "-q", admin, "-c", f"DROP TABLESPACE IF EXISTS {name}"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"# DROP TABLESPACE {name}: {r.stderr.strip()}", flush=True)
+    umount(pg_mountpoint(tmp))
+    if subprocess.run(["mountpoint", "-q", pg_mountpoint(tmp)]).returncode == 0:
+        print(f"# still mounted: {pg_mountpoint(tmp)}", flush=True)
+
+
+def checkpointer(admin):
+    """The PostgreSQL checkpointer's pid: a new one means the server went
+    through a crash and restart (what a PANIC does)."""
+    return sql(admin, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+
+
+def pg_full(run, hearth, env, url, admin, mnt, tmp):
+    """The full part on PostgreSQL: the test's database lives in a
+    tablespace on a tmpfs, and the tmpfs is filled with a file while the
+    server runs (pg_wal stays on the cluster's own disk, see the README)."""
+    errlog = f"{tmp}/pg-full-server.log"
+    srv = Server(hearth, url, env, errlog=errlog)
+    try:
+        srv.start()
+        w = setup_writers(url, srv)
+        before = w.all("pgfull-before")
+        run.check(all(200 <= st < 400 for _, st, _, _ in before),
+                  "pg full: before filling, a contact (API and form), a grant and a referral are saved",
+                  str([(x, st, b[:120]) for x, st, b, _ in before if not 200 <= st < 400]))
+        sessions_due_refresh(url)
+        # A backend starting on a database whose relation-cache init file
+        # is missing writes it and dies ("FATAL: could not write init
+        # file") when that fails; autovacuum of a system catalog removes
+        # the file.  Vacuum now (after the demo's DDL) and connect once, so
+        # this database's file exists before the disk fills — the test's
+        # own psql queries need new connections (see pg_newconn for the
+        # server's).
+        sql(url, "VACUUM ANALYZE")
+        sql(url, "SELECT 1")
+        pids = checkpointer(admin)
+        sql(admin, "CHECKPOINT")
+        filler = f"{mnt}/filler"
+        size = fill(filler)
+        free = os.statvfs(mnt).f_bavail
+        dbsize = int(sql(admin, f"SELECT pg_database_size('{url.rsplit('/', 1)[1]}')")[0])
+        print(f"# tmpfs {PG_TMPFS} as a tablespace: database {dbsize // 1024} KiB, filler {size // 1024} KiB,"
+              f" {free} blocks free", flush=True)
+        # PostgreSQL first fills the room left in pages its tables and
+        # indexes already have; the disk-full error comes when one must
+        # grow.  Write until a whole round is refused (what was
+        # acknowledged meanwhile is checked at the end like any other).
+        warm, odd = [], []
+        for k in range(PG_WARM_ROUNDS):
+            res = w.all(f"pgwarm{k}") + [("sign-in", *sign_in(srv))]
+            warm += res
+            odd += [(x, st, b[:160]) for x, st, b, _ in res
+                    if not (200 <= st < 400 or (st == 503 and ("storage_full" in b or "disk is full" in b)))]
+            if all(st == 503 for _, st, _, _ in res):
+                break
+        nack = sum(1 for _, st, _, _ in warm if 200 <= st < 400)
+        run.check(all(st == 503 for _, st, _, _ in warm[-5:]) and not odd,
+                  f"pg full: writes and sign-ins fill the room left in existing pages ({nack} of {len(warm)}"
+                  " saved) until every one is refused with 503, none with anything else",
+                  f"{odd[:3]} last round {[(x, st) for x, st, _, _ in warm[-5:]]}")
+        for rel in full_relations(url, errlog):
+            print(f"# could not grow: {rel}", flush=True)
+        nlog = len(log_lines(errlog, r"hearth: storage: "))
+        rows = count_rows(url)
+        t0 = time.time()
+        refused = []
+        for k in range(5):
+            refused += w.all(f"pgfull{k}")
+        took = time.time() - t0
+        check_refused(run, refused[:4], "storage_full", "the database disk is full")
+        n503 = sum(1 for _, st, _, _ in refused if st == 503)
+        run.check(n503 == len(refused), f"pg full: all {len(refused)} writes on the full disk refused with 503"
+                  f" ({took / len(refused) * 1000:.0f} ms each on average)", f"only {n503}")
+        reads_while_broken(run, srv, w, "storage_full", "the database disk is full", "pg full")
+        run.check(srv.alive(), "pg full: the server is still running")
+        after = count_rows(url)
+        changed = {t: after[t] - rows[t] for t in rows if after[t] != rows[t]}
+        run.check(not changed, "pg full: no row was added anywhere (audit log, contacts, commissions,"
+                  " referrals, sessions)", str(changed))
+        logged = log_lines(errlog, r"hearth: storage: the database disk is full")
+        again_logged = log_lines(errlog, r"hearth: storage: ")[nlog:]
+        run.check(len(logged) >= 1 and not again_logged and
+                  all("53100" in l or "No space left on device" in l for l in logged),
+                  f"pg full: the fault is logged when first met and not again ({len(refused) + 3} more requests"
+                  f" met it): {logged[0].strip()[:200] if logged else ''}",
+                  f"{len(logged)} lines, {len(again_logged)} during the checks")
+        pg_newconn(run, srv, w, url, admin, mnt)
+        r = subprocess.run(["psql", "-q", admin, "-c", "CHECKPOINT"], capture_output=True, text=True)
+        print(f"# a CHECKPOINT while full: {'done' if r.returncode == 0 else r.stderr.strip()[:200]}", flush=True)
+        run.check(checkpointer(admin) == pids, "pg full: PostgreSQL did not crash (the same checkpointer"
+                  f" process {pids} before and after)", f"{pids} -> {checkpointer(admin)}")
+        os.unlink(filler)
+        if os.path.exists(f"{mnt}/filler2"):
+            os.unlink(f"{mnt}/filler2")
+        pid = srv.proc.pid
+        t0 = time.time()
+        again = w.all("pgfull-recovered")
+        run.check(all(200 <= st < 400 for _, st, _, _ in again),
+                  f"pg full: filler deleted; the same server process ({pid}) saves all four writes again"
+                  f" ({(time.time() - t0) * 1000:.0f} ms)",
+                  str([(x, st, b[:160]) for x, st, b, _ in again if not 200 <= st < 400]))
+        st, body, _ = w.worker.call("GET", f"/api/v1/cases/{w.case}")
+        run.check(st == 200 and w.case in body, "pg full: the audited case read is served again", f"{st}")
+        new = log_lines(errlog, r"hearth: storage: ")[nlog:]
+        run.check(len(new) == 1 and "takes changes again" in new[0], "pg full: the recovery is logged once",
+                  str(new[:3]))
+        srv.stop()
+        w.verify(run, url, "pg full")
+        verify_db(run, hearth, url, "pg full")
+    finally:
+        srv.stop()
+        for f in ("filler", "filler2"):
+            if os.path.exists(f"{mnt}/{f}"):
+                os.unlink(f"{mnt}/{f}")
+
+
+def pg_newconn(run, srv, w, url, admin, mnt):
+    """A connection opened during the full spell.  PostgreSQL removes a
+    database's relation-cache init file (pg_internal.init) when a system
+    catalog's row changes — autovacuum of a catalog does it — and a backend
+    that starts without the file writes a new one; on a full disk it dies
+    with "FATAL: could not write init file" (SQLSTATE XX000, not 53100),
+    so no new connection to the database can be made until there is room.
+    Remove the file as PostgreSQL would, take the room it held, end the
+    server's connections, and see what the server answers."""
+    name = url.rsplit("/", 1)[1]
+    oid = sql(admin, f"SELECT oid FROM pg_database WHERE datname = '{name}'")[0]
+    init = [f"{mnt}/{d}/{oid}/pg_internal.init" for d in os.listdir(mnt) if d.startswith("PG_")]
+    init = [p for p in init if os.path.exists(p)]
+    for p in init:
+        os.unlink(p)
+    fill(f"{mnt}/filler2")
+    sql(admin, f"SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
+               f" WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+    r = subprocess.run(["psql", "-At", url, "-c", "SELECT 1"], capture_output=True, text=True)
+    run.check(r.returncode != 0 and "could not write init file" in r.stderr,
+              "pg full: with its init file gone, PostgreSQL refuses new connections to the database"
+              f" ({r.stderr.strip().splitlines()[-1][-60:] if r.stderr.strip() else r.stdout.strip()})",
+              f"{r.returncode} {r.stderr.strip()[:200]}")
+    got = []
+    for what, path in (("health", "/api/v1/health"), ("catalogue page", "/catalogue"),
+                       ("case (API)", f"/api/v1/cases/{w.case}")):
+        st, body, h = w.worker.call("GET", path)
+        got.append((what, st, body, h))
+    got += w.all("pgnewconn")
+    for what, st, body, _ in got:
+        print(f"# no new connection: {what}: {st} {body[:150]!r}", flush=True)
+    bad = [(x, st) for x, st, _, _ in got
+           if (st < 300 and x not in ("health", "catalogue page")) or (st >= 500 and st != 503)]
+    run.check(not bad and srv.alive(), "pg full: no new connection to PostgreSQL: the server keeps running,"
+              " saves nothing and answers no 500", str(bad))
+    signed_out = [(x, st) for x, st, _, h in got
+                  if st == 401 or (st == 303 and h.get("location", "").startswith("/login"))]
+    if signed_out:
+        print(f"# FINDING: a signed-in user is answered as signed out when the session cannot be read"
+              f" (src/web/route.c authenticate() treats any failure of auth_session as no session):"
+              f" {signed_out}", flush=True)
+
+
+def full_relations(url, errlog):
+    """The tables and indexes PostgreSQL could not extend, from the
+    server's log ("could not extend file "pg_tblspc/TS/VER/DB/NODE"")."""
+    out = []
+    for line in log_lines(errlog, r"hearth: storage: .*could not extend file"):
+        m = re.search(r'pg_tblspc/(\d+)/[^/]+/\d+/(\d+)', line)
+        if m:
+            rel = sql(url, f"SELECT pg_filenode_relation({m[1]}, {m[2]})::regclass")
+            out += [r for r in rel if r not in out]
+    return out
+
+
+def pg_readonly(run, hearth, env, url, admin, name, tmp):
+    """The read-only part on PostgreSQL: ALTER DATABASE … SET
+    default_transaction_read_only under the running server, and back."""
     srv = Server(hearth, url, env, errlog=f"{tmp}/pg-server.log")
 
     def kick():
@@ -462,7 +694,6 @@ def pg_main(run, hearth, env, server_url, tmp):
         sql(admin, f"SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
                    f" WHERE datname = '{name}' AND pid <> pg_backend_pid()")
     try:
-        subprocess.run([hearth, "demo", "--db", url], check=True, capture_output=True, env=env)
         srv.start()
         w = setup_writers(url, srv)
         before = w.all("pg-before")
@@ -490,8 +721,43 @@ def pg_main(run, hearth, env, server_url, tmp):
         verify_db(run, hearth, url, "pg")
     finally:
         srv.stop()
+
+
+def pg_main(run, hearth, env, server_url, tmp):
+    name = f"diskfull_{os.getpid()}"
+    admin = server_url.rstrip("/") + "/postgres"
+    url = server_url.rstrip("/") + "/" + name
+    mnt = None
+    try:
+        mnt, why = pg_tablespace(admin, name, tmp)
+        if mnt is None:
+            if "permission denied" in why.lower() or "not permitted" in why.lower() or "root" in why \
+                    or "not on this machine" in why:
+                run.skip(f"pg full: {why}; not run")
+            else:
+                run.fail(f"pg full: cannot mount: {why}")
+        where = f" TABLESPACE {name}" if mnt else ""
+        subprocess.run(["psql", "-q", admin, "-c", f"CREATE DATABASE {name}{where}"], check=True,
+                       capture_output=True)
+        subprocess.run([hearth, "demo", "--db", url], check=True, capture_output=True, env=env)
+        if mnt:
+            pg_full(run, hearth, env, url, admin, mnt, tmp)
+        pg_readonly(run, hearth, env, url, admin, name, tmp)
+    finally:
         subprocess.run(["psql", "-q", admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
                        capture_output=True)
+        pg_unmount(admin, name, tmp)
+
+
+class Stopped(Exception):
+    """The test was told to stop (SIGTERM, SIGHUP)."""
+
+
+def on_signal(signum, frame):
+    """SIGTERM or SIGHUP: unwind through the finally blocks (servers
+    stopped, database and tablespace dropped, mounts undone) and end as a
+    failed run."""
+    raise Stopped(signal.Signals(signum).name)
 
 
 def main():
@@ -507,6 +773,8 @@ def main():
         print(f"{run.label}: 0 passed, 1 failed")
         return 1
     hearth = os.path.abspath(args[0])
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     env = dict(os.environ, HEARTH_DEMO_PUPILS="600")
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="hearth-diskfull-")
