@@ -15,7 +15,12 @@
 #      default rule set as one statement (timed);
 #   4. check: every pupil of the CSV has a snapshot in hearth's database
 #      whose risk_score and risk_band equal the baseline's (joined on UPN);
-#      the number of disagreements must be 0.
+#      the number of disagreements must be 0;
+#   5. re-import (BENCH_IMPORT_LATER=1): `hearth demo --census-csv --later`
+#      (the same city about 20 months on) imported into that database,
+#      timed the same way; every pupil's latest-snapshot mark must then be
+#      on its newest snapshot (0 wrong marks).  No baseline: the analyst's
+#      would be another table.
 # Then the scoring step alone: bench/score_bench.c (built here against
 # build/libhearth.a) scores 10M synthetic pupils with risk_score.
 # Prints the table and writes build/bench/results-import.txt.
@@ -25,6 +30,7 @@
 #   BENCH_IMPORT_SEED=    census seed (default: hearth's, matching the demo's URNs)
 #   BENCH_IMPORT_SCORE_N=10000000                 pupils for score_bench
 #   BENCH_HEARTH=./hearth                         the binary to measure
+#   BENCH_IMPORT_LATER=1  also time the re-import of a later extract (0: skip)
 #   BENCH_KEEP=1          keep the temporary directory (CSVs, databases)
 #
 # Exit status: 0 when every size was measured and hearth agreed with the
@@ -35,6 +41,7 @@ cd "$(dirname "$0")/.."
 SIZES=${BENCH_IMPORT_PUPILS:-250000 500000 1000000}
 SEED=${BENCH_IMPORT_SEED:-}
 SCORE_N=${BENCH_IMPORT_SCORE_N:-10000000}
+LATER=${BENCH_IMPORT_LATER:-1}
 HEARTH=${BENCH_HEARTH:-./hearth}
 OUT=build/bench
 RESULTS=$OUT/results-import.txt
@@ -114,6 +121,11 @@ CHECK_SQL="SELECT count(*) FROM b.scores s
 	LEFT JOIN pupil_snapshots ps ON ps.pupil_id = p.id
 	WHERE ps.id IS NULL OR ps.risk_score <> s.score OR ps.risk_band <> s.band;"
 
+# Snapshots whose latest mark (migrations/0010, 0014) is not on the
+# pupil's newest extract, or is on an older one (must be 0).
+MARK_SQL="SELECT count(*) FROM pupil_snapshots s WHERE s.latest <>
+	(s.extract_date = (SELECT max(q.extract_date) FROM pupil_snapshots q WHERE q.pupil_id = s.pupil_id));"
+
 # timed NAME CMD...: run CMD under /usr/bin/time -v (output to
 # $tmp/NAME.out, .err); sets t_wall (s), t_cpu (user+sys s), t_rss (MB).
 timed() {
@@ -189,6 +201,23 @@ for n in $SIZES; do
 		"$n" "$mb" "$h_wall" "$h_cpu" "$h_rss" "$b_imp" "$b_score" "$b_total" "$b_cpu" \
 		"$ratio" "$cratio" "$rate" "$disagree")")
 	extra+=("  $n: hearth db $h_dbmb MB; baseline peak RSS $b_rss MB; $h_report")
+
+	if [ "$LATER" = 1 ]; then
+		say "$n pupils: re-import of a later extract"
+		if ! "$HEARTH" demo --census-csv "$csv.later" --pupils "$n" --later "${seed_args[@]}" \
+			>"$tmp/gen.out" 2>&1; then
+			fail "$n: later census CSV not written: $(tail -n 3 "$tmp/gen.out")"
+		elif ! timed "hearth-later-$n" "$HEARTH" import "$csv.later" --db "sqlite:$tmp/hearth-$n.db"; then
+			fail "$n: re-import failed: $(tail -n 5 "$tmp/hearth-later-$n.out" "$tmp/hearth-later-$n.err")"
+		else
+			wrong=$(sqlite3 "$tmp/hearth-$n.db" "$MARK_SQL")
+			[ "$wrong" = 0 ] || fail "$n: $wrong snapshots with a wrong latest mark after the re-import"
+			l_report=$(grep -m1 '^import ' "$tmp/hearth-later-$n.out" || true)
+			say "  $t_wall s ($t_cpu s CPU), peak $t_rss MB, $wrong wrong marks: $l_report"
+			extra+=("  $n re-import of the later extract: $t_wall s wall, $t_cpu s CPU, peak $t_rss MB; $wrong wrong latest marks; $l_report")
+		fi
+		rm -f "$csv.later"
+	fi
 	[ "${BENCH_KEEP:-0}" = 1 ] || rm -f "$csv" "$tmp/hearth-$n.db"* "$tmp/base-$n.db"*
 done
 
