@@ -246,6 +246,29 @@ def count_rows(url):
             for t in ("audit_log", "contacts", "commissions", "referrals", "sessions")}
 
 
+def refuse_rounds(run, srv, w, url, tag, label):
+    """Five rounds of every kind of write on the full disk: each refused with
+    503 storage_full, the reads of reads_while_broken, the server still
+    running, no row added anywhere.  Returns the refused writes."""
+    rows = count_rows(url)
+    t0 = time.time()
+    refused = []
+    for k in range(5):
+        refused += w.all(f"{tag}{k}")
+    took = time.time() - t0
+    check_refused(run, refused[:4], "storage_full", "the database disk is full")
+    n503 = sum(1 for _, st, _, _ in refused if st == 503)
+    run.check(n503 == len(refused), f"{label}: all {len(refused)} writes on the full disk refused with 503"
+              f" ({took / len(refused) * 1000:.0f} ms each on average)", f"only {n503}")
+    reads_while_broken(run, srv, w, "storage_full", "the database disk is full", label)
+    run.check(srv.alive(), f"{label}: the server is still running")
+    after = count_rows(url)
+    changed = {t: after[t] - rows[t] for t in rows if after[t] != rows[t]}
+    run.check(not changed, f"{label}: no row was added anywhere (audit log, contacts, commissions,"
+              " referrals, sessions)", str(changed))
+    return refused
+
+
 def reads_while_broken(run, srv, w, code, reason, label):
     """Reads that write nothing are served; audited reads refuse."""
     st, body, _ = w.worker.call("GET", "/")
@@ -365,22 +388,7 @@ def part_full(run, hearth, env, tmp, seed):
         free = os.statvfs(mnt).f_bavail
         print(f"# tmpfs 16 MiB: database {os.path.getsize(mnt + '/hearth.db') // 1024} KiB, WAL checkpointed"
               f" ({ck}), filler {size // 1024} KiB, {free} blocks free", flush=True)
-        rows = count_rows(url)
-        t0 = time.time()
-        refused = []
-        for k in range(5):
-            refused += w.all(f"full{k}")
-        took = time.time() - t0
-        check_refused(run, refused[:4], "storage_full", "the database disk is full")
-        n503 = sum(1 for _, st, _, _ in refused if st == 503)
-        run.check(n503 == len(refused), f"full: all {len(refused)} writes on the full disk refused with 503"
-                  f" ({took / len(refused) * 1000:.0f} ms each on average)", f"only {n503}")
-        reads_while_broken(run, srv, w, "storage_full", "the database disk is full", "full")
-        run.check(srv.alive(), "full: the server is still running")
-        after = count_rows(url)
-        changed = {t: after[t] - rows[t] for t in rows if after[t] != rows[t]}
-        run.check(not changed, "full: no row was added anywhere (audit log, contacts, commissions,"
-                  " referrals, sessions)", str(changed))
+        refused = refuse_rounds(run, srv, w, url, "full", "full")
         logged = log_lines(errlog, r"hearth: storage: the database disk is full")
         run.check(len(logged) == 1, f"full: the fault is logged once on stderr ({len(refused) + 3} requests"
                   f" met it): {logged[0].strip()[:160] if logged else ''}", f"{len(logged)} lines")
@@ -574,22 +582,7 @@ def pg_full(run, hearth, env, url, admin, mnt, tmp):
         for rel in full_relations(url, errlog):
             print(f"# could not grow: {rel}", flush=True)
         nlog = len(log_lines(errlog, r"hearth: storage: "))
-        rows = count_rows(url)
-        t0 = time.time()
-        refused = []
-        for k in range(5):
-            refused += w.all(f"pgfull{k}")
-        took = time.time() - t0
-        check_refused(run, refused[:4], "storage_full", "the database disk is full")
-        n503 = sum(1 for _, st, _, _ in refused if st == 503)
-        run.check(n503 == len(refused), f"pg full: all {len(refused)} writes on the full disk refused with 503"
-                  f" ({took / len(refused) * 1000:.0f} ms each on average)", f"only {n503}")
-        reads_while_broken(run, srv, w, "storage_full", "the database disk is full", "pg full")
-        run.check(srv.alive(), "pg full: the server is still running")
-        after = count_rows(url)
-        changed = {t: after[t] - rows[t] for t in rows if after[t] != rows[t]}
-        run.check(not changed, "pg full: no row was added anywhere (audit log, contacts, commissions,"
-                  " referrals, sessions)", str(changed))
+        refused = refuse_rounds(run, srv, w, url, "pgfull", "pg full")
         logged = log_lines(errlog, r"hearth: storage: the database disk is full")
         again_logged = log_lines(errlog, r"hearth: storage: ")[nlog:]
         run.check(len(logged) >= 1 and not again_logged and
