@@ -298,6 +298,12 @@ void db_bulk(struct db *db, bool on)
 		db->ops->bulk(db, on);
 }
 
+void db_map_reads(struct db *db, bool on)
+{
+	if (db->ops->map_reads)
+		db->ops->map_reads(db, on);
+}
+
 int db_reset_ids(struct db *db, const char *table)
 {
 	for (const char *p = table; *p; p++)

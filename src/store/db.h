@@ -101,6 +101,18 @@ int db_reset_ids(struct db *db, const char *table);
  * reference from its own transaction).  No-op where nothing helps. */
 void db_bulk(struct db *db, bool on);
 
+/* Read this connection's database memory-mapped (on) or through the
+ * backend's own page cache (off).  A connection opens mapped.  Mapped
+ * reads suit long scans (the reports: a full year's dashboard about 2x
+ * faster), but on SQLite a mapped connection drops and rebuilds its whole
+ * mapping at the first read after any other connection has committed,
+ * which under a steady stream of audit commits costs a short request more
+ * than the map saves (GET /api/v1/me: 2-3x the CPU; bench/README.md), so
+ * the server maps only the connections serving report routes.  Cheap when
+ * nothing changes; call it between statements, never while one is open.
+ * No-op where it means nothing (PostgreSQL). */
+void db_map_reads(struct db *db, bool on);
+
 /* Storage faults: a write the database could not make because its disk is
  * full, it is read-only, or its storage failed.  Such a failure returns
  * HE_DB_READONLY, whichever backend; these say which kind it was, for the

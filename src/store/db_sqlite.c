@@ -23,6 +23,9 @@
 
 #define PARAM_CACHE 48
 
+/* mmap_size of a mapped connection; SQLite clamps it to its build limit. */
+#define MAP_BYTES "2147483648"
+
 struct cached {
 	const char *sql;      /* the literal's address: stable for the process */
 	sqlite3_stmt *st;
@@ -37,6 +40,7 @@ struct cached {
 struct sqlite_db {
 	struct db base;
 	sqlite3 *h;
+	bool mapped;          /* mmap_size is MAP_BYTES (else 0): db_map_reads */
 	struct cached cache[STMT_CACHE];
 };
 
@@ -153,9 +157,11 @@ int db_sqlite_open(const char *path, struct db **out, char **errmsg)
 		/* mmap_size: reads come from the OS page cache in place (SQLite
 		 * clamps it to its 2 GiB build limit), not pread into a 2 MB
 		 * per-connection cache: the ten-year dashboard's CPU -55 % warm,
-		 * -40 % cold, with no heap of its own (bench/README.md). */
+		 * -40 % cold, with no heap of its own (bench/README.md).  The
+		 * server turns it off where it costs more than it saves
+		 * (db_map_reads). */
 		src = sqlite3_exec(db->h, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
-			" PRAGMA synchronous=NORMAL; PRAGMA mmap_size=2147483648;", NULL, NULL, NULL);
+			" PRAGMA synchronous=NORMAL; PRAGMA mmap_size=" MAP_BYTES ";", NULL, NULL, NULL);
 	if (src != SQLITE_OK) {
 		if (errmsg) {
 			char m[600];
@@ -168,6 +174,7 @@ int db_sqlite_open(const char *path, struct db **out, char **errmsg)
 		free(db);
 		return rc;
 	}
+	db->mapped = true;
 	sqlite3_busy_timeout(db->h, 5000);
 	sqlite3_set_authorizer(db->h, authorize, NULL);
 	sqlite3_extended_result_codes(db->h, 1);
@@ -360,6 +367,18 @@ static void sq_bulk(struct db *db, bool on)
 		     NULL, NULL, NULL);
 }
 
+/* The new mmap_size holds from the next statement: the old mapping is
+ * dropped, a new one (if any) built as pages are read. */
+static void sq_map_reads(struct db *base, bool on)
+{
+	struct sqlite_db *db = SDB(base);
+	if (db->mapped == on)
+		return;
+	if (sqlite3_exec(db->h, on ? "PRAGMA mmap_size=" MAP_BYTES : "PRAGMA mmap_size=0",
+			 NULL, NULL, NULL) == SQLITE_OK)
+		db->mapped = on;
+}
+
 static void sq_tx_enter(struct db *db)
 {
 	(void)db;
@@ -475,6 +494,7 @@ static const struct db_ops sqlite_ops = {
 	.changes = sq_changes,
 	.exec = sq_exec,
 	.bulk = sq_bulk,
+	.map_reads = sq_map_reads,
 	.tx_enter = sq_tx_enter,
 	.tx_leave = sq_tx_leave,
 	.storage_kind = sq_storage_kind,

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -191,8 +192,11 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 			req_json_error(&r, refused);
 		else
 			page_error(&r, refused);
-	} else if (!r.db) {
-		req_json_error(&r, HE_UNAVAILABLE);
+	} else if (!r.db) {	/* the database cannot be reached: 503 */
+		if (strncmp(url, "/api/", 5) == 0)
+			req_json_error(&r, HE_UNAVAILABLE);
+		else
+			page_error(&r, HE_UNAVAILABLE);
 	} else {
 		uint64_t faults = db_storage_faults();
 		route_dispatch(&r);
@@ -268,6 +272,28 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa)
 	return HE_OK;
 }
 
+/* Keep freed heap memory instead of handing it back to the kernel at once.
+ * glibc trims the top of the heap (brk) whenever more than its threshold
+ * (128 KiB, raised only by large freed mmap chunks) lies free there, and
+ * under GET /api/v1/me SQLite's statement savepoint (each audit INSERT in
+ * a batch opens one and frees it) freed such a top again and again: every trim
+ * unmaps pages, which on several cores means a TLB shoot-down, and the
+ * next malloc faults them back in (0.2-0.3 brk and page faults per
+ * request, ~10 % of the CPU against a fixed 128 KiB threshold:
+ * bench/README.md).  A fixed 1 MiB trim threshold already stopped that,
+ * and keeps at most that much free heap from going back (the soak judges
+ * anonymous RSS).  Setting it also fixes the mmap threshold, so that is
+ * set too: blocks of 4 MiB and more (exports, big reports) still come
+ * from mmap and go back on free.  MALLOC_TRIM_THRESHOLD_ and
+ * MALLOC_MMAP_THRESHOLD_ in the environment win. */
+static void server_malloc_tune(void)
+{
+	if (!getenv("MALLOC_TRIM_THRESHOLD_"))
+		mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+	if (!getenv("MALLOC_MMAP_THRESHOLD_"))
+		mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+}
+
 int server_run(const struct server_opts *o)
 {
 	struct sockaddr_in sa;
@@ -276,6 +302,7 @@ int server_run(const struct server_opts *o)
 		fprintf(stderr, "hearth: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n");
 		return HE_USAGE;
 	}
+	server_malloc_tune();
 	/* More threads than cores: a thread waits while a password is hashed
 	 * (argon2id, a few hundred ms) or its audit row is group-committed, and
 	 * the others keep serving.  The threads waiting on a commit are what

@@ -657,10 +657,12 @@ def pg_newconn(run, srv, w, url, admin, mnt):
               " saves nothing and answers no 500", str(bad))
     signed_out = [(x, st) for x, st, _, h in got
                   if st == 401 or (st == 303 and h.get("location", "").startswith("/login"))]
-    if signed_out:
-        print(f"# FINDING: a signed-in user is answered as signed out when the session cannot be read"
-              f" (src/web/route.c authenticate() treats any failure of auth_session as no session):"
-              f" {signed_out}", flush=True)
+    run.check(not signed_out, "pg full: no new connection: a signed-in user is not answered as"
+              " signed out (401, or a sign-in page) when the session cannot be read", str(signed_out))
+    pages = [(x, st, h.get("content-type", "")) for x, st, _, h in got
+             if "page" in x and st == 503 and "text/html" not in h.get("content-type", "")]
+    run.check(not pages, "pg full: no new connection: a page answered 503 is an HTML page, not JSON",
+              str(pages))
 
 
 def full_relations(url, errlog):

@@ -580,6 +580,49 @@ static void test_open_unwritable_path(void **state)
 	free(t);
 }
 
+/* The connection's PRAGMA mmap_size now. */
+static int64_t mmap_size(struct db *db)
+{
+	struct db_stmt *st = db_prepare(db, "PRAGMA mmap_size");
+	int64_t v = db_next(st) ? db_int(st, 0) : -1;
+	assert_int_equal(db_finalize(st), HE_OK);
+	return v;
+}
+
+static int64_t count_things(struct db *db)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT count(*), sum(n) FROM things");
+	int64_t v = db_next(st) ? db_int(st, 0) * 1000 + db_int(st, 1) : -1;
+	assert_int_equal(db_finalize(st), HE_OK);
+	return v;
+}
+
+/* A connection opens with memory-mapped reads; db_map_reads turns the map
+ * off (the server's default for requests) and on again (report routes),
+ * saying so only when the state changes, and reads see the same rows —
+ * also rows another connection committed while this one was mapped. */
+static void test_map_reads(void **state)
+{
+	struct db *db = DB(state), *other = NULL;
+	make_table(db);
+	insert_thing(db, "a", 1);
+	assert_true(mmap_size(db) > 0);
+	assert_int_equal(count_things(db), 1001);
+	db_map_reads(db, false);
+	assert_int_equal(mmap_size(db), 0);
+	db_map_reads(db, false);
+	assert_int_equal(mmap_size(db), 0);
+	assert_int_equal(count_things(db), 1001);
+	db_map_reads(db, true);
+	assert_true(mmap_size(db) > 0);
+	assert_int_equal(db_open(((struct testdb *)*state)->url, &other, NULL), HE_OK);
+	insert_thing(other, "b", 2);
+	db_close(other);
+	assert_int_equal(count_things(db), 2003);
+	db_map_reads(db, false);
+	assert_int_equal(count_things(db), 2003);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -604,6 +647,7 @@ int main(void)
 		T(test_statement_cache_reuse),
 		T(test_statement_cache_two_live),
 		T(test_statement_cache_overflow_and_recycled_text),
+		T(test_map_reads),
 		cmocka_unit_test(test_open_bad_urls),
 		cmocka_unit_test(test_open_unwritable_path),
 #undef T

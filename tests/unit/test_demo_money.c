@@ -69,11 +69,28 @@ static double seed_all(struct db *db, hday today)
 	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
+/* Group setup: the demo seeded once into one database, which the tests
+ * that only read it share (the seeding is most of this file's time). */
+static int seeded_setup(void **state)
+{
+	struct testdb *t = testdb_new_migrated();
+	if (!t)
+		return -1;
+	/* the seeding time is printed, not judged: speed is for make bench */
+	print_message("    seeded in %.1f s (%s)\n", seed_all(t->db, date_today()), testdb_backend());
+	*state = t;
+	return 0;
+}
+
+static int seeded_teardown(void **state)
+{
+	testdb_free(*state);
+	return 0;
+}
+
 static void test_catalogue_and_budgets(void **state)
 {
 	struct db *db = DB(state);
-	/* the seeding time is printed, not judged: speed is for make bench */
-	print_message("    seeded in %.1f s (%s)\n", seed_all(db, date_today()), testdb_backend());
 	assert_int_equal(one(db, "SELECT count(*) FROM providers"), 9);
 	assert_int_equal(one(db, "SELECT count(*) FROM services"), 12);
 	assert_true(one(db, "SELECT count(*) FROM services WHERE exit_route = 1"
@@ -98,7 +115,6 @@ static void test_catalogue_and_budgets(void **state)
 static void test_commissions_in_every_state(void **state)
 {
 	struct db *db = DB(state);
-	seed_all(db, date_today());
 	static const char *const statuses[] = {"requested", "approved", "declined", "delivered",
 					       "paid", "cancelled"};
 	for (size_t i = 0; i < 6; i++) {
@@ -156,7 +172,6 @@ static void test_cost_per_family(void **state)
 {
 	struct db *db = DB(state);
 	hday today = date_today();
-	seed_all(db, today);
 	struct arena a;
 	arena_init(&a);
 	struct scope s;
@@ -215,10 +230,11 @@ static void test_deterministic_and_once(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_catalogue_and_budgets, testdb_setup, testdb_teardown),
-		cmocka_unit_test_setup_teardown(test_commissions_in_every_state, testdb_setup, testdb_teardown),
-		cmocka_unit_test_setup_teardown(test_cost_per_family, testdb_setup, testdb_teardown),
+		/* these three read the group's seeded database */
+		cmocka_unit_test(test_catalogue_and_budgets),
+		cmocka_unit_test(test_commissions_in_every_state),
+		cmocka_unit_test(test_cost_per_family),
 		cmocka_unit_test_setup_teardown(test_deterministic_and_once, testdb_setup, testdb_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, seeded_setup, seeded_teardown);
 }

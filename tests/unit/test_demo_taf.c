@@ -64,11 +64,28 @@ static double seed_all(struct db *db, hday today)
 	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
+/* Group setup: the demo seeded once into one database, which the tests
+ * that only read it share (the seeding is most of this file's time). */
+static int seeded_setup(void **state)
+{
+	struct testdb *t = testdb_new_migrated();
+	if (!t)
+		return -1;
+	/* the seeding time is printed, not judged: speed is for make bench */
+	print_message("    seeded in %.1f s (%s)\n", seed_all(t->db, date_today()), testdb_backend());
+	*state = t;
+	return 0;
+}
+
+static int seeded_teardown(void **state)
+{
+	testdb_free(*state);
+	return 0;
+}
+
 static void test_directory_and_plans(void **state)
 {
 	struct db *db = DB(state);
-	/* the seeding time is printed, not judged: speed is for make bench */
-	print_message("    seeded in %.1f s (%s)\n", seed_all(db, date_today()), testdb_backend());
 	/* the directory, and Grace signs in as the demo agency user */
 	assert_int_equal(one(db, "SELECT count(*) FROM agencies"), 12);
 	assert_int_equal(one(db, "SELECT count(*) FROM professionals"), 30);
@@ -142,7 +159,6 @@ static void test_directory_and_plans(void **state)
 static void test_joint_audit_findings(void **state)
 {
 	struct db *db = DB(state);
-	seed_all(db, date_today());
 	struct scope s;
 	scope_system(&who, &s);
 	s.caps = caps_for_role(ROLE_COORDINATOR);
@@ -202,10 +218,11 @@ static void test_no_cases(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_directory_and_plans, testdb_setup, testdb_teardown),
-		cmocka_unit_test_setup_teardown(test_joint_audit_findings, testdb_setup, testdb_teardown),
+		/* these two use the group's seeded database */
+		cmocka_unit_test(test_directory_and_plans),
+		cmocka_unit_test(test_joint_audit_findings),
 		cmocka_unit_test_setup_teardown(test_deterministic, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_no_cases, testdb_setup, testdb_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, seeded_setup, seeded_teardown);
 }
