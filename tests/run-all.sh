@@ -2,7 +2,8 @@
 # tests/run-all.sh [LAYER...] — run every test layer and sum them.
 #
 # Layers: unit (cmocka), http (declarative cases against a real server),
-# browser (Playwright in Debian's Chromium); the same on a throwaway
+# browser (Playwright in Debian's Chromium, in two parts at once:
+# tests/browser/run-parts.sh); the same on a throwaway
 # PostgreSQL (pg-http, pg-browser, and the unit tests as san-pg-unit) with
 # two servers sharing it (pg-two) and a SQLite partnership copied across
 # (pg-migrate); the crash test (SIGKILL under write load, tests/crash) on
@@ -77,13 +78,18 @@ layer() {
 	fuzz)     run_layer fuzz fuzz/run-ci.sh ;;
 	valgrind) run_layer valgrind tests/run-valgrind.sh ;;   # on demand (make valgrind): hours
 	crawl)    run_layer crawl python3 tests/crawl/crawl.py build/hearth ;;
-	browser)  run_layer browser node tests/browser/run.mjs build/hearth ;;
+	browser)  run_layer browser tests/browser/run-parts.sh build/hearth ;;
 	pg-unit)  run_layer pg-unit tests/run-unit-pg.sh build ;;   # on demand: san-pg-unit covers it
 	pg-http|pg-two|pg-migrate|pg-crash|pg-diskfull|pg-browser)
 	          run_layer "$1" tests/run-pg.sh "$1" ;;
-	san-unit) run_layer san-unit tests/run-unit.sh build/san ;;
-	san-http) run_layer san-http build/san/httptest --hearth build/san/hearth --cases tests/http/cases ;;
-	san-pg-unit) run_layer san-pg-unit tests/run-unit-pg.sh build/san ;;
+	san-*)    san_ready "$1" || return 0
+	          case $1 in
+	          san-unit) run_layer san-unit tests/run-unit.sh build/san ;;
+	          san-http) run_layer san-http build/san/httptest --hearth build/san/hearth --cases tests/http/cases ;;
+	          san-pg-unit) run_layer san-pg-unit tests/run-unit-pg.sh build/san ;;
+	          *) echo "unknown layer $1"; echo "$1 0 1 0 0" >>"$work/results"
+	             echo "$1: unknown layer" >>"$work/failures" ;;
+	          esac ;;
 	*) echo "unknown layer $1"; echo "$1 0 1 0 0" >>"$work/results"
 	   echo "$1: unknown layer" >>"$work/failures" ;;
 	esac
@@ -91,22 +97,32 @@ layer() {
 
 lane() { local l; for l in "$@"; do layer "$l"; done; }
 
-# The sanitizer build, once, before any lane needs it.
+# The sanitizer build, once: started beside the lanes, which need it only
+# for their last layers (san-*); each of those waits for it, and if it
+# failed, fails without running (its log printed once).
 if [ $# -gt 0 ]; then layers="$*"; else layers="$lane_sqlite $lane_pg"; fi
 case " $layers " in
 *" san-"*)
-	if ! make --no-print-directory sanitize-build >"$work/san-build.log" 2>&1; then
-		cat "$work/san-build.log"
-		echo "FAIL the sanitizer build failed"
-		for l in $layers; do
-			case $l in san-*) echo "$l 0 1 0 0" >>"$work/results"
-			                  echo "$l: the sanitizer build failed" >>"$work/failures" ;; esac
-		done
-		layers=$(tr ' ' '\n' <<<"$layers" | grep -v '^san-' | tr '\n' ' ')
-		lane_sqlite=$(tr ' ' '\n' <<<"$lane_sqlite" | grep -v '^san-' | tr '\n' ' ')
-		lane_pg=$(tr ' ' '\n' <<<"$lane_pg" | grep -v '^san-' | tr '\n' ' ')
-	fi ;;
+	( make --no-print-directory sanitize-build >"$work/san-build.log" 2>&1
+	  echo $? >"$work/san-build.rc.tmp"; mv "$work/san-build.rc.tmp" "$work/san-build.rc" ) & ;;
 esac
+
+# san_ready LAYER — wait for the sanitizer build; 0 if it succeeded, else
+# record LAYER as failed and return 1.
+san_ready() {
+	while [ ! -f "$work/san-build.rc" ]; do sleep 1; done
+	[ "$(cat "$work/san-build.rc")" = 0 ] && return 0
+	(
+		flock 9
+		if [ ! -f "$work/san-build.shown" ]; then
+			cat "$work/san-build.log"; echo "FAIL the sanitizer build failed"
+			: >"$work/san-build.shown"
+		fi
+		echo "$1 0 1 0 0" >>"$work/results"
+		echo "$1: the sanitizer build failed" >>"$work/failures"
+	) 9>"$work/lock"
+	return 1
+}
 
 if [ $# -eq 0 ] && [ "${HEARTH_TEST_LANES:-2}" != 1 ]; then
 	# shellcheck disable=SC2086

@@ -76,7 +76,7 @@ for l in $layers; do
 		python3 tests/crash/diskfull.py "$hearth" --db-server "$url" 2>&1
 		st=$? ;;
 	pg-browser)
-		node tests/browser/run.mjs "$hearth" --db-server "$url" 2>&1 | relabel pg-browser browser
+		tests/browser/run-parts.sh "$hearth" --db-server "$url" 2>&1 | relabel pg-browser browser
 		st=${PIPESTATUS[0]} ;;
 	esac
 	[ "$st" -eq 0 ] || rc=1

@@ -35,6 +35,12 @@ const PASSWORD = 'hearth-demo-password'
 const TEST_TIMEOUT_MS = 120000
 const WATCHDOG_MS = 1500000	// the whole layer (each test has its own 120 s); a loaded 2-core host needed over 900 s
 const GOVUK_BUTTON_GREEN = 'rgb(15, 122, 82)'	// #0f7a52 in govuk-frontend 6
+// BROWSER_PART=1 or 2 (tests/browser/run-parts.sh runs both at once, each
+// with its own server and database): 1 is the core tests and the feature
+// files named before PART_SPLIT, 2 the feature files from it on.  Unset:
+// everything, one after another.
+const PART = process.env.BROWSER_PART || ''
+const PART_SPLIT = '60'
 
 let passed = 0
 let failed = 0
@@ -792,7 +798,9 @@ async function runFeatureFiles() {
 	// BROWSER_ONLY=93 (a substring of a feature file's name): while working
 	// on a feature, run only the start-up and that file.
 	const only = process.env.BROWSER_ONLY
-	for (const f of fs.readdirSync(dir).filter(n => n.endsWith('.mjs') && (!only || n.includes(only))).sort()) {
+	const inPart = n => !PART || (PART === '1') === (n < PART_SPLIT)
+	for (const f of fs.readdirSync(dir).filter(n => n.endsWith('.mjs') && (!only || n.includes(only))
+						 && inPart(n)).sort()) {
 		const ok = await test(`feature file ${f} loads`, [], async () => {
 			const m = await import(path.join(dir, f))
 			check(typeof m.default === 'function', `${f} has no default export`)
@@ -853,7 +861,7 @@ async function main() {
 		await test('chromium launches', [], async () => {
 			browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 		})
-		if (!process.env.BROWSER_ONLY)
+		if (!process.env.BROWSER_ONLY && PART !== '2')
 			await coreTests()
 		await runFeatureFiles()
 	} finally {
