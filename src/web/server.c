@@ -171,6 +171,17 @@ static void storage_answer(struct req *r, uint64_t faults)
 	fmt_printf(&r->out, "{\"error\":{\"code\":%j,\"message\":%j}}\n", db_storage_code(kind), msg);
 }
 
+/* Answer code before any route is looked up: JSON under /api/, else a
+ * page. */
+static void early_error(struct req *r, int code)
+{
+	r->status = err_http_status(code);
+	if (strncmp(r->path, "/api/", 5) == 0)
+		req_json_error(r, code);
+	else
+		page_error(r, code);
+}
+
 static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 			       const char *method, const char *url)
 {
@@ -187,16 +198,9 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 	r.db = thread_db();
 	int refused = upload_error(cs->up, &r.err);  /* 413 too large, 400 malformed */
 	if (refused) {
-		r.status = err_http_status(refused);
-		if (strncmp(url, "/api/", 5) == 0)
-			req_json_error(&r, refused);
-		else
-			page_error(&r, refused);
+		early_error(&r, refused);
 	} else if (!r.db) {	/* the database cannot be reached: 503 */
-		if (strncmp(url, "/api/", 5) == 0)
-			req_json_error(&r, HE_UNAVAILABLE);
-		else
-			page_error(&r, HE_UNAVAILABLE);
+		early_error(&r, HE_UNAVAILABLE);
 	} else {
 		uint64_t faults = db_storage_faults();
 		route_dispatch(&r);
