@@ -19,6 +19,7 @@ CFLAGS    := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wvla \
              -Wformat=2 -Wno-format-nonliteral -fno-strict-aliasing \
              -Isrc -Ibuild/gen $(EXTRA_CFLAGS)
 DEPS_OK   := build/.deps-ok
+NPROC     := $(shell nproc 2>/dev/null || echo 2)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
@@ -100,15 +101,18 @@ http: $(B)/hearth $(B)/httptest
 browser: build/hearth
 	@node tests/browser/run.mjs build/hearth
 
+# The build uses every core (CI's first minute and a half was one); the
+# plain unit binaries are not needed: make test runs the unit tests in the
+# sanitizer build (tests/run-all.sh says why).
 test: $(DEPS_OK)
-	@$(MAKE) --no-print-directory build/hearth $(UNIT_BIN) build/httptest
+	@$(MAKE) --no-print-directory -j$(NPROC) build/hearth build/httptest
 	@tests/run-all.sh
 
 sanitize: sanitize-build
 	@tests/run-all.sh san-unit san-http
 
 sanitize-build: $(DEPS_OK)
-	@$(MAKE) --no-print-directory B=build/san OPT=-O1 \
+	@$(MAKE) --no-print-directory -j$(NPROC) B=build/san OPT=-O1 \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  build/san/hearth build/san/httptest $(patsubst build/%,build/san/%,$(UNIT_BIN))
 

@@ -10,11 +10,15 @@
 # both; slow clients (flood), a full or read-only disk (diskfull,
 # pg-diskfull), hostile text crawled through every page (crawl), one
 # access-log line per request whatever the path holds (hostile-log), every fuzz
-# target for a few seconds (fuzz); unit and http again under ASan+UBSan.
-# The unit tests run on PostgreSQL once, in the sanitizer build
-# (san-pg-unit): the same assertions as a plain pg-unit run plus the
-# sanitizers' checks, in a third less time than running both.  pg-unit and
-# valgrind run only when named.
+# target for a few seconds (fuzz); unit and http under ASan+UBSan (san-unit,
+# san-http).
+# The unit tests and the HTTP cases each run once per backend: the unit
+# tests in the sanitizer build on both (san-unit, san-pg-unit), the HTTP
+# cases in it on SQLite (san-http) and in the plain build on PostgreSQL
+# (pg-http) — the same assertions as the plain runs plus the sanitizers'
+# checks, and the plain -O2 build is what every other layer drives.  Running
+# each twice more (plain unit, http, pg-unit) cost a sixth of the suite's CPU
+# for no assertion the others lack.  They, and valgrind, run when named.
 #
 # With no arguments the layers run in two lanes at once — SQLite and
 # PostgreSQL — since most of their time is spent waiting on servers and
@@ -29,7 +33,7 @@ cd "$(dirname "$0")/.."
 TIMEFORMAT='%U %S'
 # The test servers' demo city: enough pupils for every page, quick to seed.
 export HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000}
-lane_sqlite="unit http hostile-log crash flood diskfull crawl fuzz browser san-unit san-http"
+lane_sqlite="hostile-log crash flood diskfull crawl fuzz browser san-http san-unit"
 lane_pg="pg-http pg-two pg-migrate pg-crash pg-diskfull pg-browser san-pg-unit"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-run-all-XXXXXX")

@@ -1,6 +1,6 @@
 // tests/browser/run.mjs — Hearth's browser tests: real pages in Debian's Chromium.
 //
-// Usage: node tests/browser/run.mjs PATH_TO_HEARTH [--db-server URL]
+// Usage: node tests/browser/run.mjs PATH_TO_HEARTH [--db-server URL] [--no-axe]
 //
 // Seeds a demo database in a temporary directory (or, with --db-server
 // postgresql://user@host:port/, in a new database on that PostgreSQL server,
@@ -51,6 +51,10 @@ let browser = null
 let tmp = null
 let pgServer = null	// --db-server URL
 let pgDb = null		// the database made there for this run
+// --no-axe: skip the axe-core checks (make test's PostgreSQL layer: the pages
+// are the same markup from the same code, checked on SQLite; axe was a third
+// of Chromium's CPU there).
+let noAxe = false
 
 // ---- small helpers --------------------------------------------------------
 
@@ -255,9 +259,14 @@ async function newPage(opts = {}) {
 	return { context, page, probe: new Probe(page) }
 }
 
+// A screenshot for people to look at (no assertion rests on it).  JPEG: a
+// full-page PNG cost Chromium about 2 s of CPU to encode, a JPEG almost
+// nothing, and the layer takes about 25 a part.  Its own timeout, as a
+// loaded two-core CI host once took over the context's 20 s for one.
 async function shot(page, name, fullPage = true) {
 	fs.mkdirSync(OUT, { recursive: true })
-	await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage })
+	await page.screenshot({ path: path.join(OUT, `${name}.jpg`), fullPage, type: 'jpeg', quality: 85,
+		timeout: 60000 })
 }
 
 // Check the page as it stands with axe-core: every rule of its default set
@@ -268,6 +277,8 @@ async function shot(page, name, fullPage = true) {
 // same rules and the same violations.  Our pages have no frames, which is
 // all that wrapper adds.
 async function axe(page, where) {
+	if (noAxe)
+		return
 	// Evaluated as a script by the DevTools protocol, as the wrapper did, so
 	// the pages' Content-Security-Policy (no eval) does not stop it.
 	if (!await page.evaluate(() => typeof window.axe !== 'undefined'))
@@ -831,6 +842,11 @@ async function coreTests() {
 
 async function main() {
 	const args = process.argv.slice(2)
+	const na = args.indexOf('--no-axe')
+	if (na >= 0) {
+		noAxe = true
+		args.splice(na, 1)
+	}
 	const at = args.indexOf('--db-server')
 	if (at >= 0) {
 		pgServer = args[at + 1] || ''
@@ -840,7 +856,7 @@ async function main() {
 	const hearth = args.length === 1 && path.resolve(args[0])
 	hearthBin = hearth
 	if (!hearth || pgServer === '') {
-		console.error('usage: node tests/browser/run.mjs PATH_TO_HEARTH [--db-server URL]')
+		console.error('usage: node tests/browser/run.mjs PATH_TO_HEARTH [--db-server URL] [--no-axe]')
 		console.log('browser: 0 passed, 1 failed')
 		process.exit(1)
 	}
@@ -858,6 +874,8 @@ async function main() {
 				const h = await (await fetch(`${base}/api/v1/health`)).json()
 				check(h.backend === 'postgresql', `health says backend ${h.backend}`)
 			})
+		if (noAxe)
+			console.log('(--no-axe: the axe-core checks are not run)')
 		await test('chromium launches', [], async () => {
 			browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 		})
