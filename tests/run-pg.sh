@@ -32,7 +32,7 @@ rc=0
 for l in $layers; do
 	case $l in
 	pg-http|pg-two|pg-browser|pg-migrate|pg-crash|pg-diskfull) ;;
-	*) echo "run-pg: unknown layer $l (pg-http, pg-two, pg-browser)" >&2; exit 2 ;;
+	*) echo "run-pg: unknown layer $l (pg-http, pg-two, pg-migrate, pg-crash, pg-diskfull, pg-browser)" >&2; exit 2 ;;
 	esac
 done
 

@@ -1,13 +1,14 @@
 /* migrate_cmd.c — `hearth migrate --from URL --to URL`: move a partnership
  * from one database to another (typically SQLite to PostgreSQL).
  *
- * The target is created or upgraded to this binary's schema and must hold
- * no partnership yet; the source must be at the same schema version.  Every
- * table is copied row by row with its ids, in one transaction on the
- * target, then the id generators are moved past the copied ids, the row
- * counts compared table by table and the audit chain verified on the
- * target; last, the move is audited there.  Any difference rolls back or
- * fails loudly. */
+ * The source's audit chain must verify before anything is copied (a
+ * broken chain is refused, not carried across).  The target is created or
+ * upgraded to this binary's schema and must hold no partnership yet.  In
+ * one transaction on the target: every table is copied row by row with its
+ * ids, the id generators are moved past the copied ids, the row counts are
+ * compared table by table with the source, the audit chain is verified on
+ * the target, and the move itself is audited; only then does it commit.
+ * Any difference rolls the whole copy back: the target is left as it was. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,8 +27,9 @@ static const char migrate_help[] =
 	"Copy a whole partnership from one database to another, e.g.\n"
 	"  hearth migrate --from sqlite:hearth.db --to postgresql://hearth@db/hearth\n"
 	"The target is initialised if needed and must not already hold a\n"
-	"partnership.  Row counts of every table and the audit chain are checked\n"
-	"on the target before it reports success.\n";
+	"partnership.  The source's audit chain must verify; row counts of every\n"
+	"table and the audit chain are checked on the target before the copy\n"
+	"commits, so a failed check leaves the target as it was.\n";
 
 /* Every table that holds data, parents before children.  A migration that
  * adds a table adds it here (tests/http/pg-migrate.sh compares every table
@@ -145,9 +147,48 @@ static int check_empty(struct db *to)
 	return HE_OK;
 }
 
+/* Row counts of every table equal in source and target, and the audit
+ * chain verifies on the target (inside the copy's transaction). */
+static int verify(struct db *from, struct db *to, int64_t *audit_rows)
+{
+	for (const char *const *t = db_tables; *t; t++) {
+		int64_t a = count_rows(from, *t), b = count_rows(to, *t);
+		if (a != b || a < 0) {
+			fprintf(stderr, "hearth migrate: %s has %" PRId64 " rows in the source"
+				" but %" PRId64 " in the target\n", *t, a, b);
+			return HE_INTERNAL;
+		}
+	}
+	int64_t bad = 0;
+	struct buf msg;
+	buf_init(&msg, 0);
+	int rc = audit_verify(to, audit_rows, &bad, &msg);
+	if (rc)
+		fprintf(stderr, "hearth migrate: audit chain on the target: %s\n",
+			msg.len ? buf_str(&msg) : db_errmsg(to));
+	buf_free(&msg);
+	return rc;
+}
+
+/* The source's audit chain, before anything is copied. */
+static int verify_source(struct db *from)
+{
+	int64_t rows = 0, bad = 0;
+	struct buf msg;
+	buf_init(&msg, 0);
+	int rc = audit_verify(from, &rows, &bad, &msg);
+	if (rc)
+		fprintf(stderr, "hearth migrate: the source's audit log does not verify: %s;"
+			" nothing was copied (run `hearth audit verify` on the source)\n",
+			msg.len ? buf_str(&msg) : db_errmsg(from));
+	buf_free(&msg);
+	return rc;
+}
+
+/* Copy, verify and audit the move in one transaction on the target. */
 static int copy_all(struct db *from, struct db *to)
 {
-	int64_t n;
+	int64_t n, audit_rows = 0;
 	int rc = db_begin(to);
 	for (const char *const *t = db_tables; rc == HE_OK && *t; t++) {
 		if (seeded_by_migrations(*t)) {
@@ -165,31 +206,21 @@ static int copy_all(struct db *from, struct db *to)
 	if (rc == HE_OK)
 		rc = copy_head(from, to);
 	if (rc == HE_OK)
-		return db_commit(to);
-	db_rollback(to);
-	return rc;
-}
-
-static int verify(struct db *from, struct db *to)
-{
-	for (const char *const *t = db_tables; *t; t++) {
-		int64_t a = count_rows(from, *t), b = count_rows(to, *t);
-		if (a != b || a < 0) {
-			fprintf(stderr, "hearth migrate: %s has %" PRId64 " rows in the source"
-				" but %" PRId64 " in the target\n", *t, a, b);
-			return HE_INTERNAL;
-		}
+		rc = verify(from, to, &audit_rows);
+	if (rc == HE_OK) {
+		/* The move itself is on the record, in the same transaction. */
+		struct audit_who who = cli_who("cli migrate");
+		char summary[160];
+		snprintf(summary, sizeof summary, "partnership copied here from a %s database",
+			 db_backend(from));
+		rc = audit(to, &who, "migrate", NULL, NULL, summary);
 	}
-	int64_t rows = 0, bad = 0;
-	struct buf msg;
-	buf_init(&msg, 0);
-	int rc = audit_verify(to, &rows, &bad, &msg);
-	if (rc)
-		fprintf(stderr, "hearth migrate: audit chain on the target: %s\n",
-			msg.len ? buf_str(&msg) : db_errmsg(to));
-	else
-		printf("migrated: row counts match; audit log verifies (%" PRId64 " rows)\n", rows);
-	buf_free(&msg);
+	if (rc == HE_OK && (rc = db_commit(to)) == HE_OK) {
+		printf("migrated: row counts match; audit log verifies (%" PRId64 " rows)\n",
+		       audit_rows);
+		return HE_OK;
+	}
+	db_rollback(to);
 	return rc;
 }
 
@@ -214,22 +245,11 @@ int migrate_cmd(int argc, char **argv)
 	struct db *from = cli_open(from_url, 0), *to = from ? cli_open(to_url, 1) : NULL;
 	int rc = from && to ? HE_OK : HE_UNAVAILABLE;
 	if (rc == HE_OK)
+		rc = verify_source(from);
+	if (rc == HE_OK)
 		rc = check_empty(to);
 	if (rc == HE_OK && (rc = copy_all(from, to)))
 		fprintf(stderr, "hearth migrate: nothing was copied: %s\n", err_default_message(rc));
-	if (rc == HE_OK)
-		rc = verify(from, to);
-	if (rc == HE_OK) {
-		/* The move itself is on the record, after the copy verified. */
-		struct audit_who who = cli_who("cli migrate");
-		char summary[160];
-		snprintf(summary, sizeof summary, "partnership copied here from a %s database",
-			 db_backend(from));
-		if ((rc = db_begin(to)) == HE_OK) {
-			rc = audit(to, &who, "migrate", NULL, NULL, summary);
-			rc = rc ? (db_rollback(to), rc) : db_commit(to);
-		}
-	}
 	db_close(from);
 	db_close(to);
 	return rc == HE_OK ? 0 : 1;

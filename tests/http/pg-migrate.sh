@@ -4,8 +4,9 @@
 # count matches, the audit chain verifies on the target (with the migration
 # itself on the record), a demo user can sign in to a server on the target
 # and sees the same pupils, and a second migration into the now-full
-# database is refused without changing it.  Ends "pg-migrate: N passed,
-# N failed".
+# database is refused without changing it.  Before that: `hearth init` on a
+# target named by HEARTH_DB (twice), and a source with a tampered audit row
+# refused with nothing copied.  Ends "pg-migrate: N passed, N failed".
 set -u
 hearth=${1:?usage: pg-migrate.sh HEARTH SERVER_URL}
 server=${2:?usage: pg-migrate.sh HEARTH SERVER_URL}
@@ -28,6 +29,31 @@ HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-1500} "$hearth" demo --db "sqlite:$tmp/
 check "demo seeds the SQLite source" $?
 psql -q "${server}postgres" -c "CREATE DATABASE $db" >/dev/null 2>&1
 check "target database created" $?
+
+# The README's order: `hearth init` on the target named by HEARTH_DB (twice:
+# the second finds the schema current and changes nothing), then migrate.
+HEARTH_DB="${server}$db" "$hearth" init >"$tmp/i1.out" 2>&1 &&
+	HEARTH_DB="${server}$db" "$hearth" init >"$tmp/i2.out" 2>&1
+check "HEARTH_DB=postgresql://… hearth init, twice" $?
+v=$(psql -At "${server}$db" -c "SELECT max(version) FROM schema_migrations" 2>/dev/null)
+n=$(sqlite3 "$tmp/src.db" "SELECT max(version) FROM schema_migrations")
+[ -n "$v" ] && [ "$v" = "$n" ]
+check "hearth init recorded schema version $v on PostgreSQL, as demo did on SQLite ($n)" $?
+
+# A source whose audit chain is broken is refused before anything is copied.
+bad="hmbad_$$"
+cp "$tmp/src.db" "$tmp/bad.db"
+sqlite3 "$tmp/bad.db" "UPDATE audit_log SET summary = summary || ' (edited)' WHERE id = 3" 2>"$tmp/tamper.err"
+check "tamper with one audit row of a copy of the source" $?
+psql -q "${server}postgres" -c "CREATE DATABASE $bad" >/dev/null 2>&1
+"$hearth" migrate --from "sqlite:$tmp/bad.db" --to "${server}$bad" >"$tmp/mb.out" 2>"$tmp/mb.err"
+rc=$?
+[ "$rc" -ne 0 ] && grep -q "audit log does not verify" "$tmp/mb.err" && grep -q "nothing was copied" "$tmp/mb.err"
+check "a source with a broken audit chain is refused, naming it (exit $rc)" $?
+nb=$(psql -At "${server}$bad" -c "SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM pupils) + (SELECT count(*) FROM users)" 2>/dev/null)
+[ "$nb" = 0 ]
+check "the refused migration copied nothing (audit, pupils, users: $nb rows)" $?
+psql -q "${server}postgres" -c "DROP DATABASE IF EXISTS $bad WITH (FORCE)" >/dev/null 2>&1
 
 "$hearth" migrate --from "sqlite:$tmp/src.db" --to "${server}$db" >"$tmp/m1.out" 2>"$tmp/m1.err"
 check "hearth migrate exits 0" $?
