@@ -33,7 +33,11 @@ KILLS = int(os.environ.get("CRASH_KILLS", "50"))
 THREADS = 3
 
 
-def request(port, method, path, body=None, cookie=None, csrf=None, timeout=5):
+# The writers' requests give up after 3 s (a kill may cut them off); the
+# harness's own (sign-in, the checks after each restart) wait 30 s: a sign-in
+# (argon2id) on a two-core host busy with the rest of make test once took
+# over 5 s.
+def request(port, method, path, body=None, cookie=None, csrf=None, timeout=30):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     headers = {"Content-Type": "application/json"}
     if cookie:
