@@ -64,23 +64,16 @@ static double seed_all(struct db *db, hday today)
 	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
-/* Group setup: the demo seeded once into one database, which the tests
- * that only read it share (the seeding is most of this file's time). */
-static int seeded_setup(void **state)
+/* The group's database: the demo seeded once (testdb_group_setup); the
+ * seeding time is printed, not judged: speed is for make bench. */
+static void seed_group(struct db *db)
 {
-	struct testdb *t = testdb_new_migrated();
-	if (!t)
-		return -1;
-	/* the seeding time is printed, not judged: speed is for make bench */
-	print_message("    seeded in %.1f s (%s)\n", seed_all(t->db, date_today()), testdb_backend());
-	*state = t;
-	return 0;
+	print_message("    seeded in %.1f s (%s)\n", seed_all(db, date_today()), testdb_backend());
 }
 
-static int seeded_teardown(void **state)
+static int seeded_setup(void **state)
 {
-	testdb_free(*state);
-	return 0;
+	return testdb_group_setup(state, seed_group);
 }
 
 static void test_directory_and_plans(void **state)
@@ -174,11 +167,11 @@ static void test_joint_audit_findings(void **state)
 	arena_free(&a);
 }
 
-/* The same seed gives the same directory, assessments and plans. */
+/* The same seed gives the same directory, assessments and plans: a second
+ * database seeded the same way matches the group's. */
 static void test_deterministic(void **state)
 {
 	hday today = date_today();
-	seed_all(DB(state), today);
 	struct testdb *b = testdb_new_migrated();
 	assert_non_null(b);
 	seed_all(b->db, today);
@@ -218,11 +211,11 @@ static void test_no_cases(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		/* these two use the group's seeded database */
+		/* these three read the group's seeded database */
 		cmocka_unit_test(test_directory_and_plans),
 		cmocka_unit_test(test_joint_audit_findings),
-		cmocka_unit_test_setup_teardown(test_deterministic, testdb_setup, testdb_teardown),
+		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test_setup_teardown(test_no_cases, testdb_setup, testdb_teardown),
 	};
-	return cmocka_run_group_tests(tests, seeded_setup, seeded_teardown);
+	return cmocka_run_group_tests(tests, seeded_setup, testdb_group_teardown);
 }

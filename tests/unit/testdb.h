@@ -601,4 +601,27 @@ static inline void testdb_raw_exec(const struct testdb *t, const char *sql)
 		fail_msg("raw exec %s: %s", sql, err);
 }
 
+/* A group of tests that read one seeded database: cmocka's group setup
+ * makes it, calls seed on it (which may assert) and hands it to the group
+ * as *state; the group's tests without their own setup get it.  Seeding a
+ * demo city is most of those files' time, so it is done once, not per
+ * test.  Use as
+ *     static int seeded_setup(void **state) { return testdb_group_setup(state, seed); }
+ * with testdb_group_teardown as the group teardown. */
+static inline int testdb_group_setup(void **state, void (*seed)(struct db *db))
+{
+	struct testdb *t = testdb_new_migrated();
+	if (!t)
+		return -1;
+	seed(t->db);
+	*state = t;
+	return 0;
+}
+
+static inline int testdb_group_teardown(void **state)
+{
+	testdb_free(*state);
+	return 0;
+}
+
 #endif
