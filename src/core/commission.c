@@ -11,7 +11,10 @@
  * one audit row.  An approval first locks the budget (budget_lock_tx: the
  * row lock on PostgreSQL, the write lock on SQLite) and only then reads
  * its position (budget_check_afford), so two approvals of the last of a
- * budget are serialised and the second sees the first's commitment. */
+ * budget are serialised and the second sees the first's commitment.  A
+ * delivery above the estimate commits the difference, so it goes through
+ * the same lock and check (deliver_afford): refused if it would overspend
+ * unless the budget holder overrides with a note. */
 #include "core/commission.h"
 
 #include <inttypes.h>
@@ -264,8 +267,9 @@ static int record_move(struct db *db, const struct scope *s, const struct crow *
 	snprintf(summary, sizeof summary, "Commission %s %s: %s, %s", c->ref, verb, c->what, money);
 	if ((rc = chron_add(db, s, c->family_id, 0, c->case_id, on, "note", summary, note ? note : "")))
 		return rc;
-	return audit_row(db, s, action, c->id, "%s %s -> %s, %s%s%.200s", c->ref, from ? from : "new", to,
-			 money, note && *note ? ": " : "", note ? note : "");
+	return audit_row(db, s, action, c->id, "%s %s -> %s%s, %s%s%.200s", c->ref, from ? from : "new", to,
+			 strstr(verb, "override") ? " (overspend override)" : "", money,
+			 note && *note ? ": " : "", note ? note : "");
 }
 
 /* Lock the budget, then: does amount more fit?  When it does not and
@@ -766,11 +770,26 @@ static int move_date(const struct scope *s, const struct crow *c, const char *on
 	return HE_OK;
 }
 
-int commission_deliver(struct db *db, const struct scope *s, int64_t id, int64_t version,
-		       const char *on, int64_t actual_pence, struct errinfo *e)
+/* The extra a delivery above the estimate commits (0 at or under it):
+ * checked as an approval is, the budget locked first; only the holder's
+ * override_note lets it overspend (*overridden). */
+static int deliver_afford(struct db *db, const struct scope *s, const struct crow *c, int64_t actual,
+			  const char *override_note, bool *overridden, struct errinfo *e)
+{
+	*overridden = false;
+	if (actual <= c->estimate)
+		return HE_OK;
+	int rc = text_check(override_note, false, NOTE_MAX, "override_note", "why the budget may be overspent", e);
+	return rc ? rc : approve_check(db, s, c->budget_id, actual - c->estimate, override_note, overridden, e);
+}
+
+int commission_deliver_override(struct db *db, const struct scope *s, int64_t id, int64_t version,
+				const char *on, int64_t actual_pence, const char *override_note,
+				struct errinfo *e)
 {
 	struct crow c;
 	char day[11];
+	bool overridden = false;
 	int rc = move_begin(db, s, id, version, MAY_DELIVER, "record delivery of a commission", &c, e);
 	if (rc)
 		return rc;
@@ -782,23 +801,34 @@ int commission_deliver(struct db *db, const struct scope *s, int64_t id, int64_t
 		rc = errinfo_set(e, HE_INVALID, "actual", "Enter what it actually cost, for example £540.00");
 	if (!rc)
 		rc = move_date(s, &c, on, day, e);
+	if (!rc)
+		rc = deliver_afford(db, s, &c, actual_pence, override_note, &overridden, e);
 	if (!rc) {
 		struct db_stmt *st = db_prepare(db, "UPDATE commissions SET status = 'delivered',"
-			" actual_pence = :actual, delivered_on = :on, updated_at = :now, version = version + 1"
-			" WHERE id = :id AND version = :version");
+			" actual_pence = :actual, delivered_on = :on, updated_at = :now,"
+			" overspend_override = CASE WHEN :override = 1 THEN 1 ELSE overspend_override END,"
+			" version = version + 1 WHERE id = :id AND version = :version");
 		db_bind_int(st, ":actual", actual_pence);
 		db_bind_text(st, ":on", day);
+		db_bind_int(st, ":override", overridden ? 1 : 0);
 		rc = update_done(db, st, &c, e);
 	}
 	if (!rc) {
-		char note[120] = "", est[32];
+		char note[NOTE_MAX * 4 + 120] = "", est[32];
 		money_format(c.estimate, est);
 		if (actual_pence != c.estimate)
-			snprintf(note, sizeof note, "Estimated %s", est);
-		rc = record_move(db, s, &c, "approved", "delivered", "delivered", actual_pence, day, note,
-				 "update");
+			snprintf(note, sizeof note, "Estimated %s%s%s", est, overridden ? "; overspend override: "
+				 : "", overridden ? override_note : "");
+		rc = record_move(db, s, &c, "approved", "delivered", overridden ? "delivered (overspend override)"
+				 : "delivered", actual_pence, day, note, "update");
 	}
 	return tx_end(db, rc);
+}
+
+int commission_deliver(struct db *db, const struct scope *s, int64_t id, int64_t version,
+		       const char *on, int64_t actual_pence, struct errinfo *e)
+{
+	return commission_deliver_override(db, s, id, version, on, actual_pence, NULL, e);
 }
 
 int commission_pay(struct db *db, const struct scope *s, int64_t id, int64_t version, const char *on,

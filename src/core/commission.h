@@ -82,6 +82,13 @@ int commission_decide(struct db *db, const struct scope *s, int64_t id, int64_t 
  * not in the future) at actual_pence (< 0: the estimate). */
 int commission_deliver(struct db *db, const struct scope *s, int64_t id, int64_t version,
 		       const char *on, int64_t actual_pence, struct errinfo *e);
+/* commission_deliver with an override: in both, an actual cost above the
+ * estimate is checked against the budget as an approval is (409, field
+ * "budget"); here the holder's override_note lets it overspend (recorded
+ * as overspend_override, in the chronology and the audit row). */
+int commission_deliver_override(struct db *db, const struct scope *s, int64_t id, int64_t version,
+				const char *on, int64_t actual_pence, const char *override_note,
+				struct errinfo *e);
 /* Record payment of a delivered commission (on: NULL/"" today). */
 int commission_pay(struct db *db, const struct scope *s, int64_t id, int64_t version, const char *on,
 		   struct errinfo *e);

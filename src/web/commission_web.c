@@ -9,6 +9,9 @@
  *   GET  /commissions/{ref}                    one commission: summary, items,
  *                                              history, the forms for the next step
  *   POST /commissions/{ref}/{decide,deliver,pay,cancel,refund}
+ *                                              (deliver: a budget holder also gets
+ *                                              override_note, for a cost above the
+ *                                              estimate that would overspend)
  *   GET  /approvals                            requests waiting for budgets the
  *                                              user holds, with approve/decline forms
  *   GET  /commissions.csv, /commissions.xlsx   every commission with a totals row
@@ -631,6 +634,10 @@ static int next_forms(struct req *r, const struct commission *x, const struct er
 			   "date", "govuk-input--width-10", val(r, again, "on"));
 		money_input(r, e, "actual", "actual", "What it actually cost", arena_printf(&r->arena,
 			    "Leave blank if it cost the estimate, %s", page_money(r, x->estimate_pence)), val(r, again, "actual"));
+		if (holds)
+			page_text_area(r, e, "override_note", "override_note", "If it cost more than the budget"
+				  " has left (optional)", "Budget holders only: say why the budget may be overspent."
+				  " Leave blank to be stopped if it would overspend.", 2, val(r, again, "override_note"));
 		button(r, "Record delivery", false);
 		fmt_printf(&r->out, "</form>");
 	}
@@ -788,7 +795,8 @@ int commission_deliver_page(struct req *r)
 	if (rc)
 		rc = input_bad(r, id, MOVE_DELIVER, rc, &e);
 	if (!rc)
-		rc = commission_deliver(r->db, req_scope(r), id, form_version(r), req_form(r, "on"), actual, &e);
+		rc = commission_deliver_override(r->db, req_scope(r), id, form_version(r), req_form(r, "on"),
+						 actual, nonempty(req_form(r, "override_note")), &e);
 	return step_done(r, id, "deliver", "delivered", rc, &e);
 }
 
@@ -1042,7 +1050,8 @@ static int step_api(struct req *r, enum commission_move step)
 		if (rc)
 			rc = input_bad(r, id, MOVE_DELIVER, rc, &r->err);
 		if (!rc)
-			rc = commission_deliver(r->db, s, id, version, on, present ? pence : -1, &r->err);
+			rc = commission_deliver_override(r->db, s, id, version, on, present ? pence : -1,
+							 nonempty(json_str(j, "override_note")), &r->err);
 		break;
 	case MOVE_PAY:
 		rc = commission_pay(r->db, s, id, version, on, &r->err);

@@ -321,12 +321,16 @@ int import_create_page(struct req *r)
 int import_progress_page(struct req *r)
 {
 	struct import_job_view v;
-	if (!import_job_get(req_param(r, 0), r->sess.user.id, 500, &v))
-		return req_fail(r, HE_NOT_FOUND, "", "There is no import in progress with that"
-				" address on this server. Its result will be in the list of imports.");
-	if (v.done && v.import_id > 0)
+	int rc = import_job_get(r->db, req_param(r, 0), r->sess.user.id, 500, &v);
+	if (rc == HE_NOT_FOUND)
+		return req_fail(r, HE_NOT_FOUND, "", "There is no import with that address."
+				" The result of an import will be in the list of imports.");
+	if (rc)
+		return rc;
+	if (v.done && !v.stopped && v.import_id > 0)
 		return req_redirect(r, arena_printf(&r->arena, "/imports/%" PRId64, v.import_id));
-	page_begin(r, 200, v.done ? "Import not started" : "Importing");
+	page_begin(r, 200, v.stopped ? "Import stopped" : v.done ? "Import not started"
+		   : "Importing");
 	if (!v.done) {
 		int pct = v.bytes_total ? (int)(v.bytes_done * 100 / v.bytes_total) : 0;
 		fmt_printf(&r->out, "<div data-hearth-refresh=\"2\">"
@@ -337,6 +341,11 @@ int import_progress_page(struct req *r)
 			"<progress id=\"progress\" class=\"hearth-progress\" max=\"100\" value=\"%d\">"
 			"%d%%</progress><p class=\"govuk-body\"><a class=\"govuk-link\" id=\"check\""
 			" href=\"%h\">Check progress</a></p></div>", pct, pct, pct, r->path);
+	} else if (v.stopped) {
+		fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">The import stopped</h1>"
+			"<p class=\"govuk-body\" id=\"stopped\">%h</p><p class=\"govuk-body\">"
+			"<a class=\"govuk-link\" href=\"/imports/new\">Import the file again</a></p>",
+			v.message);
 	} else {
 		fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">The import did not start</h1>"
 			"<p class=\"govuk-body\">%h</p><p class=\"govuk-body\"><a class=\"govuk-link\""

@@ -45,6 +45,7 @@ static const struct nav_item nav[] = {
 	{"/audit", "Audit log", CAP_AUDIT_READ},
 	{"/subject-access", "Subject access", CAP_SUBJECT_ACCESS},
 	{"/retention", "Retention", CAP_HOLDS},
+	{"/settings/money", "Money settings", CAP_SCHOOLS_MANAGE},
 	{"/exports", "Export register", CAP_EXPORT_REGISTER},
 	{"/account/security", "Account", CAP_SIGNED_IN},
 };

@@ -301,6 +301,12 @@ const struct route routes[] = {
 	R("GET",    "/exports",        CAP_EXPORT_REGISTER, NO, YES, ROUTE_PAGE, exports_page),
 	R("GET",    "/api/v1/exports", CAP_EXPORT_REGISTER, NO, YES, ROUTE_API, exports_api),
 	/* END dataprot routes */
+	/* BEGIN money settings routes */
+	R("GET",    "/settings/money", CAP_SCHOOLS_MANAGE, NO, NO, ROUTE_PAGE, money_settings_page),
+	R("POST",   "/settings/money", CAP_SCHOOLS_MANAGE, YES, YES, ROUTE_PAGE, money_settings_post_page),
+	R("GET",    "/api/v1/settings/money", CAP_SCHOOLS_MANAGE, NO, NO, ROUTE_API, money_settings_api),
+	R("PUT",    "/api/v1/settings/money", CAP_SCHOOLS_MANAGE, YES, YES, ROUTE_API, money_settings_put_api),
+	/* END money settings routes */
 	/* Static files */
 	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
 	{0, 0, 0, 0, 0, 0, 0, 0, 0},

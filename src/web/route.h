@@ -325,6 +325,11 @@ int sar_pupil_api(struct req *r);
 int sar_member_api(struct req *r);
 int retention_page(struct req *r);
 int retention_settings_page(struct req *r);
+/* Money settings: hourly cost and approval limits (money_settings_web.c). */
+int money_settings_page(struct req *r);
+int money_settings_post_page(struct req *r);
+int money_settings_api(struct req *r);
+int money_settings_put_api(struct req *r);
 int retention_run_page(struct req *r);
 int hold_create_page(struct req *r);
 int hold_release_page(struct req *r);

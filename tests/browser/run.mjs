@@ -25,9 +25,13 @@ const HERE = path.dirname(fileURLToPath(import.meta.url))
 const AXE_SOURCE = createRequire(import.meta.url)('axe-core').source
 let OUT = path.join(HERE, 'output')
 const CHROMIUM = '/usr/bin/chromium'
+// One renderer process for every page, and no site isolation: the tests
+// run one page at a time against one origin, and starting and warming a
+// renderer per context was about a tenth of Chromium's CPU here.
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 	'--no-first-run', '--disable-background-networking', '--disable-component-update',
-	'--disable-sync']
+	'--disable-sync', '--renderer-process-limit=1',
+	'--disable-features=site-per-process,IsolateOrigins,SpareRendererForSitePerProcess']
 const ROLES = ['admin', 'coordinator', 'school', 'worker', 'agency', 'viewer', 'auditor']
 const PASSWORD = 'hearth-demo-password'
 // make test runs this layer beside the PostgreSQL lane (often the other

@@ -14,7 +14,12 @@
 #     in total (the next, on either server, gets 429 "locked");
 #   - 2x50 concurrent sign-ins plus 2x50 concurrent GET /api/v1/me through
 #     both servers all succeed, add exactly one audit row each, and leave a
-#     chain that `hearth audit verify` accepts and that has not forked.
+#     chain that `hearth audit verify` accepts and that has not forked;
+#   - a census CSV uploaded on A is followed on B: B's progress page shows
+#     it running (with progress written by A's import thread) and then
+#     sends the browser to the finished report, which B shows; another
+#     user gets 404; a job whose server died (a 'running' row not updated
+#     for a minute, written directly) shows as stopped on either server.
 # One line per assertion (ok / FAIL), then "pg-two: N passed, N failed".
 # Exit status 1 on any failure; a PostgreSQL or server that cannot start is
 # a failure, never a skip.  On failure (or with KEEP=1) the logs and the
@@ -49,8 +54,9 @@ finish() {
 	fi
 	[ -z "$own_pg" ] || "$here/scripts/pg-test-server.sh" stop "$own_pg"
 	echo "pg-two: $pass passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit
+	# (a bare `exit` in an EXIT trap keeps the status from before the trap)
+	[ "$failed" -eq 0 ] && exit 0
+	exit 1
 }
 trap finish EXIT
 trap 'bad "interrupted"; exit 1' INT TERM HUP
@@ -245,6 +251,89 @@ expect "audit_head points at the last row" "1" \
 total=$(q "SELECT count(*) FROM audit_log")
 out=$("$hearth" audit verify --db "$db" 2>&1); rc=$?
 expect "hearth audit verify passes over all $total rows" "0 audit log verifies: $total rows" "$rc $out"
+
+# ---- an import started on A is followed on B (import_jobs) ---------------
+
+# progress SERVER TOKEN: GET the progress page; prints "STATUS LOCATION".
+progress() {
+	local code
+	code=$(call "$1" GET "/imports/progress/$2" -D "$tmp/hdr")
+	echo "$code $(tr -d '\r' <"$tmp/hdr" | awk 'tolower($1) == "location:" { print $2 }')"
+}
+
+rm -f "$tmp/jar"
+"$hearth" demo --census-csv "$tmp/census.csv" --pupils 20000 >"$tmp/census.log" 2>&1 \
+	|| die "cannot write a census CSV"
+code=$(call A POST /api/v1/session -H 'Content-Type: application/json' \
+	--data-binary "$(login_body admin@hearth.example $PW)")
+csrf=$(json csrf_token)
+expect "admin signs in on A" "200" "$code"
+code=$(call A POST /imports -D "$tmp/hdr" -F "csrf_token=$csrf" \
+	-F "file=@$tmp/census.csv;filename=two-servers.csv;type=text/csv")
+loc=$(tr -d '\r' <"$tmp/hdr" | awk 'tolower($1) == "location:" { print $2 }')
+job=${loc#/imports/progress/}
+expect "upload on A answers 303 to its progress page" "303 /imports/progress/" \
+	"$code ${loc%"$job"}"
+expect "the job's row is in the database, its token only hashed" "1 0" \
+	"$(q "SELECT count(*) FROM import_jobs WHERE token_hash = '$(printf %s "$job" |
+		sha256sum | cut -d' ' -f1)'") $(q "SELECT count(*) FROM import_jobs
+		WHERE token_hash = '$job'")"
+
+# Poll on B (up to 180 s) until it sends the browser to the report.
+seen_running=0 max_pct=0 last= codes=
+for i in $(seq 600); do
+	last=$(progress B "$job")
+	case $last in
+	200\ *)
+		grep -q '<h1 class="govuk-heading-l">Importing</h1>' "$tmp/body" &&
+			seen_running=$((seen_running + 1))
+		pct=$(sed -n 's/.*<progress id="progress"[^>]* value="\([0-9]*\)".*/\1/p' "$tmp/body")
+		[ "${pct:-0}" -le "$max_pct" ] || max_pct=$pct ;;
+	303\ /imports/[0-9]*) break ;;
+	*) break ;;
+	esac
+	sleep 0.3
+done
+echo "    (B showed the import running $seen_running times, at most $max_pct% read)"
+iid=$(q "SELECT id FROM imports WHERE filename = 'two-servers.csv'")
+expect "B's progress page ends at the report of A's import" "303 /imports/$iid" "$last"
+[ "$seen_running" -gt 0 ]
+expect "B showed the import running while A ran it" 0 $?
+[ "$max_pct" -gt 0 ]
+expect "B showed progress written by A's import thread" 0 $?
+expect "the job's row is done, naming the import" "done $iid applied" \
+	"$(q "SELECT status || ' ' || import_id || ' ' || result FROM import_jobs
+		WHERE token_hash = '$(printf %s "$job" | sha256sum | cut -d' ' -f1)'")"
+code=$(call B GET "/imports/$iid")
+rows=$(q "SELECT rows_total || ' ' || status FROM imports WHERE id = ${iid:-0}")
+grep -q 'two-servers.csv' "$tmp/body" && grep -qi 'applied' "$tmp/body"
+expect "B shows the finished report ($rows)" "200 0 20000 applied" "$code $? $rows"
+last=$(progress A "$job")
+expect "and A's progress page agrees" "303 /imports/$iid" "$last"
+
+# Another user's job is not found, on either server.
+cp "$tmp/jar" "$tmp/jar.admin"
+rm -f "$tmp/jar"
+code=$(call B POST /api/v1/session -H 'Content-Type: application/json' \
+	--data-binary "$(login_body school@hearth.example $PW)")
+expect "school user signs in on B" "200" "$code"
+expect "the admin's job is not found for the school user on B" "404 " "$(progress B "$job")"
+expect "nor on A" "404 " "$(progress A "$job")"
+cp "$tmp/jar.admin" "$tmp/jar"
+
+# A job whose server died mid-import: its row still says running, last
+# updated long ago.  Either server says it stopped and nothing was applied.
+dead=00112233445566778899aabbccddeeff
+q "INSERT INTO import_jobs (token_hash, user_id, status, bytes_done, bytes_total, started_at,
+	updated_at) SELECT '$(printf %s $dead | sha256sum | cut -d' ' -f1)', id, 'running', 5, 10,
+	'2026-01-05T10:00:00Z', '2026-01-05T10:01:00Z' FROM users
+	WHERE email = 'admin@hearth.example'" >/dev/null
+for s in B A; do
+	code=$(call "$s" GET "/imports/progress/$dead")
+	grep -q 'The import stopped' "$tmp/body" &&
+		grep -q 'The server running this import stopped; nothing was applied' "$tmp/body"
+	expect "a running row last updated long ago shows as stopped on $s" "200 0" "$code $?"
+done
 
 # ---- both servers are still up and stop cleanly --------------------------
 

@@ -2,7 +2,8 @@
  * from commissions in every status (committed, spent net of refunds,
  * pending, available — to the penny), who holds a budget and who sees it
  * (a school user only its own school's; a denial audited), creating and
- * editing with funding sources that must sum to the amount, the version
+ * editing with funding sources that must sum to the amount (a district's
+ * budget too, held by the coordinator and hidden from schools), the version
  * check, the overspend message, the lock outside a transaction, and the
  * budgets a case may draw on.
  *
@@ -399,6 +400,74 @@ static void test_save(void **state)
 	arena_free(&a);
 }
 
+/* A district's budget through budget_save: an unknown district is
+ * refused (field district_id); saved, its owner is the district, the
+ * coordinator holds it and the district's school users neither hold nor
+ * see it (a read is not found, audited as denied); the case of a family
+ * at one of the district's schools may draw on it. */
+static void test_save_district(void **state)
+{
+	struct db *db = DB(state);
+	struct scope coord = fix_scope(USER_COORD), school = fix_scope(USER_A);
+	struct budget_source_in src[] = {{"District grant", 250000}, {"Council top-up", 50000}};
+	struct budget_in in = {.name = "Belgrave district budget", .owner_kind = "district", .district_id = 9,
+			       .period = "financial", .start_year = fy_now(), .amount_pence = 300000,
+			       .sources = src, .nsources = 2};
+	struct errinfo e = {0};
+	int64_t id = 0;
+	assert_int_equal(budget_save(db, &coord, 0, 0, &in, &id, &e), HE_INVALID);
+	assert_string_equal(e.field, "district_id");
+	in.district_id = 0;
+	assert_int_equal(budget_save(db, &coord, 0, 0, &in, &id, &e), HE_INVALID);
+	assert_string_equal(e.field, "district_id");
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM budgets"), 0);
+	in.district_id = 1;
+	assert_int_equal(budget_save(db, &school, 0, 0, &in, &id, &e), HE_FORBIDDEN);
+	assert_int_equal(budget_save(db, &coord, 0, 0, &in, &id, &e), HE_OK);
+	assert_int_equal(fix_int(db, "SELECT count(*) FROM budgets WHERE id = :id AND owner_kind = 'district'"
+				 " AND district_id = 1 AND school_id IS NULL", id), 1);
+	assert_int_equal(fix_int(db, "SELECT count(*) FROM audit_log WHERE entity = 'budgets' AND action ="
+				 " 'create' AND entity_id = CAST(:id AS TEXT)", id), 1);
+	struct arena a;
+	arena_init(&a);
+	struct budget b;
+	assert_int_equal(budget_get(db, &a, id, &b), HE_OK);
+	assert_string_equal(b.owner_kind, "district");
+	assert_string_equal(b.owner_name, "Belgrave");
+	assert_int_equal(b.district_id, 1);
+	assert_int_equal(b.pos.available, 300000);
+	assert_string_equal(b.sources[0].source, "District grant");
+	assert_string_equal(b.sources[0].share, "83.3%");
+	assert_string_equal(b.sources[1].share, "16.7%");
+	/* who holds and who sees */
+	int users[] = {USER_COORD, USER_A, USER_B, USER_WORKER, USER_ADMIN};
+	bool holds[] = {true, false, false, false, false}, sees[] = {true, false, false, false, true};
+	for (size_t i = 0; i < sizeof users / sizeof *users; i++) {
+		struct scope s = scope_of(users[i]);
+		bool h = !holds[i], v = !sees[i];
+		assert_int_equal(budget_holds(db, &s, id, &h), HE_OK);
+		assert_int_equal(budget_visible(db, &s, id, &v), HE_OK);
+		if (h != holds[i] || v != sees[i])
+			fail_msg("user %d: holds %d sees %d", users[i], h, v);
+	}
+	struct budget *v;
+	size_t n;
+	assert_int_equal(budget_list(db, &a, &school, &v, &n), HE_OK);
+	assert_int_equal(n, 0);
+	int64_t before = testdb_int(db, "SELECT count(*) FROM audit_log WHERE action = 'denied'");
+	assert_int_equal(budget_load(db, &a, &school, id, &b, &e), HE_NOT_FOUND);
+	assert_int_equal(fix_int(db, "SELECT count(*) FROM audit_log WHERE action = 'denied' AND entity ="
+				 " 'budgets' AND entity_id = CAST(:id AS TEXT)", id), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE action = 'denied'"), before + 1);
+	assert_int_equal(budget_load(db, &a, &coord, id, &b, &e), HE_OK);
+	assert_string_equal(b.owner_name, "Belgrave");
+	/* the case (referred by school A, in the district) may draw on it */
+	assert_int_equal(budget_for_case(db, &a, 1, NULL, &v, &n), HE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id);
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +476,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_holds_and_visible, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_for_case, setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_save, setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_save_district, setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,13 @@
  * conflicts, double submission, a closed case refusing new commissions, a
  * case with an open commission refusing closure, and two concurrent
  * approvals of the last of a budget on two connections: exactly one
- * succeeds (SQLite, or PostgreSQL with HEARTH_TEST_PG).
+ * succeeds (SQLite, or PostgreSQL with HEARTH_TEST_PG).  Every move
+ * (holder approval, decline, override, delivery, payment, refund,
+ * cancellation) writes exactly one commission_events row and exactly one
+ * audit row, in one transaction (a trigger that refuses the audit row
+ * leaves no trace of the move); a delivery above the estimate that would
+ * overspend is refused unless the holder overrides; a district budget made
+ * with budget_save is the coordinator's to approve on.
  *
  * Budget positions are read through budget_position (budget.c), the
  * function every page and export uses. */
@@ -250,6 +256,53 @@ static void expect_err(int rc, const struct errinfo *e, int code, const char *fi
 	assert_true(strlen(e->message) > 0);
 }
 
+/* The audit trail of one move: before it, the commission's events and the
+ * highest audit id; after it, exactly one more commission_events row (to
+ * status to) and exactly one more audit_log row of the whole log that is
+ * about commissions at all — entity 'commissions', action 'update',
+ * entity_id the commission, its summary naming the move ("approved ->
+ * delivered") and containing also (if set). */
+struct trail {
+	int64_t id, events, last_audit;
+};
+
+static struct trail trail_mark(struct db *db, int64_t id)
+{
+	return (struct trail){.id = id,
+		.events = count(db, sqlf("SELECT count(*) FROM commission_events WHERE commission_id = %"
+					 PRId64, id)),
+		.last_audit = count(db, "SELECT coalesce(max(id), 0) FROM audit_log")};
+}
+
+static void moved_once(struct db *db, struct trail t, const char *from, const char *to, const char *also)
+{
+	assert_int_equal(count(db, sqlf("SELECT count(*) FROM commission_events WHERE commission_id = %"
+					PRId64, t.id)), t.events + 1);
+	assert_int_equal(count(db, sqlf("SELECT count(*) FROM commission_events WHERE commission_id = %"
+		PRId64 " AND from_status = '%s' AND to_status = '%s'", t.id, from, to)) >= 1, 1);
+	assert_int_equal(count(db, sqlf("SELECT count(*) FROM audit_log WHERE id > %" PRId64
+		" AND entity = 'commissions'", t.last_audit)), 1);
+	int64_t n = count(db, sqlf("SELECT count(*) FROM audit_log WHERE id > %" PRId64 " AND entity ="
+		" 'commissions' AND action = 'update' AND entity_id = '%" PRId64 "' AND summary LIKE"
+		" '%% %s -> %s%%'%s%s%s", t.last_audit, t.id, from, to, also ? " AND summary LIKE '%" : "",
+		also ? also : "", also ? "%'" : ""));
+	if (n != 1)
+		fail_msg("commission %" PRId64 ": %lld audit rows for %s -> %s (%s)", t.id, (long long)n, from,
+			 to, also ? also : "");
+}
+
+/* A refused move leaves no event and no commission audit row other than
+ * (for a refusal of scope) one "denied". */
+static void not_moved(struct db *db, struct trail t, bool denied)
+{
+	assert_int_equal(count(db, sqlf("SELECT count(*) FROM commission_events WHERE commission_id = %"
+					PRId64, t.id)), t.events);
+	assert_int_equal(count(db, sqlf("SELECT count(*) FROM audit_log WHERE id > %" PRId64
+		" AND entity = 'commissions' AND action = 'update'", t.last_audit)), 0);
+	assert_int_equal(count(db, sqlf("SELECT count(*) FROM audit_log WHERE id > %" PRId64
+		" AND action = 'denied'", t.last_audit)), denied ? 1 : 0);
+}
+
 /* ---- requests ---------------------------------------------------------------------- */
 
 static void test_within_limit_approved_to_the_penny(void **state)
@@ -313,18 +366,24 @@ static void test_over_limit_waits_for_holder(void **state)
 	assert_int_equal(commission_list_pending(db, &a, &f.sb, &v, &n), HE_OK);
 	assert_int_equal(n, 0);
 	arena_free(&a);
-	/* the holder approves */
+	/* the holder approves: one event, one audit row */
 	memset(&e, 0, sizeof e);
+	struct trail t = trail_mark(db, id);
 	assert_int_equal(commission_decide(db, &f.sa, id, version(db, id), true, "", false, &e), HE_OK);
 	assert_string_equal(status(db, id), "approved");
+	moved_once(db, t, "requested", "approved", NULL);
+	assert_int_equal(count(db, sqlf("SELECT count(*) FROM audit_log WHERE id > %" PRId64
+		" AND user_id = %" PRId64, t.last_audit, f.ua)), 1);
 	p = pos(db, f.budget_a);
 	assert_int_equal(p.committed, 54000);
 	assert_int_equal(p.pending, 0);
 	assert_int_equal(count(db, sqlf("SELECT decided_by FROM commissions WHERE id = %" PRId64, id)), f.ua);
-	/* a second decision: wrong status */
+	/* a second decision: wrong status, nothing written */
 	memset(&e, 0, sizeof e);
+	t = trail_mark(db, id);
 	expect_err(commission_decide(db, &f.sa, id, version(db, id), false, "no", false, &e), &e,
 		   HE_CONFLICT, "status");
+	not_moved(db, t, false);
 }
 
 static void test_decline_needs_note(void **state)
@@ -340,9 +399,11 @@ static void test_decline_needs_note(void **state)
 	memset(&e, 0, sizeof e);
 	expect_err(commission_decide(db, &f.coord, id, 99, false, "Too dear", false, &e), &e,
 		   HE_CONFLICT, "version");
+	struct trail t = trail_mark(db, id);
 	assert_int_equal(commission_decide(db, &f.coord, id, version(db, id), false, "Try the free group first",
 					   false, &e), HE_OK);
 	assert_string_equal(status(db, id), "declined");
+	moved_once(db, t, "requested", "declined", "Try the free group first");
 	assert_int_equal(pos(db, f.budget_p).pending, 0);
 }
 
@@ -458,10 +519,12 @@ static void test_overspend_refused_and_overridden(void **state)
 	/* … an override needs a note … */
 	memset(&e, 0, sizeof e);
 	expect_err(commission_decide(db, &f.sa, id, version(db, id), true, "", true, &e), &e, HE_MISSING, "note");
-	/* … and with one it is approved and recorded */
+	/* … and with one it is approved and recorded, the override in its audit row */
+	struct trail t = trail_mark(db, id);
 	assert_int_equal(commission_decide(db, &f.sa, id, version(db, id), true,
 					   "Governors agreed to top up the budget", true, &e), HE_OK);
 	assert_string_equal(status(db, id), "approved");
+	moved_once(db, t, "requested", "approved", "(overspend override), £270.00: Governors agreed");
 	assert_int_equal(count(db, sqlf("SELECT overspend_override FROM commissions WHERE id = %" PRId64, id)), 1);
 	struct budget_pos p = pos(db, f.budget_a);
 	assert_int_equal(p.committed, 9999 + 27000);
@@ -487,25 +550,37 @@ static void test_deliver_pay_refund(void **state)
 	memset(&e, 0, sizeof e);
 	expect_err(commission_deliver(db, &f.x, id, version(db, id), day(1), -1, &e), &e, HE_INVALID, "on");
 	/* delivered at a lower actual cost: committed follows the actual */
+	struct trail t = trail_mark(db, id);
 	assert_int_equal(commission_deliver(db, &f.x, id, version(db, id), day(0), 16050, &e), HE_OK);
+	moved_once(db, t, "approved", "delivered", "£160.50: Estimated £180.00");
 	struct budget_pos p = pos(db, f.budget_a);
 	assert_int_equal(p.committed, 16050);
 	/* the worker cannot pay */
 	memset(&e, 0, sizeof e);
+	t = trail_mark(db, id);
 	expect_err(commission_pay(db, &f.x, id, version(db, id), NULL, &e), &e, HE_FORBIDDEN, "");
+	not_moved(db, t, true);
+	t = trail_mark(db, id);
 	assert_int_equal(commission_pay(db, &f.sa, id, version(db, id), NULL, &e), HE_OK);
+	moved_once(db, t, "delivered", "paid", "£160.50");
 	p = pos(db, f.budget_a);
 	assert_int_equal(p.committed, 0);
 	assert_int_equal(p.spent, 16050);
 	assert_int_equal(p.available, 100000 - 16050);
 	/* refunds: partial, then too much, then the rest */
+	t = trail_mark(db, id);
 	assert_int_equal(commission_refund(db, &f.sa, id, version(db, id), 5000, "One session not held", &e), HE_OK);
+	moved_once(db, t, "paid", "paid", "£50.00: One session not held");
 	assert_int_equal(pos(db, f.budget_a).spent, 11050);
 	memset(&e, 0, sizeof e);
+	t = trail_mark(db, id);
 	expect_err(commission_refund(db, &f.sa, id, version(db, id), 11051, "x", &e), &e, HE_INVALID, "amount");
+	not_moved(db, t, false);
 	memset(&e, 0, sizeof e);
 	expect_err(commission_refund(db, &f.sa, id, version(db, id), 100, "", &e), &e, HE_MISSING, "reason");
+	t = trail_mark(db, id);
 	assert_int_equal(commission_refund(db, &f.coord, id, version(db, id), 11050, "Provider closed", &e), HE_OK);
+	moved_once(db, t, "paid", "paid", "£110.50: Provider closed");
 	p = pos(db, f.budget_a);
 	assert_int_equal(p.spent, 0);
 	assert_int_equal(p.available, 100000);
@@ -515,6 +590,9 @@ static void test_deliver_pay_refund(void **state)
 	expect_err(commission_cancel(db, &f.sa, id, version(db, id), "x", &e), &e, HE_CONFLICT, "status");
 	assert_int_equal(count(db, sqlf("SELECT count(*) FROM commission_events WHERE commission_id = %" PRId64,
 					id)), 6);
+	/* one audit row per event: create + 5 updates */
+	assert_int_equal(count(db, sqlf("SELECT count(*) FROM audit_log WHERE entity = 'commissions' AND"
+		" entity_id = '%" PRId64 "' AND action IN ('create', 'update')", id)), 6);
 }
 
 static void test_cancel_releases_commitment(void **state)
@@ -530,7 +608,9 @@ static void test_cancel_releases_commitment(void **state)
 	expect_err(commission_cancel(db, &f.x, id, version(db, id), "Not needed", &e), &e, HE_FORBIDDEN, "");
 	memset(&e, 0, sizeof e);
 	expect_err(commission_cancel(db, &f.sa, id, version(db, id), "", &e), &e, HE_MISSING, "reason");
+	struct trail t = trail_mark(db, id);
 	assert_int_equal(commission_cancel(db, &f.sa, id, version(db, id), "The family moved away", &e), HE_OK);
+	moved_once(db, t, "approved", "cancelled", "£180.00: The family moved away");
 	struct budget_pos p = pos(db, f.budget_a);
 	assert_int_equal(p.committed, 0);
 	assert_int_equal(p.available, 100000);
@@ -538,9 +618,165 @@ static void test_cancel_releases_commitment(void **state)
 	in = service_in(f.budget_a, f.fgc, 6);
 	int64_t id2 = request_ok(db, &f.x, f.kase, &in);
 	assert_int_equal(pos(db, f.budget_a).pending, 54000);
+	t = trail_mark(db, id2);
 	assert_int_equal(commission_cancel(db, &f.x, id2, version(db, id2), "Asked by mistake", &e), HE_OK);
+	moved_once(db, t, "requested", "cancelled", "Asked by mistake");
 	assert_int_equal(pos(db, f.budget_a).pending, 0);
 	assert_string_equal(status(db, id2), "cancelled");
+}
+
+/* The audit row is written in the move's own transaction: when writing it
+ * fails (a trigger refuses it), the move leaves nothing behind — no
+ * event, no status change, no chronology note. */
+static void test_audit_in_the_move_transaction(void **state)
+{
+	struct db *db = DB(state);
+	struct fx f;
+	fixture(db, &f);
+	struct commission_in in = service_in(f.budget_a, f.fgc, 2);     /* £180.00, approved at once */
+	int64_t id = request_ok(db, &f.x, f.kase, &in);
+	if (testdb_is_pg())
+		testdb_raw_exec(T(state), "CREATE FUNCTION t_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS"
+			" $$BEGIN IF NEW.summary LIKE '%-> delivered%' THEN RAISE EXCEPTION 'audit refused';"
+			" END IF; RETURN NEW; END$$; CREATE TRIGGER t_refuse_audit BEFORE INSERT ON audit_log"
+			" FOR EACH ROW EXECUTE FUNCTION t_refuse_audit()");
+	else
+		testdb_raw_exec(T(state), "CREATE TRIGGER t_refuse_audit BEFORE INSERT ON audit_log WHEN"
+			" NEW.summary LIKE '%-> delivered%' BEGIN SELECT RAISE(ABORT, 'audit refused'); END");
+	struct trail t = trail_mark(db, id);
+	int64_t notes = count(db, "SELECT count(*) FROM case_events WHERE kind = 'note'");
+	struct errinfo e = {0};
+	assert_int_not_equal(commission_deliver(db, &f.x, id, version(db, id), NULL, 17000, &e), HE_OK);
+	assert_false(db_in_transaction(db));
+	assert_string_equal(status(db, id), "approved");
+	assert_int_equal(count(db, sqlf("SELECT count(*) FROM commissions WHERE id = %" PRId64
+					" AND actual_pence IS NULL", id)), 1);
+	not_moved(db, t, false);
+	assert_int_equal(count(db, "SELECT count(*) FROM case_events WHERE kind = 'note'"), notes);
+	assert_int_equal(pos(db, f.budget_a).committed, 18000);
+	testdb_raw_exec(T(state), testdb_is_pg() ? "DROP TRIGGER t_refuse_audit ON audit_log;"
+			" DROP FUNCTION t_refuse_audit()" : "DROP TRIGGER t_refuse_audit");
+	memset(&e, 0, sizeof e);
+	t = trail_mark(db, id);
+	assert_int_equal(commission_deliver(db, &f.x, id, version(db, id), NULL, 17000, &e), HE_OK);
+	moved_once(db, t, "approved", "delivered", "£170.00");
+	assert_int_equal(count(db, "SELECT count(*) FROM case_events WHERE kind = 'note'"), notes + 1);
+}
+
+/* A delivery above the estimate commits the difference too: when that
+ * would overspend the budget it is refused with the figures, as an
+ * approval is, unless the budget holder overrides with a note (recorded:
+ * overspend_override, the chronology, the audit row); at or under what is
+ * left it is recorded as it happened. */
+static void test_deliver_above_estimate(void **state)
+{
+	struct db *db = DB(state);
+	struct fx f;
+	fixture(db, &f);
+	exec(db, sqlf("UPDATE budgets SET amount_pence = 20000 WHERE id = %" PRId64, f.budget_a));
+	struct commission_in in = service_in(f.budget_a, f.cbt, 3);     /* £99.99 each, approved at once */
+	int64_t id1 = request_ok(db, &f.x, f.kase, &in);
+	int64_t id2 = request_ok(db, &f.x, f.kase, &in);
+	assert_int_equal(pos(db, f.budget_a).available, 2);
+	/* £0.02 over the estimate: exactly what is left */
+	struct errinfo e = {0};
+	assert_int_equal(commission_deliver(db, &f.x, id1, version(db, id1), NULL, 10001, &e), HE_OK);
+	assert_int_equal(pos(db, f.budget_a).available, 0);
+	assert_int_equal(count(db, sqlf("SELECT overspend_override FROM commissions WHERE id = %" PRId64, id1)), 0);
+	/* £0.01 more than is left: refused with the figures, nothing written */
+	struct trail t = trail_mark(db, id2);
+	expect_err(commission_deliver(db, &f.x, id2, version(db, id2), NULL, 10000, &e), &e, HE_CONFLICT, "budget");
+	assert_string_equal(e.message, "This would overspend Ratae Academy commissioning budget by"
+			    " \xC2\xA3" "0.01 (available \xC2\xA3" "0.00)");
+	not_moved(db, t, false);
+	assert_string_equal(status(db, id2), "approved");
+	/* the worker's override note does not help */
+	memset(&e, 0, sizeof e);
+	expect_err(commission_deliver_override(db, &f.x, id2, version(db, id2), NULL, 10000, "Urgent", &e), &e,
+		   HE_CONFLICT, "budget");
+	assert_non_null(strstr(e.message, "Only the budget holder"));
+	/* nor does the holder without a note */
+	memset(&e, 0, sizeof e);
+	expect_err(commission_deliver_override(db, &f.sa, id2, version(db, id2), NULL, 10000, " ", &e), &e,
+		   HE_CONFLICT, "budget");
+	not_moved(db, t, false);
+	int64_t v2 = version(db, id2);
+	/* the holder overrides with a note: delivered, recorded */
+	memset(&e, 0, sizeof e);
+	assert_int_equal(commission_deliver_override(db, &f.sa, id2, v2, NULL, 10000,
+						     "The provider's price rose; governors agreed", &e), HE_OK);
+	assert_string_equal(status(db, id2), "delivered");
+	assert_int_equal(count(db, sqlf("SELECT overspend_override FROM commissions WHERE id = %" PRId64, id2)), 1);
+	struct budget_pos p = pos(db, f.budget_a);
+	assert_int_equal(p.committed, 20001);
+	assert_int_equal(p.available, -1);
+	moved_once(db, t, "approved", "delivered", "(overspend override), £100.00: Estimated £99.99; overspend"
+		   " override: The provider");
+	assert_int_equal(count(db, sqlf("SELECT count(*) FROM case_events WHERE case_id = %" PRId64
+		" AND summary = 'Commission M-%06" PRId64 " delivered (overspend override): 3 sessions of CBT,"
+		" £100.00'", f.kase, id2)), 1);
+	/* cancelling it releases all of it */
+	assert_int_equal(commission_cancel(db, &f.sa, id2, version(db, id2), "Duplicate", &e), HE_OK);
+	assert_int_equal(pos(db, f.budget_a).available, 9999);
+}
+
+/* A district's budget made through budget_save: the coordinator holds it
+ * and approves what is above the worker's limit; a school user neither
+ * holds nor sees it (404, audited), nor may decide on it. */
+static void test_district_budget(void **state)
+{
+	struct db *db = DB(state);
+	struct fx f;
+	fixture(db, &f);
+	struct budget_source_in src[] = {{"District grant", 150000}};
+	struct budget_in bin = {.name = "Belgrave district budget", .owner_kind = "district", .district_id = 1,
+				.period = "financial", .start_year = fin_year(), .amount_pence = 150000,
+				.sources = src, .nsources = 1};
+	struct errinfo e = {0};
+	int64_t d = 0;
+	assert_int_equal(budget_save(db, &f.coord, 0, 0, &bin, &d, &e), HE_OK);
+	bool holds = false, sees = true;
+	assert_int_equal(budget_holds(db, &f.coord, d, &holds), HE_OK);
+	assert_true(holds);
+	assert_int_equal(budget_holds(db, &f.sa, d, &holds), HE_OK);
+	assert_false(holds);
+	assert_int_equal(budget_visible(db, &f.sa, d, &sees), HE_OK);
+	assert_false(sees);
+	/* the case may draw on it (its school is in the district) */
+	struct commission_in in = service_in(d, f.fgc, 6);      /* £540.00 > £250.00 */
+	int64_t id = request_ok(db, &f.x, f.kase, &in);
+	assert_string_equal(status(db, id), "requested");
+	/* the school's pending list does not have it; the coordinator's does */
+	struct arena a;
+	arena_init(&a);
+	struct commission *v;
+	size_t n;
+	assert_int_equal(commission_list_pending(db, &a, &f.sa, &v, &n), HE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(commission_list_pending(db, &a, &f.coord, &v, &n), HE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id);
+	/* the referring school may not decide: refused and audited */
+	struct trail t = trail_mark(db, id);
+	int rc = commission_decide(db, &f.sa, id, version(db, id), true, "", false, &e);
+	assert_true(rc == HE_FORBIDDEN || rc == HE_NOT_FOUND);
+	not_moved(db, t, true);
+	/* nor read the budget: not found, audited */
+	struct budget b;
+	int64_t before = denials(db);
+	assert_int_equal(budget_load(db, &a, &f.sa, d, &b, &e), HE_NOT_FOUND);
+	assert_int_equal(count(db, sqlf("SELECT count(*) FROM audit_log WHERE action = 'denied' AND entity ="
+		" 'budgets' AND entity_id = '%" PRId64 "'", d)), 1);
+	assert_int_equal(denials(db), before + 1);
+	/* the coordinator approves, over the limit */
+	memset(&e, 0, sizeof e);
+	t = trail_mark(db, id);
+	assert_int_equal(commission_decide(db, &f.coord, id, version(db, id), true, "", false, &e), HE_OK);
+	assert_string_equal(status(db, id), "approved");
+	moved_once(db, t, "requested", "approved", "£540.00");
+	assert_int_equal(count(db, sqlf("SELECT decided_by FROM commissions WHERE id = %" PRId64, id)), f.uc);
+	assert_int_equal(pos(db, d).available, 150000 - 54000);
+	arena_free(&a);
 }
 
 /* ---- the case ------------------------------------------------------------------------------ */
@@ -702,6 +938,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overspend_refused_and_overridden, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_deliver_pay_refund, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_releases_commitment, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_audit_in_the_move_transaction, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_deliver_above_estimate, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_district_budget, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_idempotent_request, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_closed_case, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_consent_and_back_dating, testdb_setup, testdb_teardown),
