@@ -147,6 +147,20 @@ static int check_empty(struct db *to)
 	return HE_OK;
 }
 
+/* The audit chain of db verifies (its rows into *rows); else say so, with
+ * what, and return the error. */
+static int chain_verifies(struct db *db, const char *what, int64_t *rows)
+{
+	int64_t bad = 0;
+	struct buf msg;
+	buf_init(&msg, 0);
+	int rc = audit_verify(db, rows, &bad, &msg);
+	if (rc)
+		fprintf(stderr, "hearth migrate: %s: %s\n", what, msg.len ? buf_str(&msg) : db_errmsg(db));
+	buf_free(&msg);
+	return rc;
+}
+
 /* Row counts of every table equal in source and target, and the audit
  * chain verifies on the target (inside the copy's transaction). */
 static int verify(struct db *from, struct db *to, int64_t *audit_rows)
@@ -159,30 +173,7 @@ static int verify(struct db *from, struct db *to, int64_t *audit_rows)
 			return HE_INTERNAL;
 		}
 	}
-	int64_t bad = 0;
-	struct buf msg;
-	buf_init(&msg, 0);
-	int rc = audit_verify(to, audit_rows, &bad, &msg);
-	if (rc)
-		fprintf(stderr, "hearth migrate: audit chain on the target: %s\n",
-			msg.len ? buf_str(&msg) : db_errmsg(to));
-	buf_free(&msg);
-	return rc;
-}
-
-/* The source's audit chain, before anything is copied. */
-static int verify_source(struct db *from)
-{
-	int64_t rows = 0, bad = 0;
-	struct buf msg;
-	buf_init(&msg, 0);
-	int rc = audit_verify(from, &rows, &bad, &msg);
-	if (rc)
-		fprintf(stderr, "hearth migrate: the source's audit log does not verify: %s;"
-			" nothing was copied (run `hearth audit verify` on the source)\n",
-			msg.len ? buf_str(&msg) : db_errmsg(from));
-	buf_free(&msg);
-	return rc;
+	return chain_verifies(to, "audit chain on the target", audit_rows);
 }
 
 /* Copy, verify and audit the move in one transaction on the target. */
@@ -244,8 +235,10 @@ int migrate_cmd(int argc, char **argv)
 		return cli_usage(migrate_help, 1);
 	struct db *from = cli_open(from_url, 0), *to = from ? cli_open(to_url, 1) : NULL;
 	int rc = from && to ? HE_OK : HE_UNAVAILABLE;
+	int64_t source_rows = 0;
 	if (rc == HE_OK)
-		rc = verify_source(from);
+		rc = chain_verifies(from, "the source's audit log does not verify; nothing was"
+				    " copied (run `hearth audit verify` on the source)", &source_rows);
 	if (rc == HE_OK)
 		rc = check_empty(to);
 	if (rc == HE_OK && (rc = copy_all(from, to)))
