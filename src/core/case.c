@@ -655,8 +655,33 @@ int contact_mark_held(struct db *db, const struct scope *s, int64_t case_id, int
 
 /* ---- step up, step down, transfer, close, review ---------------------- */
 
+/* Stepping up shares the family's information with children's social
+ * care.  It is a safeguarding decision and is never refused for want of
+ * consent, but the record must show its lawful basis: without an active
+ * "social_care" consent, the worker's note of the basis is required and
+ * recorded as a safeguarding basis for that sharing (consent.h). */
+static int step_up_basis(struct db *db, const struct scope *s, const struct crow *c,
+			 const char *day, const char *note, struct errinfo *e)
+{
+	bool shared = false;
+	int64_t id = 0;
+	int rc = consent_basis_active(db, c->family_id, "social_care", &shared);
+	if (rc || shared)
+		return rc;
+	if (text_blank(note))
+		return errinfo_set(e, HE_MISSING, "lawful_basis_note", "The family has not agreed to"
+				   " share their information with children's social care: enter the lawful"
+				   " basis for sharing it without consent (for example, the risk of"
+				   " significant harm and who decided)");
+	if ((rc = text_field_check(note, true, TEXT_LONG, "lawful_basis_note",
+				   "the lawful basis for sharing without consent", e)))
+		return rc;
+	return consent_record_basis_tx(db, s, c->family_id, "safeguarding", "social_care", day, note,
+				       &id, e);
+}
+
 int case_step_up(struct db *db, const struct scope *s, int64_t case_id, int64_t version,
-		 const char *on, const char *reason, struct errinfo *e)
+		 const char *on, const char *reason, const char *lawful_basis_note, struct errinfo *e)
 {
 	struct crow c;
 	char day[11], now[21];
@@ -665,7 +690,8 @@ int case_step_up(struct db *db, const struct scope *s, int64_t case_id, int64_t 
 		return rc;
 	if ((rc = need_status(&c, "open", "step up this case", e)) ||
 	    (rc = past_date(on, "on", c.opened_on, "the case was opened", day, e)) ||
-	    (rc = text_field_check(reason, true, TEXT_LONG, "reason", "the reason for stepping up", e)))
+	    (rc = text_field_check(reason, true, TEXT_LONG, "reason", "the reason for stepping up", e)) ||
+	    (rc = step_up_basis(db, s, &c, day, lawful_basis_note, e)))
 		return change_end(db, rc);
 	now_utc(now);
 	struct db_stmt *st = db_prepare(db,
@@ -949,16 +975,81 @@ int case_set_review(struct db *db, const struct scope *s, int64_t case_id, int64
 
 /* ---- the family record: members and professionals ------------------------ */
 
+/* The rows a form's one-time key may have made: sql selects id, family_id
+ * and who added it for :k. */
+#define MEMBER_IDEM "SELECT id, family_id, coalesce(created_by, 0) FROM family_members" \
+	" WHERE idem_key = :k"
+#define PROFESSIONAL_IDEM "SELECT id, family_id, coalesce(created_by, 0)" \
+	" FROM family_professionals WHERE idem_key = :k"
+
+/* The member or professional (sql above) a form's one-time key already
+ * added: *id (0 if none).  A key used for another family, or by someone
+ * else, is a conflict, never their row. */
+static int family_idem_find(struct db *db, const struct scope *s, const char *sql,
+			    const char *key, int64_t family_id, int64_t *id, struct errinfo *e)
+{
+	int64_t other = 0, user = 0;
+	*id = 0;
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_text(st, ":k", key);
+	if (db_next(st)) {
+		*id = db_int(st, 0);
+		other = db_int(st, 1);
+		user = db_int(st, 2);
+	}
+	int rc = db_finalize(st);
+	if (rc == HE_OK && *id && (other != family_id || user != s->user_id)) {
+		*id = 0;
+		rc = errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the page");
+	}
+	return rc;
+}
+
+/* After a unique-key failure on the insert (the same form submitted twice
+ * at once: the other insert won): the first row's id, and a "view" audit
+ * row saying nothing was added.  No transaction is open. */
+static int family_idem_again(struct db *db, const struct scope *s, const char *sql,
+			     const char *key, int64_t family_id, const char *what, int64_t *id,
+			     struct errinfo *e)
+{
+	char summary[96];
+	int rc = family_idem_find(db, s, sql, key, family_id, id, e);
+	if (rc == HE_OK && !*id)
+		return HE_DB_CONSTRAINT;
+	if (rc)
+		return rc;
+	if (e)
+		memset(e, 0, sizeof *e);
+	snprintf(summary, sizeof summary, "repeated submission of %s: nothing added", what);
+	return audit_alone(db, s->who, "view", "cases", NULL, summary);
+}
+
+static int member_add_in(struct db *db, const struct scope *s, const struct crow *c,
+			 const struct family_member_in *m, int64_t *id, struct errinfo *e)
+{
+	int rc = HE_OK;
+	if (!text_blank(m->idem_key) &&
+	    ((rc = family_idem_find(db, s, MEMBER_IDEM, m->idem_key, c->family_id, id, e)) || *id))
+		return rc ? rc : audit_case(db, s, "view", c->id, "repeated submission: member %"
+					    PRId64 " of case %s already added, nothing added", *id, c->ref);
+	if ((rc = need_status(c, "open", "change the family record of a closed case", e)))
+		return rc;
+	return family_add_member_tx(db, s, c->family_id, m, id, e);
+}
+
 int case_member_add(struct db *db, const struct scope *s, int64_t case_id,
 		    const struct family_member_in *m, int64_t *id, struct errinfo *e)
 {
 	struct crow c;
+	*id = 0;
 	int rc = change_begin(db, s, case_id, -1, "add member", &c, e);
 	if (rc)
 		return rc;
-	if ((rc = need_status(&c, "open", "change the family record of a closed case", e)) == HE_OK)
-		rc = family_add_member_tx(db, s, c.family_id, m, id, e);
-	return change_end(db, rc);
+	rc = change_end(db, member_add_in(db, s, &c, m, id, e));
+	if (rc == HE_DB_CONSTRAINT && !text_blank(m->idem_key))
+		rc = family_idem_again(db, s, MEMBER_IDEM, m->idem_key, c.family_id, "a family member",
+				       id, e);
+	return rc;
 }
 
 static int professional_check(const struct professional_in *p, struct errinfo *e)
@@ -973,15 +1064,21 @@ static int professional_check(const struct professional_in *p, struct errinfo *e
 	return rc;
 }
 
-static int professional_insert(struct db *db, int64_t family_id, const struct professional_in *p,
-			       int64_t *id)
+static int professional_insert(struct db *db, const struct scope *s, int64_t family_id,
+			       const struct professional_in *p, int64_t *id)
 {
 	char now[21];
 	now_utc(now);
 	struct db_stmt *st = db_prepare(db,
-		"INSERT INTO family_professionals (family_id, name, agency, role, contact, created_at)"
-		" VALUES (:f, :name, :agency, :role, :contact, :now) RETURNING id");
+		"INSERT INTO family_professionals (family_id, name, agency, role, contact, created_at,"
+		" idem_key, created_by) VALUES (:f, :name, :agency, :role, :contact, :now, :idem, :by)"
+		" RETURNING id");
 	db_bind_int(st, ":f", family_id);
+	db_bind_text(st, ":idem", text_blank(p->idem_key) ? NULL : p->idem_key);
+	if (s->user_id)
+		db_bind_int(st, ":by", s->user_id);
+	else
+		db_bind_null(st, ":by");
 	db_bind_text(st, ":name", p->name);
 	db_bind_text(st, ":agency", p->agency);
 	db_bind_text(st, ":role", p->role ? p->role : "");
@@ -992,28 +1089,44 @@ static int professional_insert(struct db *db, int64_t family_id, const struct pr
 	return db_finalize(st);
 }
 
-int case_professional_add(struct db *db, const struct scope *s, int64_t case_id,
-			  const struct professional_in *p, int64_t *id, struct errinfo *e)
+static int professional_add_in(struct db *db, const struct scope *s, const struct crow *c,
+			       const struct professional_in *p, int64_t *id, struct errinfo *e)
 {
-	struct crow c;
 	char today[11], summary[2 * TEXT_SHORT + 40], idt[24];
-	int rc = change_begin(db, s, case_id, -1, "add professional", &c, e);
-	if (rc)
-		return rc;
-	if ((rc = need_status(&c, "open", "change the family record of a closed case", e)) ||
+	int rc = HE_OK;
+	if (!text_blank(p->idem_key) &&
+	    ((rc = family_idem_find(db, s, PROFESSIONAL_IDEM, p->idem_key, c->family_id, id, e)) || *id))
+		return rc ? rc : audit_case(db, s, "view", c->id, "repeated submission: professional %"
+					    PRId64 " of case %s already added, nothing added", *id, c->ref);
+	if ((rc = need_status(c, "open", "change the family record of a closed case", e)) ||
 	    (rc = professional_check(p, e)) ||
-	    (rc = professional_insert(db, c.family_id, p, id)))
-		return change_end(db, rc);
+	    (rc = professional_insert(db, s, c->family_id, p, id)))
+		return rc;
 	date_format(date_today(), today);
 	snprintf(summary, sizeof summary, "Other professional involved: %s (%s)", p->name, p->agency);
-	rc = chron_add(db, s, c.family_id, c.referral_id, case_id, today, "note", summary,
+	rc = chron_add(db, s, c->family_id, c->referral_id, c->id, today, "note", summary,
 		       p->role ? p->role : "");
 	snprintf(idt, sizeof idt, "%" PRId64, *id);
 	if (!rc)
 		rc = audit(db, s->who, "create", "family_professionals", idt,
-			   c.covering ? "professional added to a family (covering)"
-				      : "professional added to a family");
-	return change_end(db, rc);
+			   c->covering ? "professional added to a family (covering)"
+				       : "professional added to a family");
+	return rc;
+}
+
+int case_professional_add(struct db *db, const struct scope *s, int64_t case_id,
+			  const struct professional_in *p, int64_t *id, struct errinfo *e)
+{
+	struct crow c;
+	*id = 0;
+	int rc = change_begin(db, s, case_id, -1, "add professional", &c, e);
+	if (rc)
+		return rc;
+	rc = change_end(db, professional_add_in(db, s, &c, p, id, e));
+	if (rc == HE_DB_CONSTRAINT && !text_blank(p->idem_key))
+		rc = family_idem_again(db, s, PROFESSIONAL_IDEM, p->idem_key, c.family_id,
+				       "another professional", id, e);
+	return rc;
 }
 
 /* ---- reading: the chronology ---------------------------------------------- */

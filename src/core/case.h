@@ -77,8 +77,16 @@ int contact_add(struct db *db, const struct scope *s, int64_t case_id, int64_t v
 		const struct contact_in *in, int64_t *id, struct errinfo *e);
 
 /* Step up to children's social care: status stepped_up, chron "step_up",
- * audit.  Allowed while consent is withdrawn.  Own tx. */
-int case_step_up(struct db *db, const struct scope *s, int64_t case_id, int64_t version, const char *on, const char *reason, struct errinfo *e);
+ * audit.  Allowed while consent is withdrawn: a safeguarding decision is
+ * never blocked.  But it shares the family's information with children's
+ * social care, so without an active "social_care" consent (or a lawful
+ * basis covering it) lawful_basis_note is required (HE_MISSING, field
+ * "lawful_basis_note") and recorded, in the same transaction, as a
+ * consents row with basis "safeguarding" covering "social_care" only
+ * (consent_record_basis_tx).  With that consent the note is ignored.
+ * Own tx. */
+int case_step_up(struct db *db, const struct scope *s, int64_t case_id, int64_t version, const char *on,
+		 const char *reason, const char *lawful_basis_note, struct errinfo *e);
 
 /* The stepped-up case comes back from social care: the case is closed
  * (reason stepped_up) with chron "step_down", and a new referral (source
@@ -128,10 +136,14 @@ int contact_mark_held(struct db *db, const struct scope *s, int64_t case_id, int
 		      const struct contact_in *in, struct errinfo *e);
 
 /* Add a member (family_add_member_tx) or another professional to the
- * case's family.  Own tx, audit, chron "note". */
+ * case's family.  Own tx, audit, chron "note".  The in's idem_key (may be
+ * NULL) is the form's one-time key: a repeat returns the first row's id
+ * and adds nothing (no row, no "create" audit, no chronology event; a
+ * "view" audit row says it was repeated); a key used for another family
+ * or by someone else is HE_CONFLICT, field "idem". */
 int case_member_add(struct db *db, const struct scope *s, int64_t case_id,
 		    const struct family_member_in *m, int64_t *id, struct errinfo *e);
-struct professional_in { const char *name, *agency, *role, *contact; };
+struct professional_in { const char *name, *agency, *role, *contact, *idem_key; };
 int case_professional_add(struct db *db, const struct scope *s, int64_t case_id,
 			  const struct professional_in *p, int64_t *id, struct errinfo *e);
 

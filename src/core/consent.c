@@ -177,17 +177,19 @@ static void consent_summary(const struct consent_in *in, bool named, struct buf 
 			   consent_basis_title(in->basis));
 }
 
+/* basis_scope: the scopes a lawful basis covers (NULL: every one). */
 static int consent_insert(struct db *db, const struct scope *s, int64_t family_id,
 			  int64_t referral_id, const struct consent_in *in, const char *on,
-			  int64_t *id)
+			  const char *basis_scope, int64_t *id)
 {
 	bool given = strcmp(in->basis, "consent") == 0;
 	char now[21];
 	timestamp_format(time(NULL), now);
 	struct db_stmt *st = db_prepare(db,
 		"INSERT INTO consents (family_id, referral_id, basis, given_by, given_by_relationship,"
-		" scope, given_on, lawful_basis_note, recorded_by, recorded_at) VALUES (:f, :r,"
-		" :basis, :by, :rel, :scope, :on, :note, :user, :now) RETURNING id");
+		" scope, given_on, lawful_basis_note, recorded_by, recorded_at, idem_key) VALUES (:f, :r,"
+		" :basis, :by, :rel, :scope, :on, :note, :user, :now, :idem) RETURNING id");
+	db_bind_text(st, ":idem", nz(in->idem_key));
 	db_bind_int(st, ":f", family_id);
 	if (referral_id)
 		db_bind_int(st, ":r", referral_id);
@@ -196,7 +198,7 @@ static int consent_insert(struct db *db, const struct scope *s, int64_t family_i
 	db_bind_text(st, ":basis", in->basis);
 	db_bind_text(st, ":by", given ? in->given_by : NULL);
 	db_bind_text(st, ":rel", given ? in->relationship : NULL);
-	db_bind_text(st, ":scope", given ? in->scope : ALL_SCOPES);
+	db_bind_text(st, ":scope", given ? in->scope : basis_scope ? basis_scope : ALL_SCOPES);
 	db_bind_text(st, ":on", on);
 	db_bind_text(st, ":note", given ? nz(in->lawful_basis_note) : in->lawful_basis_note);
 	if (s->user_id)
@@ -208,6 +210,38 @@ static int consent_insert(struct db *db, const struct scope *s, int64_t family_i
 	return db_finalize(st);
 }
 
+/* The consent a form's one-time key already recorded: *id (0 if none),
+ * with a "view" audit row.  A key used for another family, or by someone
+ * else, is a conflict, never their consent. */
+static int consent_idem_find(struct db *db, const struct scope *s, const char *key,
+			     int64_t family_id, int64_t *id, struct errinfo *e)
+{
+	int64_t other = 0, user = 0;
+	char idtext[24];
+	*id = 0;
+	struct db_stmt *st = db_prepare(db, "SELECT id, family_id, coalesce(recorded_by, 0)"
+		" FROM consents WHERE idem_key = :k");
+	db_bind_text(st, ":k", key);
+	if (db_next(st)) {
+		*id = db_int(st, 0);
+		other = db_int(st, 1);
+		user = db_int(st, 2);
+	}
+	int rc = db_finalize(st);
+	if (rc)
+		return errinfo_set(e, rc, "", "%s", db_errmsg(db));
+	if (*id && (other != family_id || user != s->user_id)) {
+		*id = 0;
+		return errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the page");
+	}
+	if (!*id)
+		return HE_OK;
+	snprintf(idtext, sizeof idtext, "%" PRId64, *id);
+	rc = audit(db, s->who, "view", "consents", idtext,
+		   "repeated submission: consent already recorded, nothing added");
+	return rc ? errinfo_set(e, rc, "", "%s", db_errmsg(db)) : HE_OK;
+}
+
 int consent_record_tx(struct db *db, const struct scope *s, int64_t family_id, int64_t referral_id,
 		      const struct consent_in *in, int64_t *id, struct errinfo *e)
 {
@@ -215,7 +249,10 @@ int consent_record_tx(struct db *db, const struct scope *s, int64_t family_id, i
 	*id = 0;
 	if (!db_in_transaction(db))
 		return errinfo_set(e, HE_INTERNAL, "", "consent_record_tx needs a transaction");
-	int rc = consent_check(in, e);
+	int rc = HE_OK;
+	if (nz(in->idem_key) && ((rc = consent_idem_find(db, s, in->idem_key, family_id, id, e)) || *id))
+		return rc;
+	rc = consent_check(in, e);
 	if (rc)
 		return rc;
 	date_format(date_today(), today);
@@ -225,7 +262,7 @@ int consent_record_tx(struct db *db, const struct scope *s, int64_t family_id, i
 	struct buf sum;
 	buf_init(&sum, 1024);
 	consent_summary(&c, false, &sum);
-	rc = consent_insert(db, s, family_id, referral_id, &c, on, id);
+	rc = consent_insert(db, s, family_id, referral_id, &c, on, NULL, id);
 	snprintf(idtext, sizeof idtext, "%" PRId64, *id);
 	if (!rc)
 		rc = audit(db, s->who, "create", "consents", idtext, buf_str(&sum));
@@ -358,11 +395,113 @@ int consent_basis_active(struct db *db, int64_t family_id, const char *scope_cod
 	if (index_of(consent_scopes, scope_code) < 0)
 		return HE_OK;
 	struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM consents WHERE family_id = :f"
-		" AND withdrawn_on IS NULL AND (basis <> 'consent'"
+		" AND withdrawn_on IS NULL AND ((basis <> 'consent' AND scope = '')"
 		" OR ',' || scope || ',' LIKE '%,' || CAST(:code AS TEXT) || ',%')");
 	db_bind_int(st, ":f", family_id);
 	db_bind_text(st, ":code", scope_code);
 	if (db_next(st))
 		*yes = db_int(st, 0) > 0;
 	return db_finalize(st);
+}
+
+/* ---- sharing with a partner professional ------------------------------------ */
+
+/* Which agency kinds need a scope beyond "agencies"; CONSENT_SQL_KIND_SCOPE
+ * says the same in SQL. */
+static const struct { const char *kind, *scope; } agency_kind_scopes[] = {
+	{"school_nursing", "health"}, {"camhs", "health"}, {"health_visiting", "health"},
+	{"social_care", "social_care"},
+};
+
+const char *consent_scope_for_agency_kind(const char *agency_kind)
+{
+	for (size_t i = 0; agency_kind && i < sizeof agency_kind_scopes / sizeof *agency_kind_scopes; i++)
+		if (strcmp(agency_kind, agency_kind_scopes[i].kind) == 0)
+			return agency_kind_scopes[i].scope;
+	return NULL;
+}
+
+int consent_agency_active(struct db *db, int64_t family_id, const char *agency_kind, bool *yes,
+			  const char **missing)
+{
+	const char *extra = consent_scope_for_agency_kind(agency_kind);
+	bool agencies = false, sector = true;
+	int rc = consent_basis_active(db, family_id, "agencies", &agencies);
+	if (rc == HE_OK && extra)
+		rc = consent_basis_active(db, family_id, extra, &sector);
+	*yes = rc == HE_OK && agencies && sector;
+	if (missing)
+		*missing = *yes ? NULL : !agencies ? "agencies" : extra;
+	return rc;
+}
+
+/* "partner agencies" / "health services" / "children's social care" */
+static const char *scope_words(const char *scope)
+{
+	return strcmp(scope, "health") == 0 ? "health services"
+		: strcmp(scope, "social_care") == 0 ? "children's social care" : "partner agencies";
+}
+
+int consent_need_for_professional(struct db *db, int64_t family_id, int64_t professional_id,
+				  const char *action, struct errinfo *e)
+{
+	char kind[32] = "", service[200] = "";
+	struct db_stmt *st = db_prepare(db, "SELECT a.kind, a.name FROM professionals p"
+		" JOIN agencies a ON a.id = p.agency_id WHERE p.id = :id");
+	db_bind_int(st, ":id", professional_id);
+	bool found = db_next(st);
+	if (found) {
+		snprintf(kind, sizeof kind, "%s", db_text(st, 0));
+		snprintf(service, sizeof service, "%s", db_text(st, 1));
+	}
+	int rc = db_finalize(st);
+	if (rc || !found)
+		return rc;
+	bool yes = false;
+	const char *missing = NULL;
+	if ((rc = consent_agency_active(db, family_id, kind, &yes, &missing)) || yes)
+		return rc;
+	if (strcmp(missing, "agencies") == 0)
+		return errinfo_set(e, HE_CONFLICT, "consent", "The family has not agreed to share their"
+			" information with partner agencies (or has withdrawn it), so you cannot %s."
+			" Record a consent that covers TAF partner agencies, or a lawful basis.", action);
+	/* errinfo's message holds 255 characters: the service name is cut short */
+	return errinfo_set(e, HE_CONFLICT, "consent", "The family has not agreed to share their"
+		" information with %s, so you cannot %s (%.40s is a %s service). Record their consent"
+		" for this, or a lawful basis.", scope_words(missing), action, service,
+		strcmp(missing, "health") == 0 ? "health" : "social care");
+}
+
+int consent_record_basis_tx(struct db *db, const struct scope *s, int64_t family_id,
+			    const char *basis, const char *scope_code, const char *on,
+			    const char *note, int64_t *id, struct errinfo *e)
+{
+	char today[11], idtext[24];
+	*id = 0;
+	if (!db_in_transaction(db))
+		return errinfo_set(e, HE_INTERNAL, "", "consent_record_basis_tx needs a transaction");
+	if (index_of(consent_scopes, scope_code) < 0 || !basis || strcmp(basis, "consent") == 0)
+		return errinfo_set(e, HE_INTERNAL, "", "consent_record_basis_tx: a lawful basis for one"
+				   " known scope");
+	struct consent_in in = {.basis = basis, .given_on = on, .lawful_basis_note = note};
+	int rc = consent_check(&in, e);
+	if (rc) {   /* the caller's form names the note plainly */
+		if (e && strcmp(e->field, "consent.lawful_basis_note") == 0)
+			snprintf(e->field, sizeof e->field, "lawful_basis_note");
+		return rc;
+	}
+	date_format(date_today(), today);
+	in.given_on = nz(on) ? on : today;
+	struct buf sum;
+	buf_init(&sum, 512);
+	buf_printf(&sum, "Shared with %s without consent on the lawful basis: %s",
+		   scope_words(scope_code), consent_basis_title(basis));
+	rc = consent_insert(db, s, family_id, 0, &in, in.given_on, scope_code, id);
+	snprintf(idtext, sizeof idtext, "%" PRId64, *id);
+	if (!rc)
+		rc = audit(db, s->who, "create", "consents", idtext, buf_str(&sum));
+	if (!rc)
+		rc = chron_add(db, s, family_id, 0, 0, in.given_on, "note", buf_str(&sum), note);
+	buf_free(&sum);
+	return rc ? errinfo_set(e, rc, "", "%s", db_errmsg(db)) : HE_OK;
 }

@@ -223,6 +223,12 @@ static const struct sar_spec specs[] = {
 	 " UNION ALL SELECT h.history_family_ref, h.reason, h.placed_at, h.released_at,"
 	 " h.release_reason FROM safeguarding_holds h WHERE h.history_family_ref IN (SELECT"
 	 " hc.family_ref FROM history_cases hc WHERE hc.pupil_id = :pupil) ORDER BY 3"},
+	{{"family_history", "Earlier family details", "The address, postcode and home language"
+	  " the family record held before each change, and who changed them."},
+	 "SELECT f.ref AS family, h.address, h.postcode, h.home_language, h.changed_at AS"
+	 " replaced_at, u.name AS replaced_by FROM family_details_history h JOIN families f ON"
+	 " f.id = h.family_id LEFT JOIN users u ON u.id = h.changed_by WHERE h.family_id IN" FAMS
+	 " ORDER BY h.family_id, h.version"},
 	{{"access", "Who read or changed these records", "The audit log's rows about the person's"
 	  " pupil record, family, members, referrals and cases (newest first, at most 1,000)."},
 	 "SELECT a.at, a.user_email AS by_user, a.role, a.action, a.entity AS record_type,"
@@ -738,9 +744,14 @@ static const char *const anon_sql[] = {
 	"UPDATE families SET name = 'Anonymised family', address = '', postcode = NULL,"
 	" family_key = NULL, anonymised_at = :now, updated_at = :now, version = version + 1"
 	" WHERE id = :f",
-	"UPDATE family_members SET name = 'Anonymised', dob = NULL, phone = NULL, notes = ''"
+	/* the addresses and postcodes earlier changes replaced (the language
+	 * is kept, as on the family) */
+	"UPDATE family_details_history SET address = '', postcode = NULL, idem_key = NULL"
 	" WHERE family_id = :f",
-	"UPDATE family_professionals SET name = 'Anonymised', contact = '' WHERE family_id = :f",
+	"UPDATE family_members SET name = 'Anonymised', dob = NULL, phone = NULL, notes = '',"
+	" idem_key = NULL WHERE family_id = :f",
+	"UPDATE family_professionals SET name = 'Anonymised', contact = '', idem_key = NULL"
+	" WHERE family_id = :f",
 	"UPDATE referrals SET reason = '', tried = '', decision_note = NULL, idem_key = NULL,"
 	" version = version + 1 WHERE family_id = :f",
 	"UPDATE school_notices SET message = 'A pupil at your school was included in a family"
@@ -748,8 +759,8 @@ static const char *const anon_sql[] = {
 	" WHERE r.family_id = :f)",
 	"UPDATE consents SET given_by = CASE WHEN given_by IS NULL THEN NULL ELSE 'Anonymised' END,"
 	" lawful_basis_note = CASE WHEN lawful_basis_note IS NULL THEN NULL ELSE '' END,"
-	" withdrawn_reason = CASE WHEN withdrawn_reason IS NULL THEN NULL ELSE '' END"
-	" WHERE family_id = :f",
+	" withdrawn_reason = CASE WHEN withdrawn_reason IS NULL THEN NULL ELSE '' END,"
+	" idem_key = NULL WHERE family_id = :f",
 	"UPDATE cases SET closure_note = NULL, family_view = NULL, updated_at = :now,"
 	" version = version + 1 WHERE family_id = :f",
 	"UPDATE case_events SET summary = kind, detail = '' WHERE family_id = :f",

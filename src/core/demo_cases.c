@@ -4,7 +4,9 @@
  * support workers, home–school liaison officers, mentors; employed by the
  * council's early help service, a charity or a school; each serving one
  * or two districts and a handful of their schools; with the city's
- * languages).  400 referrals received on school days over the last 18
+ * languages; the partnership's default maximum caseload is set to 16
+ * standard cases first, through the coordinator's settings function, so
+ * the settings page has a value and an audit row).  400 referrals received on school days over the last 18
  * months, in date order; the pupil is drawn from the latest census,
  * weighted by risk band (high 6 : medium 3 : low 1), one referral per
  * family; a third of the time the pupil's siblings are named too (often
@@ -24,7 +26,10 @@
  * The demo worker, Sam Whitfield, serves the City Centre (the demo
  * school's district) and is given the open cases there until they have
  * twelve (one with its review overdue, visits booked this week), some
- * closed ones, and covers a colleague on leave this week.  The demo
+ * closed ones, and covers a colleague on leave this week.  On Sam's first
+ * open case the family record gained a grandmother and the school nurse
+ * through the forms, Save pressed twice each time: one of each is kept
+ * (the forms' one-time keys).  The demo
  * school's referrals are in every state: one per state is placed on a
  * fixed day, the rest are drawn like everyone else's.
  *
@@ -47,9 +52,12 @@
 #include "core/assess.h"
 #include "core/audit.h"
 #include "core/case.h"
+#include "core/caseload_settings.h"
 #include "core/consent.h"
 #include "core/demo.h"
+#include "core/demo_family.h"
 #include "core/demo_rng.h"
+#include "core/family.h"
 #include "core/referral.h"
 #include "core/scope.h"
 #include "core/worker.h"
@@ -60,6 +68,7 @@
 #define QUEUE_DAYS 7           /* referrals this recent are still waiting */
 #define SAM_OPEN 12            /* the demo worker's open cases */
 #define MAX_WORKERS 32
+#define DEMO_DEFAULT_MAX 16    /* the partnership's default maximum caseload */
 
 static void say(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(FILE *log, const char *fmt, ...)
@@ -263,6 +272,18 @@ static int user_by_email(struct db *db, const char *email, int64_t *id)
 	return db_finalize(st);
 }
 
+/* The partnership's default maximum caseload, as its coordinator would set
+ * it before building the pool (the HSLOs and part-timers have their own). */
+static int seed_default_max(struct seeding *g)
+{
+	struct errinfo e = {0};
+	int seen;
+	int rc = caseload_settings_get(g->db, &seen);
+	if (!rc)
+		rc = caseload_settings_set(g->db, g->s.who, DEMO_DEFAULT_MAX, &seen, &e);
+	return failed(g->log, rc, "default maximum caseload", &e);
+}
+
 static int seed_workers(struct seeding *g)
 {
 	int rc = user_by_email(g->db, "worker@hearth.example", &g->sam_user);
@@ -274,12 +295,15 @@ static int seed_workers(struct seeding *g)
 		if (pool[w].district2)
 			districts[nd++] = g->worker_district[w][1];
 		size_t ns = pick_schools(g, w, schools, strcmp(pool[w].kind, "hslo") ? 4 : 2);
+		char idem[24];
+		snprintf(idem, sizeof idem, "demo-worker-%d", w);
 		struct worker_in in = {
 			.name = pool[w].name, .employer = employer(g, w, schools, ns),
 			.kind = pool[w].kind, .skills = pool[w].skills, .languages = pool[w].languages,
 			.hours_per_week = pool[w].hours, .max_caseload = pool[w].hours < 30 ? 12 : 0,
 			.user_id = w == 0 ? g->sam_user : 0,
 			.school_ids = schools, .nschools = ns, .district_ids = districts, .ndistricts = nd,
+			.idem_key = idem,
 		};
 		struct errinfo e = {0};
 		rc = failed(g->log, worker_save(g->db, &g->s, 0, &in, &g->worker_ids[w], &e),
@@ -641,6 +665,9 @@ static int create_referral(struct seeding *g, const struct dpupil *d, const stru
 	snprintf(father, sizeof father, "%s %s", PICK(&g->rng, ng->fathers), d->surname);
 	snprintf(phone, sizeof phone, "07700 900%03d", below(&g->rng, 1000));
 	struct referral_adult adults[2] = {{mother, "mother", phone}, {father, "father", NULL}};
+	struct demo_home home = {{0}, {0}, NULL};
+	if (!rc)
+		rc = demo_family_home(g->db, d->id, d->surname, &home);
 	struct buf needs, reason;
 	buf_init(&needs, 256);
 	buf_init(&reason, 4096);
@@ -669,6 +696,7 @@ static int create_referral(struct seeding *g, const struct dpupil *d, const stru
 				.relationship = "mother", .scope = PICK(&g->rng, scopes),
 				.given_on = given_on},
 		.received_at = received,
+		.address = home.address, .postcode = home.postcode, .home_language = home.language,
 	};
 	struct errinfo e = {0};
 	if (!rc)
@@ -868,7 +896,12 @@ static int end_case(struct seeding *g, int64_t case_id, const struct plan *p, co
 	if (p->outcome == O_CASE_STEPPED_UP || p->outcome == O_STEPPED_DOWN) {
 		int rc = case_step_up(g->db, &g->s, case_id, version_of(g->db, "cases", case_id), day,
 				      "Disclosure to the worker during a home visit; strategy discussion"
-				      " held and the case accepted by children's social care.", &e);
+				      " held and the case accepted by children's social care.",
+				      /* recorded as the safeguarding basis when the family has
+				       * not agreed to share with social care */
+				      "Risk of significant harm disclosed; the DSL and the team"
+				      " manager agreed that seeking consent first could put the"
+				      " child at greater risk (Working Together 2023).", &e);
 		if (rc || p->outcome == O_CASE_STEPPED_UP)
 			return failed(g->log, rc, "step up", &e);
 		date_format(p->end + 56, day);
@@ -1108,7 +1141,9 @@ static void plan_sam(struct seeding *g, struct plan *v, int n)
 }
 
 /* Sam covers a colleague of the City Centre on leave this week, and two
- * others covered each other last summer. */
+ * others covered each other last summer.  Each cover goes in as the form
+ * sends it, with its one-time key; the coordinator pressed Save twice on
+ * Sam's, and the second press found the first cover and added nothing. */
 static int seed_covers(struct seeding *g)
 {
 	char from[11], until[11];
@@ -1116,13 +1151,22 @@ static int seed_covers(struct seeding *g)
 	date_format(g->today + 4, until);
 	struct errinfo e = {0};
 	int colleague = COVERED;
+	int64_t first = 0, again = 0;
 	int rc = failed(g->log, worker_cover_add(g->db, &g->s, g->worker_ids[0],
-			g->worker_ids[colleague], from, until, "Annual leave", &e), "cover", &e);
+			g->worker_ids[colleague], from, until, "Annual leave", "demo-cover-1", &first,
+			&e), "cover", &e);
+	if (!rc)
+		rc = failed(g->log, worker_cover_add(g->db, &g->s, g->worker_ids[0],
+			    g->worker_ids[colleague], from, until, "Annual leave", "demo-cover-1",
+			    &again, &e), "cover (again)", &e);
+	if (!rc && again != first)
+		rc = failed(g->log, errinfo_set(&e, HE_INTERNAL, "", "a repeated cover was added"),
+			    "cover (again)", &e);
 	date_format(g->today - 120, from);
 	date_format(g->today - 106, until);
 	if (!rc)
 		rc = failed(g->log, worker_cover_add(g->db, &g->s, g->worker_ids[1], g->worker_ids[13],
-			    from, until, "Sickness absence", &e), "cover", &e);
+			    from, until, "Sickness absence", "demo-cover-2", NULL, &e), "cover", &e);
 	return rc;
 }
 
@@ -1205,6 +1249,33 @@ static void log_summary(const struct seeding *g, double secs)
 	buf_free(&b);
 }
 
+/* Sam's first open case: a grandmother and the school nurse added to the
+ * family record, each form sent twice (Save pressed twice); the second
+ * press finds the first row by the form's key and adds nothing. */
+static int seed_family_record(struct seeding *g)
+{
+	int64_t case_id = 0, id[2] = {0, 0};
+	struct db_stmt *st = db_prepare(g->db, "SELECT min(c.id) FROM cases c JOIN workers w"
+		" ON w.id = c.worker_id WHERE w.user_id = :sam AND c.status = 'open'");
+	db_bind_int(st, ":sam", g->sam_user);
+	if (db_next(st) && !db_is_null(st, 0))
+		case_id = db_int(st, 0);
+	int rc = db_finalize(st);
+	struct family_member_in m = {.name = "Margaret Doyle", .relationship = "grandparent",
+				     .phone = "0116 496 0417", .idem_key = "demo-member-1"};
+	struct professional_in p = {.name = "Priya Shah", .agency = "School nursing",
+				    .role = "School nurse", .contact = "0116 496 0321",
+				    .idem_key = "demo-professional-1"};
+	struct errinfo e = {0};
+	for (int press = 0; !rc && case_id && press < 2; press++)
+		rc = failed(g->log, case_member_add(g->db, &g->s, case_id, &m, &id[press], &e),
+			    "family member", &e);
+	for (int press = 0; !rc && case_id && press < 2; press++)
+		rc = failed(g->log, case_professional_add(g->db, &g->s, case_id, &p, &id[press], &e),
+			    "professional", &e);
+	return rc;
+}
+
 int demo_seed_cases(struct db *db, const struct audit_who *who, uint32_t seed, hday today,
 		    FILE *log)
 {
@@ -1230,6 +1301,8 @@ int demo_seed_cases(struct db *db, const struct audit_who *who, uint32_t seed, h
 		return HE_OK;
 	}
 	if (!rc)
+		rc = seed_default_max(&g);
+	if (!rc)
 		rc = seed_workers(&g);
 	if (!rc)
 		rc = assess_domains(db, &g.arena, true, &g.domains, &g.ndomains);
@@ -1241,6 +1314,10 @@ int demo_seed_cases(struct db *db, const struct audit_who *who, uint32_t seed, h
 		rc = seed_referrals(&g, &pp);
 	if (!rc)
 		rc = seed_covers(&g);
+	if (!rc)
+		rc = seed_family_record(&g);
+	if (!rc)
+		rc = demo_seed_family_details(db, who, log);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!rc)
 		log_summary(&g, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

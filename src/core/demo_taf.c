@@ -162,6 +162,7 @@ struct dcase {
 	char needs[200], school[160], child[64], mother_name[120];
 	int64_t mother, child_member;
 	bool agencies, sam;
+	bool health, social_care;   /* … and with health services, with social care */
 };
 
 struct seeding {
@@ -180,6 +181,8 @@ struct seeding {
 	int cases, assessments, actions, reviews, held, upcoming, moved, skipped_meetings;
 	int grace_meetings, grace_actions;
 	bool sam_overdue_done, overlap_done, agency_lead_done;
+	int not_health;             /* cases sharing with agencies but not health */
+	bool health_refusal_shown;
 };
 
 static int64_t int_of(struct db *db, const char *sql, int64_t id)
@@ -326,9 +329,25 @@ static int load_cases(struct seeding *g, struct dcase **out, int *n)
 		rc = load_members(g, &v[i]);
 		if (!rc)
 			rc = consent_basis_active(g->db, v[i].family_id, "agencies", &v[i].agencies);
+		if (!rc)
+			rc = consent_agency_active(g->db, v[i].family_id, "school_nursing", &v[i].health,
+						   NULL);
+		if (!rc)
+			rc = consent_agency_active(g->db, v[i].family_id, "social_care",
+						   &v[i].social_care, NULL);
+		g->not_health += v[i].agencies && !v[i].health;
 	}
 	*out = v;
 	return rc;
+}
+
+/* Does the family share with agency k's service (consent.h)?  The demo
+ * only asks the core for what the family agreed to. */
+static bool shares_with(const struct dcase *c, enum akind k)
+{
+	const char *extra = consent_scope_for_agency_kind(agencies[k].kind);
+	return c->agencies && (!extra || (strcmp(extra, "health") == 0 ? c->health
+					  : c->social_care));
 }
 
 static bool has_need(const struct dcase *c, const char *code)
@@ -523,7 +542,7 @@ static int first_plan(struct seeding *g, const struct dcase *c, hday t0)
 	for (size_t i = 0; !rc && i < NELEM(tmpls) && made < 4; i++) {
 		const struct atmpl *t = &tmpls[i];
 		if (!has_need(c, t->need) || (t->owner == 'F' && (!c->mother || family)) ||
-		    (t->owner == 'A' && !c->agencies))
+		    (t->owner == 'A' && !shares_with(c, t->agency)))
 			continue;
 		int64_t prof = t->owner == 'A' ? owner_prof(g, c, t->agency) : 0;
 		rc = add_action(g, c, t, prof, weekday_on_or_after(t0 + between(&g->rng, 21, 56)));
@@ -627,7 +646,8 @@ static int held_meeting(struct seeding *g, const struct dcase *c, hday day)
 	int64_t pv[4], mid = 0;
 	size_t np = case_profs(g, c, pv, 3);
 	if (!np)
-		pv[np++] = owner_prof(g, c, has_need(c, "attendance") ? A_EWS : A_NURSE);
+		pv[np++] = owner_prof(g, c, has_need(c, "attendance") || !shares_with(c, A_NURSE)
+				      ? A_EWS : A_NURSE);
 	bool skipped;
 	int rc = schedule(g, c, day, &mid, &skipped);
 	if (rc || skipped)
@@ -648,7 +668,8 @@ static int held_meeting(struct seeding *g, const struct dcase *c, hday day)
 	day_str(weekday_on_or_after(day + 28), due);
 	const struct atmpl *t = &tmpls[1];   /* the EWO's attendance check */
 	for (size_t i = 0; i < NELEM(tmpls); i++)
-		if (tmpls[i].owner == 'A' && has_need(c, tmpls[i].need) && chance(&g->rng, 60))
+		if (tmpls[i].owner == 'A' && has_need(c, tmpls[i].need) &&
+		    shares_with(c, tmpls[i].agency) && chance(&g->rng, 60))
 			t = &tmpls[i];
 	int64_t prof = owner_prof(g, c, t->agency);
 	struct action_in act = {
@@ -675,6 +696,22 @@ static int held_meeting(struct seeding *g, const struct dcase *c, hday day)
 	return failed(g->log, rc, "meeting held", &e);
 }
 
+/* The family shares with agencies but not with health services: the
+ * core must refuse to invite their school nurse.  Nothing is written. */
+static int refuse_health(struct seeding *g, int64_t mid)
+{
+	struct errinfo e = {0};
+	int rc = taf_invite(g->db, &g->s, mid, meeting_version(g->db, mid),
+			    prof_of(g, A_NURSE, true), 0, 0, &e);
+	if (rc == HE_CONFLICT && strcmp(e.field, "consent") == 0) {
+		g->health_refusal_shown = true;
+		say(g->log, "a school nurse was not invited to meeting %" PRId64 ": %s", mid, e.message);
+		return HE_OK;
+	}
+	say(g->log, "inviting a school nurse without the family's health consent was not refused");
+	return rc ? rc : HE_INTERNAL;
+}
+
 static int upcoming_meeting(struct seeding *g, const struct dcase *c)
 {
 	int64_t pv[4], mid = 0;
@@ -691,6 +728,8 @@ static int upcoming_meeting(struct seeding *g, const struct dcase *c)
 	int rc = schedule(g, c, day, &mid, &skipped);
 	if (!rc && !skipped)
 		rc = invite_all(g, c, mid, pv, np);
+	if (!rc && !skipped && c->agencies && !c->health && !g->health_refusal_shown)
+		rc = refuse_health(g, mid);
 	g->upcoming += !rc;
 	return rc;
 }
@@ -909,6 +948,9 @@ static void log_summary(const struct seeding *g, double secs)
 	    g->cases, g->assessments, g->actions, g->reviews, g->held, g->upcoming,
 	    g->grace_meetings, g->grace_actions,
 	    g->sam_overdue_done ? "has an overdue action" : "has no overdue action", secs);
+	say(g->log, "%d worked families share with partner agencies but not with health services:"
+	    " no school nurse, CAMHS or health visitor is invited or given an action for them",
+	    g->not_health);
 	if (g->moved || g->skipped_meetings)
 		say(g->log, "the core refused past dates: %d due dates moved into the coming weeks,"
 		    " %d historic meetings left out", g->moved, g->skipped_meetings);

@@ -339,8 +339,15 @@ int plan_action_visible(struct db *db, const struct scope *s, int64_t action_id,
 		return rc;
 	if (s->professional_id > 0 && prof == s->professional_id &&
 	    caps_has(s->caps, CAP_TAF_ACTIONS_OWN)) {
-		*yes = true;
-		return HE_OK;
+		/* only while the family shares with their service: a withdrawal
+		 * hides the action from them */
+		struct db_stmt *st = db_prepare(db, "SELECT 1 FROM cases c WHERE c.id = :case AND "
+			CONSENT_SQL_PROFESSIONAL_OK("c.family_id", ":me"));
+		db_bind_int(st, ":case", case_id);
+		db_bind_int(st, ":me", prof);
+		*yes = db_next(st);
+		if ((rc = db_finalize(st)) || *yes)
+			return rc;
 	}
 	return case_visible(db, s, case_id, yes);
 }
@@ -468,16 +475,11 @@ static int action_add_checked(struct db *db, const struct scope *s, int64_t case
 	if ((rc = action_check(db, case_id, in, scope_is_system(s), e)))
 		return rc;
 	due_check(in->due_on, true, due, e);
-	if (strcmp(in->owner_kind, "agency") == 0) {
-		bool yes = false;
-		if ((rc = consent_basis_active(db, c.family_id, "agencies", &yes)))
-			return rc;
-		if (!yes)
-			return errinfo_set(e, HE_CONFLICT, "consent", "The family has not agreed to share "
-					   "information with partner agencies (or has withdrawn it), so an "
-					   "agency cannot be given an action. Record a consent covering "
-					   "agencies first.");
-	}
+	/* the service learns about the family: the family must share with it */
+	if (strcmp(in->owner_kind, "agency") == 0 &&
+	    (rc = consent_need_for_professional(db, c.family_id, in->owner_professional_id,
+						"give this service an action", e)))
+		return rc;
 	if ((rc = action_insert(db, s, case_id, meeting_id, in, due, id)))
 		return rc;
 	today_str(today);
@@ -914,9 +916,11 @@ int plan_owners(struct db *db, struct arena *a, int64_t case_id, struct plan_cho
 			" WHERE w.active = 1 ORDER BY CASE WHEN w.id = (SELECT c.worker_id FROM cases c"
 			" WHERE c.id = :id) THEN 0 ELSE 1 END, w.name", case_id, out, n, &cap);
 	if (!rc)
+		/* only the services the family shares with (consent.h) */
 		rc = owners_query(db, a, "agency", "SELECT p.id, p.name, coalesce(nullif(p.role, '') ||"
 			" ', ', '') || g.name FROM professionals p JOIN agencies g ON g.id = p.agency_id"
-			 " WHERE p.active = 1 ORDER BY g.name, p.name", 0, out, n, &cap);
+			" WHERE p.active = 1 AND " CONSENT_SQL_AGENCY_OK("(SELECT c.family_id FROM cases c"
+			" WHERE c.id = :id)", "g.kind") " ORDER BY g.name, p.name", case_id, out, n, &cap);
 	return rc;
 }
 

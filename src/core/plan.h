@@ -17,12 +17,15 @@
  *
  * Scope.  Actions are read and changed by those who see the case
  * (case_visible); an agency user may read and update only the actions
- * they own (scope.professional_id == owner_professional_id).  Anything
- * else is HE_NOT_FOUND and audited "denied".
+ * they own (scope.professional_id == owner_professional_id), and only
+ * while the family shares with their service (consent.h: "agencies", and
+ * "health" or "social_care" for those services).  Anything else is
+ * HE_NOT_FOUND and audited "denied".
  *
  * Refusals.  Changes to a closed or stepped-up case: HE_CONFLICT, field
- * "case".  An agency owner while the family's "agencies" basis is not
- * active: HE_CONFLICT, field "consent".  A stale version: HE_CONFLICT,
+ * "case".  An agency owner the family does not share with ("agencies",
+ * and the service's own scope: consent_need_for_professional): HE_CONFLICT,
+ * field "consent".  A stale version: HE_CONFLICT,
  * field "version".  Every change writes one audit row and a chronology
  * event ("action_agreed", "action_updated", "reviewed"). */
 #ifndef HEARTH_PLAN_H
@@ -84,7 +87,8 @@ int plan_action_update(struct db *db, const struct scope *s, int64_t action_id, 
 		       const char *status, const char *progress, const char *on, struct errinfo *e);
 
 /* May s see action action_id?  case_visible on its case, or s is the agency
- * user owning it.  *yes false also for an unknown id. */
+ * user owning it while the family shares with their service.  *yes false
+ * also for an unknown id. */
 int plan_action_visible(struct db *db, const struct scope *s, int64_t action_id, bool *yes);
 
 /* ---- beyond the contract --------------------------------------------------- */
@@ -127,7 +131,8 @@ int plan_action_load(struct db *db, struct arena *a, const struct scope *s, int6
 
 /* The choices of a form: needs (the referral's needs first, then the
  * active assessment domains) and owners (the family's members, active
- * workers — the case's worker first — and active professionals). */
+ * workers — the case's worker first — and the active professionals of
+ * the services the family shares with: consent_agency_active). */
 struct plan_choice { const char *kind, *code, *title, *detail; int64_t id; };
 int plan_needs(struct db *db, struct arena *a, int64_t case_id, struct plan_choice **out, size_t *n);
 int plan_owners(struct db *db, struct arena *a, int64_t case_id, struct plan_choice **out, size_t *n);

@@ -144,6 +144,7 @@ struct ref_plan {
 	char received_at[21];
 	char received_on[11];
 	char school_name[201];
+	struct family_details details;  /* the family's home, as given */
 };
 
 static const char *nz(const char *s)
@@ -276,7 +277,7 @@ static int adults_check(const struct referral_in *in, struct errinfo *e)
 		char f[100];
 		if (!nz(a->name) && !nz(a->relationship) && !nz(a->phone))
 			continue;  /* an empty row of the form */
-		struct family_member_in m = {a->name, a->relationship, NULL, a->phone, false, 0};
+		struct family_member_in m = {a->name, a->relationship, NULL, a->phone, false, 0, NULL};
 		if (m.relationship && strcmp(m.relationship, "child") == 0)
 			m.relationship = "";  /* children are the pupils */
 		struct errinfo sub = {0};
@@ -332,6 +333,19 @@ static int texts_check(const struct referral_in *in, struct errinfo *e)
 	return HE_OK;
 }
 
+/* The family's home as given: blank fields are not given. */
+static int home_check(const struct referral_in *in, struct ref_plan *plan, struct errinfo *e)
+{
+	struct family_details_in d = {nz(in->address), nz(in->postcode), nz(in->home_language)};
+	if (d.home_language && text_blank(d.home_language))
+		d.home_language = NULL;
+	if (d.address && text_blank(d.address))
+		d.address = NULL;
+	if (d.postcode && text_blank(d.postcode))
+		d.postcode = NULL;
+	return family_details_check(&d, &plan->details, e);
+}
+
 /* Every check, in the order of the form, so the first bad field named is
  * the first a user would reach. */
 static int referral_check(struct db *db, const struct scope *s, const struct referral_in *in,
@@ -339,7 +353,8 @@ static int referral_check(struct db *db, const struct scope *s, const struct ref
 {
 	int rc;
 	if ((rc = source_check(s, in, e)) || (rc = pupils_check(db, s, in, plan, e)) ||
-	    (rc = adults_check(in, e)) || (rc = needs_check(in->needs, plan, e)) ||
+	    (rc = adults_check(in, e)) || (rc = home_check(in, plan, e)) ||
+	    (rc = needs_check(in->needs, plan, e)) ||
 	    (rc = texts_check(in, e)) || (rc = consent_check(&in->consent, e)) ||
 	    (rc = received_check(s, in->received_at, plan, e)))
 		return rc;
@@ -490,8 +505,9 @@ static int family_pupils(struct db *db, int64_t family_id, struct ref_plan *plan
 }
 
 static int family_of(struct db *db, const struct scope *s, const struct referral_in *in,
-		     struct ref_plan *plan, int64_t *family_id, struct errinfo *e)
+		     struct ref_plan *plan, int64_t *family_id, bool *made, struct errinfo *e)
 {
+	*made = false;
 	if (in->family_id) {
 		*family_id = in->family_id;
 		return plan->npupils ? HE_OK : family_pupils(db, in->family_id, plan);
@@ -499,7 +515,7 @@ static int family_of(struct db *db, const struct scope *s, const struct referral
 	int64_t ids[REFERRAL_PUPILS_MAX];
 	for (size_t i = 0; i < plan->npupils; i++)
 		ids[i] = plan->pupils[i].id;
-	return family_for_pupils_tx(db, s, ids, plan->npupils, family_id, e);
+	return family_for_referral_tx(db, s, ids, plan->npupils, family_id, made, e);
 }
 
 static int adults_write(struct db *db, const struct scope *s, const struct referral_in *in,
@@ -509,7 +525,7 @@ static int adults_write(struct db *db, const struct scope *s, const struct refer
 		const struct referral_adult *a = &in->adults[i];
 		if (!nz(a->name) && !nz(a->relationship) && !nz(a->phone))
 			continue;
-		struct family_member_in m = {a->name, a->relationship, NULL, a->phone, false, 0};
+		struct family_member_in m = {a->name, a->relationship, NULL, a->phone, false, 0, NULL};
 		int64_t mid;
 		int rc = family_add_member_tx(db, s, family_id, &m, &mid, e);
 		if (rc)
@@ -557,7 +573,8 @@ static int referral_write(struct db *db, const struct scope *s, const struct ref
 			  struct ref_plan *plan, int64_t *id, struct errinfo *e)
 {
 	int64_t family_id = 0, cid = 0;
-	int rc = family_of(db, s, in, plan, &family_id, e);
+	bool made = false;
+	int rc = family_of(db, s, in, plan, &family_id, &made, e);
 	if (!rc)
 		rc = referral_insert(db, s, in, plan, family_id, id);
 	if (!rc)
@@ -568,6 +585,8 @@ static int referral_write(struct db *db, const struct scope *s, const struct ref
 		rc = consent_record_tx(db, s, family_id, *id, &in->consent, &cid, e);
 	if (!rc)
 		rc = referral_record(db, s, in, plan, *id, family_id);
+	if (!rc)
+		rc = family_details_from_referral_tx(db, s, family_id, *id, made, &plan->details, e);
 	return rc;
 }
 

@@ -45,13 +45,23 @@ struct referral_in {
 	const char *reason, *tried;
 	struct consent_in consent;    /* required: consent or a lawful basis */
 	const char *received_at;      /* NULL: now; set only by the system scope (demo/CLI) */
+	/* The family's home, optional (NULL or blank: not given): the address
+	 * (up to FAMILY_ADDRESS_MAX bytes), a UK postcode (stored upper case,
+	 * one space) and the home language (one language; English if not
+	 * given).  Stored on a family the referral makes; on a family already
+	 * recorded only blank fields are filled — a recorded value is never
+	 * overwritten, and a different one given is kept in a chronology note
+	 * (family_details_from_referral_tx). */
+	const char *address, *postcode, *home_language;
 };
 
 /* Validate and create a referral in its own transaction: referral_pupils,
  * the family (family_for_pupils_tx), the adults as members, the consent,
- * a school notice for each other school a pupil attends, chron "referred"
- * and audit "create".  errinfo names the field ("upns", "needs",
- * "level_of_need", "reason", "tried", "adults", "consent.basis", …).  A
+ * a school notice for each other school a pupil attends, the family's
+ * address, postcode and home language, chron "referred" and audit
+ * "create".  errinfo names the field ("upns", "needs", "level_of_need",
+ * "reason", "tried", "adults", "address", "postcode", "home_language",
+ * "consent.basis", …).  A
  * school user refers for their own school: at least one pupil must be on
  * its roll (HE_INVALID "upns" otherwise).  With an idem_key already used,
  * *id is the first referral's id and nothing is created (HE_OK). */

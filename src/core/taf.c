@@ -36,10 +36,11 @@
 #define TEXT_LONG 20000
 #define DURATION_DEFAULT 60
 
-/* The SQL test that the family of case alias c shares with agencies. */
-#define AGENCIES_OK "EXISTS (SELECT 1 FROM consents k WHERE k.family_id = c.family_id" \
-	" AND k.withdrawn_on IS NULL AND (k.basis <> 'consent'" \
-	" OR ',' || k.scope || ',' LIKE '%,agencies,%'))"
+/* The SQL test that the family of case alias c shares with the agency
+ * user's own professional (:me): "agencies", and "health" or
+ * "social_care" for a professional of those services (consent.h).  A
+ * withdrawal hides the family from them at once. */
+#define SHARED_WITH_ME CONSENT_SQL_PROFESSIONAL_OK("c.family_id", ":me")
 
 const char *taf_status_title(const char *status)
 {
@@ -125,7 +126,7 @@ static int mrow_load(struct db *db, int64_t id, struct mrow *m)
 }
 
 /* Is the agency user s invited to meeting id, with the family sharing
- * with agencies? */
+ * with their service? */
 static int agency_invited(struct db *db, const struct scope *s, int64_t id, bool *yes)
 {
 	*yes = false;
@@ -134,7 +135,7 @@ static int agency_invited(struct db *db, const struct scope *s, int64_t id, bool
 	struct db_stmt *st = db_prepare(db,
 		"SELECT 1 FROM taf_meetings m JOIN cases c ON c.id = m.case_id"
 		" JOIN taf_invitees i ON i.meeting_id = m.id"
-		" WHERE m.id = :id AND i.professional_id = :me AND " AGENCIES_OK);
+		" WHERE m.id = :id AND i.professional_id = :me AND " SHARED_WITH_ME);
 	db_bind_int(st, ":id", id);
 	db_bind_int(st, ":me", s->professional_id);
 	*yes = db_next(st);
@@ -211,18 +212,17 @@ static int need_open_case(const char *case_status, struct errinfo *e)
 			   " meetings cannot be scheduled or changed. You can still read them.");
 }
 
-static int need_consent(struct db *db, int64_t family_id, const char *scope_code,
-			const char *action, struct errinfo *e)
+/* The family's "pool" basis (the service may work the case).  Sharing
+ * with a professional is consent_need_for_professional's. */
+static int need_pool_consent(struct db *db, int64_t family_id, const char *action,
+			     struct errinfo *e)
 {
 	bool yes = false;
-	int rc = consent_basis_active(db, family_id, scope_code, &yes);
+	int rc = consent_basis_active(db, family_id, "pool", &yes);
 	if (rc == HE_OK && !yes)
-		rc = errinfo_set(e, HE_CONFLICT, "consent", strcmp(scope_code, "agencies") == 0
-			? "The family has not agreed to share their information with partner agencies"
-			  " (or has withdrawn it), so you cannot %s. Record a consent that covers TAF"
-			  " partner agencies, or a lawful basis."
-			: "Consent has been withdrawn, so you cannot %s. Record a new consent or lawful"
-			  " basis, step the case up, or close it.", action);
+		rc = errinfo_set(e, HE_CONFLICT, "consent", "Consent has been withdrawn, so you cannot"
+				 " %s. Record a new consent or lawful basis, step the case up, or close"
+				 " it.", action);
 	return rc;
 }
 
@@ -408,7 +408,7 @@ static int schedule_in(struct db *db, const struct scope *s, const struct crow *
 		return rc ? rc : audit_meeting(db, s, "view", *id, "repeated submission: meeting %"
 					       PRId64 " on case %s already scheduled", *id, c->ref);
 	if ((rc = need_open_case(c->status, e)) ||
-	    (rc = need_consent(db, c->family_id, "pool", "schedule a meeting", e)) ||
+	    (rc = need_pool_consent(db, c->family_id, "schedule a meeting", e)) ||
 	    /* The system (the demo, an import of past work) may record
 	     * meetings already held: no "today or later" rule for it. */
 	    (rc = taf_meeting_check(in, scope_is_system(s) ? "0000-00-00T00:00" : NULL, e)))
@@ -531,7 +531,8 @@ static int invite_in(struct db *db, const struct scope *s, const struct mrow *m,
 				   " from the directory, a member of the family or a worker");
 	if ((rc = need_scheduled(m, "invite anyone", e)))
 		return rc;
-	if (prof && (rc = need_consent(db, m->family_id, "agencies", "invite a partner agency", e)))
+	if (prof && (rc = consent_need_for_professional(db, m->family_id, prof,
+							"invite this professional", e)))
 		return rc;
 	if ((rc = invitee_name(db, m, prof, member, worker, name, sizeof name, e)) ||
 	    (rc = already_invited(db, m->id, prof, member, worker, &dup)))
@@ -797,13 +798,16 @@ static int meeting_invitees(struct db *db, struct arena *a, struct taf_meeting *
 	size_t cap = 0;
 	struct db_stmt *st = db_prepare(db,
 		"SELECT i.id, i.professional_id, i.member_id, i.worker_id, i.attended,"
-		" coalesce(p.name, fm.name, w.name), p.role, ag.name, fm.relationship, w.kind"
+		" coalesce(p.name, fm.name, w.name), p.role, ag.name, fm.relationship, w.kind,"
+		" CASE WHEN i.professional_id IS NULL OR "
+		CONSENT_SQL_AGENCY_OK(":f", "ag.kind") " THEN 1 ELSE 0 END"
 		" FROM taf_invitees i LEFT JOIN professionals p ON p.id = i.professional_id"
 		" LEFT JOIN agencies ag ON ag.id = p.agency_id"
 		" LEFT JOIN family_members fm ON fm.id = i.member_id"
 		" LEFT JOIN workers w ON w.id = i.worker_id"
 		" WHERE i.meeting_id = :m ORDER BY (i.worker_id IS NULL), (i.member_id IS NULL), i.id");
 	db_bind_int(st, ":m", o->id);
+	db_bind_int(st, ":f", o->family_id);
 	while (db_next(st)) {
 		o->invitees = grow(a, o->invitees, o->ninvitees, &cap, sizeof *o->invitees);
 		struct taf_invitee *v = &o->invitees[o->ninvitees++];
@@ -813,6 +817,7 @@ static int meeting_invitees(struct db *db, struct arena *a, struct taf_meeting *
 		v->worker_id = db_is_null(st, 3) ? 0 : db_int(st, 3);
 		v->attended = db_is_null(st, 4) ? -1 : (int)db_int(st, 4);
 		v->name = dup(a, st, 5);
+		v->not_shared = db_int(st, 10) == 0;
 		if (v->professional_id) {
 			v->kind = "professional";
 			const char *role = db_text(st, 6);
@@ -880,12 +885,16 @@ int taf_meeting_load(struct db *db, struct arena *a, const struct scope *s, int6
 		return rc ? rc : errinfo_set(e, HE_NOT_FOUND, "", "No such meeting");
 	}
 	out->agency_view = !by_case;
-	bool ok = false;
+	bool ok = false, health = false, social = false;
 	if ((rc = meeting_row(db, a, meeting_id, out)) || (rc = meeting_invitees(db, a, out)) ||
 	    (rc = meeting_actions(db, a, s, out)) ||
-	    (rc = consent_basis_active(db, out->family_id, "agencies", &ok)))
+	    (rc = consent_agency_active(db, out->family_id, "other", &ok, NULL)) ||
+	    (rc = consent_agency_active(db, out->family_id, "school_nursing", &health, NULL)) ||
+	    (rc = consent_agency_active(db, out->family_id, "social_care", &social, NULL)))
 		return rc;
 	out->can_invite_agencies = ok;
+	out->can_invite_health = health;
+	out->can_invite_social_care = social;
 	return audit_alone(db, s->who, "view", "taf_meetings", idt,
 			   arena_printf(a, "TAF meeting on case %s%s", out->case_ref,
 					out->agency_view ? " (as an invited agency)" : ""));
@@ -952,7 +961,7 @@ static int agency_actions(struct db *db, struct arena *a, const struct scope *s,
 		"  ORDER BY u.on_date DESC, u.id DESC LIMIT 1)"
 		" FROM plan_actions pa JOIN cases c ON c.id = pa.case_id"
 		" JOIN families f ON f.id = c.family_id"
-		" WHERE pa.owner_professional_id = :me AND c.status = 'open' AND " AGENCIES_OK
+		" WHERE pa.owner_professional_id = :me AND c.status = 'open' AND " SHARED_WITH_ME
 		" ORDER BY (pa.status IN ('done','dropped')),"
 		" (pa.due_on < :today AND pa.status NOT IN ('done','dropped')) DESC, pa.due_on, pa.id");
 	db_bind_int(st, ":me", s->professional_id);
@@ -995,7 +1004,7 @@ int taf_agency_home(struct db *db, struct arena *a, const struct scope *s,
 	now_local(now);
 	struct db_stmt *st = db_prepare(db, SUMMARY_COLS
 		"JOIN taf_invitees iv ON iv.meeting_id = m.id AND iv.professional_id = :me"
-		" WHERE " AGENCIES_OK
+		" WHERE " SHARED_WITH_ME
 		" ORDER BY (m.status <> 'scheduled' OR m.starts_at < :now),"
 		" CASE WHEN m.status = 'scheduled' AND m.starts_at >= :now THEN m.starts_at END,"
 		" m.starts_at DESC, m.id DESC");

@@ -11,9 +11,11 @@
  *
  * Scope.  A meeting is visible to whoever sees its case (case_visible),
  * and to an agency user (CAP_TAF_ACTIONS_OWN, s->professional_id) who is
- * invited to it while the family's basis covering "agencies" is active
- * (withdrawal stops the sharing: their meetings and actions for that
- * family leave their list).  Anything else is HE_NOT_FOUND and the attempt is
+ * invited to it while the family shares with their service — "agencies",
+ * and "health" for a health service or "social_care" for children's social
+ * care (consent.h, consent_agency_active).  Withdrawal stops the sharing:
+ * their meetings and actions for that family leave their list and the
+ * meeting is HE_NOT_FOUND to them.  Anything else is HE_NOT_FOUND and the attempt is
  * audited "denied".  An agency user sees the meeting itself (when, where,
  * who, minutes, decisions) and only the actions they own — never the
  * case, its chronology or other actions.  Only those who see the case
@@ -22,7 +24,9 @@
  * Rules.  Every change is refused for a case that is not open
  * (HE_CONFLICT, field "case": "This case is closed: …"); inviting a
  * professional, or agreeing an action for an agency, needs the family's
- * active basis covering "agencies" (HE_CONFLICT, field "consent").
+ * active basis covering "agencies" and the professional's service's own
+ * scope (consent_need_for_professional: HE_CONFLICT, field "consent",
+ * naming what the family has not agreed to).
  * Meetings carry a version: every change posts the version it was shown
  * and a stale one is HE_CONFLICT.  Each change writes one audit row and a
  * chronology event (meeting_scheduled, meeting_held, meeting_cancelled;
@@ -105,6 +109,9 @@ struct taf_invitee {
 	const char *name;
 	const char *role;          /* "Education welfare officer, City EWS", "Mother", "Family support worker" */
 	int attended;              /* -1 not recorded, 0 absent, 1 attended */
+	bool not_shared;           /* a professional the family no longer shares with
+				    * (consent for their service withdrawn): they no
+				    * longer see the meeting */
 };
 struct taf_action {
 	int64_t id, case_id, version, meeting_id, owner_professional_id;
@@ -123,6 +130,8 @@ struct taf_meeting {
 	bool case_open;            /* changes allowed */
 	bool agency_view;          /* s sees it only as an invited agency user */
 	bool can_invite_agencies;  /* the family's "agencies" basis is active */
+	bool can_invite_health;    /* … and "health": health services may be invited */
+	bool can_invite_social_care; /* … and "social_care" */
 	struct taf_invitee *invitees; size_t ninvitees;
 	struct taf_action *actions; size_t nactions;   /* agreed here (agency view: own only) */
 };

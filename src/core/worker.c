@@ -19,6 +19,7 @@
 #include "base/date.h"
 #include "base/valid.h"
 #include "core/audit.h"
+#include "core/caseload_settings.h"
 #include "core/chron.h"
 #include "core/scope.h"
 #include "core/settings.h"
@@ -44,12 +45,10 @@ const char *worker_kind_title(const char *kind)
 	return NULL;
 }
 
+/* One reading of the default, shared with the settings page. */
 int worker_default_max(struct db *db, int *max)
 {
-	int64_t v = 18;
-	int rc = settings_int(db, "case.max_caseload", 1, 100, &v, NULL);
-	*max = (int)v;
-	return rc;
+	return caseload_settings_get(db, max);
 }
 
 int worker_load(struct db *db, int64_t worker_id, struct worker_load *out)
@@ -216,8 +215,8 @@ static void bind_profile(struct db_stmt *st, const struct worker_in *in, const c
 }
 
 /* Insert (id 0, sets *id) or update the workers row. */
-static int write_profile(struct db *db, int64_t *id, const struct worker_in *in,
-			 const char *skills, const char *languages)
+static int write_profile(struct db *db, const struct scope *s, int64_t *id,
+			 const struct worker_in *in, const char *skills, const char *languages)
 {
 	char now[21];
 	timestamp_format(time(NULL), now);
@@ -225,10 +224,15 @@ static int write_profile(struct db *db, int64_t *id, const struct worker_in *in,
 	if (*id == 0) {
 		st = db_prepare(db,
 			"INSERT INTO workers (user_id, name, employer, kind, hours_per_week,"
-			" max_caseload, skills, languages, created_at, updated_at) VALUES (:user,"
-			" :name, :employer, :kind, :hours, :max, :skills, :languages, :now, :now)"
-			" RETURNING id");
+			" max_caseload, skills, languages, created_at, updated_at, idem_key, created_by)"
+			" VALUES (:user, :name, :employer, :kind, :hours, :max, :skills, :languages, :now,"
+			" :now, :idem, :by) RETURNING id");
 		bind_profile(st, in, skills, languages, now);
+		db_bind_text(st, ":idem", text_blank(in->idem_key) ? NULL : in->idem_key);
+		if (s->user_id)
+			db_bind_int(st, ":by", s->user_id);
+		else
+			db_bind_null(st, ":by");
 		*id = db_next(st) ? db_int(st, 0) : 0;
 		return db_finalize(st);
 	}
@@ -280,12 +284,97 @@ static int save_audit(struct db *db, const struct scope *s, bool created, int64_
 	return audit(db, s->who, created ? "create" : "update", "workers", idtext, summary);
 }
 
+/* ---- one-time keys -------------------------------------------------------------- */
+
+/* sql selects, for a form's one-time key :k, the row's id, its worker (0
+ * for a new worker) and the user who added it. */
+#define WORKER_IDEM "SELECT id, 0, coalesce(created_by, 0) FROM workers WHERE idem_key = :k"
+#define COVER_IDEM "SELECT id, worker_id, coalesce(recorded_by, 0) FROM worker_covers" \
+	" WHERE idem_key = :k"
+
+/* The row (of sql, above; entity its table) a form's one-time key already
+ * made: *id (0 if none), with a "view" audit row saying nothing was added.
+ * A key used for another worker, or by someone else, is a conflict, never
+ * their row.  Caller's transaction. */
+static int idem_find(struct db *db, const struct scope *s, const char *sql, const char *entity,
+		     const char *key, int64_t worker_id, int64_t *id, struct errinfo *e)
+{
+	int64_t other = 0, user = 0;
+	char idtext[24];
+	*id = 0;
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_text(st, ":k", key);
+	if (db_next(st)) {
+		*id = db_int(st, 0);
+		other = db_int(st, 1);
+		user = db_int(st, 2);
+	}
+	int rc = db_finalize(st);
+	if (rc)
+		return errinfo_set(e, rc, "", "%s", db_errmsg(db));
+	if (*id && (other != worker_id || user != s->user_id)) {
+		*id = 0;
+		return errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the page");
+	}
+	if (!*id)
+		return HE_OK;
+	snprintf(idtext, sizeof idtext, "%lld", (long long)*id);
+	rc = audit(db, s->who, "view", entity, idtext,
+		   "repeated submission: already recorded, nothing added");
+	return rc ? errinfo_set(e, rc, "", "%s", db_errmsg(db)) : HE_OK;
+}
+
+/* idem_find in a transaction of its own, after an insert failed on the
+ * key's unique index: the same form submitted twice at once, and the other
+ * insert won.  Not finding it leaves HE_DB_CONSTRAINT. */
+static int idem_find_tx(struct db *db, const struct scope *s, const char *sql, const char *entity,
+			const char *key, int64_t worker_id, int64_t *id, struct errinfo *e)
+{
+	*id = 0;
+	int rc = db_begin(db);
+	if (rc)
+		return errinfo_set(e, rc, "", "%s", db_errmsg(db));
+	if (!(rc = idem_find(db, s, sql, entity, key, worker_id, id, e)))
+		rc = db_commit(db);
+	if (rc)
+		db_rollback(db);
+	if (rc == HE_OK && !*id)
+		return HE_DB_CONSTRAINT;
+	if (rc == HE_OK && *id && e)
+		memset(e, 0, sizeof *e);
+	return rc;
+}
+
+/* The profile's writes, in worker_save's transaction.  *first is set (and
+ * nothing written) when a new worker's one-time key was used before. */
+static int save_in(struct db *db, const struct scope *s, int64_t id, const struct worker_in *in,
+		   const char *skills, const char *languages, int64_t *wid, int64_t *first,
+		   struct errinfo *e)
+{
+	int rc;
+	*wid = id;
+	if (id == 0 && !text_blank(in->idem_key) &&
+	    ((rc = idem_find(db, s, WORKER_IDEM, "workers", in->idem_key, 0, first, e)) || *first))
+		return rc;
+	if ((rc = check_refs(db, id, in, e)))
+		return rc;
+	rc = write_profile(db, s, wid, in, skills, languages);
+	if (rc == HE_NOT_FOUND)
+		return errinfo_set(e, rc, "", "There is no such worker");
+	if (rc)
+		return errinfo_set(e, rc, "", "%s", db_errmsg(db));
+	if (!(rc = write_links(db, *wid, in)))
+		rc = save_audit(db, s, id == 0, *wid, in);
+	return rc;
+}
+
 int worker_save(struct db *db, const struct scope *s, int64_t id, const struct worker_in *in,
 		int64_t *out_id, struct errinfo *e)
 {
 	struct buf skills, languages;
 	buf_init(&skills, 4096);
 	buf_init(&languages, 4096);
+	int64_t wid = 0, first = 0;
 	int rc;
 	if (!caps_has(s->caps, CAP_WORKERS_MANAGE)) {
 		rc = errinfo_set(e, HE_FORBIDDEN, "", "You cannot change workers' profiles");
@@ -304,28 +393,19 @@ int worker_save(struct db *db, const struct scope *s, int64_t id, const struct w
 	}
 	if ((rc = db_begin(db)))
 		goto fail;
-	int64_t wid = id;
-	if (!(rc = check_refs(db, id, in, e))) {
-		rc = write_profile(db, &wid, in, buf_str(&skills), buf_str(&languages));
-		if (rc == HE_NOT_FOUND)
-			errinfo_set(e, rc, "", "There is no such worker");
-		else if (rc)
-			errinfo_set(e, rc, "", "%s", db_errmsg(db));
-	}
-	if (!rc)
-		rc = write_links(db, wid, in);
-	if (!rc)
-		rc = save_audit(db, s, id == 0, wid, in);
+	rc = save_in(db, s, id, in, buf_str(&skills), buf_str(&languages), &wid, &first, e);
 	if (!rc)
 		rc = db_commit(db);
 	if (rc) {
 		db_rollback(db);
-		if (e && !e->code)
+		if (id == 0 && !text_blank(in->idem_key) && rc == HE_DB_CONSTRAINT)
+			/* The same form submitted twice at once: the other insert won. */
+			rc = idem_find_tx(db, s, WORKER_IDEM, "workers", in->idem_key, 0, &first, e);
+		if (rc && e && !e->code)
 			errinfo_set(e, rc, "", "%s", db_errmsg(db));
-		goto fail;
 	}
-	if (out_id)
-		*out_id = wid;
+	if (rc == HE_OK && out_id)
+		*out_id = first ? first : wid;
 fail:
 	buf_free(&skills);
 	buf_free(&languages);
@@ -375,14 +455,15 @@ static int cover_check(struct db *db, int64_t worker_id, int64_t for_worker_id, 
 
 static int cover_insert(struct db *db, const struct scope *s, int64_t worker_id,
 			int64_t for_worker_id, const char *from, const char *until,
-			const char *reason, int64_t *id)
+			const char *reason, const char *idem_key, int64_t *id)
 {
 	char now[21];
 	timestamp_format(time(NULL), now);
 	struct db_stmt *st = db_prepare(db,
 		"INSERT INTO worker_covers (worker_id, for_worker_id, starts_on, ends_on, reason,"
-		" recorded_by, recorded_at) VALUES (:w, :f, :from, :until, :reason, :by, :now)"
-		" RETURNING id");
+		" recorded_by, recorded_at, idem_key) VALUES (:w, :f, :from, :until, :reason, :by,"
+		" :now, :idem) RETURNING id");
+	db_bind_text(st, ":idem", idem_key);
 	db_bind_int(st, ":w", worker_id);
 	db_bind_int(st, ":f", for_worker_id);
 	db_bind_text(st, ":from", from);
@@ -422,22 +503,35 @@ static int cover_chron(struct db *db, const struct scope *s, int64_t for_worker_
 
 int worker_cover_add(struct db *db, const struct scope *s, int64_t worker_id,
 		     int64_t for_worker_id, const char *from, const char *until,
-		     const char *reason, struct errinfo *e)
+		     const char *reason, const char *idem_key, int64_t *out_id, struct errinfo *e)
 {
+	int64_t id = 0;
+	if (out_id)
+		*out_id = 0;
 	if (!caps_has(s->caps, CAP_WORKERS_MANAGE))
 		return errinfo_set(e, HE_FORBIDDEN, "", "You cannot record cover");
+	const char *key = text_blank(idem_key) ? NULL : idem_key;
 	int rc = db_begin(db);
 	if (rc)
 		return errinfo_set(e, rc, "", "%s", db_errmsg(db));
 	char who[NAME_MAX_LEN + 1], whom[NAME_MAX_LEN + 1], summary[600], idtext[24];
-	int64_t id = 0;
+	if (key && ((rc = idem_find(db, s, COVER_IDEM, "worker_covers", key, worker_id, &id, e)) ||
+		    id)) {
+		if (!rc)
+			rc = db_commit(db);
+		if (rc)
+			db_rollback(db);
+		if (rc == HE_OK && out_id)
+			*out_id = id;
+		return rc;
+	}
 	rc = cover_check(db, worker_id, for_worker_id, from, until, reason, e);
 	if (!rc) {
 		worker_name(db, worker_id, who, sizeof who);
 		worker_name(db, for_worker_id, whom, sizeof whom);
 		snprintf(summary, sizeof summary, "%s covers %s's cases from %s to %s", who, whom,
 			 from, until);
-		rc = cover_insert(db, s, worker_id, for_worker_id, from, until, reason, &id);
+		rc = cover_insert(db, s, worker_id, for_worker_id, from, until, reason, key, &id);
 	}
 	if (!rc)
 		rc = cover_chron(db, s, for_worker_id, from, summary);
@@ -449,9 +543,14 @@ int worker_cover_add(struct db *db, const struct scope *s, int64_t worker_id,
 		rc = db_commit(db);
 	if (rc) {
 		db_rollback(db);
-		if (e && !e->code)
+		if (key && rc == HE_DB_CONSTRAINT)
+			/* The same form submitted twice at once: the other insert won. */
+			rc = idem_find_tx(db, s, COVER_IDEM, "worker_covers", key, worker_id, &id, e);
+		if (rc && e && !e->code)
 			errinfo_set(e, rc, "", "%s", db_errmsg(db));
 	}
+	if (rc == HE_OK && out_id)
+		*out_id = id;
 	return rc;
 }
 

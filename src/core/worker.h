@@ -37,6 +37,7 @@ struct worker_in {
 	int64_t user_id;             /* 0: none */
 	const int64_t *school_ids; size_t nschools;
 	const int64_t *district_ids; size_t ndistricts;
+	const char *idem_key;        /* new worker: the form's one-time key, or NULL */
 };
 
 /* Create (id 0) or update worker id from in, replacing its schools and
@@ -44,7 +45,10 @@ struct worker_in {
  * "employer", "kind", "hours_per_week", "max_caseload", "user_id",
  * "schools", "districts").  Own transaction, audited ("create" or
  * "update", entity "worker").  Needs CAP_WORKERS_MANAGE or the system
- * scope (HE_FORBIDDEN otherwise).  *out_id (may be NULL) gets the id. */
+ * scope (HE_FORBIDDEN otherwise).  *out_id (may be NULL) gets the id.
+ * Creating with in->idem_key already used by the same user: *out_id is
+ * the first worker and nothing is added (a "view" audit row says so);
+ * used by someone else: HE_CONFLICT, field "idem". */
 int worker_save(struct db *db, const struct scope *s, int64_t id /* 0: new */,
 		const struct worker_in *in, int64_t *out_id, struct errinfo *e);
 
@@ -56,11 +60,16 @@ int worker_load(struct db *db, int64_t worker_id, struct worker_load *out);
 
 /* Record that worker_id covers for_worker_id's cases from..until
  * (YYYY-MM-DD, inclusive) for reason.  Validates (fields "for_worker_id",
- * "from", "until", "reason").  Own transaction, audited ("cover"), and a
- * chronology "cover" event on each open case of for_worker_id. */
+ * "from", "until", "reason").  Own transaction, audited ("create" of
+ * worker_covers), and a chronology "cover" event on each open case of
+ * for_worker_id.  *id (may be NULL) gets the cover's id.  idem_key (may
+ * be NULL) is the form's one-time key: a repeat by the same user for the
+ * same worker returns the first cover and adds nothing (no row, no
+ * "create" audit, no chronology event; a "view" audit row says so); used
+ * for another worker or by someone else: HE_CONFLICT, field "idem". */
 int worker_cover_add(struct db *db, const struct scope *s, int64_t worker_id,
 		     int64_t for_worker_id, const char *from, const char *until,
-		     const char *reason, struct errinfo *e);
+		     const char *reason, const char *idem_key, int64_t *id, struct errinfo *e);
 
 /* ---- beyond the contract ------------------------------------------------ */
 

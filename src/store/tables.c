@@ -21,7 +21,7 @@ const char *const db_tables[] = {
 	"budgets", "budget_sources", "commissions", "commission_items", "commission_events",
 	"destinations", "surveys", "survey_questions", "survey_responses", "survey_answers",
 	"history_imports", "history_import_errors", "history_cases", "history_events",
-	"safeguarding_holds", "export_register", "import_jobs",
+	"safeguarding_holds", "export_register", "import_jobs", "family_details_history",
 	"audit_log", NULL,
 };
 

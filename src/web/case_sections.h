@@ -16,5 +16,8 @@ void plan_case_section(struct req *r, const struct case_record *c);    /* plan_w
 void taf_case_section(struct req *r, const struct case_record *c);     /* taf_web.c */
 void commission_case_section(struct req *r, const struct case_record *c); /* commission_web.c */
 void cost_case_section(struct req *r, const struct case_record *c);    /* cost_web.c */
+/* The address and home language: the form to change them and the values
+ * earlier changes replaced, after the summary card (family_web.c). */
+void family_case_section(struct req *r, const struct case_record *c);
 
 #endif

@@ -133,6 +133,16 @@ static const char *val(struct req *r, const struct view *v, const char *form, co
 	return def ? def : "";
 }
 
+/* The one-time key of an add form: as posted when the form is shown again
+ * (nothing was added with it), but a new one if it was refused (409: used
+ * on another case or by someone else). */
+static const char *form_idem(struct req *r, const struct view *v, const char *form)
+{
+	if (v->form && strcmp(v->form, form) == 0 && v->e && v->e->code == HE_CONFLICT)
+		return page_idem_new(r);
+	return val(r, v, form, "idem", page_idem_new(r));
+}
+
 static bool has_error(const struct view *v, const char *id)
 {
 	return v->e && v->e->code && strcmp(v->e->field, id) == 0;
@@ -362,6 +372,8 @@ static void consents_list(struct req *r, const struct case_record *c)
 		if (consent)
 			fmt_printf(&r->out, " by %h%s%h%s, for: %h", k->given_by, k->relationship ? " (" : "",
 				   k->relationship, k->relationship ? ")" : "", scope_titles(r, k->scope));
+		else if (k->scope && *k->scope && !strchr(k->scope, ','))   /* a basis for one scope */
+			fmt_printf(&r->out, ", for: %h", scope_titles(r, k->scope));
 		fmt_printf(&r->out, ", %h", page_when(r, k->given_on));
 		if (k->withdrawn_on)
 			fmt_printf(&r->out, " — <strong>withdrawn %h</strong>: %h", page_when(r, k->withdrawn_on),
@@ -521,6 +533,8 @@ static void action_forms(struct req *r, const struct case_record *c, const struc
 	}
 	if (open) {
 		form_open(r, c, "member", "members", "Add a family member", v);
+		fmt_printf(&r->out, "<input type=\"hidden\" name=\"idem\" value=\"%h\">",
+			   form_idem(r, v, "member"));
 		input(r, v, "member", "name", "Full name", NULL, "text", "", "");
 		input(r, v, "member", "relationship", "Relationship",
 		      "For example: mother, father, step-parent, grandparent, carer, sibling, child, other",
@@ -529,6 +543,8 @@ static void action_forms(struct req *r, const struct case_record *c, const struc
 		input(r, v, "member", "phone", "Phone (optional)", NULL, "tel", "govuk-input--width-20", "");
 		form_close(r, "Add member", false);
 		form_open(r, c, "professional", "professionals", "Add another professional", v);
+		fmt_printf(&r->out, "<input type=\"hidden\" name=\"idem\" value=\"%h\">",
+			   form_idem(r, v, "professional"));
 		input(r, v, "professional", "name", "Name", NULL, "text", "", "");
 		input(r, v, "professional", "agency", "Agency or service", "For example: School nursing, Housing, CAMHS",
 		      "text", "", "");
@@ -551,6 +567,13 @@ static void action_forms(struct req *r, const struct case_record *c, const struc
 		form_open(r, c, "stepup", "step-up", "Step up to children's social care", v);
 		input(r, v, "stepup", "on", "Date of the step up", NULL, "date", "govuk-input--width-10", "");
 		textarea(r, v, "stepup", "reason", "Reason", "What happened and who in children's social care was told", 5);
+		bool shared = false;   /* without social_care consent, the basis is recorded */
+		if (consent_basis_active(r->db, c->family_id, "social_care", &shared) == HE_OK && !shared)
+			textarea(r, v, "stepup", "lawful_basis_note", "Lawful basis for sharing without"
+				 " consent", "The family has not agreed to share their information with"
+				 " children's social care. Stepping up is never blocked, but say why sharing"
+				 " without consent is justified (for example, risk of significant harm) and"
+				 " who decided. It is recorded as a safeguarding basis.", 4);
 		form_close(r, "Step up", true);
 	}
 	if (strcmp(c->status, "stepped_up") == 0) {
@@ -638,6 +661,7 @@ static void case_render(struct req *r, const struct case_record *c, const struct
 		"%h</h1>", c->ref, c->family_name);
 	banners(r, c, v);
 	summary_card(r, c);
+	family_case_section(r, c);
 	/* The work of issue 6, each section from its own file (case_sections.h). */
 	assess_case_section(r, c);
 	plan_case_section(r, c);
@@ -769,6 +793,7 @@ int case_member_page(struct req *r)
 		.name = req_form(r, "name"), .relationship = rel, .dob = page_nonempty(req_form(r, "dob")),
 		.phone = page_nonempty(req_form(r, "phone")),
 		.is_child = rel && (strcmp(rel, "child") == 0 || strcmp(rel, "sibling") == 0),
+		.idem_key = page_nonempty(req_form(r, "idem")),
 	};
 	rc = case_member_add(r->db, req_scope(r), id, &m, &mid, &e);
 	return after(r, id, "member", "member", rc, &e);
@@ -784,6 +809,7 @@ int case_professional_page(struct req *r)
 	struct professional_in p = {
 		.name = req_form(r, "name"), .agency = req_form(r, "agency"),
 		.role = req_form(r, "role"), .contact = req_form(r, "contact"),
+		.idem_key = page_nonempty(req_form(r, "idem")),
 	};
 	rc = case_professional_add(r->db, req_scope(r), id, &p, &pid, &e);
 	return after(r, id, "professional", "professional", rc, &e);
@@ -809,7 +835,8 @@ int case_step_up_page(struct req *r)
 	if (rc)
 		return rc;
 	rc = case_step_up(r->db, req_scope(r), id, form_int(r, "version"),
-			  page_nonempty(req_form(r, "on")), req_form(r, "reason"), &e);
+			  page_nonempty(req_form(r, "on")), req_form(r, "reason"),
+			  req_form(r, "lawful_basis_note"), &e);
 	return after(r, id, "stepup", "stepup", rc, &e);
 }
 
@@ -1158,6 +1185,10 @@ int case_review_api(struct req *r)
 	return rc ? rc : json_changed(r, id, 200);
 }
 
+/* POST /api/v1/cases/{ref}/step-up {"version":n, "on":"YYYY-MM-DD" (optional,
+ * today), "reason":"…", "lawful_basis_note":"…"}: lawful_basis_note is
+ * required (422, field "lawful_basis_note") when the family has no active
+ * "social_care" consent, and is recorded as a safeguarding basis. */
 int case_step_up_api(struct req *r)
 {
 	int64_t id;
@@ -1166,7 +1197,7 @@ int case_step_up_api(struct req *r)
 	if (!j)
 		return rc;
 	rc = case_step_up(r->db, req_scope(r), id, json_int(j, "version"), json_str(j, "on"),
-			  json_str(j, "reason"), &r->err);
+			  json_str(j, "reason"), json_str(j, "lawful_basis_note"), &r->err);
 	json_decref(j);
 	return rc ? rc : json_changed(r, id, 200);
 }

@@ -6,6 +6,7 @@
 
 #include "base/date.h"
 #include "base/fmt.h"
+#include "core/consent.h"
 #include "core/risk.h"
 #include "store/db.h"
 #include "web/http.h"
@@ -223,18 +224,23 @@ static void taf_home_section(struct req *r)
 	date_format(date_today(), today);
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Your Team Around the Family work</h2>"
 		"<div class=\"govuk-grid-row\">");
+	/* as /taf: only families that share with the professional's service */
 	struct db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM taf_invitees i"
-		" JOIN taf_meetings m ON m.id = i.meeting_id WHERE i.professional_id = :id"
-		" AND m.status = 'scheduled' AND m.starts_at >= :today");
+		" JOIN taf_meetings m ON m.id = i.meeting_id JOIN cases c ON c.id = m.case_id"
+		" WHERE i.professional_id = :id AND m.status = 'scheduled' AND m.starts_at >= :today"
+		" AND " CONSENT_SQL_PROFESSIONAL_OK("c.family_id", ":id"));
 	db_bind_int(st, ":id", sc->professional_id);
 	db_bind_text(st, ":today", today);
 	card(r, "meetings coming up", db_next(st) ? db_int(st, 0) : 0, "/taf");
 	db_finalize(st);
-	card(r, "actions open", count_for(r, "SELECT count(*) FROM plan_actions"
-	     " WHERE owner_professional_id = :id AND status IN ('not_started','in_progress')",
-	     sc->professional_id), "/taf");
-	st = db_prepare(r->db, "SELECT count(*) FROM plan_actions WHERE owner_professional_id = :id"
-		" AND status IN ('not_started','in_progress') AND due_on < :today");
+	card(r, "actions open", count_for(r, "SELECT count(*) FROM plan_actions pa JOIN cases c"
+	     " ON c.id = pa.case_id WHERE pa.owner_professional_id = :id AND c.status = 'open'"
+	     " AND pa.status IN ('not_started','in_progress') AND "
+	     CONSENT_SQL_PROFESSIONAL_OK("c.family_id", ":id"), sc->professional_id), "/taf");
+	st = db_prepare(r->db, "SELECT count(*) FROM plan_actions pa JOIN cases c ON c.id = pa.case_id"
+		" WHERE pa.owner_professional_id = :id AND c.status = 'open'"
+		" AND pa.status IN ('not_started','in_progress') AND pa.due_on < :today AND "
+		CONSENT_SQL_PROFESSIONAL_OK("c.family_id", ":id"));
 	db_bind_int(st, ":id", sc->professional_id);
 	db_bind_text(st, ":today", today);
 	card(r, "actions overdue", db_next(st) ? db_int(st, 0) : 0, "/taf");

@@ -775,14 +775,15 @@ static int consent_allowed(struct req *r, int64_t family_id, bool *yes)
 	return rc;
 }
 
-/* The family of a consent route, if the caller may change its consent:
- * 403 for a role with neither referrals nor cases, else 404 (audited). */
+/* The family of a consent route, if the caller may change its consent;
+ * else 404 (audited), for a role with neither referrals nor cases too: a
+ * record route never tells whether the record exists (route.c). */
 static int consent_family(struct req *r, int64_t *family_id)
 {
 	bool yes = false;
 	if (!caps_has(r->caps, CAP_REFERRALS) && !caps_has(r->caps, CAP_CASES)) {
 		req_audit(r, "denied", NULL, NULL, "lacks capability referrals or cases");
-		return HE_FORBIDDEN;
+		return HE_NOT_FOUND;
 	}
 	int rc = family_id_by_ref(r->db, req_param(r, 0), family_id);
 	if (rc == HE_OK)
@@ -897,7 +898,8 @@ static int consents_section(struct req *r, int64_t family_id, const char *fref, 
 		"</summary><div class=\"govuk-details__text\"><form method=\"post\""
 		" action=\"/families/%u/consents\" novalidate>", fref);
 	page_csrf_field(r, r->sess.csrf);
-	fmt_printf(&r->out, "<input type=\"hidden\" name=\"back\" value=\"%h\">", back);
+	fmt_printf(&r->out, "<input type=\"hidden\" name=\"back\" value=\"%h\">"
+		"<input type=\"hidden\" name=\"idem\" value=\"%h\">", back, page_idem_new(r));
 	consent_fieldset(r, NULL, false);
 	fmt_printf(&r->out, "<button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">"
 		"Record consent</button></form></div></details>");
@@ -917,7 +919,15 @@ static int consent_error_page(struct req *r, const struct errs *es, const char *
 	} else {
 		fmt_printf(&r->out, "<form method=\"post\" action=\"/families/%u/consents\" novalidate>", fref);
 		page_csrf_field(r, r->sess.csrf);
-		fmt_printf(&r->out, "<input type=\"hidden\" name=\"back\" value=\"%h\">", back_path(r));
+		/* the same one-time key (nothing was recorded with it), unless
+		 * the key itself was refused */
+		const char *idem = nz(req_form(r, "idem"));
+		for (int i = 0; i < es->n; i++)
+			if (!strcmp(es->e[i].field, "idem"))
+				idem = NULL;
+		fmt_printf(&r->out, "<input type=\"hidden\" name=\"back\" value=\"%h\">"
+			"<input type=\"hidden\" name=\"idem\" value=\"%h\">", back_path(r),
+			idem ? idem : page_idem_new(r));
 		consent_fieldset(r, es, true);
 		fmt_printf(&r->out, "<button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">"
 			"Record consent</button></form>");
@@ -938,6 +948,7 @@ int consent_create_page(struct req *r)
 	struct consent_in c;
 	consent_from_form(r, &c, &es);
 	consent_errs(&c, &es);
+	c.idem_key = nz(req_form(r, "idem"));
 	if (!es.n) {
 		struct errinfo e = {0};
 		const struct scope *s;
@@ -946,6 +957,17 @@ int consent_create_page(struct req *r)
 		rc = consent_record_tx(r->db, s, family_id, 0, &c, &id, &e);
 		if (!rc)
 			rc = db_commit(r->db);
+		if (rc == HE_DB_CONSTRAINT && c.idem_key) {
+			/* The same form submitted twice at once: the other insert
+			 * won; again, this finds it and adds nothing. */
+			db_rollback(r->db);
+			e = (struct errinfo){0};
+			if ((rc = db_begin(r->db)))
+				return rc;
+			rc = consent_record_tx(r->db, s, family_id, 0, &c, &id, &e);
+			if (!rc)
+				rc = db_commit(r->db);
+		}
 		if (rc) {
 			db_rollback(r->db);
 			if (rc >= HE_DB || rc == HE_INTERNAL)
@@ -1211,6 +1233,21 @@ static void adult_row(struct req *r, const struct errs *es, int i, bool was_post
 	fmt_printf(&r->out, "</fieldset>");
 }
 
+/* The family's home: optional, checked by family_details_check. */
+static void home_fieldset(struct req *r, const struct errs *es, bool was_posted)
+{
+	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\" id=\"home\">The family's home</h2>"
+		"<p class=\"govuk-body\">Optional. The family's worker confirms these with the family."
+		" If the family is already known, only details not yet recorded are added.</p>");
+	textarea(r, es, "address", "Address (optional)", "House number and street, area and town",
+		 posted(r, was_posted, "address", ""), 3);
+	text_input(r, es, "postcode", "Postcode (optional)", NULL, posted(r, was_posted, "postcode", ""),
+		   "govuk-input--width-10");
+	text_input(r, es, "home_language", "Home language (optional)", "The language the family"
+		   " speaks at home, like Polish or Gujarati. Leave blank for English.",
+		   posted(r, was_posted, "home_language", ""), "govuk-input--width-20");
+}
+
 static void needs_fieldset(struct req *r, const struct errs *es, bool was_posted)
 {
 	fieldset_open(r, es, "needs", "What does the family need help with?", "Select all that apply",
@@ -1263,6 +1300,7 @@ static int form_page(struct req *r, const struct form_ctx *f, const struct errs 
 		"Parents, carers and other adults living with the children.</p>");
 	for (int i = 0; i < ADULT_ROWS; i++)
 		adult_row(r, es, i, p);
+	home_fieldset(r, es, p);
 	needs_fieldset(r, es, p);
 	level_fieldset(r, es, p);
 	textarea(r, es, "reason", "What is the school worried about?", "What you have seen, for how"
@@ -1324,7 +1362,7 @@ static size_t form_adults(struct req *r, struct referral_adult *a, struct errs *
 		a[i].phone = req_form(r, arena_printf(&r->arena, "adults.%d.phone", i));
 		if (!nz(a[i].name) && !nz(a[i].relationship) && !nz(a[i].phone))
 			continue;
-		struct family_member_in m = {a[i].name, a[i].relationship, NULL, a[i].phone, false, 0};
+		struct family_member_in m = {a[i].name, a[i].relationship, NULL, a[i].phone, false, 0, NULL};
 		struct errinfo e = {0};
 		for (int k = 0; k < 3 && family_member_check(&m, &e) != HE_OK; k++) {
 			struct errinfo named;
@@ -1342,6 +1380,26 @@ static size_t form_adults(struct req *r, struct referral_adult *a, struct errs *
 	return ADULT_ROWS;
 }
 
+/* The family's home as posted, each field checked on its own so that
+ * every bad one is named. */
+static void form_home(struct req *r, struct referral_in *in, struct errs *es)
+{
+	in->address = req_form(r, "address");
+	in->postcode = req_form(r, "postcode");
+	in->home_language = req_form(r, "home_language");
+	const struct family_details_in one[] = {
+		{nz(in->address), NULL, NULL}, {NULL, nz(in->postcode), NULL},
+		{NULL, NULL, nz(in->home_language) && !text_blank(in->home_language)
+			? in->home_language : NULL},
+	};
+	for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+		struct family_details d;
+		struct errinfo e = {0};
+		if (family_details_check(&one[i], &d, &e) != HE_OK)
+			errs_add(es, &e);
+	}
+}
+
 /* The referral as posted, with every simple field checked (es); the core
  * checks the rest. */
 static void form_read(struct req *r, const struct form_ctx *f, struct referral_in *in,
@@ -1355,6 +1413,7 @@ static void form_read(struct req *r, const struct form_ctx *f, struct referral_i
 	in->nupns = form_upns(r, f, upns, 16, es);
 	in->adults = adults;
 	in->nadults = form_adults(r, adults, es);
+	form_home(r, in, es);
 	const char *v[32];
 	size_t n = form_all(r, "needs", v, 32);
 	struct buf b;
@@ -1602,11 +1661,21 @@ static int api_read(struct req *r, json_t *j, struct referral_in *in)
 	in->level_of_need = json_is_integer(level) ? (int)json_integer_value(level) : 0;
 	in->reason = json_str(j, "reason");
 	in->tried = json_str(j, "tried");
+	static const char *const home[] = {"address", "postcode", "home_language"};
+	for (size_t i = 0; i < sizeof home / sizeof home[0]; i++) {
+		json_t *v = json_object_get(j, home[i]);
+		if (v && !json_is_string(v) && !json_is_null(v))
+			return req_fail(r, HE_INVALID, home[i], arena_printf(&r->arena,
+					"%s must be a string", home[i]));
+	}
+	in->address = json_str(j, "address");
+	in->postcode = json_str(j, "postcode");
+	in->home_language = json_str(j, "home_language");
 	if (consent)
 		in->consent = (struct consent_in){json_str(consent, "basis"),
 			json_str(consent, "given_by"), json_str(consent, "relationship"),
 			json_join(r, consent, "scope"), json_str(consent, "given_on"),
-			json_str(consent, "lawful_basis_note")};
+			json_str(consent, "lawful_basis_note"), NULL};
 	return api_source(r, j, in);
 }
 

@@ -4,8 +4,9 @@
  * feature's file.  The dispatcher, not the handler, decides who may call
  * it: anonymous callers of a protected route get 401 (API) or a redirect
  * to the sign-in page; signed-in callers without the capability get 403
- * and an audit row; state-changing routes need the CSRF token; routes
- * marked audit fail closed (500) if the handler wrote no audit row. */
+ * (404 on a record route, one whose path names a record) and an audit
+ * row; state-changing routes need the CSRF token; routes marked audit
+ * fail closed (500) if the handler wrote no audit row. */
 #include "web/route.h"
 
 #include <microhttpd.h>
@@ -108,6 +109,7 @@ const struct route routes[] = {
 	R("POST",   "/cases/{ref}/step-down", CAP_CASES, YES, YES, ROUTE_PAGE, case_step_down_page),
 	R("POST",   "/cases/{ref}/transfer", CAP_CASES, YES, YES, ROUTE_PAGE, case_transfer_page),
 	R("POST",   "/cases/{ref}/close", CAP_CASES,    YES, YES, ROUTE_PAGE, case_close_page),
+	R("POST",   "/cases/{ref}/family", CAP_CASES,   YES, YES, ROUTE_PAGE, family_details_page),
 	R("GET",    "/api/v1/cases",   CAP_CASES,       NO,  YES, ROUTE_API,  cases_api),
 	R("GET",    "/api/v1/cases/{ref}", CAP_CASES,   NO,  YES, ROUTE_API,  case_api),
 	R("POST",   "/api/v1/cases/{ref}/contacts", CAP_CASES, YES, YES, ROUTE_API, case_contact_api),
@@ -117,6 +119,8 @@ const struct route routes[] = {
 	R("POST",   "/api/v1/cases/{ref}/step-down", CAP_CASES, YES, YES, ROUTE_API, case_step_down_api),
 	R("POST",   "/api/v1/cases/{ref}/transfer", CAP_CASES, YES, YES, ROUTE_API, case_transfer_api),
 	R("POST",   "/api/v1/cases/{ref}/close", CAP_CASES, YES, YES, ROUTE_API, case_close_api),
+	R("GET",    "/api/v1/cases/{ref}/family", CAP_CASES, NO, YES, ROUTE_API, family_details_api),
+	R("PUT",    "/api/v1/cases/{ref}/family", CAP_CASES, YES, YES, ROUTE_API, family_details_put_api),
 	/* END case routes */
 	/* BEGIN caseload routes */
 	R("GET",    "/caseload",       CAP_CASES_OWN,   NO,  YES, ROUTE_PAGE, caseload_page),
@@ -307,6 +311,12 @@ const struct route routes[] = {
 	R("GET",    "/api/v1/settings/money", CAP_SCHOOLS_MANAGE, NO, NO, ROUTE_API, money_settings_api),
 	R("PUT",    "/api/v1/settings/money", CAP_SCHOOLS_MANAGE, YES, YES, ROUTE_API, money_settings_put_api),
 	/* END money settings routes */
+	/* BEGIN caseload settings routes */
+	R("GET",    "/settings/caseload", CAP_WORKERS_MANAGE, NO, NO, ROUTE_PAGE, caseload_settings_page),
+	R("POST",   "/settings/caseload", CAP_WORKERS_MANAGE, YES, YES, ROUTE_PAGE, caseload_settings_post_page),
+	R("GET",    "/api/v1/settings/caseload", CAP_WORKERS_MANAGE, NO, NO, ROUTE_API, caseload_settings_api),
+	R("PUT",    "/api/v1/settings/caseload", CAP_WORKERS_MANAGE, YES, YES, ROUTE_API, caseload_settings_put_api),
+	/* END caseload settings routes */
 	/* Static files */
 	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
 	{0, 0, 0, 0, 0, 0, 0, 0, 0},
@@ -462,9 +472,17 @@ static int admit(struct req *r)
 		return HE_AUTH_REQUIRED;
 	}
 	if (!caps_has(r->caps, rt->cap)) {
-		req_audit(r, "denied", NULL, NULL,
-			  arena_printf(&r->arena, "lacks capability %s", cap_name(rt->cap)));
-		return HE_FORBIDDEN;
+		/* A record route (its path names a family, case, pupil, meeting
+		 * …) answers 404 to a caller without its capability, as it does
+		 * to a caller with it whose scope does not reach the record: a
+		 * school user asking for a case gets the same answer whether or
+		 * not it exists (issue 5: 404 "through every page and API
+		 * route").  Other routes say 403, which tells the caller only
+		 * what their role may do. */
+		bool record = strchr(rt->pattern, '{') != NULL;
+		req_audit(r, "denied", NULL, NULL, arena_printf(&r->arena, "lacks capability %s%s",
+			  cap_name(rt->cap), record ? " (a record route: answered 404)" : ""));
+		return record ? HE_NOT_FOUND : HE_FORBIDDEN;
 	}
 	if (rt->csrf && !csrf_ok(r)) {
 		if (r->signed_in)

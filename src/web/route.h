@@ -136,6 +136,10 @@ int case_step_down_api(struct req *r);
 int case_transfer_api(struct req *r);
 int case_close_api(struct req *r);
 /* END case handlers */
+/* The family's address, postcode and home language, from its case (family_web.c). */
+int family_details_page(struct req *r);
+int family_details_api(struct req *r);
+int family_details_put_api(struct req *r);
 /* The worker's caseload and calendar feed (caseload_web.c). */
 /* BEGIN caseload handlers */
 int caseload_page(struct req *r);
@@ -330,6 +334,11 @@ int money_settings_page(struct req *r);
 int money_settings_post_page(struct req *r);
 int money_settings_api(struct req *r);
 int money_settings_put_api(struct req *r);
+/* The default maximum caseload (caseload_settings_web.c). */
+int caseload_settings_page(struct req *r);
+int caseload_settings_post_page(struct req *r);
+int caseload_settings_api(struct req *r);
+int caseload_settings_put_api(struct req *r);
 int retention_run_page(struct req *r);
 int hold_create_page(struct req *r);
 int hold_release_page(struct req *r);

@@ -32,6 +32,7 @@
 #include "base/date.h"
 #include "base/fmt.h"
 #include "core/case.h"
+#include "core/consent.h"
 #include "core/plan.h"
 #include "core/taf.h"
 #include "store/db.h"
@@ -334,13 +335,14 @@ int taf_schedule_page(struct req *r)
 
 /* ---- the meeting page ------------------------------------------------------------ */
 
-/* Either capability that reaches a meeting; else 403, audited. */
+/* Either capability that reaches a meeting; else 404, audited (a record
+ * route never tells whether the record exists: route.c). */
 static int need_meeting_caps(struct req *r)
 {
 	if (caps_has(r->caps, CAP_CASES) || caps_has(r->caps, CAP_TAF_ACTIONS_OWN))
 		return req_scope(r) ? HE_OK : r->err.code ? r->err.code : HE_INTERNAL;
 	int rc = req_audit(r, "denied", "taf_meetings", NULL, "lacks capability cases or taf_actions_own");
-	return rc ? rc : HE_FORBIDDEN;
+	return rc ? rc : HE_NOT_FOUND;
 }
 
 static void meeting_summary(struct req *r, const struct taf_meeting *m)
@@ -380,7 +382,12 @@ static void invitees_table(struct req *r, const struct taf_meeting *m)
 		const struct taf_invitee *v = &m->invitees[i];
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\">");
 		page_td(r, v->name);
-		page_td(r, v->role);
+		if (v->not_shared && !m->agency_view)
+			page_td(r, arena_printf(&r->arena, "%s (no longer shared with: the family's"
+				" consent for this service was withdrawn, so they do not see this meeting)",
+				v->role ? v->role : "Professional"));
+		else
+			page_td(r, v->role);
 		page_td(r, v->attended < 0 ? "Not recorded" : v->attended ? "Yes" : "No");
 		fmt_printf(&r->out, "</tr>");
 	}
@@ -448,6 +455,13 @@ static void invite_form(struct req *r, const struct taf_meeting *m, const struct
 		fmt_printf(&r->out, "<div class=\"govuk-inset-text\">The family has not agreed to share"
 			" their information with partner agencies, so only family members and workers can be"
 			" invited. Record a consent that covers TAF partner agencies first.</div>");
+	else if (!m->can_invite_health || !m->can_invite_social_care)
+		fmt_printf(&r->out, "<div class=\"govuk-inset-text\">The family has not agreed to share"
+			" their information with %s, so those services are not listed. Record a consent"
+			" that covers them, or a lawful basis, first.</div>", !m->can_invite_health &&
+			!m->can_invite_social_care ? "health services or children's social care"
+			: !m->can_invite_health ? "health services (school nursing, CAMHS, health visiting)"
+			: "children's social care");
 	select_open(r, v, "invite", "invitee", "Who to invite",
 		    "A professional from the directory, a member of the family, or a worker");
 	const char *cur = val(r, v, "invite", "invitee", "");
@@ -809,17 +823,16 @@ int taf_home_page(struct req *r)
 	return home_render(r, &v, 200);
 }
 
-/* Is action id the agency user's own, on an open case, shared with
- * agencies?  The /taf list shows exactly these. */
+/* Is action id the agency user's own, on an open case, of a family
+ * sharing with their service (consent.h)?  The /taf list shows exactly these. */
 static int own_action(struct req *r, int64_t id, bool *yes)
 {
 	*yes = false;
 	const struct scope *s = req_scope(r);
 	struct db_stmt *st = db_prepare(r->db,
 		"SELECT 1 FROM plan_actions pa JOIN cases c ON c.id = pa.case_id WHERE pa.id = :id"
-		" AND pa.owner_professional_id = :me AND c.status = 'open' AND EXISTS (SELECT 1 FROM"
-		" consents k WHERE k.family_id = c.family_id AND k.withdrawn_on IS NULL AND"
-		" (k.basis <> 'consent' OR ',' || k.scope || ',' LIKE '%,agencies,%'))");
+		" AND pa.owner_professional_id = :me AND c.status = 'open' AND "
+		CONSENT_SQL_PROFESSIONAL_OK("c.family_id", ":me"));
 	db_bind_int(st, ":id", id);
 	db_bind_int(st, ":me", s->professional_id > 0 ? s->professional_id : -1);
 	*yes = db_next(st);
@@ -924,9 +937,10 @@ static void json_meeting(struct req *r, const struct taf_meeting *m)
 	buf_puts(&r->out, "\"invitees\":[");
 	for (size_t i = 0; i < m->ninvitees; i++) {
 		const struct taf_invitee *v = &m->invitees[i];
-		fmt_printf(&r->out, "%s{\"id\":%lld,\"kind\":%j,\"name\":%j,\"role\":%j,\"attended\":%s}",
-			   i ? "," : "", (long long)v->id, v->kind, v->name, v->role,
-			   v->attended < 0 ? "null" : v->attended ? "true" : "false");
+		fmt_printf(&r->out, "%s{\"id\":%lld,\"kind\":%j,\"name\":%j,\"role\":%j,\"attended\":%s,"
+			   "\"shared\":%s}", i ? "," : "", (long long)v->id, v->kind, v->name, v->role,
+			   v->attended < 0 ? "null" : v->attended ? "true" : "false",
+			   v->not_shared ? "false" : "true");
 	}
 	buf_puts(&r->out, "],\"actions\":[");
 	for (size_t i = 0; i < m->nactions; i++) {

@@ -27,6 +27,19 @@ struct profile_form {
 	int64_t *district_ids; size_t ndistricts;
 };
 
+/* The hidden one-time key of a form that makes something (a worker, a
+ * cover): the posted one when the form comes back with an error (nothing
+ * was made with it), else (or if the key itself was refused) a new one.  A
+ * second submission of the same form finds what the first made and adds
+ * nothing. */
+static void idem_field(struct req *r, const struct errinfo *e)
+{
+	const char *k = e && e->code && strcmp(e->field, "idem") == 0 ? NULL
+		: page_nonempty(req_form(r, "idem"));
+	fmt_printf(&r->out, "<input type=\"hidden\" name=\"idem\" value=\"%h\">",
+		   k ? k : page_idem_new(r));
+}
+
 /* The caller's scope; NULL with r->err set if it could not be loaded. */
 static const struct scope *scope_of(struct req *r)
 {
@@ -233,6 +246,7 @@ static int new_form(struct req *r, int status, const struct profile_form *f, con
 	page_error_summary(r, e);
 	fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">Add a worker to the pool</h1>"
 		"<form method=\"post\" action=\"/workers\" novalidate>");
+	idem_field(r, e);
 	int rc = profile_fields(r, f, e);
 	fmt_printf(&r->out, "<button type=\"submit\" class=\"govuk-button\">Add worker</button></form>"
 		"</div></div>");
@@ -290,6 +304,7 @@ int worker_create_page(struct req *r)
 	if (!s)
 		return r->err.code;
 	int rc = read_in(r, &in, &e);
+	in.idem_key = page_nonempty(req_form(r, "idem"));
 	if (!rc)
 		rc = worker_save(r->db, s, 0, &in, &id, &e);
 	if (rc == HE_OK)
@@ -307,14 +322,19 @@ int workers_page(struct req *r)
 {
 	struct worker *w;
 	size_t n;
-	int rc = worker_list(r->db, &r->arena, &w, &n);
+	int dflt, rc = worker_list(r->db, &r->arena, &w, &n);
+	if (!rc)
+		rc = worker_default_max(r->db, &dflt);
 	if (rc)
 		return rc;
 	page_begin(r, 200, "Workers");
 	fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">Workers in the pool</h1>"
 		"<p class=\"govuk-body\">Load counts each open case by its intensity (light 1, standard 2,"
 		" intensive 3); a worker's capacity is twice their maximum caseload.</p>"
-		"<p class=\"govuk-body\"><a class=\"govuk-button\" href=\"/workers/new\">Add a worker</a></p>");
+		"<p class=\"govuk-body\" id=\"default-max\">Default maximum caseload: %d standard cases."
+		" <a class=\"govuk-link\" href=\"/settings/caseload\">Change<span class=\"govuk-visually-hidden\">"
+		" the default maximum caseload</span></a></p>", dflt);
+	fmt_printf(&r->out, "<p class=\"govuk-body\"><a class=\"govuk-button\" href=\"/workers/new\">Add a worker</a></p>");
 	if (n == 0) {
 		fmt_printf(&r->out, "<p class=\"govuk-body\">No workers yet.</p>");
 		page_end(r);
@@ -429,6 +449,7 @@ static int cover_section(struct req *r, const struct worker *w, const struct err
 		"<fieldset class=\"govuk-fieldset\"><legend class=\"govuk-fieldset__legend"
 		" govuk-fieldset__legend--s\">%h covers a colleague's cases</legend>", (long long)w->id, w->name);
 	page_csrf_field(r, r->sess.csrf);
+	idem_field(r, e);
 	fmt_printf(&r->out, "<div class=\"govuk-form-group%s\"><label class=\"govuk-label\""
 		" for=\"for_worker_id\">Colleague</label>", page_group_class(e, "for_worker_id"));
 	page_field_error(r, e, "for_worker_id");
@@ -522,8 +543,9 @@ int worker_cover_page(struct req *r)
 		return r->err.code;
 	const char *fw = req_form(r, "for_worker_id");
 	struct errinfo e = {0};
-	rc = worker_cover_add(r->db, s, w.id, fw ? strtoll(fw, NULL, 10) : 0,
-			      req_form(r, "from"), req_form(r, "until"), req_form(r, "reason"), &e);
+	rc = worker_cover_add(r->db, s, w.id, fw ? strtoll(fw, NULL, 10) : 0, req_form(r, "from"),
+			      req_form(r, "until"), req_form(r, "reason"),
+			      page_nonempty(req_form(r, "idem")), NULL, &e);
 	if (rc == HE_OK)
 		return req_redirect(r, arena_printf(&r->arena, "/workers/%lld#cover", (long long)w.id));
 	if (rc >= HE_DB || rc == HE_NOT_FOUND || rc == HE_FORBIDDEN)

@@ -2635,17 +2635,22 @@ static void route_allowed(const struct route *rt, const char *role, long long ma
 	}
 }
 
-/* A refused caller gets 403 (code "forbidden" for the API) and exactly
- * one audit row with action "denied". */
+/* A refused caller gets 403 (code "forbidden" for the API), or 404
+ * (code "not_found") on a record route — one whose path names a record,
+ * so that whether it exists is never told — and exactly one audit row
+ * with action "denied". */
 static void route_denied(const struct route *rt, const char *role, long long mark,
 			 struct resp *r, struct sbuf *err)
 {
 	json_t *code = json_path(resp_json(r), "error.code");
-	if (r->status != 403)
-		sb_addf(err, "expected 403 (lacks %s), got %ld", rt->cap, r->status);
+	bool record = strchr(rt->path, '{') != NULL;
+	long want = record ? 404 : 403;
+	const char *want_code = record ? "not_found" : "forbidden";
+	if (r->status != want)
+		sb_addf(err, "expected %ld (lacks %s), got %ld", want, rt->cap, r->status);
 	else if (strcmp(rt->kind, "api") == 0 &&
-		 (!json_is_string(code) || strcmp(json_string_value(code), "forbidden") != 0))
-		sb_addf(err, "expected error.code \"forbidden\", got %s",
+		 (!json_is_string(code) || strcmp(json_string_value(code), want_code) != 0))
+		sb_addf(err, "expected error.code \"%s\", got %s", want_code,
 			json_is_string(code) ? json_string_value(code) : "none");
 	long n = role_rows(role, "denied", mark, err);
 	if (n != 1) {

@@ -559,17 +559,17 @@ static void test_step_up_down(void **state)
 	/* an open case cannot be stepped down */
 	assert_int_equal(case_step_down(db, &f.x, c, 1, NULL, "Back from CSC", &con, &rid, &e), HE_CONFLICT);
 	assert_string_equal(e.field, "status");
-	assert_int_equal(case_step_up(db, &f.x, c, 1, NULL, "", &e), HE_MISSING);
+	assert_int_equal(case_step_up(db, &f.x, c, 1, NULL, "", "Risk of harm", &e), HE_MISSING);
 	assert_string_equal(e.field, "reason");
-	assert_int_equal(case_step_up(db, &f.x, c, 1, day(1), "Injury disclosed", &e), HE_INVALID);
+	assert_int_equal(case_step_up(db, &f.x, c, 1, day(1), "Injury disclosed", "Risk of harm", &e), HE_INVALID);
 	assert_string_equal(e.field, "on");
-	assert_int_equal(case_step_up(db, &f.x, c, 1, day(-51), "Injury disclosed", &e), HE_INVALID);
+	assert_int_equal(case_step_up(db, &f.x, c, 1, day(-51), "Injury disclosed", "Risk of harm", &e), HE_INVALID);
 	assert_string_equal(e.field, "on");
-	assert_int_equal(case_step_up(db, &f.x, c, 1, day(-10), "Injury disclosed", &e), HE_OK);
+	assert_int_equal(case_step_up(db, &f.x, c, 1, day(-10), "Injury disclosed", "Risk of harm", &e), HE_OK);
 	assert_int_equal(count(db, "SELECT count(*) FROM cases WHERE status = 'stepped_up' AND version = 2"), 1);
 	assert_int_equal(count(db, sqlf("SELECT count(*) FROM case_events WHERE kind = 'step_up' AND on_date"
 		" = '%s' AND detail = 'Injury disclosed'", day(-10))), 1);
-	assert_int_equal(case_step_up(db, &f.x, c, 2, NULL, "Again", &e), HE_CONFLICT);
+	assert_int_equal(case_step_up(db, &f.x, c, 2, NULL, "Again", "Risk of harm", &e), HE_CONFLICT);
 
 	/* step down: the consent is checked, then a new referral for the pool */
 	struct consent_in bad = con;
@@ -676,7 +676,7 @@ static void test_conflict(void **state)
 	assert_non_null(strstr(e.message, "changed by someone else"));
 	assert_int_equal(case_close(db, &f.coord, c, 1, NULL, "disengaged", "", "None given", &e), HE_CONFLICT);
 	assert_int_equal(case_transfer(db, &f.coord, c, 1, f.wy, NULL, "Note", &e), HE_CONFLICT);
-	assert_int_equal(case_step_up(db, &f.coord, c, 1, NULL, "Reason", &e), HE_CONFLICT);
+	assert_int_equal(case_step_up(db, &f.coord, c, 1, NULL, "Reason", "Risk of harm", &e), HE_CONFLICT);
 	assert_int_equal(count(db, sqlf("SELECT count(*) FROM cases WHERE next_review_on = '%s' AND"
 		" status = 'open' AND worker_id = %" PRId64 " AND version = 2", day(10), f.wx)), 1);
 	assert_int_equal(count(db, "SELECT count(*) FROM case_events WHERE kind = 'review_set'"), 1);
@@ -723,7 +723,7 @@ static void test_consent_withdrawn(void **state)
 	assert_int_equal(contact_add(db, &f.x, c, 0, &in, &id, &e), HE_OK);
 	exec(db, "UPDATE consents SET withdrawn_on = '2026-01-01' WHERE withdrawn_on IS NULL");
 	/* closure and step-up remain possible */
-	assert_int_equal(case_step_up(db, &f.x, c, 1, NULL, "Concerns escalated", &e), HE_OK);
+	assert_int_equal(case_step_up(db, &f.x, c, 1, NULL, "Concerns escalated", "Risk of harm", &e), HE_OK);
 	assert_int_equal(case_close(db, &f.x, c, 2, NULL, "stepped_up", "", "Did not comment", &e), HE_OK);
 }
 

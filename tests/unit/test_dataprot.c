@@ -181,6 +181,12 @@ static int setup(void **state)
 	seed_family(db, 1, "Khan", "KHAN-", "1990", "2010-06-30");
 	seed_family(db, 2, "Patel", "PATEL-", "1991", "2010-07-31");
 	seed_family(db, 3, "Jones", "JONES-", "2012", NULL);
+	/* the address each family had before a change (family_details_history) */
+	exec(db, "INSERT INTO family_details_history (family_id, version, address, postcode,"
+		" home_language, changed_by, changed_at, idem_key) VALUES"
+		" (1, 1, 'KHAN-OLDADDRESS', 'LE1 1AB', 'Urdu', 1, 'x', 'k1'),"
+		" (2, 1, 'PATEL-OLDADDRESS', 'LE1 1AB', 'Gujarati', NULL, 'x', 'k2'),"
+		" (3, 1, 'JONES-OLDADDRESS', 'LE1 1AB', 'English', NULL, 'x', 'k3')");
 	return 0;
 }
 
@@ -235,7 +241,8 @@ static void test_sar_pupil_every_kind(void **state)
 	char *text = doc_text(&d);
 	const char *want[] = {"KHAN-CONTACTNOTE", "KHAN-REASON", "KHAN-MINUTES", "KHAN-STRENGTH",
 		"KHAN-PROGRESS", "KHAN-GRANTREASON", "KHAN-BED", "KHAN-DESTNOTE", "KHAN-HISTORY",
-		"KHAN-HOLD", "KHAN-NOTICE", "KHAN-ADDRESS", "KHAN-APOLOGIES", "KHAN-REVIEW",
+		"KHAN-HOLD", "KHAN-NOTICE", "KHAN-ADDRESS", "KHAN-OLDADDRESS", "KHAN-APOLOGIES",
+		"KHAN-REVIEW",
 		"KHAN-ChildOne", "pupil viewed", NULL};
 	for (int i = 0; want[i]; i++)
 		if (!strstr(text, want[i]))
@@ -385,6 +392,8 @@ static void test_retention_anonymises(void **state)
 		"SELECT count(*) FROM pupils WHERE id < 30 AND dob NOT LIKE '%-09-01'",
 		"SELECT count(*) FROM families WHERE name LIKE '%Khan%' OR address LIKE 'PATEL%'"
 		" OR address LIKE 'KHAN%' OR (id < 3 AND (postcode IS NOT NULL OR anonymised_at IS NULL))",
+		"SELECT count(*) FROM family_details_history WHERE family_id < 3 AND (address <> ''"
+		" OR postcode IS NOT NULL OR idem_key IS NOT NULL)",
 		"SELECT count(*) FROM family_members WHERE family_id < 3 AND (name <> 'Anonymised'"
 		" OR dob IS NOT NULL OR phone IS NOT NULL OR notes <> '')",
 		"SELECT count(*) FROM family_professionals WHERE family_id < 3 AND (name LIKE '%PRO'"
@@ -426,6 +435,8 @@ static void test_retention_anonymises(void **state)
 	/* Jones (open) untouched */
 	assert_int_equal(testdb_int(db, "SELECT count(*) FROM contacts WHERE notes ="
 				    " 'JONES-CONTACTNOTE'"), 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM family_details_history WHERE address ="
+				    " 'JONES-OLDADDRESS' AND postcode = 'LE1 1AB'"), 1);
 	assert_int_equal(testdb_int(db, "SELECT count(*) FROM pupils WHERE forename LIKE 'JONES-%'"), 2);
 	/* one audit row per family, without names, and one for the run */
 	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log") - audit0, 3);

@@ -97,6 +97,14 @@ static void test_demo_cases(void **state)
 	hday today = date_today();
 
 	assert_int_equal(one(db, "SELECT count(*) FROM workers"), 24);
+	/* the default maximum caseload, set through the coordinator's function:
+	 * in force, audited once, and no allocation needed an override */
+	assert_int_equal(one(db, "SELECT count(*) FROM settings WHERE key = 'case.max_caseload'"
+			     " AND value = '16'"), 1);
+	assert_int_equal(one(db, "SELECT count(*) FROM audit_log WHERE entity = 'settings' AND"
+			     " entity_id = 'caseload' AND summary = 'Default maximum caseload:"
+			     " 18 → 16 standard cases'"), 1);
+	assert_int_equal(one(db, "SELECT count(*) FROM cases WHERE over_capacity = 1"), 0);
 	assert_int_equal(one(db, "SELECT count(*) FROM workers w JOIN users u ON u.id = w.user_id"
 			     " WHERE u.email = 'worker@hearth.example' AND w.name = 'Sam Whitfield'"), 1);
 	int64_t refs = one(db, "SELECT count(*) FROM referrals");
@@ -113,6 +121,14 @@ static void test_demo_cases(void **state)
 	assert_int_equal(one(db, "SELECT count(*) FROM worker_covers v JOIN workers w ON w.id ="
 			     " v.worker_id WHERE w.name = 'Sam Whitfield' AND v.starts_on <="
 			     " CAST(current_date AS TEXT) AND v.ends_on >= CAST(current_date AS TEXT)"), 1);
+	/* Save pressed twice on Sam's cover, and on a member and a professional
+	 * of his first family: one of each, the repeats audited as such */
+	assert_int_equal(one(db, "SELECT count(*) FROM family_members WHERE name = 'Margaret Doyle'"), 1);
+	assert_int_equal(one(db, "SELECT count(*) FROM family_professionals WHERE name = 'Priya Shah'"
+			     " AND idem_key = 'demo-professional-1'"), 1);
+	assert_int_equal(one(db, "SELECT count(*) FROM worker_covers WHERE idem_key IS NOT NULL"), 2);
+	assert_int_equal(one(db, "SELECT count(*) FROM audit_log WHERE action = 'view'"
+			     " AND summary LIKE 'repeated submission%'"), 3);
 	/* the demo school: every state a referral can be decided into, and waiting */
 	static const char *const states[] = {"received", "accepted", "signposted", "declined",
 		"stepped_up"};
@@ -132,6 +148,15 @@ static void test_demo_cases(void **state)
 	/* every outcome, in plausible proportions */
 	assert_true(one(db, "SELECT count(*) FROM cases") > refs * 6 / 10);
 	assert_true(one(db, "SELECT count(*) FROM cases WHERE status = 'stepped_up'") >= 1);
+	/* a step-up without the family's social care consent records its
+	 * lawful basis (case_step_up): a safeguarding row for social care */
+	assert_true(one(db, "SELECT count(*) FROM cases c JOIN consents k ON k.family_id = c.family_id"
+		" WHERE c.status = 'stepped_up' AND k.basis = 'safeguarding' AND k.scope = 'social_care'"
+		" AND k.lawful_basis_note <> ''") >= 1);
+	/* and every stepped-up family has a basis for sharing with social care */
+	assert_int_equal(one(db, "SELECT count(*) FROM cases c WHERE c.status = 'stepped_up'"
+		" AND NOT EXISTS (SELECT 1 FROM consents k WHERE k.family_id = c.family_id AND"
+		" (k.basis <> 'consent' OR ',' || k.scope || ',' LIKE '%,social_care,%'))"), 0);
 	assert_true(one(db, "SELECT count(*) FROM referrals WHERE source = 'step_down'") >= 1);
 	assert_true(one(db, "SELECT count(*) FROM case_events WHERE kind = 'transferred'") >= 5);
 	assert_true(one(db, "SELECT count(*) FROM school_notices") >= 1);
@@ -171,6 +196,19 @@ static void test_demo_cases(void **state)
 			" JOIN assessment_scores f ON f.assessment_id = af.id"
 			" JOIN assessment_scores l ON l.assessment_id = al.id AND l.domain_code = f.domain_code"
 			" WHERE c.closure_reason = 'outcomes_met'") > 0);
+	/* the families' homes: every referral gave an address and the census
+	 * postcode; some a home language a pool worker speaks; the demo worker
+	 * brought two families' details up to date (family_details_change) */
+	assert_int_equal(one(db, "SELECT count(*) FROM families f WHERE f.address = '' AND EXISTS"
+			     " (SELECT 1 FROM referrals r WHERE r.family_id = f.id AND r.source = 'school')"), 0);
+	assert_true(one(db, "SELECT count(*) FROM families WHERE home_language <> 'English'") >= 10);
+	assert_true(one(db, "SELECT count(*) FROM referrals r JOIN families f ON f.id = r.family_id"
+			" WHERE r.status = 'received' AND EXISTS (SELECT 1 FROM workers w WHERE"
+			" ',' || lower(w.languages) || ',' LIKE '%,' || lower(f.home_language) || ',%')") >= 1);
+	assert_int_equal(one(db, "SELECT count(*) FROM family_details_history h JOIN users u"
+			     " ON u.id = h.changed_by WHERE u.email = 'worker@hearth.example'"), 2);
+	assert_int_equal(one(db, "SELECT count(*) FROM case_events WHERE kind = 'note' AND summary"
+			     " LIKE 'Family details changed:%'"), 2);
 	/* the chronology and the audit came from the core functions */
 	assert_true(one(db, "SELECT count(*) FROM case_events WHERE kind = 'referred'") >= refs);
 	assert_true(one(db, "SELECT count(*) FROM audit_log WHERE action = 'create'") > refs);

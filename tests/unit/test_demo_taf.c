@@ -102,6 +102,25 @@ static void test_directory_and_plans(void **state)
 		   " AND p.owner_kind = 'family')", sam);
 	assert_int_equal(one(db, buf_str(&q)), open);
 	buf_free(&q);
+	/* the demo obeys the consent scopes: no health professional is invited
+	 * or given an action for a family that did not agree to share with
+	 * health services (some agreed to agencies but not health) */
+	assert_true(one(db, "SELECT count(*) FROM families f WHERE EXISTS (SELECT 1 FROM consents k"
+		" WHERE k.family_id = f.id AND k.basis = 'consent' AND k.withdrawn_on IS NULL AND"
+		" ',' || k.scope || ',' LIKE '%,agencies,%') AND NOT EXISTS (SELECT 1 FROM consents k"
+		" WHERE k.family_id = f.id AND (k.basis <> 'consent' OR ',' || k.scope || ','"
+		" LIKE '%,health,%'))") >= 1);
+	assert_int_equal(one(db, "SELECT count(*) FROM plan_actions pa JOIN cases c ON c.id = pa.case_id"
+		" JOIN professionals p ON p.id = pa.owner_professional_id JOIN agencies ag ON"
+		" ag.id = p.agency_id WHERE ag.kind IN ('school_nursing','camhs','health_visiting') AND"
+		" NOT EXISTS (SELECT 1 FROM consents k WHERE k.family_id = c.family_id AND"
+		" (k.basis <> 'consent' OR ',' || k.scope || ',' LIKE '%,health,%'))"), 0);
+	assert_int_equal(one(db, "SELECT count(*) FROM taf_invitees i JOIN taf_meetings m ON"
+		" m.id = i.meeting_id JOIN cases c ON c.id = m.case_id JOIN professionals p ON"
+		" p.id = i.professional_id JOIN agencies ag ON ag.id = p.agency_id WHERE ag.kind IN"
+		" ('school_nursing','camhs','health_visiting') AND NOT EXISTS (SELECT 1 FROM consents k"
+		" WHERE k.family_id = c.family_id AND (k.basis <> 'consent' OR ',' || k.scope || ','"
+		" LIKE '%,health,%'))"), 0);
 	/* plans mix the three kinds of owner, within one case too */
 	assert_true(one(db, "SELECT count(*) FROM cases c WHERE (SELECT count(DISTINCT owner_kind)"
 			" FROM plan_actions p WHERE p.case_id = c.id) = 3") >= 3);

@@ -89,13 +89,13 @@ static void members(void **state)
 	int64_t aisha[] = {AISHA};
 	int64_t fam = family_of(db, &a, aisha, 1);
 	const struct { struct family_member_in m; int code; const char *field; } cases[] = {
-		{{"", "mother", NULL, NULL, false, 0}, HE_MISSING, "name"},
-		{{"Farah Khan", "", NULL, NULL, false, 0}, HE_MISSING, "relationship"},
-		{{"Farah Khan", "aunt-ish", NULL, NULL, false, 0}, HE_INVALID, "relationship"},
-		{{"Farah Khan", "mother", "1980-02-30", NULL, false, 0}, HE_INVALID, "dob"},
-		{{"Farah Khan", "mother", "2999-01-01", NULL, false, 0}, HE_INVALID, "dob"},
-		{{"Farah Khan", "mother", NULL, "call me", false, 0}, HE_INVALID, "phone"},
-		{{"Farah Khan", "mother", NULL, "123", false, 0}, HE_INVALID, "phone"},
+		{{"", "mother", NULL, NULL, false, 0, NULL}, HE_MISSING, "name"},
+		{{"Farah Khan", "", NULL, NULL, false, 0, NULL}, HE_MISSING, "relationship"},
+		{{"Farah Khan", "aunt-ish", NULL, NULL, false, 0, NULL}, HE_INVALID, "relationship"},
+		{{"Farah Khan", "mother", "1980-02-30", NULL, false, 0, NULL}, HE_INVALID, "dob"},
+		{{"Farah Khan", "mother", "2999-01-01", NULL, false, 0, NULL}, HE_INVALID, "dob"},
+		{{"Farah Khan", "mother", NULL, "call me", false, 0, NULL}, HE_INVALID, "phone"},
+		{{"Farah Khan", "mother", NULL, "123", false, 0, NULL}, HE_INVALID, "phone"},
 	};
 	assert_int_equal(db_begin(db), HE_OK);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -106,11 +106,11 @@ static void members(void **state)
 			fail_msg("case %zu: want %d on %s, got %d on %s", i, cases[i].code,
 				 cases[i].field, rc, e.field);
 	}
-	struct family_member_in ok = {"Farah Khan", "mother", "1985-04-03", "+44 7700 900123", false, 0};
+	struct family_member_in ok = {"Farah Khan", "mother", "1985-04-03", "+44 7700 900123", false, 0, NULL};
 	int64_t id = 0;
 	assert_int_equal(family_add_member_tx(db, &a, fam, &ok, &id, NULL), HE_OK);
 	assert_true(id > 0);
-	struct family_member_in again = {"Aisha K", "child", NULL, NULL, true, AISHA};
+	struct family_member_in again = {"Aisha K", "child", NULL, NULL, true, AISHA, NULL};
 	int64_t id2 = 0;
 	assert_int_equal(family_add_member_tx(db, &a, fam, &again, &id2, NULL), HE_OK);
 	assert_int_equal(id2, fix_int(db, "SELECT id FROM family_members WHERE pupil_id = :id", AISHA));

@@ -702,8 +702,14 @@ static void test_choices(void **state)
 	}
 	assert_int_equal(fam, 2);
 	assert_int_equal(work, 2);
-	assert_int_equal(ag, 2);
+	assert_int_equal(ag, 0);     /* the family does not share with agencies: none offered */
 	assert_string_equal(v[2].title, "Xena Worker");     /* the case's worker first */
+	agencies_consent(db, &f);
+	assert_int_equal(plan_owners(db, &a, c, &v, &n), HE_OK);
+	ag = 0;
+	for (size_t i = 0; i < n; i++)
+		ag += strcmp(v[i].kind, "agency") == 0;
+	assert_int_equal(ag, 2);
 	arena_free(&a);
 }
 

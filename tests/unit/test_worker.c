@@ -197,7 +197,8 @@ static void test_save_needs_capability(void **state)
 {
 	struct db *db = DB(state);
 	fixture(db);
-	struct scope s = {.caps = caps_for_role(ROLE_SCHOOL), .user_id = 1, .who = &who};
+	/* user 8: a real user (a new worker records who added it) */
+	struct scope s = {.caps = caps_for_role(ROLE_SCHOOL), .user_id = 8, .who = &who};
 	struct errinfo e = {0};
 	struct worker_in in = profile();
 	assert_int_equal(worker_save(db, &s, 0, &in, NULL, &e), HE_FORBIDDEN);
@@ -250,29 +251,29 @@ static void test_cover(void **state)
 	struct scope s;
 	scope_system(&who, &s);
 	struct errinfo e = {0};
-	assert_int_equal(worker_cover_add(db, &s, 1, 1, "2026-12-01", "2026-12-10", "Leave", &e),
+	assert_int_equal(worker_cover_add(db, &s, 1, 1, "2026-12-01", "2026-12-10", "Leave", NULL, NULL, &e),
 			 HE_INVALID);
 	assert_string_equal(e.field, "for_worker_id");
 	memset(&e, 0, sizeof e);
-	assert_int_equal(worker_cover_add(db, &s, 1, 2, "2026-12-10", "2026-12-01", "Leave", &e),
+	assert_int_equal(worker_cover_add(db, &s, 1, 2, "2026-12-10", "2026-12-01", "Leave", NULL, NULL, &e),
 			 HE_INVALID);
 	assert_string_equal(e.field, "until");
 	memset(&e, 0, sizeof e);
-	assert_int_equal(worker_cover_add(db, &s, 1, 2, "2026-13-01", "2026-12-01", "Leave", &e),
+	assert_int_equal(worker_cover_add(db, &s, 1, 2, "2026-13-01", "2026-12-01", "Leave", NULL, NULL, &e),
 			 HE_INVALID);
 	assert_string_equal(e.field, "from");
 	memset(&e, 0, sizeof e);
-	assert_int_equal(worker_cover_add(db, &s, 1, 2, "2026-12-01", "2026-12-10", " ", &e),
+	assert_int_equal(worker_cover_add(db, &s, 1, 2, "2026-12-01", "2026-12-10", " ", NULL, NULL, &e),
 			 HE_MISSING);
 	assert_string_equal(e.field, "reason");
-	assert_int_equal(worker_cover_add(db, &s, 99, 2, "2026-12-01", "2026-12-10", "x", &e),
+	assert_int_equal(worker_cover_add(db, &s, 99, 2, "2026-12-01", "2026-12-10", "x", NULL, NULL, &e),
 			 HE_NOT_FOUND);
 	assert_int_equal(testdb_int(db, "SELECT count(*) FROM worker_covers"), 0);
 	assert_false(db_in_transaction(db));
 
 	memset(&e, 0, sizeof e);
 	assert_int_equal(worker_cover_add(db, &s, 1, 2, "2026-12-01", "2026-12-10", "Annual leave",
-					  &e), HE_OK);
+					  NULL, NULL, &e), HE_OK);
 	assert_int_equal(testdb_int(db, "SELECT count(*) FROM worker_covers WHERE worker_id = 1"
 				    " AND for_worker_id = 2 AND ends_on = '2026-12-10'"), 1);
 	/* one event per open case of Ben's, none on the closed one */
@@ -291,7 +292,7 @@ static void test_cover(void **state)
 	assert_string_equal(c[0].reason, "Annual leave");
 	arena_free(&a);
 	struct scope sw = {.caps = caps_for_role(ROLE_WORKER), .user_id = 7, .who = &who};
-	assert_int_equal(worker_cover_add(db, &sw, 1, 2, "2026-12-01", "2026-12-10", "x", &e),
+	assert_int_equal(worker_cover_add(db, &sw, 1, 2, "2026-12-01", "2026-12-10", "x", NULL, NULL, &e),
 			 HE_FORBIDDEN);
 }
 
