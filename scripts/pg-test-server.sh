@@ -5,8 +5,9 @@
 # DIR (as the postgres user when run as root, since PostgreSQL refuses to run
 # as root), starts it on a free loopback port with a Unix socket in DIR, and
 # writes the server's URL (postgresql://hearth@127.0.0.1:PORT/) to DIR/url.
-# Durability settings are relaxed (fsync off): this server holds only test
-# data and is removed by `stop`.  Fails loudly if PostgreSQL cannot start.
+# Durability settings are relaxed (initdb --no-sync, fsync off): this server
+# holds only test data and is removed by `stop`.  Fails loudly if PostgreSQL
+# cannot start.
 set -euo pipefail
 cmd=${1:?usage: pg-test-server.sh start|stop DIR}
 dir=${2:?usage: pg-test-server.sh start|stop DIR}
@@ -27,7 +28,7 @@ case $cmd in
 start)
   mkdir -p "$dir"
   [ "$(id -u)" -ne 0 ] || chown postgres "$dir"
-  as_pg "$bin/initdb" -D "$dir/data" -U hearth -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+  as_pg "$bin/initdb" -D "$dir/data" -U hearth -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   port=$(free_port)
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \

@@ -10,8 +10,9 @@
 # both; slow clients (flood), a full or read-only disk (diskfull,
 # pg-diskfull), hostile text crawled through every page (crawl), one
 # access-log line per request whatever the path holds (hostile-log), every fuzz
-# target for a few seconds (fuzz); unit and http under ASan+UBSan (san-unit,
-# san-http).
+# target for 5 s in an -O0 build (fuzz: fuzz/run-ci.sh, whose build was
+# most of the layer's CPU at -O1; make fuzz keeps -O1 and 60 s); unit and
+# http under ASan+UBSan (san-unit, san-http).
 # The unit tests and the HTTP cases each run once per backend: the unit
 # tests in the sanitizer build on both (san-unit, san-pg-unit), the HTTP
 # cases in it on SQLite (san-http) and in the plain build on PostgreSQL
@@ -23,6 +24,12 @@
 # With no arguments the layers run in two lanes at once — SQLite and
 # PostgreSQL — since most of their time is spent waiting on servers and
 # the browser; set HEARTH_TEST_LANES=1 to run them one after another.
+# Whenever two or more PostgreSQL layers run, one throwaway PostgreSQL
+# (scripts/pg-test-server.sh) serves them all, each layer in databases of
+# its own, and is removed at exit; a PostgreSQL layer named alone starts
+# its own, and PG_SERVER=URL uses that server instead.  The browser layers
+# sign in through the form only where the form is what is tested, and
+# otherwise through POST /api/v1/session (tests/browser/README.md).
 # Named layers run one after another.  Each layer's output is printed
 # whole when it ends, and each ends with "LAYER: N passed, N failed".  At
 # the end: each layer's time, the FAIL lines of every failed layer, and the
@@ -37,7 +44,8 @@ lane_sqlite="hostile-log crash flood diskfull crawl fuzz browser san-http san-un
 lane_pg="pg-http pg-two pg-migrate pg-crash pg-diskfull pg-browser san-pg-unit"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-run-all-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+pgdir=""
+trap '[ -z "$pgdir" ] || scripts/pg-test-server.sh stop "$pgdir" >/dev/null 2>&1; rm -rf "$work"' EXIT
 trap 'kill 0; exit 130' INT TERM HUP
 : >"$work/results" >"$work/failures"
 
@@ -128,13 +136,36 @@ san_ready() {
 	return 1
 }
 
+# One throwaway PostgreSQL for every PostgreSQL layer of this run (they run
+# one after another in their lane, each in databases of its own), rather
+# than an initdb, start and stop per layer; started at the head of the
+# PostgreSQL lane (the SQLite lane does not wait for it) and removed at exit
+# however the run ends.  A PostgreSQL layer named alone starts its own, as
+# each does if this one cannot start.  PG_SERVER set: that server is used.
+npg=0
+for l in $layers; do case $l in pg-*|san-pg-unit) npg=$((npg + 1)) ;; esac; done
+if [ "$npg" -ge 2 ] && [ -z "${PG_SERVER:-}" ]; then
+	pgdir=$(mktemp -d /tmp/hearth-pg-lane-XXXXXX)
+fi
+pg_start() {
+	[ -n "$pgdir" ] || return 0
+	if scripts/pg-test-server.sh start "$pgdir" >"$work/pg-start.log" 2>&1; then
+		PG_SERVER=$(cat "$pgdir/url")
+		export PG_SERVER
+	else
+		( flock 9; echo "run-all: the shared PostgreSQL did not start (each layer tries its own):"
+		  cat "$work/pg-start.log" ) 9>"$work/lock"
+	fi
+}
+
 if [ $# -eq 0 ] && [ "${HEARTH_TEST_LANES:-2}" != 1 ]; then
 	# shellcheck disable=SC2086
 	lane $lane_sqlite & a=$!
 	# shellcheck disable=SC2086
-	lane $lane_pg & b=$!
+	{ pg_start; lane $lane_pg; } & b=$!
 	wait $a $b
 else
+	pg_start
 	# shellcheck disable=SC2086
 	lane $layers
 fi

@@ -15,7 +15,10 @@
 # for its database and fills it under `hearth serve` (a real disk full,
 # SQLSTATE 53100), then makes the database read-only; it removes the
 # database, the tablespace and the mount however it ends.  Set PG_SERVER to a
-# server URL (postgresql://user@host:port/) to use that server instead.
+# server URL (postgresql://user@host:port/) to use that server instead:
+# tests/run-all.sh starts one for all the PostgreSQL layers of its run and
+# passes it so (pg-diskfull then still needs it on this machine, as that
+# one is).
 #
 # Each layer ends with "LAYER: N passed, N failed".  If PostgreSQL cannot
 # start, every requested layer reports "LAYER: 0 passed, 1 failed": a

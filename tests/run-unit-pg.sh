@@ -9,10 +9,18 @@
 # database simply run again.  Output as tests/run-unit.sh, ending with
 # "pg-unit: N passed, N failed".  The server is stopped and removed on exit.
 # If it cannot start, that is a failure ("pg-unit: 0 passed, 1 failed",
-# non-zero exit), never a skip.
+# non-zero exit), never a skip.  Set PG_SERVER to a server URL
+# (postgresql://user@host:port/, a superuser) to use that server instead:
+# tests/run-all.sh starts one for all its PostgreSQL layers.
 set -u
 b=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
+if [ -n "${PG_SERVER:-}" ]; then
+  HEARTH_TEST_PG=$PG_SERVER
+  export HEARTH_TEST_PG
+  echo "PostgreSQL test server at $HEARTH_TEST_PG (PG_SERVER)"
+  exec "$root/tests/run-unit.sh" "$b" pg-unit test_db_sqlite
+fi
 # the server's own directory (pg-test-server.sh hands it to the postgres
 # user when run as root, so it must not sit inside a private one)
 srv=$(mktemp -d /tmp/hearth-pg-unit-XXXXXX)

@@ -12,7 +12,7 @@ export default async function (t) {
 	await t.test('a school leader refers a family from a pupil page', ['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'school')
+			await t.signIn(page, 'school', { home: false })
 			await page.goto(`${t.base}/pupils`)
 			const first = page.locator('#risk-list a[href^="/pupils/"]').first()
 			t.check(await first.count() === 1, 'the school has no pupils on /pupils')

@@ -66,7 +66,7 @@ async function ensureWorker(t, page) {
 async function asCoordinator(t, fn) {
 	const { context, page } = await t.newPage()
 	try {
-		await t.signIn(page, 'coordinator')
+		await t.signIn(page, 'coordinator', { home: false })
 		await fn(page)
 	} finally {
 		await context.close()

@@ -105,7 +105,7 @@ export default async function (t) {
 
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'worker')
+			await t.signIn(page, 'worker', { home: false })
 			await page.goto(`${t.base}/cases/${ref}`)
 			const family = await t.h1Text(page)
 			t.check(/family/i.test(family), `the family record's heading is "${family}"`)

@@ -64,7 +64,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'worker')
+			await t.signIn(page, 'worker', { home: false })
 			await page.goto(`${t.base}/caseload`)
 			const button = page.getByRole('button', { name: /Set up calendar feed|Make a new calendar address/ })
 			await button.click()

@@ -79,7 +79,7 @@ export default async function (t) {
 		ref = await caseWithBaseline(t)
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'worker')
+			await t.signIn(page, 'worker', { home: false })
 			await page.goto(`${t.base}/cases/${ref}`)
 			t.check(await page.locator('#assessment').count() === 1, 'no Assessment section')
 			await page.getByRole('button', { name: /Record (the first assessment|a re-assessment)/ }).click()
@@ -117,7 +117,7 @@ export default async function (t) {
 		t.check(ref, 'no case from the previous test')
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'worker')
+			await t.signIn(page, 'worker', { home: false })
 			await page.goto(`${t.base}/cases/${ref}/assessments/new`)
 			await page.locator('#agreed_with').fill('Mum and the eldest')
 			await scoreAll(page, 6, 'housing')
@@ -140,7 +140,7 @@ export default async function (t) {
 		t.check(ref, 'no case from the previous test')
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'worker')
+			await t.signIn(page, 'worker', { home: false })
 			await page.goto(`${t.base}/cases/${ref}#assessment`)
 			const svg = page.locator('.app-chart-wrap svg[role="img"]').first()
 			t.check(await svg.count() === 1, 'no distance travelled chart')
@@ -163,7 +163,7 @@ export default async function (t) {
 	await t.test('the admin sees the assessment domain list', ['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'admin')
+			await t.signIn(page, 'admin', { home: false })
 			await page.goto(`${t.base}/assessment/domains`)
 			t.check(await t.h1Text(page) === 'Assessment domains', 'wrong heading')
 			t.check(await page.locator('input[name="title"][value="Housing"]').count() === 1, 'Housing is not listed')

@@ -33,7 +33,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'worker')
+			await t.signIn(page, 'worker', { home: false })
 			href = await openFirstCase(t, page)
 			const plan = page.locator('#plan')
 			t.check(await plan.innerText() === 'The plan', 'no "The plan" heading on the family record')
@@ -75,7 +75,7 @@ export default async function (t) {
 		t.check(href, 'no case from the previous test')
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'worker')
+			await t.signIn(page, 'worker', { home: false })
 			await page.goto(`${t.base}${href}`)
 			const row = page.locator('#plan-table-family tbody tr', { hasText: what })
 			await row.locator('summary').click()
@@ -95,7 +95,7 @@ export default async function (t) {
 		t.check(href, 'no case from the first test')
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'worker')
+			await t.signIn(page, 'worker', { home: false })
 			await page.goto(`${t.base}${href}`)
 			await page.getByRole('link', { name: 'Record a review' }).click()
 			await page.waitForURL(`${t.base}${href}/reviews/new`)
@@ -121,7 +121,7 @@ export default async function (t) {
 		t.check(href, 'no case from the first test')
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'worker')
+			await t.signIn(page, 'worker', { home: false })
 			await page.goto(`${t.base}${href}`)
 			await page.getByRole('link', { name: 'Print the plan for the family' }).click()
 			await page.waitForURL(`${t.base}${href}/plan`)

@@ -21,7 +21,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'worker')
+			await t.signIn(page, 'worker', { home: false })
 			await page.goto(`${t.base}/caseload`)
 			const href = await page.locator('#caseload tbody tr a').first().getAttribute('href')
 			t.check(/^\/cases\/C-\d{6}$/.test(href || ''), `case link ${href}`)
@@ -84,7 +84,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'agency')
+			await t.signIn(page, 'agency', { home: false })
 			await page.goto(`${t.base}/taf`)
 			t.check(await t.h1Text(page) === 'Your Team Around the Family work', 'not the agency home')
 			t.check(await page.locator('h1').count() === 1, 'more than one h1')

@@ -60,7 +60,7 @@ export default async function (t) {
 	await t.test('budgets: a school user sees only its own school\'s budgets', ['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'school')
+			await t.signIn(page, 'school', { home: false })
 			const res = await page.goto(`${t.base}/budgets`)
 			t.check(res.status() === 200, `/budgets answered ${res.status()}`)
 			t.check(await page.getByText('Browser pooled budget').count() === 0,
@@ -108,7 +108,7 @@ export default async function (t) {
 		}
 		const w = await t.newPage()
 		try {
-			await t.signIn(w.page, 'worker')
+			await t.signIn(w.page, 'worker', { home: false })
 			await w.page.goto(`${t.base}/catalogue`)
 			t.check(await w.page.getByText('Browser family mediation').count() === 1,
 				'the worker does not see the new service')

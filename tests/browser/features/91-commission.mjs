@@ -13,7 +13,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'worker')
+			await t.signIn(page, 'worker', { home: false })
 			const api = await page.request.get(`${t.base}/api/v1/cases`)
 			const open = (await api.json()).cases.filter(c => c.status === 'open')
 			t.check(open.length > 0, 'the worker has no open case')

@@ -64,7 +64,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'coordinator')
+			await t.signIn(page, 'coordinator', { home: false })
 			const api = await (await page.request.get(`${t.base}/api/v1/commissions`)).json()
 			const rows = api.commissions
 			t.check(rows.length >= 20, `the demo has ${rows.length} commissions`)

@@ -11,7 +11,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'admin')
+			await t.signIn(page, 'admin', { home: false })
 			await page.goto(`${t.base}/history`)
 			t.check(await t.h1Text(page) === 'History from before Hearth',
 				'the heading is not "History from before Hearth"')
@@ -66,7 +66,7 @@ export default async function (t) {
 	await t.test('history: the coordinator may not load history', ['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'coordinator')
+			await t.signIn(page, 'coordinator', { home: false })
 			const res = await page.goto(`${t.base}/history`)
 			t.check(res.status() === 403, `coordinator got ${res.status()}`)
 		} finally {

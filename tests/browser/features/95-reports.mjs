@@ -67,7 +67,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage({ javaScriptEnabled: false })
 		try {
-			await t.signIn(page, 'coordinator')
+			await t.signIn(page, 'coordinator', { home: false })
 			const idx = await page.goto(`${t.base}/reports`)
 			t.check(idx.status() === 200, `/reports answered ${idx.status()}`)
 			t.check(await t.h1Text(page) === 'Impact reports', 'the index heading is not "Impact reports"')
@@ -126,7 +126,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage({ javaScriptEnabled: false })
 		try {
-			await t.signIn(page, 'coordinator')
+			await t.signIn(page, 'coordinator', { home: false })
 			await page.goto(`${t.base}/reports/forum`)
 			await page.locator('#period').selectOption('custom')
 			await page.locator('#from').fill('2025-13-01')
@@ -149,7 +149,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'coordinator')
+			await t.signIn(page, 'coordinator', { home: false })
 			for (const [url, status] of [['/reports', 200], ['/reports/forum?period=financial&year=2025', 200],
 					['/reports/forum?period=custom&from=2025-13-01&to=2026-03-31', 422]]) {
 				const r = await page.goto(`${t.base}${url}`)
@@ -165,7 +165,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'viewer')
+			await t.signIn(page, 'viewer', { home: false })
 			const r = await page.goto(`${t.base}/reports/forum?period=custom&from=2016-04-01&to=2026-03-31`)
 			t.check(r.status() === 200, `the viewer's report answered ${r.status()}`)
 			const note = await page.locator('#forum-suppression').innerText()
@@ -187,7 +187,7 @@ export default async function (t) {
 		}
 		const w = await t.newPage()
 		try {
-			await t.signIn(w.page, 'worker')
+			await t.signIn(w.page, 'worker', { home: false })
 			const r = await w.page.goto(`${t.base}/reports`)
 			t.check(r.status() === 403, `the worker's /reports answered ${r.status()}`)
 		} finally {

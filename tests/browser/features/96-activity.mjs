@@ -35,7 +35,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage({ javaScriptEnabled: false })
 		try {
-			await t.signIn(page, 'coordinator')
+			await t.signIn(page, 'coordinator', { home: false })
 			const first = await page.goto(`${t.base}/reports/activity`)
 			t.check(first.status() === 200, `/reports/activity answered ${first.status()}`)
 			t.check(await t.h1Text(page) === 'Activity by month', 'the heading is not "Activity by month"')
@@ -88,7 +88,7 @@ export default async function (t) {
 			// axe needs script: the same page again with JavaScript on
 			const js = await t.newPage()
 			try {
-				await t.signIn(js.page, 'coordinator')
+				await t.signIn(js.page, 'coordinator', { home: false })
 				await js.page.goto(url)
 				await t.axe(js.page, '/reports/activity')
 				await t.shot(js.page, 'activity')
@@ -103,7 +103,7 @@ export default async function (t) {
 	await t.test('caseloads and waits: a row per worker adding up to all workers', ['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'coordinator')
+			await t.signIn(page, 'coordinator', { home: false })
 			const r = await page.goto(`${t.base}/reports/caseloads`)
 			t.check(r.status() === 200, `/reports/caseloads answered ${r.status()}`)
 			t.check(await t.h1Text(page) === 'Caseloads and waits', 'the heading is not "Caseloads and waits"')
@@ -136,7 +136,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'viewer')
+			await t.signIn(page, 'viewer', { home: false })
 			await page.goto(`${t.base}/reports/activity`)
 			t.check(await page.locator('#report-suppressed').count() === 1, 'no note on suppression')
 			const cells = await page.locator('#table-activity tbody td').allInnerTexts()
@@ -155,7 +155,7 @@ export default async function (t) {
 		}
 		const w = await t.newPage()
 		try {
-			await t.signIn(w.page, 'worker')
+			await t.signIn(w.page, 'worker', { home: false })
 			const res = await w.page.goto(`${t.base}/reports/activity`)
 			t.check(res.status() === 403, `the worker got ${res.status()}`)
 		} finally {

@@ -46,7 +46,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage({ javaScriptEnabled: false })
 		try {
-			await t.signIn(page, 'coordinator')
+			await t.signIn(page, 'coordinator', { home: false })
 			const res = await page.goto(`${t.base}/reports/money?${query}`)
 			t.check(res.status() === 200, `/reports/money answered ${res.status()}`)
 			t.check(await t.h1Text(page) === 'Money', `the heading is "${await t.h1Text(page)}"`)
@@ -86,7 +86,7 @@ export default async function (t) {
 
 			const js = await t.newPage()
 			try {
-				await t.signIn(js.page, 'coordinator')
+				await t.signIn(js.page, 'coordinator', { home: false })
 				await js.page.goto(`${t.base}/reports/money?${query}`)
 				await t.axe(js.page, '/reports/money')
 				await t.shot(js.page, 'money-report')
@@ -102,7 +102,7 @@ export default async function (t) {
 		['server', 'browser'], async () => {
 		const { context, page } = await t.newPage()
 		try {
-			await t.signIn(page, 'coordinator')
+			await t.signIn(page, 'coordinator', { home: false })
 			const res = await page.goto(`${t.base}/reports/reach?${query}`)
 			t.check(res.status() === 200, `/reports/reach answered ${res.status()}`)
 			t.check(await t.h1Text(page) === 'Risk and reach', 'the heading is not "Risk and reach"')
@@ -118,7 +118,7 @@ export default async function (t) {
 		}
 		const v = await t.newPage()
 		try {
-			await t.signIn(v.page, 'viewer')
+			await t.signIn(v.page, 'viewer', { home: false })
 			for (const path of [`/reports/reach?district=1&${query}`, `/reports/money?${query}`]) {
 				const res = await v.page.goto(`${t.base}${path}`)
 				t.check(res.status() === 200, `${path} as viewer: ${res.status()}`)
@@ -131,7 +131,7 @@ export default async function (t) {
 		}
 		const w = await t.newPage()
 		try {
-			await t.signIn(w.page, 'worker')
+			await t.signIn(w.page, 'worker', { home: false })
 			const res = await w.page.goto(`${t.base}/reports/money`)
 			t.check(res.status() === 403, `the worker got ${res.status()}`)
 		} finally {

@@ -15,7 +15,7 @@ export default async function (t) {
 		{
 			const { context, page } = await t.newPage()
 			try {
-				await t.signIn(page, 'coordinator')
+				await t.signIn(page, 'coordinator', { home: false })
 				await page.goto(`${t.base}/surveys`)
 				t.check(await t.h1Text(page) === 'Surveys of school leaders', 'no surveys page')
 				await page.locator('#survey-new').click()
@@ -50,7 +50,7 @@ export default async function (t) {
 		{
 			const { context, page } = await t.newPage()
 			try {
-				await t.signIn(page, 'school')
+				await t.signIn(page, 'school', { home: false })
 				await page.goto(`${t.base}/surveys/${id}`)
 				await page.locator('#survey-respond').click()
 				await page.waitForURL(`${t.base}/surveys/${id}/respond`)
@@ -73,7 +73,7 @@ export default async function (t) {
 		{
 			const { context, page } = await t.newPage()
 			try {
-				await t.signIn(page, 'coordinator')
+				await t.signIn(page, 'coordinator', { home: false })
 				await page.goto(`${t.base}/surveys/${id}`)
 				await page.locator('#survey-results').click()
 				await page.waitForURL(`${t.base}/surveys/${id}/results`)
@@ -107,7 +107,7 @@ export default async function (t) {
 		{
 			const { context, page } = await t.newPage()
 			try {
-				await t.signIn(page, 'viewer')
+				await t.signIn(page, 'viewer', { home: false })
 				const res = await page.goto(`${t.base}/surveys/${id}/results`)
 				t.check(res.status() === 200, `viewer results: ${res.status()}`)
 				t.check(await page.locator('#report-suppressed').count() === 1, 'no suppression note')
