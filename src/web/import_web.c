@@ -299,15 +299,17 @@ int import_create_page(struct req *r)
 	int rc = read_opts(r, false, &o);
 	if (rc == HE_OK && !page_nonempty(r->upload_name))
 		rc = req_fail(r, HE_MISSING, "file", "file: select a CSV or CTF file to import");
+	/* The request's audit row is written before the import starts: once
+	 * its thread holds the import's transaction, a SQLite write here would
+	 * wait for the whole import to commit, and the browser with it.  The
+	 * import writes its own audit row when it finishes. */
+	if (rc == HE_OK)
+		rc = req_audit(r, "create", "imports", NULL,
+			       arena_printf(&r->arena, "import of %.100s requested", r->upload_name));
 	if (rc == HE_OK)
 		rc = import_job_start(r, &o, r->upload_name, token);
-	if (rc == HE_OK) {
-		/* The import writes its own audit row when it finishes. */
-		if ((rc = req_audit(r, "create", "imports", NULL,
-				    arena_printf(&r->arena, "import of %.100s started", r->upload_name))))
-			return rc;
+	if (rc == HE_OK)
 		return req_redirect(r, arena_printf(&r->arena, "/imports/progress/%s", token));
-	}
 	if (rc == HE_INVALID || rc == HE_MISSING || (rc == HE_FORBIDDEN && *r->err.field)) {
 		upload_form(r, err_http_status(rc), &r->err);
 		return HE_OK;

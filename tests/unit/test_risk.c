@@ -5,7 +5,9 @@
  * naming the field, rescoring after an admin's edit (audited, in one
  * transaction, nothing changed on a bad edit), the preview matrix, the
  * ranked list (order, filters, rising, audited) and small-number
- * suppression, plus the speed of scoring.
+ * suppression.  The speed of scoring is measured by make bench
+ * (bench/score_bench.c), not asserted here: a timed test fails on a busy
+ * machine for no fault of the code.
  *
  * Each database test runs on a fresh database with the real migrations
  * (and so the real default rules): SQLite, or PostgreSQL when
@@ -902,7 +904,7 @@ static void test_list_audited_and_checked(void **state)
 			      " AND entity = 'pupils'"), before + 1);
 }
 
-/* ---- suppression and speed ----------------------------------------------------- */
+/* ---- suppression ----------------------------------------------------- */
 
 static void test_suppress(void **state)
 {
@@ -914,46 +916,6 @@ static void test_suppress(void **state)
 	assert_string_equal(risk_suppress(5, b), "5");
 	assert_string_equal(risk_suppress(1234567, b), "1234567");
 	assert_int_equal(RISK_SUPPRESS_BELOW, 5);
-}
-
-/* Scoring a million varied pupils (indicators and score) takes well under
- * a microsecond each. */
-static void test_speed(void **state)
-{
-	struct risk_ruleset rs;
-	load(DB(state), &rs);
-	enum { K = 1024, N = 1000000 };
-	struct pupil_data *p = calloc(K, sizeof *p);
-	assert_non_null(p);
-	unsigned x = 12345;
-	for (int i = 0; i < K; i++) {
-		p[i] = unknown_pupil();
-		x = x * 1103515245u + 12345u;
-		p[i].sess_possible = 300;
-		p[i].sess_attended = 100 + (int32_t)(x >> 8) % 201;
-		p[i].unauth_absence = (int32_t)(x >> 12) % 40;
-		p[i].fsm = (int8_t)((x >> 3) & 1);
-		p[i].sen = "NNNKE"[(x >> 5) % 5];
-		p[i].suspensions = (int32_t)(x >> 16) % 4;
-		p[i].looked_after = (int8_t)((x >> 20) % 20 == 0);
-		p[i].moves = (int32_t)(x >> 24) % 5;
-	}
-	struct timespec t0, t1;
-	long total = 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < N; i++) {
-		struct risk_values v;
-		struct risk_result r;
-		risk_values_from_pupil(&p[i & (K - 1)], &v);
-		risk_score(&rs, &v, &r);
-		total += r.score;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / N;
-	print_message("risk: %.1f ns per pupil (indicators + score), %.0f pupils/s\n", ns, 1e9 / ns);
-	assert_true(total > 0);
-	assert_true(ns < 1000.0);
-	free(p);
 }
 
 int main(void)
@@ -975,7 +937,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_indicator_exact, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_list_audited_and_checked, testdb_setup, testdb_teardown),
 		cmocka_unit_test(test_suppress),
-		cmocka_unit_test_setup_teardown(test_speed, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
