@@ -1263,7 +1263,7 @@ static int seed_family_record(struct seeding *g)
 	int rc = db_finalize(st);
 	struct family_member_in m = {.name = "Margaret Doyle", .relationship = "grandparent",
 				     .phone = "0116 496 0417", .idem_key = "demo-member-1"};
-	struct professional_in p = {.name = "Priya Shah", .agency = "School nursing",
+	struct professional_in p = {.name = "Nadia Hussain", .agency = "School nursing",
 				    .role = "School nurse", .contact = "0116 496 0321",
 				    .idem_key = "demo-professional-1"};
 	struct errinfo e = {0};

@@ -124,7 +124,7 @@ static void test_demo_cases(void **state)
 	/* Save pressed twice on Sam's cover, and on a member and a professional
 	 * of his first family: one of each, the repeats audited as such */
 	assert_int_equal(one(db, "SELECT count(*) FROM family_members WHERE name = 'Margaret Doyle'"), 1);
-	assert_int_equal(one(db, "SELECT count(*) FROM family_professionals WHERE name = 'Priya Shah'"
+	assert_int_equal(one(db, "SELECT count(*) FROM family_professionals WHERE name = 'Nadia Hussain'"
 			     " AND idem_key = 'demo-professional-1'"), 1);
 	assert_int_equal(one(db, "SELECT count(*) FROM worker_covers WHERE idem_key IS NOT NULL"), 2);
 	assert_int_equal(one(db, "SELECT count(*) FROM audit_log WHERE action = 'view'"
