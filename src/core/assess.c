@@ -21,6 +21,7 @@
 #include "core/audit.h"
 #include "core/case.h"
 #include "core/chron.h"
+#include "core/idem.h"
 #include "core/scope.h"
 #include "store/db.h"
 
@@ -436,28 +437,8 @@ static int after_opening(const struct arow *c, const char *on, struct errinfo *e
 	return HE_OK;
 }
 
-/* An assessment already made with this one-time key: *id (0 if none); a key
- * used for another case or by someone else is a conflict. */
-static int idem_find(struct db *db, const struct scope *s, const char *key, int64_t case_id,
-		     int64_t *id, struct errinfo *e)
-{
-	int64_t other = 0, user = 0;
-	*id = 0;
-	struct db_stmt *st = db_prepare(db,
-		"SELECT id, case_id, coalesce(user_id, 0) FROM assessments WHERE idem_key = :k");
-	db_bind_text(st, ":k", key);
-	if (db_next(st)) {
-		*id = db_int(st, 0);
-		other = db_int(st, 1);
-		user = db_int(st, 2);
-	}
-	int rc = db_finalize(st);
-	if (rc == HE_OK && *id && (other != case_id || user != s->user_id)) {
-		*id = 0;
-		rc = errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the page");
-	}
-	return rc;
-}
+/* The assessment a form's one-time key already made (idem_lookup). */
+#define ASSESS_IDEM "SELECT id, case_id, coalesce(user_id, 0) FROM assessments WHERE idem_key = :k"
 
 static int insert_head(struct db *db, const struct scope *s, int64_t case_id, int64_t review_id,
 		       const struct assess_in *in, int64_t *id)
@@ -574,7 +555,7 @@ static int record_scoped(struct db *db, const struct scope *s, int64_t case_id, 
 	}
 	if ((rc = arow_load(db, case_id, &c)))
 		return rc;
-	if (!text_blank(in->idem_key) && ((rc = idem_find(db, s, in->idem_key, case_id, id, e)) || *id))
+	if (!text_blank(in->idem_key) && ((rc = idem_lookup(db, s, ASSESS_IDEM, in->idem_key, case_id, id, e)) || *id))
 		return rc ? rc : audit_f(db, s, "view", "assessments", *id, "repeated submission: "
 					 "assessment %" PRId64 " of case %s already recorded, nothing added",
 					 *id, c.ref);
@@ -608,12 +589,8 @@ int assess_record(struct db *db, const struct scope *s, int64_t case_id, const s
 	db_rollback(db);
 	if (rc == HE_DB_CONSTRAINT && !text_blank(in->idem_key)) {
 		/* the same form submitted twice at once: the other insert won */
-		rc = idem_find(db, s, in->idem_key, case_id, id, e);
-		if (rc == HE_OK && !*id)
-			rc = HE_DB_CONSTRAINT;
-		if (rc == HE_OK)
-			rc = audit_alone(db, s->who, "view", "assessments", NULL,
-					 "repeated submission of an assessment: nothing added");
+		rc = idem_again(db, s, ASSESS_IDEM, in->idem_key, case_id, "assessments",
+				"an assessment", id, e);
 	}
 	return rc;
 }

@@ -25,6 +25,7 @@
 #include "core/chron.h"
 #include "core/consent.h"
 #include "core/family.h"
+#include "core/idem.h"
 #include "core/referral.h"
 #include "core/scope.h"
 #include "core/settings.h"
@@ -477,29 +478,8 @@ static int contact_when(const struct crow *c, const char *at, bool planned, stru
 	return HE_OK;
 }
 
-/* The contact a form's one-time key already made: *id (0 if none).  A key
- * used for another case, or by someone else, is a conflict, never their
- * contact. */
-static int idem_find(struct db *db, const struct scope *s, const char *key, int64_t case_id,
-		     int64_t *id, struct errinfo *e)
-{
-	int64_t other = 0, user = 0;
-	*id = 0;
-	struct db_stmt *st = db_prepare(db,
-		"SELECT id, case_id, coalesce(user_id, 0) FROM contacts WHERE idem_key = :k");
-	db_bind_text(st, ":k", key);
-	if (db_next(st)) {
-		*id = db_int(st, 0);
-		other = db_int(st, 1);
-		user = db_int(st, 2);
-	}
-	int rc = db_finalize(st);
-	if (rc == HE_OK && *id && (other != case_id || user != s->user_id)) {
-		*id = 0;
-		rc = errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the page");
-	}
-	return rc;
-}
+/* The contact a form's one-time key already made (idem_lookup). */
+#define CONTACT_IDEM "SELECT id, case_id, coalesce(user_id, 0) FROM contacts WHERE idem_key = :k"
 
 static int contact_insert(struct db *db, const struct scope *s, const struct crow *c,
 			  const struct contact_in *in, const struct contact_ok *ok, int64_t *id)
@@ -537,7 +517,8 @@ static int contact_add_in(struct db *db, const struct scope *s, const struct cro
 {
 	struct contact_ok ok;
 	int rc = HE_OK;
-	if (!text_blank(in->idem_key) && ((rc = idem_find(db, s, in->idem_key, c->id, id, e)) || *id))
+	if (!text_blank(in->idem_key) &&
+	    ((rc = idem_lookup(db, s, CONTACT_IDEM, in->idem_key, c->id, id, e)) || *id))
 		return rc ? rc : audit_case(db, s, "view", c->id, "repeated submission: contact %"
 					    PRId64 " on case %s already recorded, nothing added", *id, c->ref);
 	if ((rc = need_status(c, "open", in->planned ? "book a visit" : "record a contact", e)) ||
@@ -561,15 +542,9 @@ int contact_add(struct db *db, const struct scope *s, int64_t case_id, int64_t v
 	if (rc)
 		return rc;
 	rc = change_end(db, contact_add_in(db, s, &c, in, id, e));
-	if (rc == HE_DB_CONSTRAINT && !text_blank(in->idem_key)) {
+	if (rc == HE_DB_CONSTRAINT && !text_blank(in->idem_key))
 		/* The same form submitted twice at once: the other insert won. */
-		rc = idem_find(db, s, in->idem_key, case_id, id, e);
-		if (rc == HE_OK && !*id)
-			rc = HE_DB_CONSTRAINT;
-		if (rc == HE_OK)
-			rc = audit_alone(db, s->who, "view", "cases", NULL,
-					 "repeated submission of a contact: nothing added");
-	}
+		rc = idem_again(db, s, CONTACT_IDEM, in->idem_key, case_id, "cases", "a contact", id, e);
 	return rc;
 }
 
@@ -975,61 +950,19 @@ int case_set_review(struct db *db, const struct scope *s, int64_t case_id, int64
 
 /* ---- the family record: members and professionals ------------------------ */
 
-/* The rows a form's one-time key may have made: sql selects id, family_id
- * and who added it for :k. */
+/* The member or professional a form's one-time key already added
+ * (idem_lookup, idem_again). */
 #define MEMBER_IDEM "SELECT id, family_id, coalesce(created_by, 0) FROM family_members" \
 	" WHERE idem_key = :k"
 #define PROFESSIONAL_IDEM "SELECT id, family_id, coalesce(created_by, 0)" \
 	" FROM family_professionals WHERE idem_key = :k"
-
-/* The member or professional (sql above) a form's one-time key already
- * added: *id (0 if none).  A key used for another family, or by someone
- * else, is a conflict, never their row. */
-static int family_idem_find(struct db *db, const struct scope *s, const char *sql,
-			    const char *key, int64_t family_id, int64_t *id, struct errinfo *e)
-{
-	int64_t other = 0, user = 0;
-	*id = 0;
-	struct db_stmt *st = db_prepare(db, sql);
-	db_bind_text(st, ":k", key);
-	if (db_next(st)) {
-		*id = db_int(st, 0);
-		other = db_int(st, 1);
-		user = db_int(st, 2);
-	}
-	int rc = db_finalize(st);
-	if (rc == HE_OK && *id && (other != family_id || user != s->user_id)) {
-		*id = 0;
-		rc = errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the page");
-	}
-	return rc;
-}
-
-/* After a unique-key failure on the insert (the same form submitted twice
- * at once: the other insert won): the first row's id, and a "view" audit
- * row saying nothing was added.  No transaction is open. */
-static int family_idem_again(struct db *db, const struct scope *s, const char *sql,
-			     const char *key, int64_t family_id, const char *what, int64_t *id,
-			     struct errinfo *e)
-{
-	char summary[96];
-	int rc = family_idem_find(db, s, sql, key, family_id, id, e);
-	if (rc == HE_OK && !*id)
-		return HE_DB_CONSTRAINT;
-	if (rc)
-		return rc;
-	if (e)
-		memset(e, 0, sizeof *e);
-	snprintf(summary, sizeof summary, "repeated submission of %s: nothing added", what);
-	return audit_alone(db, s->who, "view", "cases", NULL, summary);
-}
 
 static int member_add_in(struct db *db, const struct scope *s, const struct crow *c,
 			 const struct family_member_in *m, int64_t *id, struct errinfo *e)
 {
 	int rc = HE_OK;
 	if (!text_blank(m->idem_key) &&
-	    ((rc = family_idem_find(db, s, MEMBER_IDEM, m->idem_key, c->family_id, id, e)) || *id))
+	    ((rc = idem_lookup(db, s, MEMBER_IDEM, m->idem_key, c->family_id, id, e)) || *id))
 		return rc ? rc : audit_case(db, s, "view", c->id, "repeated submission: member %"
 					    PRId64 " of case %s already added, nothing added", *id, c->ref);
 	if ((rc = need_status(c, "open", "change the family record of a closed case", e)))
@@ -1047,8 +980,8 @@ int case_member_add(struct db *db, const struct scope *s, int64_t case_id,
 		return rc;
 	rc = change_end(db, member_add_in(db, s, &c, m, id, e));
 	if (rc == HE_DB_CONSTRAINT && !text_blank(m->idem_key))
-		rc = family_idem_again(db, s, MEMBER_IDEM, m->idem_key, c.family_id, "a family member",
-				       id, e);
+		rc = idem_again(db, s, MEMBER_IDEM, m->idem_key, c.family_id, "cases",
+				"a family member", id, e);
 	return rc;
 }
 
@@ -1095,7 +1028,7 @@ static int professional_add_in(struct db *db, const struct scope *s, const struc
 	char today[11], summary[2 * TEXT_SHORT + 40], idt[24];
 	int rc = HE_OK;
 	if (!text_blank(p->idem_key) &&
-	    ((rc = family_idem_find(db, s, PROFESSIONAL_IDEM, p->idem_key, c->family_id, id, e)) || *id))
+	    ((rc = idem_lookup(db, s, PROFESSIONAL_IDEM, p->idem_key, c->family_id, id, e)) || *id))
 		return rc ? rc : audit_case(db, s, "view", c->id, "repeated submission: professional %"
 					    PRId64 " of case %s already added, nothing added", *id, c->ref);
 	if ((rc = need_status(c, "open", "change the family record of a closed case", e)) ||
@@ -1124,8 +1057,8 @@ int case_professional_add(struct db *db, const struct scope *s, int64_t case_id,
 		return rc;
 	rc = change_end(db, professional_add_in(db, s, &c, p, id, e));
 	if (rc == HE_DB_CONSTRAINT && !text_blank(p->idem_key))
-		rc = family_idem_again(db, s, PROFESSIONAL_IDEM, p->idem_key, c.family_id,
-				       "another professional", id, e);
+		rc = idem_again(db, s, PROFESSIONAL_IDEM, p->idem_key, c.family_id, "cases",
+				"another professional", id, e);
 	return rc;
 }
 

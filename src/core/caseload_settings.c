@@ -40,38 +40,6 @@ int caseload_settings_workers(struct db *db, int *on_default, int *active)
 	return db_finalize(st);
 }
 
-/* The row's text into was (*present false when there is none). */
-static int raw(struct db *db, char *was, size_t len, bool *present)
-{
-	struct db_stmt *st = db_prepare(db, "SELECT value FROM settings WHERE key = :key");
-	db_bind_text(st, ":key", CASELOAD_MAX_KEY);
-	*present = db_next(st) && !db_is_null(st, 0);
-	snprintf(was, len, "%s", *present ? db_text(st, 0) : "");
-	return db_finalize(st);
-}
-
-/* Write v over the text the row held (was; NULL: no row), so a row
- * another transaction changed meanwhile is not overwritten: 0 rows
- * changed, or a second insert of the key, is HE_CONFLICT. */
-static int put(struct db *db, const char *was, int v)
-{
-	char text[16];
-	snprintf(text, sizeof text, "%d", v);
-	struct db_stmt *st;
-	if (was) {
-		st = db_prepare(db, "UPDATE settings SET value = :v WHERE key = :key AND value = :was");
-		db_bind_text(st, ":was", was);
-	} else {
-		st = db_prepare(db, "INSERT INTO settings (key, value) VALUES (:key, :v)");
-	}
-	db_bind_text(st, ":v", text);
-	db_bind_text(st, ":key", CASELOAD_MAX_KEY);
-	int rc = db_done(st);
-	if (rc == HE_DB_CONSTRAINT || (!rc && db_changes(db) != 1))
-		return HE_CONFLICT;
-	return rc;
-}
-
 /* Inside the transaction: the stale check, the row and the audit row. */
 static int write_tx(struct db *db, const struct audit_who *who, int to, const int *seen,
 		    struct errinfo *e)
@@ -84,10 +52,8 @@ static int write_tx(struct db *db, const struct audit_who *who, int to, const in
 		return errinfo_set(e, HE_CONFLICT, caseload_settings_field,
 			"Someone else changed the default maximum caseload since you looked: it is"
 			" now %d standard cases. Check the value and save again", old);
-	char was[64], sum[120];
-	bool present;
-	if (!(rc = raw(db, was, sizeof was, &present)))
-		rc = put(db, present ? was : NULL, to);
+	char sum[120];
+	rc = settings_put_int(db, CASELOAD_MAX_KEY, to);
 	if (rc == HE_CONFLICT)
 		return errinfo_set(e, rc, caseload_settings_field, "Someone else saved the default"
 				   " maximum caseload at the same time. Check the value and save again");

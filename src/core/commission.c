@@ -36,6 +36,7 @@
 #include "core/catalogue.h"
 #include "core/chron.h"
 #include "core/consent.h"
+#include "core/idem.h"
 #include "core/scope.h"
 #include "core/settings.h"
 #include "store/db.h"
@@ -424,27 +425,13 @@ static int request_check(struct db *db, struct arena *a, int64_t case_id, const 
 			   " for the current year)");
 }
 
-/* The commission an idem key already made: *id (0 none). */
+/* The commission a form's one-time key already made (idem_lookup), with a
+ * "view" audit row. */
 static int idem_find(struct db *db, const struct scope *s, const char *key, int64_t case_id, int64_t *id,
 		     struct errinfo *e)
 {
-	int64_t other = 0, user = 0;
-	*id = 0;
-	if (!key || !*key)
-		return HE_OK;
-	struct db_stmt *st = db_prepare(db, "SELECT id, case_id, coalesce(requested_by, 0) FROM commissions"
-					" WHERE idem_key = :key");
-	db_bind_text(st, ":key", key);
-	if (db_next(st)) {
-		*id = db_int(st, 0);
-		other = db_int(st, 1);
-		user = db_int(st, 2);
-	}
-	int rc = db_finalize(st);
-	if (rc == HE_OK && *id && (other != case_id || user != s->user_id)) {
-		*id = 0;
-		rc = errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the page");
-	}
+	int rc = idem_lookup(db, s, "SELECT id, case_id, coalesce(requested_by, 0) FROM commissions"
+			     " WHERE idem_key = :k", key, case_id, id, e);
 	if (rc == HE_OK && *id)
 		rc = audit_row(db, s, "view", *id, "repeated submission: commission %" PRId64
 			       " already recorded, nothing added", *id);

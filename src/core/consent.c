@@ -17,6 +17,7 @@
 #include "base/valid.h"
 #include "core/audit.h"
 #include "core/chron.h"
+#include "core/idem.h"
 #include "core/scope.h"
 #include "store/db.h"
 
@@ -216,26 +217,11 @@ static int consent_insert(struct db *db, const struct scope *s, int64_t family_i
 static int consent_idem_find(struct db *db, const struct scope *s, const char *key,
 			     int64_t family_id, int64_t *id, struct errinfo *e)
 {
-	int64_t other = 0, user = 0;
 	char idtext[24];
-	*id = 0;
-	struct db_stmt *st = db_prepare(db, "SELECT id, family_id, coalesce(recorded_by, 0)"
-		" FROM consents WHERE idem_key = :k");
-	db_bind_text(st, ":k", key);
-	if (db_next(st)) {
-		*id = db_int(st, 0);
-		other = db_int(st, 1);
-		user = db_int(st, 2);
-	}
-	int rc = db_finalize(st);
-	if (rc)
-		return errinfo_set(e, rc, "", "%s", db_errmsg(db));
-	if (*id && (other != family_id || user != s->user_id)) {
-		*id = 0;
-		return errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the page");
-	}
-	if (!*id)
-		return HE_OK;
+	int rc = idem_lookup(db, s, "SELECT id, family_id, coalesce(recorded_by, 0)"
+			     " FROM consents WHERE idem_key = :k", key, family_id, id, e);
+	if (rc || !*id)
+		return rc;
 	snprintf(idtext, sizeof idtext, "%" PRId64, *id);
 	rc = audit(db, s->who, "view", "consents", idtext,
 		   "repeated submission: consent already recorded, nothing added");

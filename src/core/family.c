@@ -30,6 +30,7 @@
 #include "core/audit.h"
 #include "core/case.h"
 #include "core/chron.h"
+#include "core/idem.h"
 #include "core/scope.h"
 #include "store/db.h"
 
@@ -780,19 +781,13 @@ static int idem_seen(struct db *db, const struct scope *s, const char *key, bool
 		return HE_OK;
 	if (strlen(key) > 64 || !text_valid(key, strlen(key)))
 		return errinfo_set(e, HE_INVALID, "idem", "The form's key is not valid: reload the case");
-	struct db_stmt *st = db_prepare(db, "SELECT coalesce(changed_by, 0) FROM"
-		" family_details_history WHERE idem_key = :k");
-	db_bind_text(st, ":k", key);
-	int64_t by = -1;
-	if (db_next(st))
-		by = db_int(st, 0);
-	int rc = db_finalize(st);
-	if (rc)
-		return errinfo_set(e, rc, "", "%s", db_errmsg(db));
-	if (by >= 0 && by != s->user_id)
-		return errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the case");
-	*seen = by >= 0;
-	return HE_OK;
+	int64_t id;
+	int rc = idem_lookup(db, s, "SELECT id, 0, coalesce(changed_by, 0) FROM"
+			     " family_details_history WHERE idem_key = :k", key, 0, &id, e);
+	if (rc == HE_CONFLICT)   /* the case page's own words */
+		return errinfo_set(e, rc, "idem", "This form was already used: reload the case");
+	*seen = id != 0;
+	return rc;
 }
 
 static int case_family(struct db *db, int64_t case_id, int64_t *family_id)

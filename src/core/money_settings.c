@@ -61,38 +61,6 @@ int money_settings_check(const struct money_settings *to, struct errinfo *e)
 	return HE_OK;
 }
 
-/* Write key's new value v over the text was it held (NULL: no row), so a
- * row another transaction changed meanwhile is not overwritten: 0 rows
- * changed, or a second insert of the key, is HE_CONFLICT. */
-static int put(struct db *db, const char *key, const char *was, int64_t v)
-{
-	char text[24];
-	snprintf(text, sizeof text, "%lld", (long long)v);
-	struct db_stmt *st;
-	if (was) {
-		st = db_prepare(db, "UPDATE settings SET value = :v WHERE key = :key AND value = :was");
-		db_bind_text(st, ":was", was);
-	} else {
-		st = db_prepare(db, "INSERT INTO settings (key, value) VALUES (:key, :v)");
-	}
-	db_bind_text(st, ":v", text);
-	db_bind_text(st, ":key", key);
-	int rc = db_done(st);
-	if (rc == HE_DB_CONSTRAINT || (!rc && db_changes(db) != 1))
-		return HE_CONFLICT;
-	return rc;
-}
-
-/* The text of key's row into was (present false when there is none). */
-static int raw(struct db *db, const char *key, char *was, size_t len, bool *present)
-{
-	struct db_stmt *st = db_prepare(db, "SELECT value FROM settings WHERE key = :key");
-	db_bind_text(st, ":key", key);
-	*present = db_next(st) && !db_is_null(st, 0);
-	snprintf(was, len, "%s", *present ? db_text(st, 0) : "");
-	return db_finalize(st);
-}
-
 /* "Money settings: hourly cost £32.00 → £35.00; worker limit £250.00
  * (unchanged); …" */
 static void summary(const struct money_settings *old, const struct money_settings *to,
@@ -128,14 +96,8 @@ static int write_tx(struct db *db, const struct audit_who *who, const struct mon
 				"Someone else changed the money settings since you looked: the %s"
 				" is now %s. Check the values and save again", labels[i], now);
 		}
-	for (int i = 0; i < 3; i++) {
-		char was[64];
-		bool present;
-		if ((rc = raw(db, keys[i], was, sizeof was, &present)))
-			break;
-		if ((rc = put(db, keys[i], present ? was : NULL, value(to, i))))
-			break;
-	}
+	for (int i = 0; i < 3 && !rc; i++)
+		rc = settings_put_int(db, keys[i], value(to, i));
 	if (rc == HE_CONFLICT)
 		return errinfo_set(e, rc, "", "Someone else saved the money settings at the same"
 				   " time. Check the values and save again");

@@ -25,6 +25,7 @@
 #include "core/case.h"
 #include "core/chron.h"
 #include "core/consent.h"
+#include "core/idem.h"
 #include "core/referral.h"
 #include "core/scope.h"
 #include "core/settings.h"
@@ -354,28 +355,12 @@ int plan_action_visible(struct db *db, const struct scope *s, int64_t action_id,
 
 /* ---- adding ------------------------------------------------------------------------ */
 
-/* The row a form's one-time key already made: *id (0 if none).  sql
- * selects id, case_id and the user who made it for :key.  A key used on
- * another case, or by someone else, is a conflict, never their record. */
+/* The row a form's one-time key already made (idem_lookup; sql selects
+ * id, case_id and the user who made it for :k), with a "view" audit row. */
 static int idem_find(struct db *db, const struct scope *s, const char *sql, const char *key,
 		     int64_t case_id, int64_t *id, struct errinfo *e)
 {
-	int64_t other = 0, user = 0;
-	*id = 0;
-	if (!key || !*key)
-		return HE_OK;
-	struct db_stmt *st = db_prepare(db, sql);
-	db_bind_text(st, ":key", key);
-	if (db_next(st)) {
-		*id = db_int(st, 0);
-		other = db_int(st, 1);
-		user = db_int(st, 2);
-	}
-	int rc = db_finalize(st);
-	if (rc == HE_OK && *id && (other != case_id || user != s->user_id)) {
-		*id = 0;
-		rc = errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the page");
-	}
+	int rc = idem_lookup(db, s, sql, key, case_id, id, e);
 	if (rc == HE_OK && *id)
 		rc = audit_row(db, s, "view", "cases", case_id, "repeated submission: %" PRId64
 			       " already recorded, nothing added", *id);
@@ -465,7 +450,7 @@ static int action_add_checked(struct db *db, const struct scope *s, int64_t case
 	struct pcase c;
 	char due[11], today[11], who[200];
 	int rc = idem_find(db, s, "SELECT id, case_id, coalesce(created_by, 0) FROM plan_actions"
-			   " WHERE idem_key = :key", in->idem_key, case_id, id, e);
+			   " WHERE idem_key = :k", in->idem_key, case_id, id, e);
 	if (rc || *id)
 		return rc;
 	if ((rc = pcase_load(db, case_id, &c)))
@@ -1047,7 +1032,7 @@ static int review_checked(struct db *db, struct arena *a, const struct scope *s,
 	char held[11], next[11];
 	int count = 0;
 	int rc = idem_find(db, s, "SELECT id, case_id, coalesce(user_id, 0) FROM reviews"
-			   " WHERE idem_key = :key", in->idem_key, case_id, id, e);
+			   " WHERE idem_key = :k", in->idem_key, case_id, id, e);
 	if (rc || *id)
 		return rc;
 	if ((rc = pcase_load(db, case_id, &c)) || (rc = need_open(&c, e)))

@@ -26,6 +26,7 @@
 #include "core/audit.h"
 #include "core/chron.h"
 #include "core/family.h"
+#include "core/idem.h"
 #include "core/scope.h"
 #include "store/db.h"
 
@@ -370,30 +371,17 @@ static int referral_check(struct db *db, const struct scope *s, const struct ref
 	return found ? HE_OK : errinfo_set(e, HE_INVALID, "school", "No such school");
 }
 
-/* The referral an idem_key already made, if any (*id 0 if none).  A key
- * used by someone else is a conflict, never their referral. */
-static int idem_lookup(struct db *db, const struct scope *s, const char *key, int64_t *id,
-		       struct errinfo *e)
+/* The referral an idem_key already made, if any (*id 0 if none): idem_lookup,
+ * a referral having no owner but its user, and the form's own words for a
+ * key used by someone else. */
+static int referral_idem(struct db *db, const struct scope *s, const char *key, int64_t *id,
+			 struct errinfo *e)
 {
-	*id = 0;
-	if (!nz(key))
-		return HE_OK;
-	struct db_stmt *st = db_prepare(db, "SELECT id, coalesce(user_id, 0) FROM referrals"
-		" WHERE idem_key = :k");
-	db_bind_text(st, ":k", key);
-	int64_t user = 0;
-	if (db_next(st)) {
-		*id = db_int(st, 0);
-		user = db_int(st, 1);
-	}
-	int rc = db_finalize(st);
-	if (rc)
-		return errinfo_set(e, rc, "", "%s", db_errmsg(db));
-	if (*id && user != s->user_id) {
-		*id = 0;
-		return errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload it");
-	}
-	return HE_OK;
+	int rc = idem_lookup(db, s, "SELECT id, 0, coalesce(user_id, 0) FROM referrals"
+			     " WHERE idem_key = :k", key, 0, id, e);
+	if (rc == HE_CONFLICT)
+		errinfo_set(e, rc, "idem", "This form was already used: reload it");
+	return rc;
 }
 
 /* ---- writing ------------------------------------------------------------------ */
@@ -600,7 +588,7 @@ int referral_create_tx(struct db *db, const struct scope *s, const struct referr
 		memset(e, 0, sizeof *e);
 	if (!db_in_transaction(db))
 		return errinfo_set(e, HE_INTERNAL, "", "referral_create_tx needs a transaction");
-	if ((rc = idem_lookup(db, s, in->idem_key, id, e)) || *id)
+	if ((rc = referral_idem(db, s, in->idem_key, id, e)) || *id)
 		return rc;
 	plan = xcalloc(1, sizeof *plan);
 	if ((rc = referral_check(db, s, in, plan, e)))
@@ -631,7 +619,7 @@ int referral_create(struct db *db, const struct scope *s, const struct referral_
 		/* the same form submitted twice at once: the other one won */
 		struct errinfo e2 = {0};
 		if (db_begin(db) == HE_OK) {
-			int rc2 = idem_lookup(db, s, in->idem_key, id, &e2);
+			int rc2 = referral_idem(db, s, in->idem_key, id, &e2);
 			db_rollback(db);
 			if (rc2 == HE_OK && *id)
 				return HE_OK;

@@ -50,6 +50,31 @@ int settings_text(struct db *db, const char *key, const char *def, char *buf, si
 	return db_finalize(st);
 }
 
+int settings_put_int(struct db *db, const char *key, int64_t v)
+{
+	char was[64], text[24];
+	const char *s;
+	struct db_stmt *st = setting_row(db, key, &s);
+	bool present = s != NULL;
+	snprintf(was, sizeof was, "%s", s ? s : "");
+	int rc = db_finalize(st);
+	if (rc)
+		return rc;
+	snprintf(text, sizeof text, "%lld", (long long)v);
+	if (present) {
+		st = db_prepare(db, "UPDATE settings SET value = :v WHERE key = :key AND value = :was");
+		db_bind_text(st, ":was", was);
+	} else {
+		st = db_prepare(db, "INSERT INTO settings (key, value) VALUES (:key, :v)");
+	}
+	db_bind_text(st, ":v", text);
+	db_bind_text(st, ":key", key);
+	rc = db_done(st);
+	if (rc == HE_DB_CONSTRAINT || (!rc && db_changes(db) != 1))
+		return HE_CONFLICT;
+	return rc;
+}
+
 int settings_review_weeks(struct db *db, int *weeks)
 {
 	int64_t w = 6;

@@ -26,6 +26,7 @@
 #include "core/chron.h"
 #include "core/consent.h"
 #include "core/family.h"
+#include "core/idem.h"
 #include "core/ical.h"
 #include "core/plan.h"
 #include "core/scope.h"
@@ -343,28 +344,9 @@ static int crow_load(struct db *db, int64_t id, struct crow *c)
 	return rc ? rc : c->id ? HE_OK : HE_NOT_FOUND;
 }
 
-/* The meeting a form's one-time key already made (*id 0 if none); a key
- * used for another case or by someone else is a conflict. */
-static int idem_find(struct db *db, const struct scope *s, const char *key, int64_t case_id,
-		     int64_t *id, struct errinfo *e)
-{
-	int64_t other = 0, user = 0;
-	*id = 0;
-	struct db_stmt *st = db_prepare(db,
-		"SELECT id, case_id, coalesce(created_by, 0) FROM taf_meetings WHERE idem_key = :k");
-	db_bind_text(st, ":k", key);
-	if (db_next(st)) {
-		*id = db_int(st, 0);
-		other = db_int(st, 1);
-		user = db_int(st, 2);
-	}
-	int rc = db_finalize(st);
-	if (rc == HE_OK && *id && (other != case_id || user != s->user_id)) {
-		*id = 0;
-		rc = errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the page");
-	}
-	return rc;
-}
+/* The meeting a form's one-time key already made (idem_lookup). */
+#define MEETING_IDEM "SELECT id, case_id, coalesce(created_by, 0) FROM taf_meetings" \
+	" WHERE idem_key = :k"
 
 static int meeting_insert(struct db *db, const struct scope *s, const struct crow *c,
 			  const struct meeting_in *in, const char *at, int64_t *id)
@@ -404,7 +386,8 @@ static int schedule_in(struct db *db, const struct scope *s, const struct crow *
 {
 	char at[17], words[32];
 	int rc;
-	if (!text_blank(in->idem_key) && ((rc = idem_find(db, s, in->idem_key, c->id, id, e)) || *id))
+	if (!text_blank(in->idem_key) &&
+	    ((rc = idem_lookup(db, s, MEETING_IDEM, in->idem_key, c->id, id, e)) || *id))
 		return rc ? rc : audit_meeting(db, s, "view", *id, "repeated submission: meeting %"
 					       PRId64 " on case %s already scheduled", *id, c->ref);
 	if ((rc = need_open_case(c->status, e)) ||
@@ -449,15 +432,10 @@ int taf_schedule(struct db *db, const struct scope *s, int64_t case_id, const st
 	if ((rc = crow_load(db, case_id, &c)))
 		return change_end(db, rc);
 	rc = change_end(db, schedule_in(db, s, &c, in, id, e));
-	if (rc == HE_DB_CONSTRAINT && !text_blank(in->idem_key)) {
+	if (rc == HE_DB_CONSTRAINT && !text_blank(in->idem_key))
 		/* The same form submitted twice at once: the other insert won. */
-		rc = idem_find(db, s, in->idem_key, case_id, id, e);
-		if (rc == HE_OK && !*id)
-			rc = HE_DB_CONSTRAINT;
-		if (rc == HE_OK)
-			rc = audit_alone(db, s->who, "view", "taf_meetings", NULL,
-					 "repeated submission of a meeting: nothing added");
-	}
+		rc = idem_again(db, s, MEETING_IDEM, in->idem_key, case_id, "taf_meetings",
+				"a meeting", id, e);
 	return rc;
 }
 

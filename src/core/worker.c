@@ -21,6 +21,7 @@
 #include "core/audit.h"
 #include "core/caseload_settings.h"
 #include "core/chron.h"
+#include "core/idem.h"
 #include "core/scope.h"
 #include "core/settings.h"
 #include "store/db.h"
@@ -299,25 +300,10 @@ static int save_audit(struct db *db, const struct scope *s, bool created, int64_
 static int idem_find(struct db *db, const struct scope *s, const char *sql, const char *entity,
 		     const char *key, int64_t worker_id, int64_t *id, struct errinfo *e)
 {
-	int64_t other = 0, user = 0;
 	char idtext[24];
-	*id = 0;
-	struct db_stmt *st = db_prepare(db, sql);
-	db_bind_text(st, ":k", key);
-	if (db_next(st)) {
-		*id = db_int(st, 0);
-		other = db_int(st, 1);
-		user = db_int(st, 2);
-	}
-	int rc = db_finalize(st);
-	if (rc)
-		return errinfo_set(e, rc, "", "%s", db_errmsg(db));
-	if (*id && (other != worker_id || user != s->user_id)) {
-		*id = 0;
-		return errinfo_set(e, HE_CONFLICT, "idem", "This form was already used: reload the page");
-	}
-	if (!*id)
-		return HE_OK;
+	int rc = idem_lookup(db, s, sql, key, worker_id, id, e);
+	if (rc || !*id)
+		return rc;
 	snprintf(idtext, sizeof idtext, "%lld", (long long)*id);
 	rc = audit(db, s->who, "view", entity, idtext,
 		   "repeated submission: already recorded, nothing added");

@@ -49,15 +49,6 @@ static bool whole(const char *s, int *v)
 
 /* ---- the page -------------------------------------------------------------------- */
 
-static void banner(struct req *r, const char *msg)
-{
-	fmt_printf(&r->out, "<div class=\"govuk-notification-banner govuk-notification-banner--success\""
-		" role=\"alert\" aria-labelledby=\"done-title\" data-module=\"govuk-notification-banner\">"
-		"<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\""
-		" id=\"done-title\">Success</h2></div><div class=\"govuk-notification-banner__content\">"
-		"<p class=\"govuk-notification-banner__heading\" id=\"done\">%h</p></div></div>", msg);
-}
-
 /* The value in force and the active workers it applies to. */
 static void in_force(struct req *r, int cur, int on_default, int active)
 {
@@ -101,7 +92,7 @@ static int show(struct req *r, int status, int cur, const char *typed, const str
 	page_error_summary(r, e);
 	const char *done = req_query(r, "done");
 	if (!err && done && *done)
-		banner(r, "Default maximum caseload saved");
+		page_success_banner(r, "Default maximum caseload saved");
 	explain(r);
 	in_force(r, cur, on_default, active);
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">Change it</h2>"

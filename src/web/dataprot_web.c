@@ -87,15 +87,6 @@ static const char *key_label(struct req *r, const char *key)
 	return s;
 }
 
-static void banner(struct req *r, const char *msg)
-{
-	fmt_printf(&r->out, "<div class=\"govuk-notification-banner govuk-notification-banner--success\""
-		" role=\"alert\" aria-labelledby=\"done-title\" data-module=\"govuk-notification-banner\">"
-		"<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\""
-		" id=\"done-title\">Success</h2></div><div class=\"govuk-notification-banner__content\">"
-		"<p class=\"govuk-notification-banner__heading\" id=\"done\">%h</p></div></div>", msg);
-}
-
 static void table_open(struct req *r, const char *id, const char *caption,
 		       const char *const *heads, size_t n)
 {
@@ -529,7 +520,7 @@ static int retention_show(struct req *r, int status, const struct errinfo *e)
 	page_error_summary(r, e);
 	const char *done = req_query(r, "done");
 	if (done && *done && (!e || !e->code))
-		banner(r, done);
+		page_success_banner(r, done);
 	fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">Retention and safeguarding holds</h1>");
 	settings_form(r, &rs, e);
 	due_table(r, v, n, held);

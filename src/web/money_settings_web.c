@@ -66,15 +66,6 @@ static const char *form_field(const char *core)
 
 /* ---- the page -------------------------------------------------------------------- */
 
-static void banner(struct req *r, const char *msg)
-{
-	fmt_printf(&r->out, "<div class=\"govuk-notification-banner govuk-notification-banner--success\""
-		" role=\"alert\" aria-labelledby=\"done-title\" data-module=\"govuk-notification-banner\">"
-		"<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\""
-		" id=\"done-title\">Success</h2></div><div class=\"govuk-notification-banner__content\">"
-		"<p class=\"govuk-notification-banner__heading\" id=\"done\">%h</p></div></div>", msg);
-}
-
 static void in_force(struct req *r, const struct money_settings *m)
 {
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\">In force</h2>"
@@ -98,7 +89,7 @@ static int show(struct req *r, int status, const struct money_settings *cur,
 	page_error_summary(r, e);
 	const char *done = req_query(r, "done");
 	if (!err && done && *done)
-		banner(r, "Money settings saved");
+		page_success_banner(r, "Money settings saved");
 	fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">Money settings</h1><p class=\"govuk-body\">"
 		"The cost of worker time used by <a class=\"govuk-link\" href=\"/costs\">cost per"
 		" family</a>, and how much a worker or coordinator may commission for a family without"

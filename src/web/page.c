@@ -180,6 +180,15 @@ int page_error(struct req *r, int code)
 	return HE_OK;
 }
 
+void page_success_banner(struct req *r, const char *msg)
+{
+	fmt_printf(&r->out, "<div class=\"govuk-notification-banner govuk-notification-banner--success\""
+		" role=\"alert\" aria-labelledby=\"done-title\" data-module=\"govuk-notification-banner\">"
+		"<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\""
+		" id=\"done-title\">Success</h2></div><div class=\"govuk-notification-banner__content\">"
+		"<p class=\"govuk-notification-banner__heading\" id=\"done\">%h</p></div></div>", msg);
+}
+
 void page_error_summary(struct req *r, const struct errinfo *e)
 {
 	if (!e || e->code == HE_OK)

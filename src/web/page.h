@@ -26,6 +26,8 @@ int page_error(struct req *r, int code);
 /* The GOV.UK error summary for e, linking to #<field>; nothing if e->code
  * is HE_OK. */
 void page_error_summary(struct req *r, const struct errinfo *e);
+/* The GOV.UK success banner saying msg (escaped), its heading id "done". */
+void page_success_banner(struct req *r, const char *msg);
 /* A GOV.UK text input with its label, and its error message when e names
  * this field (id is also the form field name). */
 void page_input(struct req *r, const char *id, const char *label, const char *type,

@@ -202,15 +202,6 @@ struct dest_form {
 	const struct errinfo *e;      /* its field is "<name>-<upn>" */
 };
 
-static void success_banner(struct req *r, const char *msg)
-{
-	fmt_printf(&r->out, "<div class=\"govuk-notification-banner govuk-notification-banner--success\""
-		" role=\"alert\" aria-labelledby=\"done-title\" data-module=\"govuk-notification-banner\">"
-		"<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\""
-		" id=\"done-title\">Success</h2></div><div class=\"govuk-notification-banner__content\">"
-		"<p class=\"govuk-notification-banner__heading\" id=\"done\">%h</p></div></div>", msg);
-}
-
 static void summary_row(struct req *r, const char *key, const char *value, const char *id)
 {
 	fmt_printf(&r->out, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">"
@@ -287,7 +278,7 @@ static int destinations_show(struct req *r, const struct dest_form *v, int statu
 		page_error_summary(r, v->e);
 	const char *done = req_query(r, "done");
 	if (!v && done && *done)
-		success_banner(r, arena_printf(&r->arena, "Destination recorded for %s", done));
+		page_success_banner(r, arena_printf(&r->arena, "Destination recorded for %s", done));
 	fmt_printf(&r->out, "<h1 class=\"govuk-heading-l\">Destinations at 16</h1><p class=\"govuk-body\">"
 		"Where the young people of your cases went at 16: education, employment, training,"
 		" or not in education, employment or training (NEET). The latest record counts in the"
