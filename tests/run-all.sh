@@ -27,7 +27,11 @@
 # Whenever two or more PostgreSQL layers run, one throwaway PostgreSQL
 # (scripts/pg-test-server.sh) serves them all, each layer in databases of
 # its own, and is removed at exit; a PostgreSQL layer named alone starts
-# its own, and PG_SERVER=URL uses that server instead.  The browser layers
+# its own, and PG_SERVER=URL uses that server instead.  On that shared
+# server the demo is seeded once, into the template database
+# hearth_demo_template (HEARTH_PG_TEMPLATE, see pg_template below), and
+# pg-http, pg-two, pg-crash and pg-browser copy it (CREATE DATABASE …
+# TEMPLATE) instead of seeding their own.  The browser layers
 # sign in through the form only where the form is what is tested, and
 # otherwise through POST /api/v1/session (tests/browser/README.md).
 # Named layers run one after another.  Each layer's output is printed
@@ -152,9 +156,38 @@ pg_start() {
 	if scripts/pg-test-server.sh start "$pgdir" >"$work/pg-start.log" 2>&1; then
 		PG_SERVER=$(cat "$pgdir/url")
 		export PG_SERVER
+		pg_template
 	else
 		( flock 9; echo "run-all: the shared PostgreSQL did not start (each layer tries its own):"
 		  cat "$work/pg-start.log" ) 9>"$work/lock"
+	fi
+}
+
+# The demo partnership, seeded once on the shared server into the database
+# hearth_demo_template (`hearth demo`, this run's HEARTH_DEMO_PUPILS), made a
+# template no one may connect to, and exported as HEARTH_PG_TEMPLATE: the
+# layers that seed exactly that (pg-http, pg-two, pg-crash, pg-browser) then
+# make their databases with CREATE DATABASE … TEMPLATE, a file copy, instead
+# of a seed each (hearth's and postgres's CPU, about 6 s on an idle host
+# and 11 under make test's load, and up to a minute's wall).  pg-diskfull
+# seeds a smaller city and pg-migrate a SQLite one: they seed their own.
+# Its time is reported as the line "pg-template".  If it fails, nothing is
+# exported and every layer seeds its own, as a layer run alone does.
+pg_template() {
+	local want=0 l t0=$SECONDS admin db
+	for l in $layers; do case $l in pg-http|pg-two|pg-crash|pg-browser) want=$((want + 1)) ;; esac; done
+	[ "$want" -ge 2 ] && [ -z "${HEARTH_PG_TEMPLATE:-}" ] || return 0
+	admin="${PG_SERVER%/}/postgres" db="${PG_SERVER%/}/hearth_demo_template"
+	if { time { psql -XAtq "$admin" -c "CREATE DATABASE hearth_demo_template" &&
+	            build/hearth demo --db "$db" &&
+	            psql -XAtq "$admin" -c "ALTER DATABASE hearth_demo_template WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"
+	          } >"$work/pg-template.log" 2>&1; } 2>"$work/pg-template.cpu"; then
+		HEARTH_PG_TEMPLATE=hearth_demo_template
+		export HEARTH_PG_TEMPLATE
+		echo "pg-template 0 0 $((SECONDS - t0)) $(awk '{printf "%d", $1 + $2}' "$work/pg-template.cpu")" >>"$work/results"
+	else
+		( flock 9; echo "run-all: seeding the PostgreSQL demo template failed (each layer seeds its own):"
+		  cat "$work/pg-template.log" ) 9>"$work/lock"
 	fi
 }
 

@@ -18,7 +18,10 @@
 # server URL (postgresql://user@host:port/) to use that server instead:
 # tests/run-all.sh starts one for all the PostgreSQL layers of its run and
 # passes it so (pg-diskfull then still needs it on this machine, as that
-# one is).
+# one is), with HEARTH_PG_TEMPLATE naming a database there already seeded
+# by `hearth demo` (same HEARTH_DEMO_PUPILS): pg-http, pg-two, pg-crash and
+# pg-browser then make theirs as copies of it (CREATE DATABASE … TEMPLATE)
+# rather than seeding each; without it each seeds its own.
 #
 # Each layer ends with "LAYER: N passed, N failed".  If PostgreSQL cannot
 # start, every requested layer reports "LAYER: 0 passed, 1 failed": a

@@ -4,7 +4,10 @@
 //
 // Seeds a demo database in a temporary directory (or, with --db-server
 // postgresql://user@host:port/, in a new database on that PostgreSQL server,
-// made with psql and dropped afterwards), starts `hearth serve` on a free port, then drives the pages through playwright-core and checks them
+// made with psql and dropped afterwards; with HEARTH_PG_TEMPLATE=NAME set, as
+// tests/run-all.sh sets it, that database is a copy of NAME, a database of the
+// server already seeded with the same HEARTH_DEMO_PUPILS — CREATE DATABASE …
+// TEMPLATE NAME, not a seed of its own), starts `hearth serve` on a free port, then drives the pages through playwright-core and checks them
 // with axe-core.  Each test prints "ok NAME" or "FAIL NAME: reason"; the last
 // line is always "browser: N passed, N failed" and the exit status is 1 if
 // anything failed.  Not being able to seed, serve or launch Chromium is a
@@ -136,14 +139,18 @@ function psqlAdmin(sql) {
 	check(r.status === 0, `psql -c "${sql}" exited ${r.status}: ${(r.stderr || r.stdout).trim()}`)
 }
 
-// The database URL for this run: a new PostgreSQL database, or SQLite in tmp.
+// The database for this run: a new PostgreSQL database, or SQLite in tmp;
+// seeded is true if it is a copy of $HEARTH_PG_TEMPLATE, already seeded.
 function makeDb() {
 	if (!pgServer)
-		return `sqlite:${path.join(tmp, 'b.db')}`
+		return { db: `sqlite:${path.join(tmp, 'b.db')}`, seeded: false }
+	const tpl = process.env.HEARTH_PG_TEMPLATE || ''
+	if (tpl && !/^[a-z0-9_]+$/.test(tpl))
+		throw new Error(`HEARTH_PG_TEMPLATE=${tpl}: not a plain database name`)
 	const name = `hearth_browser_${process.pid}_${Date.now()}`
-	psqlAdmin(`CREATE DATABASE ${name}`)
+	psqlAdmin(`CREATE DATABASE ${name}${tpl ? ` TEMPLATE ${tpl}` : ''}`)
 	pgDb = name
-	return pgUrl(name)
+	return { db: pgUrl(name), seeded: !!tpl }
 }
 
 function dropDb() {
@@ -158,11 +165,13 @@ function dropDb() {
 
 async function startServer(hearth) {
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-browser-'))
-	const db = makeDb()
-	const demo = spawnSync(hearth, ['demo', '--db', db], { encoding: 'utf8', timeout: 240000 })
-	if (demo.error)
-		throw new Error(`hearth demo: ${demo.error.message}`)
-	check(demo.status === 0, `hearth demo exited ${demo.status}: ${(demo.stderr || demo.stdout).trim()}`)
+	const { db, seeded } = makeDb()
+	if (!seeded) {
+		const demo = spawnSync(hearth, ['demo', '--db', db], { encoding: 'utf8', timeout: 240000 })
+		if (demo.error)
+			throw new Error(`hearth demo: ${demo.error.message}`)
+		check(demo.status === 0, `hearth demo exited ${demo.status}: ${(demo.stderr || demo.stdout).trim()}`)
+	}
 
 	const port = await freePort()
 	const url = `http://127.0.0.1:${port}`

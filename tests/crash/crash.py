@@ -12,6 +12,10 @@ half-written).  The session cookie made before the first kill must still
 work after every restart (sessions live in the database).
 
 usage: crash.py HEARTH [--db-server postgresql://USER@HOST:PORT/]
+With --db-server it makes a database of its own there and seeds it with
+`hearth demo`; with HEARTH_PG_TEMPLATE=NAME and HEARTH_DEMO_PUPILS set (as
+tests/run-all.sh sets them) it copies NAME instead, a database of that server
+already seeded so (CREATE DATABASE … TEMPLATE NAME).
 Prints "ok …"/"FAIL …" lines and ends with "crash: N passed, N failed"
 (or "pg-crash: …" on PostgreSQL).
 """
@@ -79,16 +83,24 @@ def main():
     hearth = os.path.abspath(args[0])
     tmp = tempfile.mkdtemp(prefix="hearth-crash-")
     env = dict(os.environ, HEARTH_DEMO_PUPILS=os.environ.get("HEARTH_DEMO_PUPILS", "600"))
+    # the template was seeded with the environment's HEARTH_DEMO_PUPILS: only
+    # then is it what this test would seed
+    template = os.environ.get("HEARTH_PG_TEMPLATE", "") if os.environ.get("HEARTH_DEMO_PUPILS") else ""
+    if template and not all(c.islower() or c.isdigit() or c == "_" for c in template):
+        raise SystemExit(f"HEARTH_PG_TEMPLATE={template}: not a plain database name")
     if server_url:
         name = f"crash_{os.getpid()}"
-        subprocess.run(["psql", "-q", server_url.rstrip("/") + "/postgres", "-c", f"CREATE DATABASE {name}"],
+        subprocess.run(["psql", "-q", server_url.rstrip("/") + "/postgres", "-c",
+                        f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else "")],
                        check=True, capture_output=True)
         url = server_url.rstrip("/") + "/" + name
     else:
+        template = ""
         url = f"sqlite:{tmp}/crash.db"
     srv = Server(hearth, url, env, port=free_port())
     try:
-        subprocess.run([hearth, "demo", "--db", url], check=True, capture_output=True, env=env)
+        if not template:
+            subprocess.run([hearth, "demo", "--db", url], check=True, capture_output=True, env=env)
         srv.start()
         st, body, cookie = request(srv.port, "POST", "/api/v1/session",
                                    {"email": "worker@hearth.example", "password": "hearth-demo-password"})

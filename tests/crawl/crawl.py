@@ -877,10 +877,16 @@ def plant_all(port, dbfile, hearth, url, ids):
             ids["cases"].append(other[0])
     if len(other) > 1:
         sreason = pv("step up reason (POST /api/v1/cases/{ref}/step-up)", "tmpl")
+        # the lawful basis for sharing with social care, recorded (and shown
+        # with the family's consents) when the family has not consented to it
+        sbasis = pv("step up lawful basis note (POST /api/v1/cases/{ref}/step-up)", "crlf")
         ver = sql1(dbfile, "SELECT version FROM cases WHERE ref = ?", (other[1],))
-        r = worker.call("POST", f"/api/v1/cases/{other[1]}/step-up", {"version": ver, "reason": sreason[1]})
+        r = worker.call("POST", f"/api/v1/cases/{other[1]}/step-up",
+                        {"version": ver, "reason": sreason[1], "lawful_basis_note": sbasis[1]})
         if expect(r, sreason[2]):
             keep(sreason)
+            if sql1(dbfile, "SELECT count(*) FROM consents WHERE lawful_basis_note = ?", (sbasis[1],)):
+                keep(sbasis)
             ids["cases"].append(other[1])
 
     # -- school: a second consent on the family, then withdrawn ----------------------------------

@@ -4,7 +4,10 @@
  *
  * Starts a real `hearth serve` on a free loopback port over a temporary
  * SQLite database (or, with --db-server postgresql://user@host:port/, a new
- * database on that PostgreSQL server) seeded by `hearth demo`, runs every
+ * database on that PostgreSQL server) seeded by `hearth demo` — or, with
+ * --db-server and HEARTH_PG_TEMPLATE=NAME in the environment, copied from
+ * that already seeded database (CREATE DATABASE … TEMPLATE NAME, as
+ * tests/run-all.sh makes it, seeded with the same HEARTH_DEMO_PUPILS) —, runs every
  * DIR/NAME.http case file (format: tests/http/README.md) and then the
  * route-table test, which asks `hearth routes` for every route and
  * `hearth routes --caps` for every role's capabilities and proves each
@@ -2844,19 +2847,31 @@ static int pg_admin(const char *sql, struct sbuf *err)
 	return rc;
 }
 
-/* Make this run's own database on --db-server and point R.db_url at it. */
-static void pg_create(void)
+/* Make this run's own database on --db-server and point R.db_url at it:
+ * a copy of $HEARTH_PG_TEMPLATE (already seeded by `hearth demo`) if that
+ * is set; returns true then, false if the database is empty and still to
+ * be seeded. */
+static bool pg_create(void)
 {
 	struct sbuf sql = {0}, err = {0};
 	struct timespec ts;
+	const char *tpl = getenv("HEARTH_PG_TEMPLATE");
+	if (tpl && !*tpl)
+		tpl = NULL;
+	for (const char *c = tpl; c && *c; c++)
+		if (!(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_'))
+			die("HEARTH_PG_TEMPLATE=%s: not a plain database name ([a-z0-9_])", tpl);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(R.pg_name, sizeof R.pg_name, "hearth_http_%ld_%ld", (long)getpid(), (long)ts.tv_nsec);
 	sb_addf(&sql, "CREATE DATABASE %s", R.pg_name);   /* our own name: no quoting needed */
+	if (tpl)
+		sb_addf(&sql, " TEMPLATE %s", tpl);
 	if (pg_admin(sql.p, &err) != 0)
 		die("cannot create a test database on %s: %s", R.pg_server, err.p);
 	pg_url_with(R.pg_server, R.pg_name, R.db_url, sizeof R.db_url);
 	sb_free(&sql);
 	sb_free(&err);
+	return tpl != NULL;
 }
 
 /* Drop this run's database (the server has stopped). */
@@ -2972,14 +2987,17 @@ int main(int argc, char **argv)
 	snprintf(R.db_path, sizeof R.db_path, "%s/test.db", R.tmp);
 	snprintf(R.db_url, sizeof R.db_url, "sqlite:%s", R.db_path);
 	R.backend = "sqlite";
+	bool seeded = false;
 	if (R.pg_server) {
 		R.backend = "postgresql";
-		pg_create();
+		seeded = pg_create();
 	}
-	printf("httptest: database %s\n", R.db_url);
+	printf("httptest: database %s%s%s\n", R.db_url, seeded ? ", a copy of " : "",
+	       seeded ? getenv("HEARTH_PG_TEMPLATE") : "");
 	snprintf(R.log_path, sizeof R.log_path, "%s/server.log", R.tmp);
 
-	demo_seed();
+	if (!seeded)
+		demo_seed();
 	struct sbuf why = {0};
 	if (server_start(&why) != 0)
 		die("cannot start `%s serve`: %s", R.hearth, sb_str(&why));
