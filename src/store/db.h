@@ -108,9 +108,11 @@ void db_bulk(struct db *db, bool on);
  * mapping at the first read after any other connection has committed,
  * which under a steady stream of audit commits costs a short request more
  * than the map saves (GET /api/v1/me: 2-3x the CPU; bench/README.md), so
- * the server maps only the connections serving report routes.  Cheap when
- * nothing changes; call it between statements, never while one is open.
- * No-op where it means nothing (PostgreSQL). */
+ * the server maps only the connections serving report routes.  On
+ * PostgreSQL the same switch makes the connection plan every execution of a
+ * statement for its own parameters (plan_cache_mode force_custom_plan):
+ * a report query's generic plan can be a hundred times slower.  Cheap when
+ * nothing changes; call it between statements, never while one is open. */
 void db_map_reads(struct db *db, bool on);
 
 /* Storage faults: a write the database could not make because its disk is

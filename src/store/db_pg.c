@@ -42,6 +42,7 @@ struct pg_db {
 	int64_t total_changes;    /* rows changed since the connection opened */
 	char state[6];            /* SQLSTATE of the last failure */
 	int nplans;
+	bool custom_plans;        /* plan_cache_mode is force_custom_plan: db_map_reads */
 	unsigned serial;          /* for prepared statement names */
 	struct pg_plan plans[PG_CACHE];
 };
@@ -108,6 +109,15 @@ static void quiet_notices(void *arg, const char *message)
 	(void)arg; (void)message;
 }
 
+/* The session's settings, on a new connection and after a reconnect.  Our
+ * statements are short, or aggregates over indexed ranges: JIT compilation
+ * cost each report query 1–1.5 s (measured on 285,000 cases) and never
+ * paid back. */
+static void session_setup(PGconn *conn)
+{
+	PQclear(PQexec(conn, "SET jit = off"));
+}
+
 int db_pg_open(const char *url, struct db **out, char **errmsg)
 {
 	PGconn *conn = PQconnectdb(url);
@@ -124,16 +134,34 @@ int db_pg_open(const char *url, struct db **out, char **errmsg)
 		return HE_UNAVAILABLE;
 	}
 	PQsetNoticeProcessor(conn, quiet_notices, NULL);
-	/* Our statements are short, or aggregates over indexed ranges: JIT
-	 * compilation cost each report query 1–1.5 s (measured on 285,000
-	 * cases) and never paid back. */
-	PQclear(PQexec(conn, "SET jit = off"));
+	session_setup(conn);
 	struct pg_db *db = xcalloc(1, sizeof *db);
 	db->base.ops = &pg_ops;
 	db->conn = conn;
 	db->url = xstrdup(url);
 	*out = &db->base;
 	return HE_OK;
+}
+
+/* A connection serving report routes plans each execution for its own
+ * parameters.  After five executions of a prepared statement PostgreSQL
+ * may switch to its generic plan, made without the parameters' values:
+ * for the reach section's query (dates that pick a year out of the
+ * snapshots) that plan took 7-30 s where the custom one takes ~50 ms, so a
+ * dashboard request that landed on a connection which had run it five
+ * times stalled (bench/README.md, "the two-at-once outliers").  Every other
+ * route's statements are short and keep the generic plans that save
+ * their planning. */
+static void pg_map_reads(struct db *base, bool on)
+{
+	struct pg_db *db = PDB(base);
+	if (db->custom_plans == on)
+		return;
+	PGresult *res = PQexec(db->conn, on ? "SET plan_cache_mode = force_custom_plan"
+					    : "SET plan_cache_mode = auto");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		db->custom_plans = on;
+	PQclear(res);
 }
 
 static void plan_free(struct pg_plan *p)
@@ -191,7 +219,11 @@ static bool pg_alive(struct pg_db *db)
 		return false;
 	PQreset(db->conn);
 	forget_plans(db);
-	return PQstatus(db->conn) == CONNECTION_OK;
+	db->custom_plans = false;   /* a new session: plan_cache_mode is auto again */
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return false;
+	session_setup(db->conn);
+	return true;
 }
 
 static int param_number(struct pg_plan *p, const char *name, size_t n)
@@ -519,4 +551,5 @@ static const struct db_ops pg_ops = {
 	.reset_ids = pg_reset_ids,
 	.storage_kind = pg_storage_kind,
 	.total_changes = pg_total_changes,
+	.map_reads = pg_map_reads,
 };

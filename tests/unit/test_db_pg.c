@@ -843,6 +843,38 @@ static void test_open_failures(void **state)
 	free(msg);
 }
 
+/* SHOW name on db's connection. */
+static void show(struct db *db, const char *name, char *out, size_t n)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT current_setting(:name)");
+	db_bind_text(st, ":name", name);
+	assert_true(db_next(st));
+	snprintf(out, n, "%s", db_text(st, 0));
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+/* A connection serving reports plans every execution for its parameters
+ * (a report query's generic plan stalled the dashboard for 7-30 s); every
+ * other keeps PostgreSQL's choice; JIT stays off throughout. */
+static void test_report_reads_plan_each_execution(void **state)
+{
+	struct db *db = DB(state);
+	char v[64];
+	show(db, "plan_cache_mode", v, sizeof v);
+	assert_string_equal(v, "auto");
+	db_map_reads(db, true);
+	show(db, "plan_cache_mode", v, sizeof v);
+	assert_string_equal(v, "force_custom_plan");
+	db_map_reads(db, true);   /* unchanged: nothing sent */
+	show(db, "plan_cache_mode", v, sizeof v);
+	assert_string_equal(v, "force_custom_plan");
+	db_map_reads(db, false);
+	show(db, "plan_cache_mode", v, sizeof v);
+	assert_string_equal(v, "auto");
+	show(db, "jit", v, sizeof v);
+	assert_string_equal(v, "off");
+}
+
 int main(void)
 {
 	if (!testdb_is_pg()) {
@@ -876,6 +908,7 @@ int main(void)
 		T(test_cache_two_live),
 		T(test_cache_recycled_address),
 		T(test_cache_overflow),
+		T(test_report_reads_plan_each_execution),
 		T(test_reconnect_when_idle),
 		T(test_reconnect_eventually),
 		T(test_lost_transaction_never_committed),
