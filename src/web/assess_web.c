@@ -36,22 +36,6 @@
 
 /* ---- small helpers -------------------------------------------------------- */
 
-/* The case named by path parameter 0, or HE_NOT_FOUND (audited "denied":
- * an unknown ref looks the same as another worker's case). */
-static int case_from_path(struct req *r, int64_t *id)
-{
-	const char *ref = req_param(r, 0);
-	if (!req_scope(r))
-		return r->err.code ? r->err.code : HE_INTERNAL;
-	int rc = case_id_by_ref(r->db, ref, id);
-	if (rc == HE_NOT_FOUND) {
-		int arc = req_audit(r, "denied", "cases", NULL,
-				    arena_printf(&r->arena, "unknown case %.20s", ref ? ref : ""));
-		return arc ? arc : req_fail(r, HE_NOT_FOUND, "", NULL);
-	}
-	return rc;
-}
-
 static bool has_error(const struct errinfo *e, const char *id)
 {
 	return e && e->code && strcmp(e->field, id) == 0;

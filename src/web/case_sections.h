@@ -20,4 +20,10 @@ void cost_case_section(struct req *r, const struct case_record *c);    /* cost_w
  * earlier changes replaced, after the summary card (family_web.c). */
 void family_case_section(struct req *r, const struct case_record *c);
 
+/* The case named by path parameter 0, for the routes under /cases/{ref}:
+ * *id, or HE_NOT_FOUND for an unknown ref (audited "denied", the 404
+ * written), or the error for the dispatcher.  Whether the caller may see
+ * the case is the core's to say (case_visible).  case_web.c. */
+int case_from_path(struct req *r, int64_t *id);
+
 #endif

@@ -52,7 +52,7 @@ struct view {
 
 /* The case named by path parameter 0, or HE_NOT_FOUND (audited
  * "denied": an unknown ref looks the same as another worker's case). */
-static int case_from_path(struct req *r, int64_t *id)
+int case_from_path(struct req *r, int64_t *id)
 {
 	const char *ref = req_param(r, 0);
 	if (!req_scope(r))

@@ -360,21 +360,6 @@ void commission_case_section(struct req *r, const struct case_record *c)
 
 /* ---- requesting (page) ------------------------------------------------------------------ */
 
-/* The case named by path parameter 0 (unknown: audited "denied", 404). */
-static int case_from_path(struct req *r, int64_t *id)
-{
-	const char *ref = req_param(r, 0);
-	if (!req_scope(r))
-		return r->err.code ? r->err.code : HE_INTERNAL;
-	int rc = case_id_by_ref(r->db, ref, id);
-	if (rc == HE_NOT_FOUND) {
-		int arc = req_audit(r, "denied", "cases", NULL,
-				    arena_printf(&r->arena, "unknown case %.20s", ref ? ref : ""));
-		return arc ? arc : req_fail(r, HE_NOT_FOUND, "", NULL);
-	}
-	return rc;
-}
-
 static int request_form_page(struct req *r, int64_t case_id, bool grant, const struct errinfo *e, int status)
 {
 	struct case_record c;

@@ -59,27 +59,12 @@ static const char *col(struct req *r, struct db_stmt *st, int i)
 	return db_is_null(st, i) ? NULL : arena_strdup(&r->arena, db_text(st, i));
 }
 
-/* The case named by path parameter 0; an unknown ref is HE_NOT_FOUND,
- * audited "denied" (as another worker's case is, by the core). */
-static int case_of_path(struct req *r, int64_t *id)
-{
-	const char *ref = req_param(r, 0);
-	if (!req_scope(r))
-		return r->err.code ? r->err.code : HE_INTERNAL;
-	int rc = case_id_by_ref(r->db, ref, id);
-	if (rc == HE_NOT_FOUND) {
-		int arc = req_audit(r, "denied", "cases", NULL,
-				    arena_printf(&r->arena, "family details of unknown case %.20s", or_empty(ref)));
-		return arc ? arc : req_fail(r, HE_NOT_FOUND, "", "No such case");
-	}
-	return rc;
-}
-
-/* The same, for a case the caller may see (else 404, audited). */
-static int visible_case_of_path(struct req *r, int64_t *id)
+/* The case named by path parameter 0 (case_from_path), if the caller may
+ * see it (else 404, audited). */
+static int visible_case_from_path(struct req *r, int64_t *id)
 {
 	bool yes = false;
-	int rc = case_of_path(r, id);
+	int rc = case_from_path(r, id);
 	if (!rc)
 		rc = case_visible(r->db, req_scope(r), *id, &yes);
 	if (rc || yes)
@@ -277,7 +262,7 @@ static int form_again(struct req *r, int64_t case_id, const char *cref, const st
 int family_details_page(struct req *r)
 {
 	int64_t id;
-	int rc = case_of_path(r, &id);
+	int rc = case_from_path(r, &id);
 	if (rc)
 		return rc;
 	struct family_details_in in = {req_form(r, "address"), req_form(r, "postcode"),
@@ -330,7 +315,7 @@ int family_details_api(struct req *r)
 	struct fview v;
 	struct fhist *h;
 	size_t n;
-	int rc = visible_case_of_path(r, &id);
+	int rc = visible_case_from_path(r, &id);
 	if (!rc)
 		rc = fview_load(r, id, &v);
 	if (!rc)
@@ -359,7 +344,7 @@ static int json_text(struct req *r, json_t *j, const char *key, const char **out
 int family_details_put_api(struct req *r)
 {
 	int64_t id;
-	int rc = case_of_path(r, &id);
+	int rc = case_from_path(r, &id);
 	if (rc)
 		return rc;
 	json_t *j = req_json_body(r);

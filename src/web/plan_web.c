@@ -71,22 +71,6 @@ static void due_cell(struct req *r, const struct plan_action *x)
 	fmt_printf(&r->out, "</td>");
 }
 
-/* The case named by path parameter 0 (an unknown ref is audited "denied"
- * and is 404, like another worker's case). */
-static int case_from_path(struct req *r, int64_t *id)
-{
-	const char *ref = req_param(r, 0);
-	if (!req_scope(r))
-		return r->err.code ? r->err.code : HE_INTERNAL;
-	int rc = case_id_by_ref(r->db, ref, id);
-	if (rc == HE_NOT_FOUND) {
-		int arc = req_audit(r, "denied", "cases", NULL,
-				    arena_printf(&r->arena, "unknown case %.20s", ref ? ref : ""));
-		return arc ? arc : req_fail(r, HE_NOT_FOUND, "", NULL);
-	}
-	return rc;
-}
-
 /* The case record (an audited view), or the error for the dispatcher. */
 static int case_load(struct req *r, int64_t id, struct case_record *c)
 {

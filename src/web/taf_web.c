@@ -273,21 +273,6 @@ static void schedule_page(struct req *r, const char *ref, const struct view *v, 
 	page_end(r);
 }
 
-/* The case named by path parameter 0; unknown refs are audited "denied". */
-static int case_from_path(struct req *r, int64_t *id)
-{
-	const char *ref = req_param(r, 0);
-	if (!req_scope(r))
-		return r->err.code ? r->err.code : HE_INTERNAL;
-	int rc = case_id_by_ref(r->db, ref, id);
-	if (rc == HE_NOT_FOUND) {
-		int arc = req_audit(r, "denied", "cases", NULL,
-				    arena_printf(&r->arena, "unknown case %.20s", ref ? ref : ""));
-		return arc ? arc : req_fail(r, HE_NOT_FOUND, "", NULL);
-	}
-	return rc;
-}
-
 static const char *form_at(struct req *r, const char *date, const char *time)
 {
 	const char *d = page_nonempty(req_form(r, date)), *t = page_nonempty(req_form(r, time));
