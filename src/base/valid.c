@@ -38,8 +38,7 @@ static char valid_lower(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-/* Strip surrounding whitespace: returns the start, sets *len. */
-static const char *valid_trim(const char *s, size_t *len)
+const char *valid_trim(const char *s, size_t *len)
 {
 	while (valid_space(*s))
 		s++;

@@ -47,6 +47,9 @@ bool email_norm(const char *email, char out[255]);
 bool text_valid(const char *s, size_t len);
 /* True if s is NULL or only spaces, tabs and line ends. */
 bool text_blank(const char *s);
+/* s without surrounding blanks (space, tab, CR, LF): returns where it
+ * starts and sets *len to its length. */
+const char *valid_trim(const char *s, size_t *len);
 /* A free-text form field: present (not blank) if required, at most max
  * bytes, text_valid.  On failure sets e on field with a message built on
  * what ("Enter <what>", "Keep <what> to N characters or fewer", …). */

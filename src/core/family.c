@@ -388,11 +388,8 @@ enum { CH_ADDRESS = 1, CH_POSTCODE = 2, CH_LANGUAGE = 4 };
  * if it does not fit. */
 static bool trim_into(const char *s, char *out, size_t n)
 {
-	while (*s && strchr(" \t\r\n", *s))
-		s++;
-	size_t len = strlen(s);
-	while (len && strchr(" \t\r\n", s[len - 1]))
-		len--;
+	size_t len;
+	s = valid_trim(s, &len);
 	if (len >= n)
 		return false;
 	memcpy(out, s, len);
@@ -406,10 +403,7 @@ static bool trim_into(const char *s, char *out, size_t n)
 static bool address_norm(const char *s, char *out, size_t n)
 {
 	size_t k = 0, len;
-	while (*s && strchr(" \t\r\n", *s))
-		s++;
-	for (len = strlen(s); len && strchr(" \t\r\n", s[len - 1]); len--)
-		;
+	s = valid_trim(s, &len);
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] != '\r' && s[i] != '\n') {
 			if (k + 1 >= n)
@@ -522,13 +516,15 @@ static int bits(int mask)
 	return (mask & 1) + (mask >> 1 & 1) + (mask >> 2 & 1);
 }
 
+/* The fields of a mask in words, in bit order. */
+static const char *const field_names[] = {"address", "postcode", "home language"};
+
 /* "address, home language": the fields of mask, in words. */
 static void fields_text(struct buf *b, int mask)
 {
-	static const char *const names[] = {"address", "postcode", "home language"};
 	for (int i = 0, n = 0; i < 3; i++)
 		if (mask & (1 << i))
-			buf_printf(b, "%s%s", n++ ? ", " : "", names[i]);
+			buf_printf(b, "%s%s", n++ ? ", " : "", field_names[i]);
 }
 
 /* "address 12 Oak Street; home language English": the values of mask,
@@ -536,11 +532,10 @@ static void fields_text(struct buf *b, int mask)
 static void values_text(struct buf *b, int mask, const char *address, const char *postcode,
 			const char *language)
 {
-	const char *names[] = {"address", "postcode", "home language"};
 	const char *vals[] = {address, postcode, language};
 	for (int i = 0, n = 0; i < 3; i++)
 		if (mask & (1 << i))
-			buf_printf(b, "%s%s %s", n++ ? "; " : "", names[i],
+			buf_printf(b, "%s%s %s", n++ ? "; " : "", field_names[i],
 				   vals[i] && *vals[i] ? vals[i] : "not recorded");
 }
 
