@@ -193,6 +193,9 @@ struct rpupil {
 	bool ours;                 /* at the caller's school (or the caller sees all) */
 };
 
+/* Why a case's status is no longer shared with the referring school. */
+enum share_ended { SHARE_NOT_ENDED, SHARE_CONSENT_WITHDRAWN, SHARE_BASIS_ENDED };
+
 struct rview {
 	int64_t id, family_id, school_id, user_id, version;
 	const char *urn;
@@ -204,7 +207,7 @@ struct rview {
 	int64_t case_id;
 	const char *case_ref, *case_status, *next_review, *closed_on, *worker;
 	bool case_shared;          /* the caller may see the case's status */
-	bool consent_withdrawn;    /* not shared because the school's consent was withdrawn */
+	enum share_ended ended;    /* not shared because what covered the school ended */
 	struct rpupil *pupils;
 	size_t npupils;
 };
@@ -269,14 +272,21 @@ static int rview_pupils(struct req *r, struct rview *v)
 	return db_finalize(st);
 }
 
-/* Has the family ever had a consent covering the school (now withdrawn)? */
-static int school_consent_withdrawn(struct req *r, int64_t family_id, bool *yes)
+/* Why the school no longer sees the case, when a consent or lawful basis
+ * that covered it has been withdrawn or ended: a withdrawn consent wins
+ * (the family's own decision); else an ended lawful basis.  Rows that never
+ * covered the school (a basis recorded for social care only, at a step up)
+ * do not count: the school was never told through them. */
+static int school_share_ended(struct req *r, int64_t family_id, enum share_ended *why)
 {
-	struct db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM consents WHERE family_id = :f"
-		" AND withdrawn_on IS NOT NULL AND (basis <> 'consent'"
-		" OR ',' || scope || ',' LIKE '%,school,%')");
+	struct db_stmt *st = db_prepare(r->db, "SELECT CASE WHEN basis = 'consent' THEN 1 ELSE 0 END FROM consents"
+		" WHERE family_id = :f AND withdrawn_on IS NOT NULL"
+		" AND ((basis <> 'consent' AND scope = '') OR ',' || scope || ',' LIKE '%,school,%')"
+		" ORDER BY 1 DESC LIMIT 1");
 	db_bind_int(st, ":f", family_id);
-	*yes = db_next(st) && db_int(st, 0) > 0;
+	*why = SHARE_NOT_ENDED;
+	if (db_next(st))
+		*why = db_int(st, 0) ? SHARE_CONSENT_WITHDRAWN : SHARE_BASIS_ENDED;
 	return db_finalize(st);
 }
 
@@ -300,7 +310,7 @@ static int rview_case(struct req *r, struct rview *v)
 	v->case_shared = !is_school(r);
 	if (!v->case_shared && (rc = consent_basis_active(r->db, v->family_id, "school",
 							  &v->case_shared)) == HE_OK && !v->case_shared)
-		rc = school_consent_withdrawn(r, v->family_id, &v->consent_withdrawn);
+		rc = school_share_ended(r, v->family_id, &v->ended);
 	return rc;
 }
 
@@ -394,7 +404,9 @@ static const char *case_text(struct req *r, const struct rview *v)
 	if (!v->case_id)
 		return strcmp(v->status, "received") == 0 ? waiting(r, v->received_at) : "No case";
 	if (!v->case_shared)
-		return v->consent_withdrawn ? "Consent withdrawn: case status not shared"
+		return v->ended == SHARE_CONSENT_WITHDRAWN ? "Consent withdrawn: case status not shared"
+			: v->ended == SHARE_BASIS_ENDED
+			? "Lawful basis for sharing with the school ended: case status not shared"
 			: "Case status not shared: the family's consent does not include the school";
 	if (!strcmp(v->case_status, "open"))
 		return arena_printf(&r->arena, "Open; next review %s", v->next_review ? v->next_review
