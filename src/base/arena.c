@@ -79,3 +79,22 @@ void arena_free(struct arena *a)
 	}
 	arena_init(a);
 }
+
+void arena_adopt(struct arena *to, struct arena *from)
+{
+	struct arena_block *b = from->head;
+	if (!b)
+		return;
+	struct arena_block *last = b;
+	while (last->next)
+		last = last->next;
+	/* after to's current block, so to keeps filling the block it was */
+	if (to->head) {
+		last->next = to->head->next;
+		to->head->next = b;
+	} else {
+		to->head = b;
+	}
+	to->total += from->total;
+	arena_init(from);
+}

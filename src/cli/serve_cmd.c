@@ -7,6 +7,7 @@
 
 #include "base/err.h"
 #include "cli/cli.h"
+#include "core/report_pool.h"
 #include "store/db.h"
 #include "web/route.h"
 #include "web/server.h"
@@ -70,7 +71,9 @@ int serve_cmd(int argc, char **argv)
 		return 1;
 	db_close(db);
 	serve_malloc_tune();
-	return server_run(&o) == HE_OK ? 0 : 1;
+	int rc = server_run(&o);
+	report_pool_stop();   /* the report threads' connections, after the last request */
+	return rc == HE_OK ? 0 : 1;
 }
 
 int routes_cmd(int argc, char **argv)
