@@ -223,6 +223,7 @@ heap_sample() {
 	done
 }
 load_t0=$(awk -v n="${EPOCHREALTIME}" 'BEGIN { printf "%.3f", n + 1 }')
+: >"$CSV"   # exists before the sampler's first line, for the wait below
 sample "$load_t0" >"$CSV" &
 sampler_pid=$!
 if [ "$HEAP" = 1 ]; then
@@ -231,7 +232,7 @@ if [ "$HEAP" = 1 ]; then
 fi
 # The first sample is the "start" figure, before any load: wait for it (a
 # busy machine can take seconds over one sample).
-for _ in $(seq 300); do [ "$(wc -l <"$CSV")" -ge 2 ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(wc -l <"$CSV" 2>/dev/null || echo 0)" -ge 2 ] && break; sleep 0.1; done
 
 # ---- the load ---------------------------------------------------------------------
 
