@@ -10,7 +10,7 @@
 #         serve, audit verify … — is checked.  The hearth run is a copy of
 #         build/hearth (or VALGRIND_HEARTH) taken at the start, so a rebuild
 #         during the long run does not change the program under test.  The
-#         demo is seeded with HEARTH_DEMO_PUPILS (default here 300) pupils.
+#         demo is seeded with HEARTH_DEMO_PUPILS (default 2000, as in tests/run-all.sh: the cases are written against that city).
 #         The runner's time limits are multiplied by HTTPTEST_SLOW (20);
 #         VALGRIND_HTTPTEST names another runner binary (build/httptest).
 #
@@ -120,7 +120,7 @@ run_http() {
   # the run takes hours, and a clean-up of old /tmp/hearth-http-* there
   # (seen on the shared machine) would pull the database from under it.
   rm -rf "$out/tmp" && mkdir -p "$out/tmp"
-  TMPDIR=$PWD/$out/tmp HTTPTEST_SLOW=${HTTPTEST_SLOW:-20} HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-300} \
+  TMPDIR=$PWD/$out/tmp HTTPTEST_SLOW=${HTTPTEST_SLOW:-20} HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000} \
     "${VALGRIND_HTTPTEST:-build/httptest}" --hearth "$out/hearth" \
     --cases tests/http/cases "${filter[@]}" >"$out/http/httptest.out" 2>&1
   local rc=$? line p f
