@@ -7,7 +7,8 @@
 # PostgreSQL (pg-http, pg-browser, and the unit tests as san-pg-unit) with
 # two servers sharing it (pg-two) and a SQLite partnership copied across
 # (pg-migrate); the crash test (SIGKILL under write load, tests/crash) on
-# both; slow clients (flood), a full or read-only disk (diskfull,
+# both; a read's answer never before its audit row's commit (audit-order:
+# tests/crash/audit_order.py); slow clients (flood), a full or read-only disk (diskfull,
 # pg-diskfull), hostile text crawled through every page (crawl), one
 # access-log line per request whatever the path holds (hostile-log), every fuzz
 # target for 5 s in an -O0 build (fuzz: fuzz/run-ci.sh, whose build was
@@ -44,7 +45,7 @@ cd "$(dirname "$0")/.."
 TIMEFORMAT='%U %S'
 # The test servers' demo city: enough pupils for every page, quick to seed.
 export HEARTH_DEMO_PUPILS=${HEARTH_DEMO_PUPILS:-2000}
-lane_sqlite="hostile-log crash flood diskfull crawl fuzz browser san-http san-unit"
+lane_sqlite="hostile-log crash audit-order flood diskfull crawl fuzz browser san-http san-unit"
 lane_pg="pg-http pg-two pg-migrate pg-crash pg-diskfull pg-browser san-pg-unit"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-run-all-XXXXXX")
@@ -89,6 +90,7 @@ layer() {
 	http)     run_layer http build/httptest --hearth build/hearth --cases tests/http/cases ;;
 	hostile-log) run_layer hostile-log tests/http/hostile-access-log.sh build/hearth ;;
 	crash)    run_layer crash python3 tests/crash/crash.py build/hearth ;;
+	audit-order) run_layer audit-order python3 tests/crash/audit_order.py build/hearth ;;
 	flood)    run_layer flood python3 tests/crash/flood.py build/hearth ;;
 	diskfull) run_layer diskfull python3 tests/crash/diskfull.py build/hearth ;;
 	fuzz)     run_layer fuzz fuzz/run-ci.sh ;;

@@ -258,13 +258,9 @@ static void q_init(void)
 	pthread_condattr_destroy(&a);
 }
 
-/* Write the batch of n rows in one transaction; the rc applies to all. */
-static int flush_batch(struct db *db, struct pending *batch, int n)
+/* Write n rows in one transaction of their own; the rc applies to all. */
+static int commit_rows(struct db *db, const struct row_in *rows, int n)
 {
-	struct row_in *rows = xcalloc((size_t)n, sizeof *rows);
-	int i = 0;
-	for (struct pending *p = batch; p && i < n; p = p->next)
-		rows[i++] = p->row;
 	int rc = db_begin(db);
 	if (rc == HE_OK)
 		rc = append(db, rows, n);
@@ -272,6 +268,17 @@ static int flush_batch(struct db *db, struct pending *batch, int n)
 		rc = db_commit(db);
 	else
 		db_rollback(db);
+	return rc;
+}
+
+/* Write the batch of n rows in one transaction; the rc applies to all. */
+static int flush_batch(struct db *db, struct pending *batch, int n)
+{
+	struct row_in *rows = xcalloc((size_t)n, sizeof *rows);
+	int i = 0;
+	for (struct pending *p = batch; p && i < n; p = p->next)
+		rows[i++] = p->row;
+	int rc = commit_rows(db, rows, n);
 	free(rows);
 	return rc;
 }
@@ -342,9 +349,18 @@ static void lead(struct db *db)
 	}
 }
 
+static int defer_row(const struct audit_who *who, const char *action, const char *entity,
+		     const char *entity_id, const char *summary);
+static __thread int deferring;
+
 int audit_alone(struct db *db, const struct audit_who *who, const char *action,
 		const char *entity, const char *entity_id, const char *summary)
 {
+	if (deferring) {
+		if (db_in_transaction(db))
+			return HE_INTERNAL;
+		return defer_row(who, action, entity, entity_id, summary);
+	}
 	struct pending me = {{who, action, entity, entity_id, summary}, 0, 0, {{0}}, NULL};
 	if (db_in_transaction(db))
 		return HE_INTERNAL;  /* as a leader it would nest transactions */
@@ -375,6 +391,282 @@ int audit_alone(struct db *db, const struct audit_who *who, const char *action,
 	if (me.rc == HE_OK)
 		appended++;
 	return me.rc;
+}
+
+/* ---- deferred rows and the writer thread ---------------------------------
+ *
+ * The server does not make a read's thread wait for its row: between
+ * audit_defer_begin and audit_defer_end a thread's audit_alone copies the
+ * row into its held list and returns HE_OK at once; the server then
+ * suspends the request's connection and hands the list to the writer
+ * (audit_defer_submit), which commits every list queued at that moment in
+ * one transaction on its own connection and calls each list's done
+ * function with the commit's result.  Only then does the server send the
+ * answer (or, when the commit failed, a 503 in its place), so no answer
+ * leaves before its rows are committed, exactly as with audit_alone.
+ *
+ * The writer's connection commits every batch itself, so it never reads
+ * pages another connection's commit made stale, and no request thread
+ * sleeps or is woken per row: the writer wakes once per batch.  A batch
+ * is whatever queued during the last commit, and while batches have
+ * company the writer first gathers as the group commit's leader does
+ * (writer_gather): GET /api/v1/me with 64 connections on 2 cores, 11-14
+ * rows a commit without gathering, 20-30 with it. */
+
+struct drow {
+	struct audit_who who;
+	struct row_in in;
+	struct drow *next;
+	char text[];           /* the strings, copied */
+};
+
+struct audit_deferred {
+	struct drow *head, **tail;
+	int n;
+	audit_done_fn *done;
+	void *arg;
+	struct audit_deferred *next;
+};
+
+static __thread struct audit_deferred *held;
+
+/* Copy s onto *p (moving it on); NULL stays NULL. */
+static const char *put_text(char **p, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *at = *p;
+	memcpy(at, s, n);
+	*p += n;
+	return at;
+}
+
+static size_t text_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static int defer_row(const struct audit_who *who, const char *action, const char *entity,
+		     const char *entity_id, const char *summary)
+{
+	const char *whos[4] = {NULL, NULL, NULL, NULL};
+	if (who) {
+		whos[0] = who->email;
+		whos[1] = who->role;
+		whos[2] = who->route;
+		whos[3] = who->ip;
+	}
+	size_t size = text_size(action) + text_size(entity) + text_size(entity_id) +
+		      text_size(summary);
+	for (int i = 0; i < 4; i++)
+		size += text_size(whos[i]);
+	struct drow *d = xcalloc(1, sizeof *d + size);
+	char *p = d->text;
+	d->who.user_id = who ? who->user_id : 0;
+	d->who.email = put_text(&p, whos[0]);
+	d->who.role = put_text(&p, whos[1]);
+	d->who.route = put_text(&p, whos[2]);
+	d->who.ip = put_text(&p, whos[3]);
+	d->in.who = who ? &d->who : NULL;
+	d->in.action = put_text(&p, action);
+	d->in.entity = put_text(&p, entity);
+	d->in.entity_id = put_text(&p, entity_id);
+	d->in.summary = put_text(&p, summary);
+	if (!held) {
+		held = xcalloc(1, sizeof *held);
+		held->tail = &held->head;
+	}
+	*held->tail = d;
+	held->tail = &d->next;
+	held->n++;
+	appended++;
+	return HE_OK;
+}
+
+void audit_defer_begin(void)
+{
+	deferring = 1;
+}
+
+struct audit_deferred *audit_defer_end(void)
+{
+	struct audit_deferred *d = held;
+	deferring = 0;
+	held = NULL;
+	return d;
+}
+
+static void deferred_free(struct audit_deferred *d)
+{
+	for (struct drow *r = d->head, *next; r; r = next) {
+		next = r->next;
+		free(r);
+	}
+	free(d);
+}
+
+static pthread_mutex_t w_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t w_work;           /* work came, or a gathering target was met */
+static pthread_once_t w_once = PTHREAD_ONCE_INIT;
+static struct audit_deferred *w_head, **w_tail = &w_head;
+static int w_accepting;         /* the writer runs and takes lists */
+static int w_stop;              /* asked to stop once the queue is empty */
+static int w_idle;              /* the writer waits on w_work */
+static int w_queued;            /* lists queued */
+static int w_target;            /* lists a gathering writer waits for, or 0 */
+static int w_last;              /* lists in the last batch */
+static long w_last_us;          /* how long its commit took */
+static pthread_t w_thread;
+static struct db *w_db;
+static uint64_t w_rows, w_commits;      /* for the line at stop */
+
+/* Commit the lists in one transaction, tell each its result, free them. */
+static void writer_commit(struct audit_deferred *lists)
+{
+	int n = 0;
+	for (struct audit_deferred *d = lists; d; d = d->next)
+		n += d->n;
+	struct row_in *rows = xcalloc((size_t)n, sizeof *rows);
+	int i = 0;
+	for (struct audit_deferred *d = lists; d; d = d->next)
+		for (struct drow *r = d->head; r; r = r->next)
+			rows[i++] = r->in;
+	int rc = commit_rows(w_db, rows, n);
+	free(rows);
+	w_rows += (uint64_t)n;
+	w_commits++;
+	for (struct audit_deferred *d = lists, *next; d; d = next) {
+		next = d->next;
+		d->done(d->arg, rc);
+		deferred_free(d);
+	}
+}
+
+/* With w_lock held: while batches have company and commit quickly, wait
+ * up to GATHER_US for as many lists as the last batch had (as gather()
+ * does for the group commit).  Waiting costs no CPU; the pool threads
+ * use it to finish the requests whose rows would otherwise each start a
+ * commit of their own. */
+static void writer_gather(void)
+{
+	if (w_last <= 1 || w_queued >= w_last || w_last_us > GATHER_US || w_stop)
+		return;
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += GATHER_US * 1000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	w_target = w_last;
+	while (w_queued < w_target && !w_stop)
+		if (pthread_cond_timedwait(&w_work, &w_lock, &until) == ETIMEDOUT)
+			break;
+	w_target = 0;
+}
+
+static void *writer_main(void *unused)
+{
+	(void)unused;
+	pthread_mutex_lock(&w_lock);
+	for (;;) {
+		while (!w_head && !w_stop) {
+			w_idle = 1;
+			pthread_cond_wait(&w_work, &w_lock);
+			w_idle = 0;
+		}
+		if (!w_head)
+			break;  /* stopping, and nothing is left */
+		writer_gather();
+		struct audit_deferred *lists = w_head;
+		w_last = w_queued;
+		w_head = NULL;
+		w_tail = &w_head;
+		w_queued = 0;
+		pthread_mutex_unlock(&w_lock);
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		writer_commit(lists);
+		long took = since_us(&t0);
+		pthread_mutex_lock(&w_lock);
+		w_last_us = took;
+	}
+	w_accepting = 0;
+	pthread_mutex_unlock(&w_lock);
+	return NULL;
+}
+
+int audit_defer_submit(struct db *db, struct audit_deferred *d, audit_done_fn *done, void *arg)
+{
+	d->done = done;
+	d->arg = arg;
+	d->next = NULL;
+	pthread_mutex_lock(&w_lock);
+	if (w_accepting) {
+		*w_tail = d;
+		w_tail = &d->next;
+		w_queued++;
+		if (w_idle || (w_target && w_queued >= w_target))
+			pthread_cond_signal(&w_work);
+		pthread_mutex_unlock(&w_lock);
+		return AUDIT_QUEUED;
+	}
+	pthread_mutex_unlock(&w_lock);
+	/* No writer (stopped): commit here, as audit_alone's callers do. */
+	struct row_in *rows = xcalloc((size_t)d->n, sizeof *rows);
+	int i = 0;
+	for (struct drow *r = d->head; r; r = r->next)
+		rows[i++] = r->in;
+	int rc = db_in_transaction(db) ? HE_INTERNAL : commit_rows(db, rows, d->n);
+	free(rows);
+	deferred_free(d);
+	return rc;
+}
+
+static void w_init(void)
+{
+	pthread_condattr_t a;
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&w_work, &a);
+	pthread_condattr_destroy(&a);
+}
+
+int audit_writer_start(struct db *db)
+{
+	pthread_once(&w_once, w_init);
+	pthread_mutex_lock(&w_lock);
+	if (w_accepting) {
+		pthread_mutex_unlock(&w_lock);
+		return HE_INTERNAL;
+	}
+	w_db = db;
+	w_stop = 0;
+	w_last = 0;
+	w_last_us = 0;
+	int err = pthread_create(&w_thread, NULL, writer_main, NULL);
+	w_accepting = err == 0;
+	pthread_mutex_unlock(&w_lock);
+	return err ? HE_INTERNAL : HE_OK;
+}
+
+void audit_writer_stop(void)
+{
+	pthread_mutex_lock(&w_lock);
+	if (!w_accepting) {
+		pthread_mutex_unlock(&w_lock);
+		return;
+	}
+	w_stop = 1;
+	pthread_cond_signal(&w_work);
+	pthread_mutex_unlock(&w_lock);
+	pthread_join(w_thread, NULL);
+	w_db = NULL;
+	if (w_commits)
+		fprintf(stderr, "hearth: audit writer: %" PRIu64 " rows in %" PRIu64 " commits\n",
+			w_rows, w_commits);
+	w_rows = w_commits = 0;
 }
 
 int audit_verify(struct db *db, int64_t *rows, int64_t *bad_id, struct buf *msg)

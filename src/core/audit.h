@@ -43,6 +43,32 @@ int audit(struct db *db, const struct audit_who *who, const char *action,
 int audit_alone(struct db *db, const struct audit_who *who, const char *action,
 		const char *entity, const char *entity_id, const char *summary);
 
+/* Deferred rows, for a server that must not hold a thread per waiting
+ * read.  Between audit_defer_begin and audit_defer_end, this thread's
+ * audit_alone calls do not commit: each copies its row into a list held
+ * for the thread and returns HE_OK (HE_INTERNAL inside a transaction, as
+ * always).  audit_defer_end returns that list (NULL if no row came), and
+ * the caller must hand it to audit_defer_submit and keep the answer that
+ * depended on the rows until done(arg, rc) says they were committed
+ * (HE_OK) or not (the batch's error; nothing of the list was written).
+ * The writer thread (audit_writer_start, with its own connection) commits
+ * every list queued at that moment in one transaction, chained like any
+ * other rows, and calls done on its own thread, once per list. */
+struct audit_deferred;
+typedef void audit_done_fn(void *arg, int rc);
+#define AUDIT_QUEUED (-1)
+void audit_defer_begin(void);
+struct audit_deferred *audit_defer_end(void);
+/* Queue d for the writer: AUDIT_QUEUED, and done will be called.  With no
+ * writer running (never started, or stopped) the rows are committed here,
+ * on db, and their result returned; done is not called.  Takes d. */
+int audit_defer_submit(struct db *db, struct audit_deferred *d, audit_done_fn *done, void *arg);
+/* Start the writer on db (its own connection, used by no other thread
+ * until audit_writer_stop returns).  HE_INTERNAL if one runs already. */
+int audit_writer_start(struct db *db);
+/* Commit everything queued, call its done functions, stop the writer. */
+void audit_writer_stop(void);
+
 /* Rows this thread has appended since it started (whether or not their
  * transaction has committed yet): the dispatcher compares it before and
  * after a handler to enforce the route table's audit flag. */

@@ -324,22 +324,29 @@ int auth_session(struct db *db, struct arena *a, const char *token, struct sessi
 	if (!token || strlen(token) != AUTH_TOKEN_HEX)
 		return HE_AUTH_REQUIRED;
 	token_hash(token, th);
+	/* The session and its user in one statement: one read transaction,
+	 * which on SQLite re-reads the pages other connections' commits (the
+	 * audit rows of every request) made stale once, not twice. */
 	struct db_stmt *st = db_prepare(db,
-		"SELECT id, user_id, csrf_token, last_seen, expires_at FROM sessions"
-		" WHERE token_hash = :th");
+		"SELECT se.id, se.csrf_token, se.last_seen, se.expires_at, " USER_SELECT
+		" FROM sessions se JOIN users u ON u.id = se.user_id"
+		" LEFT JOIN schools s ON s.id = u.school_id WHERE se.token_hash = :th");
 	db_bind_text(st, ":th", th);
 	if (db_next(st)) {
 		s->id = db_int(st, 0);
-		uid = db_int(st, 1);
-		snprintf(s->csrf, sizeof s->csrf, "%s", db_text(st, 2));
-		snprintf(last, sizeof last, "%s", db_text(st, 3));
-		snprintf(exp, sizeof exp, "%s", db_text(st, 4));
+		snprintf(s->csrf, sizeof s->csrf, "%s", db_text(st, 1));
+		snprintf(last, sizeof last, "%s", db_text(st, 2));
+		snprintf(exp, sizeof exp, "%s", db_text(st, 3));
+		user_from_row(st, 4, a, &s->user);
+		uid = s->user.id;
 	}
 	int rc = db_finalize(st);
 	if (rc)
 		return rc;
-	if (!uid)
+	if (!uid) {
+		memset(s, 0, sizeof *s);
 		return HE_AUTH_REQUIRED;
+	}
 	stamp(t, now);
 	stamp(t - AUTH_IDLE_SECONDS, idle);
 	if (strcmp(exp, now) <= 0 || strcmp(last, idle) <= 0) {
@@ -348,10 +355,10 @@ int auth_session(struct db *db, struct arena *a, const char *token, struct sessi
 		session_write(db, st);
 		return HE_SESSION_EXPIRED;
 	}
-	if ((rc = user_load(db, a, uid, &s->user)))
-		return rc == HE_NOT_FOUND ? HE_AUTH_REQUIRED : rc;
-	if (s->user.disabled)
+	if (s->user.disabled) {
+		memset(s, 0, sizeof *s);
 		return HE_AUTH_REQUIRED;
+	}
 	/* Refresh the idle timer at most once a minute: most requests then
 	 * need no write for the session (the idle limit is far longer than a
 	 * minute, so this costs it nothing). */

@@ -185,10 +185,20 @@ fail:
 	return rc;
 }
 
-#define USER_COLS \
-	"SELECT u.id, u.email, u.name, u.role, u.school_id, s.urn, s.name," \
-	" u.totp_secret IS NOT NULL, u.disabled FROM users u" \
-	" LEFT JOIN schools s ON s.id = u.school_id"
+#define USER_COLS "SELECT " USER_SELECT " FROM users u LEFT JOIN schools s ON s.id = u.school_id"
+
+void user_from_row(struct db_stmt *st, int col, struct arena *a, struct user *u)
+{
+	u->id = db_int(st, col);
+	u->email = arena_strdup(a, db_text(st, col + 1));
+	u->name = arena_strdup(a, db_text(st, col + 2));
+	u->role = role_parse(db_text(st, col + 3));
+	u->school_id = db_is_null(st, col + 4) ? 0 : db_int(st, col + 4);
+	u->school_urn = arena_strdup(a, db_text(st, col + 5));
+	u->school_name = arena_strdup(a, db_text(st, col + 6));
+	u->totp_enabled = db_int(st, col + 7) != 0;
+	u->disabled = db_int(st, col + 8) != 0;
+}
 
 static int load_row(struct db_stmt *st, struct arena *a, struct user *u)
 {
@@ -196,15 +206,7 @@ static int load_row(struct db_stmt *st, struct arena *a, struct user *u)
 		int rc = db_finalize(st);
 		return rc ? rc : HE_NOT_FOUND;
 	}
-	u->id = db_int(st, 0);
-	u->email = arena_strdup(a, db_text(st, 1));
-	u->name = arena_strdup(a, db_text(st, 2));
-	u->role = role_parse(db_text(st, 3));
-	u->school_id = db_is_null(st, 4) ? 0 : db_int(st, 4);
-	u->school_urn = arena_strdup(a, db_text(st, 5));
-	u->school_name = arena_strdup(a, db_text(st, 6));
-	u->totp_enabled = db_int(st, 7) != 0;
-	u->disabled = db_int(st, 8) != 0;
+	user_from_row(st, 0, a, u);
 	return db_finalize(st);
 }
 

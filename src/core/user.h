@@ -42,6 +42,14 @@ int user_create(struct db *db, const struct audit_who *who, const char *name,
 /* Change a user's password (same rules); audited; own transaction. */
 int user_set_password(struct db *db, const struct audit_who *who,
 		      const char *email, const char *password, struct errinfo *e);
+/* The columns user_from_row reads, for a query's select list: the users
+ * row aliased u, its school s (LEFT JOIN schools s ON s.id = u.school_id). */
+#define USER_SELECT "u.id, u.email, u.name, u.role, u.school_id, s.urn, s.name," \
+	" u.totp_secret IS NOT NULL, u.disabled"
+struct db_stmt;
+/* Fill u from the USER_SELECT columns of st's current row, the first at
+ * col; strings from arena. */
+void user_from_row(struct db_stmt *st, int col, struct arena *a, struct user *u);
 /* Load a user by id into u, strings from arena.  HE_NOT_FOUND if absent. */
 int user_load(struct db *db, struct arena *a, int64_t id, struct user *u);
 int user_load_by_email(struct db *db, struct arena *a, const char *email,

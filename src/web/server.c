@@ -5,7 +5,19 @@
  * the thread.  For each request we gather the body (refusing more than
  * REQ_BODY_MAX), build a struct req, hand it to the dispatcher, and queue
  * its response with the security headers every response carries.  One
- * access-log line per request goes to standard error. */
+ * access-log line per request goes to standard error, when the response
+ * is queued.
+ *
+ * Reads (GET, HEAD) do not wait on a pool thread for their audit rows:
+ * the rows are held while the handler runs (audit_defer_begin), then the
+ * connection is suspended and the rows handed to the audit writer thread
+ * (core/audit.h), which commits every waiting request's rows in one
+ * transaction on a connection of its own and resumes their connections;
+ * on the resumed call the response built before is queued — or, if the
+ * commit failed, the error (a storage fault's 503) in its place.  So no
+ * answer leaves before its rows are committed, and meanwhile the thread
+ * serves other connections.  Other methods audit in their own
+ * transactions, as the CLI does. */
 #include "web/server.h"
 
 #include <arpa/inet.h>
@@ -15,6 +27,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +40,7 @@
 #include "base/err.h"
 #include "base/fmt.h"
 #include "base/logsafe.h"
+#include "core/audit.h"
 #include "store/db.h"
 #include "web/http.h"
 #include "web/page.h"
@@ -70,7 +84,17 @@ static struct db *thread_db(void)
 struct conn_state {
 	struct upload *up;
 	struct timespec start;
+	struct MHD_Connection *conn;
+	struct req *waiting;   /* an answer held until its audit rows are committed */
+	int audit_rc;          /* their commit's result (set by the audit writer) */
 };
+
+/* Reads hand their audit rows to the audit writer (core/audit.h) and are
+ * suspended instead of holding a pool thread while the rows commit.
+ * stopping: the server is shutting down, no new request defers;
+ * deferring: requests between deciding to defer and handing their rows
+ * over (shutdown waits for none to be left before stopping the writer). */
+static atomic_int writer_on, stopping, deferring;
 
 static void client_ip(struct MHD_Connection *c, char out[64])
 {
@@ -135,14 +159,13 @@ static void access_log(const struct req *r, size_t bytes, const struct timespec 
  * what is wrong instead of whatever error the handler made of it: the
  * change was rolled back (nothing was saved), or a read that must write
  * its audit row first was refused rather than shown unaudited.  Reads
- * that write nothing go on being served.  faults is this thread's count
- * of storage faults before the request, so a fault met on this request's
- * own connection counts even if another request's commit has since
- * cleared the state. */
-static void storage_answer(struct req *r, uint64_t faults)
+ * that write nothing go on being served.  met: this request met a
+ * storage fault itself (this thread's count of them moved during the
+ * request, or the commit of its deferred audit rows failed), so it counts
+ * even if another request's commit has since cleared the state. */
+static void storage_answer(struct req *r, bool met)
 {
 	enum db_storage kind = db_storage_state();
-	bool met = db_storage_faults() != faults;
 	if (r->status < 500 || (!met && kind == DB_STORAGE_OK))
 		return;
 	if (kind == DB_STORAGE_OK)
@@ -182,45 +205,118 @@ static void early_error(struct req *r, int code)
 		page_error(r, code);
 }
 
+/* Send r's answer: queue the response, log the request, free r. */
+static enum MHD_Result answer(struct MHD_Connection *c, struct conn_state *cs, struct req *r)
+{
+	size_t len = r->out.len;
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf_take(&r->out),
+								    MHD_RESPMEM_MUST_FREE);
+	add_security_headers(resp, r);
+	if (r->content_type)
+		MHD_add_response_header(resp, "Content-Type", r->content_type);
+	for (int i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	access_log(r, len, &cs->start);
+	if (r->upload_taken)
+		upload_keep_file(cs->up);
+	arena_free(&r->arena);
+	free(r);
+	return ret;
+}
+
+/* The deferred audit rows of r could not be committed (rc): what the
+ * handler made is never shown.  r answers as if audit_alone had returned
+ * rc to the handler — a storage fault gives storage_answer's 503. */
+static void audit_failed(struct req *r, int rc)
+{
+	char *path = logsafe_dup(r->path);
+	fprintf(stderr, "hearth: %s %s: its audit rows could not be written (%s): not shown\n",
+		r->method, path ? path : "", err_name(rc));
+	free(path);
+	buf_free(&r->out);
+	buf_init(&r->out, 0);
+	r->nheaders = 0;
+	r->content_type = NULL;
+	memset(&r->err, 0, sizeof r->err);
+	r->status = err_http_status(rc);
+	bool api = r->route ? r->route->kind != ROUTE_PAGE : strncmp(r->path, "/api/", 5) == 0;
+	if (api)
+		req_json_error(r, rc);
+	else
+		page_error(r, rc);
+	storage_answer(r, true);
+}
+
+/* Called on the audit writer's thread once r's rows are committed (or
+ * not): the connection goes on, and on_request sends the answer. */
+static void audit_done(void *arg, int rc)
+{
+	struct conn_state *cs = arg;
+	cs->audit_rc = rc;
+	MHD_resume_connection(cs->conn);
+}
+
+/* Whether r's audit rows may go to the writer: reads (GET, HEAD), whose
+ * rows nothing else in the request waits for.  Counted in deferring
+ * until handed over (see stopping). */
+static bool may_defer(const struct req *r)
+{
+	if (!writer_on || (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0))
+		return false;
+	atomic_fetch_add(&deferring, 1);
+	if (atomic_load(&stopping)) {
+		atomic_fetch_sub(&deferring, 1);
+		return false;
+	}
+	return true;
+}
+
 static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 			       const char *method, const char *url)
 {
-	struct req r;
-	memset(&r, 0, sizeof r);
-	arena_init(&r.arena);
-	buf_init(&r.out, 0);
-	r.conn = c;
-	r.method = method;
-	r.path = url;
-	upload_to_req(cs->up, &r);
-	client_ip(c, r.ip);
-	r.secure = opts->secure_cookies != 0;
-	r.db = thread_db();
-	int refused = upload_error(cs->up, &r.err);  /* 413 too large, 400 malformed */
+	struct req *r = xcalloc(1, sizeof *r);
+	arena_init(&r->arena);
+	buf_init(&r->out, 0);
+	r->conn = c;
+	r->method = method;
+	r->path = url;
+	upload_to_req(cs->up, r);
+	client_ip(c, r->ip);
+	r->secure = opts->secure_cookies != 0;
+	r->db = thread_db();
+	int refused = upload_error(cs->up, &r->err);  /* 413 too large, 400 malformed */
 	if (refused) {
-		early_error(&r, refused);
-	} else if (!r.db) {	/* the database cannot be reached: 503 */
-		early_error(&r, HE_UNAVAILABLE);
+		early_error(r, refused);
+	} else if (!r->db) {	/* the database cannot be reached: 503 */
+		early_error(r, HE_UNAVAILABLE);
 	} else {
 		uint64_t faults = db_storage_faults();
-		route_dispatch(&r);
-		storage_answer(&r, faults);
+		bool defer = may_defer(r);
+		if (defer)
+			audit_defer_begin();
+		route_dispatch(r);
+		storage_answer(r, db_storage_faults() != faults);
+		if (defer) {
+			struct audit_deferred *d = audit_defer_end();
+			if (d) {
+				/* Suspend first: the writer may resume it at once. */
+				cs->waiting = r;
+				cs->audit_rc = HE_OK;
+				MHD_suspend_connection(c);
+				int rc = audit_defer_submit(r->db, d, audit_done, cs);
+				atomic_fetch_sub(&deferring, 1);
+				if (rc != AUDIT_QUEUED) {
+					cs->audit_rc = rc;
+					MHD_resume_connection(c);
+				}
+				return MHD_YES;
+			}
+			atomic_fetch_sub(&deferring, 1);
+		}
 	}
-	size_t len = r.out.len;
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf_take(&r.out),
-								    MHD_RESPMEM_MUST_FREE);
-	add_security_headers(resp, &r);
-	if (r.content_type)
-		MHD_add_response_header(resp, "Content-Type", r.content_type);
-	for (int i = 0; i < r.nheaders; i++)
-		MHD_add_response_header(resp, r.hname[i], r.hvalue[i]);
-	enum MHD_Result ret = MHD_queue_response(c, (unsigned)r.status, resp);
-	MHD_destroy_response(resp);
-	access_log(&r, len, &cs->start);
-	if (r.upload_taken)
-		upload_keep_file(cs->up);
-	arena_free(&r.arena);
-	return ret;
+	return answer(c, cs, r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -232,9 +328,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!cs) {
 		cs = xcalloc(1, sizeof *cs);
 		cs->up = upload_new(c, method, url);
+		cs->conn = c;
 		clock_gettime(CLOCK_MONOTONIC, &cs->start);
 		*con_cls = cs;
 		return MHD_YES;
+	}
+	if (cs->waiting) {	/* resumed: its audit rows are committed, or failed */
+		struct req *r = cs->waiting;
+		cs->waiting = NULL;
+		if (cs->audit_rc != HE_OK)
+			audit_failed(r, cs->audit_rc);
+		return answer(c, cs, r);
 	}
 	if (*size) {
 		upload_feed(cs->up, data, *size);
@@ -250,6 +354,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls; (void)c; (void)toe;
 	struct conn_state *cs = *con_cls;
 	if (cs) {
+		if (cs->waiting) {	/* closed before it was resumed (shutdown) */
+			buf_free(&cs->waiting->out);
+			arena_free(&cs->waiting->arena);
+			free(cs->waiting);
+		}
 		upload_free(cs->up);
 		free(cs);
 		*con_cls = NULL;
@@ -298,6 +407,34 @@ static void server_malloc_tune(void)
 		mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 }
 
+/* The audit writer, on a connection of its own (NULL: none; reads then
+ * commit their rows on their own threads, as the CLI does). */
+static struct db *start_writer(void)
+{
+	struct db *db = NULL;
+	char *msg = NULL;
+	if (db_open(opts->db_url, &db, &msg) != HE_OK) {
+		fprintf(stderr, "hearth: no audit writer: %s\n", msg ? msg : "cannot open database");
+		free(msg);
+		return NULL;
+	}
+	if (audit_writer_start(db) != HE_OK) {
+		db_close(db);
+		return NULL;
+	}
+	writer_on = 1;
+	return db;
+}
+
+static void stop_writer(struct db *db)
+{
+	if (!db)
+		return;
+	audit_writer_stop();
+	writer_on = 0;
+	db_close(db);
+}
+
 int server_run(const struct server_opts *o)
 {
 	struct sockaddr_in sa;
@@ -307,14 +444,16 @@ int server_run(const struct server_opts *o)
 		return HE_USAGE;
 	}
 	server_malloc_tune();
-	/* More threads than cores: a thread waits while a password is hashed
-	 * (argon2id, a few hundred ms) or its audit row is group-committed, and
-	 * the others keep serving.  The threads waiting on a commit are what
-	 * fills its batch, so more threads mean fewer commits per request
-	 * (GET /api/v1/me on 2 cores: 3.5-4 rows a commit at 4 threads per
-	 * core, 5-5.6 at 8, 9-11 at 16; WAL writes per request 4.0, 2.6, 2.4)
-	 * but more memory (a database connection each) and switching: 8 per
-	 * core. */
+	/* More threads than cores: a thread blocks while a password is
+	 * hashed (argon2id, tens to hundreds of ms), while a report page runs
+	 * its queries (up to a few hundred ms) and while a write waits for the
+	 * database, and the connections MHD gave that thread wait with it; the
+	 * more threads, the fewer connections one such request holds up.
+	 * Reads no longer block for their audit rows (the audit writer batches
+	 * them whatever the thread count: GET /api/v1/me on 2 cores measured
+	 * the same CPU per request at 1, 2, 4 and 8 threads per core, within
+	 * the noise of a shared machine), so the count is set by those waits,
+	 * not by the audit log: 8 per core, as before. */
 	unsigned threads = o->threads;
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -329,8 +468,10 @@ int server_run(const struct server_opts *o)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	struct db *wdb = start_writer();
 	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+		MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -342,6 +483,7 @@ int server_run(const struct server_opts *o)
 		MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "hearth: cannot listen on %s: %s\n", o->listen, strerror(errno));
+		stop_writer(wdb);
 		return HE_UNAVAILABLE;
 	}
 	printf("Hearth listening on http://%s/\n", o->listen);
@@ -349,6 +491,13 @@ int server_run(const struct server_opts *o)
 	int sig;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "hearth: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	/* Requests from now on commit their own rows; those already handed
+	 * to the writer are committed and answered (resumed) before MHD
+	 * stops, which closes whatever is still suspended. */
+	atomic_store(&stopping, 1);
+	while (atomic_load(&deferring))
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	stop_writer(wdb);
 	MHD_stop_daemon(d);
 	return HE_OK;
 }
