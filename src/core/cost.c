@@ -249,6 +249,292 @@ static int add_money(struct db *db, const struct window *w, struct cost_case **b
 	return db_finalize(st);
 }
 
+/* ---- the window's minutes and money from kept sums (migration 0017) ---------- */
+
+/* cost_window_sum reads the held minutes from what migration 0017 keeps by
+ * trigger on contacts (contact_years: by case and financial year;
+ * contact_months: by case and calendar month) instead of from every
+ * contact of the window: the cases (COST_CASES_OPEN, as above, without the
+ * minutes) are read, then the minutes of the window's whole financial
+ * years, its whole months outside them, and the contacts of its partial
+ * months at either end (those of the cases with a row in that month) are
+ * added to them, each row finding its case by id.  The same contacts,
+ * summed per case, as CASES_SQL's; while a contact's at cannot be placed
+ * in a month (the row month -1, case 0, counts them) the window is read by
+ * CASES_SQL and MONEY_SQL as before.  The money comes from
+ * commission_days, kept by trigger on commissions: MONEY_SQL's sums by
+ * case and the day each commission counts on.  The cost page (names, one
+ * case) reads as before: tests/unit/test_report_money.c compares the two,
+ * tests/unit/test_cost_summary.c the sums with the rows. */
+#define KEPT_CASES_SQL(J, F) \
+	"SELECT a.case_id, a.family_id FROM (" COST_CASES_OPEN(J, F, ":from", ":to") ") a"
+static const char kept_cases_sql[] = KEPT_CASES_SQL("", "");
+static const char kept_cases_sel_sql[] = KEPT_CASES_SQL(REF_SCHOOL, " AND" COST_SCHOOL_SEL("s"));
+static const char kept_odd_sql[] =
+	"SELECT coalesce(sum(minutes), 0) FROM contact_months WHERE month = -1 AND case_id = 0";
+/* The window's money by case and day (migration 0017: commission_days
+ * holds MONEY_SQL's sums by the day each commission counts on). */
+static const char kept_money_sql[] =
+	"SELECT case_id, committed, spent, pending, counted FROM commission_days"
+	" WHERE day >= :from AND day <= :to";
+#define KEPT_EDGE(E, A, B) \
+	" UNION ALL SELECT t.case_id, t.duration_min FROM contact_months k JOIN contacts t" \
+	" ON t.case_id = k.case_id AND t.at >= " A " AND t.at < " B " AND t.planned = 0" \
+	" WHERE k.month = " E
+static const char kept_minutes_sql[] =
+	"SELECT case_id, minutes FROM contact_years WHERE fy >= :fy0 AND fy <= :fy1"
+	" UNION ALL SELECT case_id, minutes FROM contact_months WHERE month >= :m0 AND month <= :m1"
+	" UNION ALL SELECT case_id, minutes FROM contact_months WHERE month >= :m2 AND month <= :m3"
+	KEPT_EDGE(":e0", ":a0", ":b0") KEPT_EDGE(":e1", ":a1", ":b1");
+
+/* The window from..to cut into financial years fy0..fy1, months m0..m1
+ * and m2..m3 (year × 100 + month) and the days a..b (b excluded) of months
+ * e0 and e1; an empty range has its first above its last, an absent month
+ * is -2. */
+struct kept_span {
+	int fy0, fy1, m0, m1, m2, m3, e0, e1;
+	char a0[11], b0[11], a1[11], b1[11];
+};
+
+static int month_key(hday d)
+{
+	int y, m, dd;
+	date_to_ymd(d, &y, &m, &dd);
+	return y * 100 + m;
+}
+
+static hday month_first(hday d)
+{
+	int y, m, dd;
+	date_to_ymd(d, &y, &m, &dd);
+	return date_from_ymd(y, m, 1);
+}
+
+static hday month_next(hday d)
+{
+	int y, m, dd;
+	date_to_ymd(d, &y, &m, &dd);
+	return m == 12 ? date_from_ymd(y + 1, 1, 1) : date_from_ymd(y, m + 1, 1);
+}
+
+/* The 1 April on or after d (up: true), or on or before it. */
+static hday april_first(hday d, bool up)
+{
+	int y, m, dd;
+	date_to_ymd(d, &y, &m, &dd);
+	hday a = date_from_ymd(y, 4, 1);
+	if (up)
+		return a >= d ? a : date_from_ymd(y + 1, 4, 1);
+	return a <= d ? a : date_from_ymd(y - 1, 4, 1);
+}
+
+static void kept_edge(int *e, char *a, char *b, hday from, hday until)
+{
+	*e = month_key(from);
+	date_format(from, a);
+	date_format(until, b);
+}
+
+static void kept_span(hday from, hday to, struct kept_span *k)
+{
+	*k = (struct kept_span){1, 0, 1, 0, 1, 0, -2, -2, "", "", "", ""};
+	if (from > to)
+		return;
+	hday after = to + 1;
+	hday ms = month_first(from) == from ? from : month_next(from);   /* whole months: ms..me */
+	hday me = month_first(after);
+	if (ms >= me) {                        /* none: one or two partial months */
+		if (month_key(from) == month_key(to)) {
+			kept_edge(&k->e0, k->a0, k->b0, from, after);
+		} else {
+			kept_edge(&k->e0, k->a0, k->b0, from, month_first(to));
+			kept_edge(&k->e1, k->a1, k->b1, month_first(to), after);
+		}
+		return;
+	}
+	if (from < ms)
+		kept_edge(&k->e0, k->a0, k->b0, from, ms);
+	if (me < after)
+		kept_edge(&k->e1, k->a1, k->b1, me, after);
+	hday fs = april_first(ms, true), fe = april_first(me, false);
+	if (fs < fe) {
+		k->fy0 = month_key(fs) / 100;
+		k->fy1 = month_key(fe) / 100 - 1;
+		if (ms < fs) {
+			k->m0 = month_key(ms);
+			k->m1 = month_key(fs - 1);
+		}
+		if (fe < me) {
+			k->m2 = month_key(fe);
+			k->m3 = month_key(me - 1);
+		}
+	} else {
+		k->m0 = month_key(ms);
+		k->m1 = month_key(me - 1);
+	}
+}
+
+/* The position of each case id in v: a table over the ids' span when it
+ * is not much wider than the cases (the usual: a window's cases are mostly
+ * recent ids), else a binary search of v sorted by id. */
+struct case_index {
+	const struct cost_case *v;
+	size_t n;
+	int64_t lo;
+	size_t span;
+	int32_t *pos;        /* span entries: index into v, or -1; NULL: search */
+};
+
+static struct cost_case *case_index_find(const struct case_index *x, int64_t id)
+{
+	if (!x->pos) {
+		size_t lo = 0, hi = x->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (x->v[mid].case_id < id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo < x->n && x->v[lo].case_id == id ? (struct cost_case *)&x->v[lo] : NULL;
+	}
+	uint64_t k = (uint64_t)id - (uint64_t)x->lo;   /* ids below lo wrap far above */
+	if (k >= x->span || x->pos[k] < 0)
+		return NULL;
+	return (struct cost_case *)&x->v[x->pos[k]];
+}
+
+/* Is a span of ids narrow enough for a table (or a bitmap) over n of them? */
+static bool narrow(int64_t lo, int64_t hi, size_t n)
+{
+	return n && hi >= lo && (uint64_t)hi - (uint64_t)lo < 8 * (uint64_t)n + 4096;
+}
+
+/* Add the window's money from commission_days to the indexed cases. */
+static int add_kept_money(struct db *db, const struct window *w, const struct case_index *x)
+{
+	struct db_stmt *st = db_prepare(db, kept_money_sql);
+	db_bind_text(st, ":from", w->from);
+	db_bind_text(st, ":to", w->to);
+	while (db_next(st)) {
+		struct cost_case *c = case_index_find(x, db_int(st, 0));
+		if (!c)
+			continue;
+		c->committed_pence += db_int(st, 1);
+		c->spent_pence += db_int(st, 2);
+		c->pending_pence += db_int(st, 3);
+		c->commissions += (int)db_int(st, 4);
+	}
+	return db_finalize(st);
+}
+
+/* Add the kept minutes from..to to the indexed cases. */
+static int add_kept_minutes(struct db *db, hday from, hday to, const struct case_index *x)
+{
+	struct kept_span k;
+	kept_span(from, to, &k);
+	struct db_stmt *st = db_prepare(db, kept_minutes_sql);
+	db_bind_int(st, ":fy0", k.fy0);
+	db_bind_int(st, ":fy1", k.fy1);
+	db_bind_int(st, ":m0", k.m0);
+	db_bind_int(st, ":m1", k.m1);
+	db_bind_int(st, ":m2", k.m2);
+	db_bind_int(st, ":m3", k.m3);
+	db_bind_int(st, ":e0", k.e0);
+	db_bind_int(st, ":e1", k.e1);
+	db_bind_text(st, ":a0", k.a0);
+	db_bind_text(st, ":b0", k.b0);
+	db_bind_text(st, ":a1", k.a1);
+	db_bind_text(st, ":b1", k.b1);
+	while (db_next(st)) {
+		struct cost_case *c = case_index_find(x, db_int(st, 0));
+		if (c)
+			c->minutes += db_int(st, 1);
+	}
+	return db_finalize(st);
+}
+
+struct case_family {
+	int64_t case_id, family_id;
+};
+
+static int cmp_case_family(const void *x, const void *y)
+{
+	int64_t a = ((const struct case_family *)x)->case_id;
+	int64_t b = ((const struct case_family *)y)->case_id;
+	return a < b ? -1 : a > b;
+}
+
+/* The window's cases (not one case, no names) with their minutes and money
+ * from the kept sums, into *out (xmalloc); *kept false (and nothing read)
+ * when the sums cannot answer. */
+static int read_kept(struct db *db, const struct window *w, struct cost_case **out, size_t *n,
+		     bool *kept)
+{
+	hday from, to;
+	*kept = false;
+	*out = NULL;
+	*n = 0;
+	if (!date_parse(w->from, &from) || !date_parse(w->to, &to))
+		return HE_OK;
+	struct db_stmt *st = db_prepare(db, kept_odd_sql);
+	int64_t odd = db_next(st) ? db_int(st, 0) : 0;
+	int rc = db_finalize(st);
+	if (rc || odd)
+		return rc;
+	bool chosen = sel_chosen(w->sel);
+	st = db_prepare(db, chosen ? kept_cases_sel_sql : kept_cases_sql);
+	db_bind_text(st, ":from", w->from);
+	db_bind_text(st, ":to", w->to);
+	if (chosen) {
+		db_bind_int(st, ":school", w->sel->school_id);
+		db_bind_int(st, ":district", w->sel->district_id);
+		db_bind_text(st, ":phase", w->sel->phase ? w->sel->phase : "");
+	}
+	size_t len = 0, cap = 1024;
+	struct case_family *cf = xmalloc(cap * sizeof *cf);
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	while (db_next(st)) {
+		if (len == cap)
+			cf = xrealloc(cf, (cap *= 2) * sizeof *cf);
+		cf[len] = (struct case_family){db_int(st, 0), db_int(st, 1)};
+		lo = cf[len].case_id < lo ? cf[len].case_id : lo;
+		hi = cf[len].case_id > hi ? cf[len].case_id : hi;
+		len++;
+	}
+	rc = db_finalize(st);
+	/* each case once: by the table, or sorted for the binary search */
+	struct case_index x = {NULL, 0, lo, 0, NULL};
+	if (narrow(lo, hi, len)) {
+		x.span = (size_t)((uint64_t)hi - (uint64_t)lo) + 1;
+		x.pos = xmalloc(x.span * sizeof *x.pos);
+		memset(x.pos, 0xff, x.span * sizeof *x.pos);
+	} else if (len) {
+		qsort(cf, len, sizeof *cf, cmp_case_family);
+	}
+	struct cost_case *v = xcalloc(len ? len : 1, sizeof *v);
+	for (size_t i = 0; i < len; i++) {
+		int64_t id = cf[i].case_id;
+		if (x.pos ? x.pos[id - lo] >= 0 : *n && v[*n - 1].case_id == id)
+			continue;
+		if (x.pos)
+			x.pos[id - lo] = (int32_t)*n;
+		v[*n].case_id = id;
+		v[(*n)++].family_id = cf[i].family_id;
+	}
+	free(cf);
+	x.v = v;
+	x.n = *n;
+	if (!rc)
+		rc = add_kept_minutes(db, from, to, &x);
+	if (!rc)
+		rc = add_kept_money(db, w, &x);
+	free(x.pos);
+	*out = v;
+	*kept = true;
+	return rc;
+}
+
 static int cmp_case_ptr(const void *x, const void *y)
 {
 	int64_t a = (*(struct cost_case *const *)x)->case_id;
@@ -261,14 +547,18 @@ static int cmp_case_ptr(const void *x, const void *y)
 static int read_window(struct db *db, const struct window *w, int64_t hour_pence,
 		       struct cost_case **out, size_t *n)
 {
-	int rc = read_minutes(db, w, out, n);
-	struct cost_case **by = xmalloc((*n ? *n : 1) * sizeof *by);
-	for (size_t i = 0; i < *n; i++)
-		by[i] = &(*out)[i];
-	qsort(by, *n, sizeof *by, cmp_case_ptr);
-	if (!rc)
-		rc = add_money(db, w, by, *n);
-	free(by);
+	bool kept = false;
+	int rc = w->case_id || w->details ? HE_OK : read_kept(db, w, out, n, &kept);
+	if (!rc && !kept) {
+		rc = read_minutes(db, w, out, n);
+		struct cost_case **by = xmalloc((*n ? *n : 1) * sizeof *by);
+		for (size_t i = 0; i < *n; i++)
+			by[i] = &(*out)[i];
+		qsort(by, *n, sizeof *by, cmp_case_ptr);
+		if (!rc)
+			rc = add_money(db, w, by, *n);
+		free(by);
+	}
 	for (size_t i = 0; i < *n; i++) {
 		struct cost_case *c = &(*out)[i];
 		c->time_pence = cost_time_pence(c->minutes, hour_pence);
@@ -303,6 +593,7 @@ static void sum_cases(const struct cost_case *v, size_t n, struct cost_sum *t)
 {
 	memset(t, 0, sizeof *t);
 	int64_t *fam = xcalloc(n ? n : 1, sizeof *fam);
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	for (size_t i = 0; i < n; i++) {
 		t->minutes += v[i].minutes;
 		t->time_pence += v[i].time_pence;
@@ -312,10 +603,21 @@ static void sum_cases(const struct cost_case *v, size_t n, struct cost_sum *t)
 		t->commissioned_pence += v[i].commissioned_pence;
 		t->total_pence += v[i].total_pence;
 		fam[i] = v[i].family_id;
+		lo = fam[i] < lo ? fam[i] : lo;
+		hi = fam[i] > hi ? fam[i] : hi;
 	}
-	qsort(fam, n, sizeof *fam, cmp_id);
-	for (size_t i = 0; i < n; i++)
-		t->families += i == 0 || fam[i] != fam[i - 1];
+	if (narrow(lo, hi, n)) {                /* distinct families: a mark each */
+		unsigned char *seen = xcalloc((size_t)((uint64_t)hi - (uint64_t)lo) + 1, 1);
+		for (size_t i = 0; i < n; i++) {
+			t->families += !seen[fam[i] - lo];
+			seen[fam[i] - lo] = 1;
+		}
+		free(seen);
+	} else {
+		qsort(fam, n, sizeof *fam, cmp_id);
+		for (size_t i = 0; i < n; i++)
+			t->families += i == 0 || fam[i] != fam[i - 1];
+	}
 	free(fam);
 	t->cases = (int64_t)n;
 	t->per_family_pence = cost_div_round(t->total_pence, t->families);

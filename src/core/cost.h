@@ -124,10 +124,13 @@ struct cost_sum {
 /* The cost of the cases open at any time from `from` to `to` that sel
  * chooses (NULL: all), by exactly the rules and arithmetic of
  * cost_report_run: for a whole financial or academic year and no
- * selection, out equals the report's totals to the penny.  One statement,
- * set-wise (commissions aggregated once per case, not queried per case);
- * no audit, no capability check (the caller's).  Returns HE_OK or a
- * storage error. */
+ * selection, out equals the report's totals to the penny.  Set-wise, never
+ * a query per case: the cases, then their minutes and money from the sums
+ * migration 0017 keeps by trigger (contact_months, contact_years,
+ * commission_days; the contacts themselves only for partial months at the
+ * window's ends), or from the contacts and commissions while a contact's
+ * time cannot be placed in a month (see cost.c).  No audit, no capability
+ * check (the caller's).  Returns HE_OK or a storage error. */
 int cost_window_sum(struct db *db, hday from, hday to, const struct cost_sel *sel,
 		    struct cost_sum *out);
 

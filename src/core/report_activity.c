@@ -20,7 +20,13 @@
  * decided_at (the status is wrapped in coalesce so that no planner
  * prefers referrals_status, which would read every year's decisions),
  * step-ups through the partial index case_events_step_up, history cases
- * by the dates history.c keeps on them (migrations/0009). */
+ * by the dates history.c keeps on them (migrations/0009).
+ *
+ * With nothing filtered, for a period of whole months, both read the sums
+ * migrations/0016 keeps by month instead (activity_months, wait_months: a
+ * few hundred rows for a year), unless a row there is marked irregular
+ * (a date or a case the monthly sums cannot answer for exactly); the
+ * figures are the same (tests/unit/test_report_activity_kept.c). */
 #include "core/report_activity.h"
 
 #include <stdio.h>
@@ -243,9 +249,77 @@ static void activity_row(struct arena *a, const struct months *m, struct counts 
 	counts_add(a, out, key, col, n);
 }
 
+/* ---- the kept monthly sums (migrations/0016) ----------------------------------- */
+
+bool report_activity_kept = true;
+
+/* The sums with what the transaction has added and not yet folded in
+ * (PostgreSQL; always empty on SQLite: migrations/0016.pg.sql). */
+#define KEPT_MONTHS " (SELECT month, measure, n FROM activity_months UNION ALL" \
+	" SELECT month, measure, n FROM activity_delta WHERE measure <> 'wait')"
+#define KEPT_WAITS " (SELECT month, days, n FROM wait_months UNION ALL" \
+	" SELECT month, days, n FROM activity_delta WHERE measure = 'wait')"
+
+/* The same rows as ACTIVITY_SQL from the sums, for the months [:from,
+ * :until) ("YYYY-MM"): each measure's month counts ("opened" and "ended"
+ * as the span rows' first and second month), and the cases open before
+ * the period (opened less ended before it) as one span_b row.  Sorted by
+ * key, as SQLite's grouping gave the keys no table names. */
+static const char activity_kept_sql[] =
+	"SELECT 'phase_' || s.phase, '', '', count(*) FROM schools s GROUP BY s.phase"
+	" UNION ALL SELECT CASE WHEN a.measure IN ('opened', 'ended') THEN 'span_n' ELSE"
+	" a.measure END, CASE WHEN a.measure = 'ended' THEN '' ELSE a.month END,"
+	" CASE WHEN a.measure = 'ended' THEN a.month ELSE '' END, CAST(sum(a.n) AS BIGINT)"
+	" FROM" KEPT_MONTHS " a WHERE a.month >= :from AND a.month < :until"
+	" GROUP BY a.measure, a.month HAVING sum(a.n) <> 0"
+	" UNION ALL SELECT 'span_b', '', '', CAST(coalesce(sum(CASE WHEN b.measure = 'opened'"
+	" THEN b.n ELSE -b.n END), 0) AS BIGINT) FROM" KEPT_MONTHS " b WHERE b.month > ''"
+	" AND b.month < :from AND b.measure IN ('opened', 'ended')"
+	" ORDER BY 1, 2, 3";
+static const char kept_irregular_sql[] =
+	"SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM" KEPT_MONTHS " i"
+	" WHERE i.month = '' AND i.measure = 'irregular'";
+
+/* True (with the months [fm, um)) if the kept sums answer for f: nothing
+ * filtered, whole months, nothing irregular.  *rc: a database error. */
+static bool kept_usable(struct db *db, const struct report_filter *f, const struct months *m,
+			char fm[24], char um[24], int *rc)
+{
+	*rc = HE_OK;
+	if (!report_activity_kept || filtered(f) || !m->n)
+		return false;
+	int y, mo, d, y2, mo2, d2;
+	date_to_ymd(f->from, &y, &mo, &d);
+	date_to_ymd(f->to + 1, &y2, &mo2, &d2);
+	if (d != 1 || d2 != 1 || y < 1000 || y2 > 9999)
+		return false;
+	/* the month after the last column (report_months stops at 240) */
+	int last = m->first + (int)m->n;
+	snprintf(fm, 24, "%04d-%02d", y, mo);
+	snprintf(um, 24, "%04d-%02d", last / 12, last % 12 + 1);
+	struct db_stmt *st = db_prepare(db, kept_irregular_sql);
+	int64_t bad = db_next(st) ? db_int(st, 0) : 1;
+	*rc = db_finalize(st);
+	return *rc == HE_OK && bad == 0;
+}
+
 static int activity_read(struct db *db, struct arena *a, const struct report_filter *f,
 			 const struct months *m, struct counts *out)
 {
+	char fm[24], um[24];
+	int rc;
+	if (kept_usable(db, f, m, fm, um, &rc)) {
+		struct db_stmt *st = db_prepare(db, activity_kept_sql);
+		db_bind_text(st, ":from", fm);
+		db_bind_text(st, ":until", um);
+		while (db_next(st))
+			if (db_text(st, 0))
+				activity_row(a, m, out, db_text(st, 0), db_text(st, 1),
+					     db_text(st, 2), db_int(st, 3));
+		return db_finalize(st);
+	}
+	if (rc)
+		return rc;
 	bool filt = filtered(f);
 	struct db_stmt *st = db_prepare(db, filt ? activity_sql : activity_all_sql);
 	bind_filter(st, f, filt);
@@ -588,9 +662,32 @@ static void waits_add(struct waits *w, int64_t days, int col)
 	w->v[w->n++] = (int64_t)col << 32 | days;
 }
 
+/* The kept histogram: each month's waits in order (rows sorted by month,
+ * then days), so that w needs no sort. */
+static const char waits_kept_sql[] =
+	"SELECT w.month, w.days, CAST(sum(w.n) AS BIGINT) FROM" KEPT_WAITS " w"
+	" WHERE w.month >= :from AND w.month < :until GROUP BY w.month, w.days"
+	" HAVING sum(w.n) > 0 ORDER BY w.month, w.days";
+
 static int waits_read(struct db *db, const struct report_filter *f, const struct months *m,
 		      struct waits *w)
 {
+	char fm[24], um[24];
+	int rc;
+	if (kept_usable(db, f, m, fm, um, &rc)) {
+		struct db_stmt *st = db_prepare(db, waits_kept_sql);
+		db_bind_text(st, ":from", fm);
+		db_bind_text(st, ":until", um);
+		while (db_next(st)) {
+			int col = month_col(m, db_text(st, 0));
+			int64_t days = db_int(st, 1), n = db_int(st, 2);
+			for (int64_t i = 0; col >= 0 && i < n; i++)
+				waits_add(w, days, col);
+		}
+		return db_finalize(st);
+	}
+	if (rc)
+		return rc;
 	struct db_stmt *st = db_prepare(db, waits_sql);
 	bind_filter(st, f, true);
 	while (db_next(st)) {
@@ -600,7 +697,7 @@ static int waits_read(struct db *db, const struct report_filter *f, const struct
 			continue;
 		waits_add(w, on > rf ? on - rf : 0, col);
 	}
-	int rc = db_finalize(st);
+	rc = db_finalize(st);
 	if (w->n)
 		qsort(w->v, w->n, sizeof *w->v, cmp_i64);
 	return rc;
@@ -612,6 +709,30 @@ static void waits_figures(const int64_t *days, size_t n, int64_t *v[3], size_t o
 	v[0][out] = (int64_t)n;
 	v[1][out] = report_activity_median(days, n);
 	v[2][out] = report_activity_percentile(days, n, 90);
+}
+
+/* Sort n waits (0 ≤ days ≤ 0x7fffffff): by counting when the longest is
+ * short beside n (a decade's ~270,000 waits of at most a few hundred
+ * days: a tenth of qsort's time), else qsort. */
+static void sort_days(int64_t *days, size_t n)
+{
+	int64_t max = 0;
+	for (size_t i = 0; i < n; i++)
+		if (days[i] > max)
+			max = days[i];
+	if (n < 64 || (uint64_t)max > 4 * (uint64_t)n + 4096) {
+		if (n)
+			qsort(days, n, sizeof *days, cmp_i64);
+		return;
+	}
+	size_t *count = xcalloc((size_t)max + 1, sizeof *count);
+	for (size_t i = 0; i < n; i++)
+		count[days[i]]++;
+	size_t at = 0;
+	for (int64_t d = 0; d <= max; d++)
+		for (size_t k = 0; k < count[d]; k++)
+			days[at++] = d;
+	free(count);
 }
 
 /* Every month's figures, and the whole period's. */
@@ -628,8 +749,7 @@ static void waits_table(const struct waits *w, size_t months, int64_t *v[3])
 		waits_figures(days + at, end - at, v, c);
 		at = end;
 	}
-	if (w->n)
-		qsort(days, w->n, sizeof *days, cmp_i64);
+	sort_days(days, w->n);
 	waits_figures(days, w->n, v, months);
 	free(days);
 }

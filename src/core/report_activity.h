@@ -20,6 +20,7 @@
  * counts the cases open at the end of each month's last day. */
 #ifndef HEARTH_REPORT_ACTIVITY_H
 #define HEARTH_REPORT_ACTIVITY_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,13 @@ struct db;
  * database error. */
 int report_activity(struct db *db, struct arena *a, const struct report_filter *f,
 		    struct rtable **out);
+
+/* Activity and waits read the sums kept by migrations/0016
+ * (activity_months, wait_months) when nothing is filtered, the period is
+ * whole months and no row is irregular, and the base rows otherwise; the
+ * figures are the same either way.  false: always the base rows (for the
+ * tests and the bench, which compare the two). */
+extern bool report_activity_kept;
 
 /* Caseloads (table id "caseloads"): the workers' loads as at the end of
  * f's period (today if that is later).  A row per worker — the active
