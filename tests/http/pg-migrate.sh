@@ -60,9 +60,31 @@ check "hearth migrate exits 0" $?
 grep -q "row counts match; audit log verifies" "$tmp/m1.out"
 check "hearth migrate reports counts and chain verified" $?
 
+# Sums kept by triggers (migrations 0016, 0017) are not copied: the target's
+# triggers build them again from the rows copied.  A sum that went back to
+# zero may leave its row behind on one side and never be written on the
+# other, so these compare the rows that hold something, value by value.
+kept_rows() {
+	case $1 in
+	activity_months|wait_months|activity_delta)
+		echo "SELECT * FROM $1 WHERE n <> 0 ORDER BY 1, 2" ;;
+	contact_months|contact_years)
+		echo "SELECT * FROM $1 WHERE minutes <> 0 ORDER BY 1, 2" ;;
+	commission_days)
+		echo "SELECT * FROM $1 WHERE committed <> 0 OR spent <> 0 OR pending <> 0 OR counted <> 0 ORDER BY 1, 2" ;;
+	esac
+}
+
 # Every table of the schema (so a table the migrate command forgets fails here).
 for t in $(sqlite3 "$tmp/src.db" "SELECT name FROM sqlite_master WHERE type = 'table'
 		AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_migrations', 'audit_head')"); do
+	q=$(kept_rows "$t")
+	if [ -n "$q" ]; then
+		sqlite3 "$tmp/src.db" "$q" >"$tmp/kept-a" && psql -At "${server}$db" -c "$q" >"$tmp/kept-b" \
+			&& cmp -s "$tmp/kept-a" "$tmp/kept-b"
+		check "kept sums $t: the same $(wc -l <"$tmp/kept-a") non-zero rows in SQLite and PostgreSQL" $?
+		continue
+	fi
 	a=$(sqlite3 "$tmp/src.db" "SELECT count(*) FROM $t")
 	b=$(psql -At "${server}$db" -c "SELECT count(*) FROM $t")
 	[ "$t" = audit_log ] && b=$((b - 1))   # plus the migration's own row
