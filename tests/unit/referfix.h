@@ -7,6 +7,7 @@
  * Include after testdb.h. */
 #ifndef HEARTH_REFERFIX_H
 #define HEARTH_REFERFIX_H
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,18 @@ static void fix_exec(struct db *db, const char *sql)
 {
 	if (db_exec(db, sql) != HE_OK)
 		fail_msg("%s: %s", sql, db_errmsg(db));
+}
+
+/* fix_exec of printf-formatted SQL (the kept-sums tests' random writes). */
+static inline void fix_sqlf(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void fix_sqlf(struct db *db, const char *fmt, ...)
+{
+	char sql[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	fix_exec(db, sql);
 }
 
 static void fix_pupil(struct db *db, int id, int school, const char *fore, const char *sur,

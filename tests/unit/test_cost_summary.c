@@ -33,16 +33,6 @@
 #define NCASES 12
 #define HOUR_PENCE 3217        /* not a multiple of 60: per-case rounding shows */
 
-static void sqlf(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sqlf(struct db *db, const char *fmt, ...)
-{
-	char sql[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	fix_exec(db, sql);
-}
 
 /* xorshift: the same sequence on every run and backend */
 static uint32_t rnd(uint32_t *x)
@@ -87,7 +77,7 @@ static int setup(void **state)
 	struct db *db = DB(state);
 	fix_exec(db, "INSERT INTO workers (id, name, employer, kind, created_at, updated_at) VALUES"
 		 " (1, 'Sam', 'Pool', 'family_support', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')");
-	sqlf(db, "UPDATE settings SET value = '%d' WHERE key = 'cost.worker_hour_pence'",
+	fix_sqlf(db, "UPDATE settings SET value = '%d' WHERE key = 'cost.worker_hour_pence'",
 	     HOUR_PENCE);
 	fix_exec(db, "INSERT INTO budgets (id, name, owner_kind, period, start_year, amount_pence,"
 		 " created_at, updated_at) VALUES (1, 'Pool', 'partnership', 'financial', 2025,"
@@ -95,13 +85,13 @@ static int setup(void **state)
 	for (int i = 1; i <= NCASES; i++) {
 		int fam = 1 + (i - 1) % 9;     /* some families have two cases */
 		if (i <= 9)
-			sqlf(db, "INSERT INTO families (id, ref, name, created_at, updated_at) VALUES"
+			fix_sqlf(db, "INSERT INTO families (id, ref, name, created_at, updated_at) VALUES"
 			     " (%d, 'F-%06d', 'Family', 'x', 'x')", fam, fam);
-		sqlf(db, "INSERT INTO referrals (id, ref, family_id, source, school_id, level_of_need,"
+		fix_sqlf(db, "INSERT INTO referrals (id, ref, family_id, source, school_id, level_of_need,"
 		     " needs, reason, status, received_at) VALUES (%d, 'R-%06d', %d, 'school', %d, 2,"
 		     " 'attendance', 'Worried', 'accepted', '2023-01-01T10:00:00Z')", i, i, fam,
 		     i % 3 ? SCHOOL_A : SCHOOL_B);
-		sqlf(db, "INSERT INTO cases (id, ref, family_id, referral_id, worker_id, status,"
+		fix_sqlf(db, "INSERT INTO cases (id, ref, family_id, referral_id, worker_id, status,"
 		     " opened_on, created_at, updated_at) VALUES (%d, 'C-%06d', %d, %d, 1, 'open',"
 		     " '2023-0%d-1%d', 'x', 'x')", i, i, fam, i, 1 + i % 9, i % 10);
 	}
@@ -120,7 +110,7 @@ static void add_contact(struct db *db, uint32_t *x, const char *at)
 		at = t;
 	}
 	int id = next_contact++;
-	sqlf(db, "INSERT INTO contacts (id, case_id, worker_id, at, kind, duration_min, planned,"
+	fix_sqlf(db, "INSERT INTO contacts (id, case_id, worker_id, at, kind, duration_min, planned,"
 	     " recorded_at) VALUES (%d, %u, 1, '%s', 'phone', %u, %d, 'x')", id,
 	     1 + rnd(x) % NCASES, at, rnd(x) % 200, rnd(x) % 5 == 0);
 }
@@ -139,27 +129,27 @@ static void change_contact(struct db *db, uint32_t *x)
 	switch (rnd(x) % 5) {
 	case 0:
 		random_at(x, at);
-		sqlf(db, "UPDATE contacts SET at = '%s' WHERE id = %lld", at, id);
+		fix_sqlf(db, "UPDATE contacts SET at = '%s' WHERE id = %lld", at, id);
 		break;
 	case 1:
-		sqlf(db, "UPDATE contacts SET duration_min = %u WHERE id = %lld", rnd(x) % 200, id);
+		fix_sqlf(db, "UPDATE contacts SET duration_min = %u WHERE id = %lld", rnd(x) % 200, id);
 		break;
 	case 2:
-		sqlf(db, "UPDATE contacts SET planned = 1 - planned WHERE id = %lld", id);
+		fix_sqlf(db, "UPDATE contacts SET planned = 1 - planned WHERE id = %lld", id);
 		break;
 	case 3:
-		sqlf(db, "UPDATE contacts SET case_id = %u WHERE id = %lld", 1 + rnd(x) % NCASES, id);
+		fix_sqlf(db, "UPDATE contacts SET case_id = %u WHERE id = %lld", 1 + rnd(x) % NCASES, id);
 		break;
 	default:
 		random_at(x, at);
-		sqlf(db, "UPDATE contacts SET at = '%s', duration_min = %u, case_id = %u, planned = 0"
+		fix_sqlf(db, "UPDATE contacts SET at = '%s', duration_min = %u, case_id = %u, planned = 0"
 		     " WHERE id = %lld", at, rnd(x) % 200, 1 + rnd(x) % NCASES, id);
 	}
 }
 
 static void delete_contact(struct db *db, uint32_t *x)
 {
-	sqlf(db, "DELETE FROM contacts WHERE id = %lld", (long long)some_contact(db, x));
+	fix_sqlf(db, "DELETE FROM contacts WHERE id = %lld", (long long)some_contact(db, x));
 }
 
 static const char *const statuses[] = {"requested", "approved", "declined", "delivered", "paid",
@@ -181,7 +171,7 @@ static void add_commission(struct db *db, uint32_t *x)
 	else
 		snprintf(actual, sizeof actual, "%u", rnd(x) % 50000);
 	int id = next_commission++;
-	sqlf(db, "INSERT INTO commissions (id, ref, case_id, budget_id, kind, quantity,"
+	fix_sqlf(db, "INSERT INTO commissions (id, ref, case_id, budget_id, kind, quantity,"
 	     " unit_cost_pence, estimate_pence, actual_pence, refunded_pence, status, reason,"
 	     " requested_at, decided_at, updated_at) VALUES (%d, 'M-%06d', %u, 1,"
 	     " 'household_grant', 1, 100, %u, %s, %u, '%s', 'Need', '%s', %s, 'x')", id, id,
@@ -201,34 +191,34 @@ static void change_commission(struct db *db, uint32_t *x)
 	char t[24];
 	switch (rnd(x) % 5) {
 	case 0:
-		sqlf(db, "UPDATE commissions SET status = '%s' WHERE id = %lld", statuses[rnd(x) % 6],
+		fix_sqlf(db, "UPDATE commissions SET status = '%s' WHERE id = %lld", statuses[rnd(x) % 6],
 		     id);
 		break;
 	case 1:
 		random_ts(x, t);
 		if (rnd(x) % 3 == 0)
-			sqlf(db, "UPDATE commissions SET decided_at = NULL WHERE id = %lld", id);
+			fix_sqlf(db, "UPDATE commissions SET decided_at = NULL WHERE id = %lld", id);
 		else
-			sqlf(db, "UPDATE commissions SET decided_at = '%s' WHERE id = %lld", t, id);
+			fix_sqlf(db, "UPDATE commissions SET decided_at = '%s' WHERE id = %lld", t, id);
 		break;
 	case 2:
 		random_ts(x, t);
-		sqlf(db, "UPDATE commissions SET requested_at = '%s' WHERE id = %lld", t, id);
+		fix_sqlf(db, "UPDATE commissions SET requested_at = '%s' WHERE id = %lld", t, id);
 		break;
 	case 3:
-		sqlf(db, "UPDATE commissions SET actual_pence = %u, refunded_pence = %u,"
+		fix_sqlf(db, "UPDATE commissions SET actual_pence = %u, refunded_pence = %u,"
 		     " estimate_pence = %u WHERE id = %lld", rnd(x) % 50000, rnd(x) % 1000,
 		     rnd(x) % 60000, id);
 		break;
 	default:
-		sqlf(db, "UPDATE commissions SET case_id = %u WHERE id = %lld", 1 + rnd(x) % NCASES,
+		fix_sqlf(db, "UPDATE commissions SET case_id = %u WHERE id = %lld", 1 + rnd(x) % NCASES,
 		     id);
 	}
 }
 
 static void delete_commission(struct db *db, uint32_t *x)
 {
-	sqlf(db, "DELETE FROM commissions WHERE id = %lld", (long long)some_commission(db, x));
+	fix_sqlf(db, "DELETE FROM commissions WHERE id = %lld", (long long)some_commission(db, x));
 }
 
 /* Open, close (on a day), step up (with or without a step-up event) or
@@ -240,23 +230,23 @@ static void change_case(struct db *db, uint32_t *x)
 	date_format(random_hday(x), on);
 	switch (rnd(x) % 4) {
 	case 0:
-		sqlf(db, "UPDATE cases SET status = 'open', closed_on = NULL, closure_reason = NULL"
+		fix_sqlf(db, "UPDATE cases SET status = 'open', closed_on = NULL, closure_reason = NULL"
 		     " WHERE id = %u", c);
 		break;
 	case 1:
-		sqlf(db, "UPDATE cases SET status = 'closed', closed_on = '%s',"
+		fix_sqlf(db, "UPDATE cases SET status = 'closed', closed_on = '%s',"
 		     " closure_reason = 'outcomes_met' WHERE id = %u", on, c);
 		break;
 	case 2:
-		sqlf(db, "UPDATE cases SET status = 'stepped_up', closed_on = NULL WHERE id = %u", c);
+		fix_sqlf(db, "UPDATE cases SET status = 'stepped_up', closed_on = NULL WHERE id = %u", c);
 		if (rnd(x) % 2)
-			sqlf(db, "INSERT INTO case_events (family_id, case_id, kind, on_date, summary,"
+			fix_sqlf(db, "INSERT INTO case_events (family_id, case_id, kind, on_date, summary,"
 			     " recorded_at) SELECT family_id, id, 'step_up', '%s', 'x', 'x' FROM cases"
 			     " WHERE id = %u", on, c);
 		break;
 	default:
 		date_format(random_hday(x) - 400, on);
-		sqlf(db, "UPDATE cases SET opened_on = '%s' WHERE id = %u", on, c);
+		fix_sqlf(db, "UPDATE cases SET opened_on = '%s' WHERE id = %u", on, c);
 	}
 }
 

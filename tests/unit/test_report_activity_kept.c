@@ -31,16 +31,6 @@
 #define MAXREF 70
 #define MAXHIST 40
 
-static void sqlf(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sqlf(struct db *db, const char *fmt, ...)
-{
-	char sql[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	fix_exec(db, sql);
-}
 
 static int64_t intf(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int64_t intf(struct db *db, const char *fmt, ...)
@@ -88,7 +78,7 @@ static int setup(void **state)
 	fix_exec(db, "INSERT INTO workers (id, name, employer, kind, created_at, updated_at) VALUES"
 		 " (1, 'Sam', 'Pool', 'family_support', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')");
 	for (int i = 1; i <= NFAM; i++)
-		sqlf(db, "INSERT INTO families (id, ref, name, created_at, updated_at) VALUES"
+		fix_sqlf(db, "INSERT INTO families (id, ref, name, created_at, updated_at) VALUES"
 		     " (%d, 'F-%06d', 'Family', 'x', 'x')", i, i);
 	fix_exec(db, "INSERT INTO history_imports (id, filename, sha256, imported_at, rows_total,"
 		 " rows_applied, rows_rejected, status) VALUES (1, 'old.csv', 'x', 'x', 0, 0, 0, 'done')");
@@ -121,7 +111,7 @@ static void add_referral(struct db *db, uint32_t *x)
 		snprintf(school, sizeof school, "%u", 1 + rnd(x) % 3);
 	const char *status = statuses[rnd(x) % 6];
 	bool decided = strcmp(status, "received") != 0;
-	sqlf(db, "INSERT INTO referrals (id, ref, family_id, source, school_id, stepped_down_from,"
+	fix_sqlf(db, "INSERT INTO referrals (id, ref, family_id, source, school_id, stepped_down_from,"
 	     " level_of_need, needs, reason, status, received_at, decided_at) VALUES (%d,"
 	     " 'R-%06d', %u, '%s', %s, %s, 2, 'attendance', 'Worried', '%s', '%sT10:00:00Z', %s%s%s)",
 	     id, id, 1 + rnd(x) % NFAM, source, school, s == 9 ? "1" : "NULL", status, rec,
@@ -137,23 +127,23 @@ static void change_referral(struct db *db, uint32_t *x)
 	day_text(rnd(x) % 900, d);
 	switch (rnd(x) % 4) {
 	case 0:
-		sqlf(db, "UPDATE referrals SET status = '%s', decided_at = '%sT09:00:00Z' WHERE id = %lld",
+		fix_sqlf(db, "UPDATE referrals SET status = '%s', decided_at = '%sT09:00:00Z' WHERE id = %lld",
 		     statuses[1 + rnd(x) % 5], d, (long long)id);
 		break;
 	case 1:
-		sqlf(db, "UPDATE referrals SET status = 'received', decided_at = NULL WHERE id = %lld",
+		fix_sqlf(db, "UPDATE referrals SET status = 'received', decided_at = NULL WHERE id = %lld",
 		     (long long)id);
 		break;
 	case 2:
-		sqlf(db, "UPDATE referrals SET received_at = '%sT08:30:00Z' WHERE id = %lld", d,
+		fix_sqlf(db, "UPDATE referrals SET received_at = '%sT08:30:00Z' WHERE id = %lld", d,
 		     (long long)id);
 		break;
 	default:
 		if (rnd(x) % 2)
-			sqlf(db, "UPDATE referrals SET source = 'school', school_id = %u WHERE id = %lld",
+			fix_sqlf(db, "UPDATE referrals SET source = 'school', school_id = %u WHERE id = %lld",
 			     1 + rnd(x) % 3, (long long)id);
 		else
-			sqlf(db, "UPDATE referrals SET source = '%s', school_id = NULL WHERE id = %lld",
+			fix_sqlf(db, "UPDATE referrals SET source = '%s', school_id = NULL WHERE id = %lld",
 			     rnd(x) % 2 ? "agency" : "step_down", (long long)id);
 	}
 }
@@ -163,7 +153,7 @@ static void delete_referral(struct db *db, uint32_t *x)
 	int64_t id = some_id(db, x, "referrals", "NOT EXISTS (SELECT 1 FROM cases c WHERE"
 			     " c.referral_id = referrals.id)", next_ref);
 	if (id)
-		sqlf(db, "DELETE FROM referrals WHERE id = %lld", (long long)id);
+		fix_sqlf(db, "DELETE FROM referrals WHERE id = %lld", (long long)id);
 }
 
 /* A case for a referral that has none (same id), opened 0–60 days after
@@ -174,7 +164,7 @@ static void add_case(struct db *db, uint32_t *x)
 			     " c.referral_id = referrals.id)", next_ref);
 	if (!id)
 		return;
-	sqlf(db, "INSERT INTO cases (id, ref, family_id, referral_id, worker_id, status, opened_on,"
+	fix_sqlf(db, "INSERT INTO cases (id, ref, family_id, referral_id, worker_id, status, opened_on,"
 	     " created_at, updated_at) SELECT r.id, 'C-' || r.ref, r.family_id, r.id, 1, 'open',"
 	     " substr(r.received_at, 1, 10), 'x', 'x' FROM referrals r WHERE r.id = %lld",
 	     (long long)id);
@@ -186,7 +176,7 @@ static void add_case(struct db *db, uint32_t *x)
 	assert_true(date_parse(db_text(st, 0), &open));
 	db_finalize(st);
 	date_format(open + (hday)(rnd(x) % 64) - 3, on);
-	sqlf(db, "UPDATE cases SET opened_on = '%s' WHERE id = %lld", on, (long long)id);
+	fix_sqlf(db, "UPDATE cases SET opened_on = '%s' WHERE id = %lld", on, (long long)id);
 }
 
 /* The case's opened_on as a day number. */
@@ -207,7 +197,7 @@ static void add_step_up(struct db *db, int64_t id, uint32_t *x)
 {
 	char on[11];
 	date_format(opened(db, id) + (hday)(rnd(x) % 30), on);
-	sqlf(db, "INSERT INTO case_events (id, family_id, case_id, on_date, kind, summary,"
+	fix_sqlf(db, "INSERT INTO case_events (id, family_id, case_id, on_date, kind, summary,"
 	     " recorded_at) SELECT %d, c.family_id, c.id, '%s', 'step_up', 'Stepped up', 'x'"
 	     " FROM cases c WHERE c.id = %lld", next_event++, on, (long long)id);
 }
@@ -223,22 +213,22 @@ static void change_case(struct db *db, uint32_t *x)
 	case 0:
 	case 1:
 		date_format(opened(db, id) + 30 + (hday)(rnd(x) % 300), on);
-		sqlf(db, "UPDATE cases SET status = 'closed', closed_on = '%s', closure_reason = '%s'"
+		fix_sqlf(db, "UPDATE cases SET status = 'closed', closed_on = '%s', closure_reason = '%s'"
 		     " WHERE id = %lld", on, reasons[rnd(x) % 5], (long long)id);
 		break;
 	case 2:
 		if (rnd(x) % 2)
 			add_step_up(db, id, x);
-		sqlf(db, "UPDATE cases SET status = 'stepped_up', closed_on = NULL,"
+		fix_sqlf(db, "UPDATE cases SET status = 'stepped_up', closed_on = NULL,"
 		     " closure_reason = NULL WHERE id = %lld", (long long)id);
 		break;
 	case 3:
-		sqlf(db, "UPDATE cases SET status = 'open', closed_on = NULL, closure_reason = NULL"
+		fix_sqlf(db, "UPDATE cases SET status = 'open', closed_on = NULL, closure_reason = NULL"
 		     " WHERE id = %lld", (long long)id);
 		break;
 	default:
 		date_format(opened(db, id) - (hday)(rnd(x) % 40), on);
-		sqlf(db, "UPDATE cases SET opened_on = '%s' WHERE id = %lld", on, (long long)id);
+		fix_sqlf(db, "UPDATE cases SET opened_on = '%s' WHERE id = %lld", on, (long long)id);
 	}
 }
 
@@ -257,12 +247,12 @@ static void change_event(struct db *db, uint32_t *x)
 	if (r == 1) {
 		int64_t c = intf(db, "SELECT case_id FROM case_events WHERE id = %lld", (long long)id);
 		date_format(opened(db, c) + (hday)(rnd(x) % 30), on);
-		sqlf(db, "UPDATE case_events SET on_date = '%s' WHERE id = %lld", on, (long long)id);
+		fix_sqlf(db, "UPDATE case_events SET on_date = '%s' WHERE id = %lld", on, (long long)id);
 	} else if (r == 2) {
-		sqlf(db, "UPDATE case_events SET kind = CASE kind WHEN 'step_up' THEN 'note'"
+		fix_sqlf(db, "UPDATE case_events SET kind = CASE kind WHEN 'step_up' THEN 'note'"
 		     " ELSE 'step_up' END WHERE id = %lld", (long long)id);
 	} else {
-		sqlf(db, "DELETE FROM case_events WHERE id = %lld", (long long)id);
+		fix_sqlf(db, "DELETE FROM case_events WHERE id = %lld", (long long)id);
 	}
 }
 
@@ -271,8 +261,8 @@ static void delete_case(struct db *db, uint32_t *x)
 	int64_t id = some_id(db, x, "cases", "", next_ref);
 	if (!id)
 		return;
-	sqlf(db, "DELETE FROM case_events WHERE case_id = %lld", (long long)id);
-	sqlf(db, "DELETE FROM cases WHERE id = %lld", (long long)id);
+	fix_sqlf(db, "DELETE FROM case_events WHERE case_id = %lld", (long long)id);
+	fix_sqlf(db, "DELETE FROM cases WHERE id = %lld", (long long)id);
 }
 
 /* A history case with its events, one by one: referred, often
@@ -286,35 +276,35 @@ static void add_history(struct db *db, uint32_t *x)
 	char school[8] = "NULL";
 	if (rnd(x) % 4)
 		snprintf(school, sizeof school, "%u", 1 + rnd(x) % 3);
-	sqlf(db, "INSERT INTO history_cases (id, import_id, case_ref, family_ref, school_id)"
+	fix_sqlf(db, "INSERT INTO history_cases (id, import_id, case_ref, family_ref, school_id)"
 	     " VALUES (%d, 1, 'LST-%d', 'OLD-%u', %s)", id, id, rnd(x) % 20, school);
 	hday d = rnd(x) % 700;
 	char on[11];
 	static const char *const src[] = {"'school'", "'agency'", "'self'", "NULL"};
 	day_text(d, on);
-	sqlf(db, "INSERT INTO history_events (case_id, on_date, kind, source) VALUES (%d, '%s',"
+	fix_sqlf(db, "INSERT INTO history_events (case_id, on_date, kind, source) VALUES (%d, '%s',"
 	     " 'referred', %s)", id, on, src[rnd(x) % 4]);
 	if (rnd(x) % 5 == 0)
 		return;
 	day_text(d + rnd(x) % 10, on);
-	sqlf(db, "INSERT INTO history_events (case_id, on_date, kind) VALUES (%d, '%s', '%s')",
+	fix_sqlf(db, "INSERT INTO history_events (case_id, on_date, kind) VALUES (%d, '%s', '%s')",
 	     id, on, rnd(x) % 3 ? "accepted" : "declined");
 	d += 10 + rnd(x) % 50;
 	day_text(d, on);
-	sqlf(db, "INSERT INTO history_events (case_id, on_date, kind) VALUES (%d, '%s',"
+	fix_sqlf(db, "INSERT INTO history_events (case_id, on_date, kind) VALUES (%d, '%s',"
 	     " 'allocated')", id, on);
 	uint32_t end = rnd(x) % 4;
 	d += 1 + rnd(x) % 300;
 	day_text(d, on);
 	if (end == 0)
-		sqlf(db, "INSERT INTO history_events (case_id, on_date, kind) VALUES (%d, '%s',"
+		fix_sqlf(db, "INSERT INTO history_events (case_id, on_date, kind) VALUES (%d, '%s',"
 		     " 'step_up')", id, on);
 	else if (end < 3)
-		sqlf(db, "INSERT INTO history_events (case_id, on_date, kind, reason) VALUES (%d,"
+		fix_sqlf(db, "INSERT INTO history_events (case_id, on_date, kind, reason) VALUES (%d,"
 		     " '%s', 'closed', %s)", id, on, end == 1 ? "'outcomes_met'" : "NULL");
 	if (rnd(x) % 4 == 0) {
 		day_text(d + 5, on);
-		sqlf(db, "INSERT INTO history_events (case_id, on_date, kind) VALUES (%d, '%s',"
+		fix_sqlf(db, "INSERT INTO history_events (case_id, on_date, kind) VALUES (%d, '%s',"
 		     " 'step_down')", id, on);
 	}
 }
@@ -329,29 +319,29 @@ static void change_history(struct db *db, uint32_t *x)
 	if (r == 4 || !id) {
 		int64_t h = some_id(db, x, "history_cases", "", next_hist);
 		if (h)
-			sqlf(db, "UPDATE history_cases SET school_id = %s WHERE id = %lld",
+			fix_sqlf(db, "UPDATE history_cases SET school_id = %s WHERE id = %lld",
 			     rnd(x) % 3 ? "2" : "NULL", (long long)h);
 		return;
 	}
 	if (r == 0)
-		sqlf(db, "UPDATE history_events SET on_date = %s WHERE id = %lld",
+		fix_sqlf(db, "UPDATE history_events SET on_date = %s WHERE id = %lld",
 		     strcmp(testdb_backend(), "sqlite") != 0
 		     ? "to_char(on_date::date + 7, 'YYYY-MM-DD')" : "date(on_date, '+7 days')",
 		     (long long)id);
 	else if (r == 1)
-		sqlf(db, "UPDATE history_events SET kind = 'closed', reason = '%s' WHERE id = %lld"
+		fix_sqlf(db, "UPDATE history_events SET kind = 'closed', reason = '%s' WHERE id = %lld"
 		     " AND kind IN ('step_up', 'closed', 'declined')", reasons[rnd(x) % 5],
 		     (long long)id);
 	else if (r == 2)
-		sqlf(db, "UPDATE history_events SET source = 'school' WHERE id = %lld"
+		fix_sqlf(db, "UPDATE history_events SET source = 'school' WHERE id = %lld"
 		     " AND kind = 'referred'", (long long)id);
 	else
-		sqlf(db, "DELETE FROM history_events WHERE id = %lld", (long long)id);
+		fix_sqlf(db, "DELETE FROM history_events WHERE id = %lld", (long long)id);
 }
 
 static void change_school(struct db *db, uint32_t *x)
 {
-	sqlf(db, "UPDATE schools SET phase = '%s' WHERE id = %u", phases[rnd(x) % 5],
+	fix_sqlf(db, "UPDATE schools SET phase = '%s' WHERE id = %u", phases[rnd(x) % 5],
 	     1 + rnd(x) % 3);
 }
 
@@ -490,19 +480,19 @@ static void test_irregular_case(void **state)
 	check(db, 0);
 	assert_int_equal(irregular(db), 0);
 	int64_t id = intf(db, "SELECT min(id) FROM cases");
-	sqlf(db, "UPDATE cases SET status = 'closed', closure_reason = 'other',"
+	fix_sqlf(db, "UPDATE cases SET status = 'closed', closure_reason = 'other',"
 	     " closed_on = '2020-01-01' WHERE id = %lld", (long long)id);
 	assert_int_equal(irregular(db), 1);
 	check(db, 1);
 	/* a history case allocated after it ended, and an undated referral */
-	sqlf(db, "UPDATE history_cases SET allocated_on = '2030-01-01', ended_on = '2029-01-01'"
+	fix_sqlf(db, "UPDATE history_cases SET allocated_on = '2030-01-01', ended_on = '2029-01-01'"
 	     " WHERE id = 1");
-	sqlf(db, "UPDATE referrals SET received_at = '2025-01' WHERE id = 20");
+	fix_sqlf(db, "UPDATE referrals SET received_at = '2025-01' WHERE id = 20");
 	assert_true(irregular(db) >= 2);
 	check(db, 2);
-	sqlf(db, "UPDATE cases SET closed_on = '2026-06-01' WHERE id = %lld", (long long)id);
-	sqlf(db, "UPDATE history_cases SET allocated_on = NULL WHERE id = 1");
-	sqlf(db, "UPDATE referrals SET received_at = '2025-01-05T10:00:00Z' WHERE id = 20");
+	fix_sqlf(db, "UPDATE cases SET closed_on = '2026-06-01' WHERE id = %lld", (long long)id);
+	fix_sqlf(db, "UPDATE history_cases SET allocated_on = NULL WHERE id = 1");
+	fix_sqlf(db, "UPDATE referrals SET received_at = '2025-01-05T10:00:00Z' WHERE id = 20");
 	assert_int_equal(irregular(db), 0);
 	check(db, 3);
 }

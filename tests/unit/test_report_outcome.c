@@ -38,27 +38,17 @@ static hday day(const char *s)
 	return d;
 }
 
-static void sqlf(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sqlf(struct db *db, const char *fmt, ...)
-{
-	char sql[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	fix_exec(db, sql);
-}
 
 /* A referral (school 0: self) and, with closed set, its closed case. */
 static void referral(struct db *db, int id, int family, int school, const char *received)
 {
 	if (school)
-		sqlf(db, "INSERT INTO referrals (id, ref, family_id, source, school_id, level_of_need,"
+		fix_sqlf(db, "INSERT INTO referrals (id, ref, family_id, source, school_id, level_of_need,"
 		     " needs, reason, status, received_at) VALUES (%d, 'R-%06d', %d, 'school', %d, 2,"
 		     " 'attendance', 'Worried', 'accepted', '%sT10:00:00Z')", id, id, family, school,
 		     received);
 	else
-		sqlf(db, "INSERT INTO referrals (id, ref, family_id, source, school_id, level_of_need,"
+		fix_sqlf(db, "INSERT INTO referrals (id, ref, family_id, source, school_id, level_of_need,"
 		     " needs, reason, status, received_at) VALUES (%d, 'R-%06d', %d, 'self', NULL, 2,"
 		     " 'attendance', 'Worried', 'accepted', '%sT10:00:00Z')", id, id, family, received);
 }
@@ -66,7 +56,7 @@ static void referral(struct db *db, int id, int family, int school, const char *
 static void closed_case(struct db *db, int id, int family, const char *opened, const char *closed,
 			const char *reason)
 {
-	sqlf(db, "INSERT INTO cases (id, ref, family_id, referral_id, worker_id, status, opened_on,"
+	fix_sqlf(db, "INSERT INTO cases (id, ref, family_id, referral_id, worker_id, status, opened_on,"
 	     " closed_on, closure_reason, created_at, updated_at) VALUES (%d, 'C-%06d', %d, %d, 1,"
 	     " 'closed', '%s', '%s', '%s', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')",
 	     id, id, family, id, opened, closed, reason);
@@ -81,27 +71,27 @@ static void snap(struct db *db, int pupil, int school, const char *on, int possi
 	snprintf(a, sizeof a, attended < 0 ? "NULL" : "%d", attended);
 	snprintf(s, sizeof s, suspensions < 0 ? "NULL" : "%d", suspensions);
 	snprintf(b, sizeof b, below < 0 ? "NULL" : "%d", below);
-	sqlf(db, "INSERT INTO pupil_snapshots (pupil_id, import_id, school_id, extract_date,"
+	fix_sqlf(db, "INSERT INTO pupil_snapshots (pupil_id, import_id, school_id, extract_date,"
 	     " sessions_possible, sessions_attended, suspensions, below_expected) VALUES"
 	     " (%d, 1, %d, '%s', %s, %s, %s, %s)", pupil, school, on, p, a, s, b);
 }
 
 static void destination(struct db *db, int pupil, const char *dest, const char *on)
 {
-	sqlf(db, "INSERT INTO destinations (pupil_id, destination, recorded_on, source, created_at)"
+	fix_sqlf(db, "INSERT INTO destinations (pupil_id, destination, recorded_on, source, created_at)"
 	     " VALUES (%d, '%s', '%s', 'worker', '2025-01-01T00:00:00Z')", pupil, dest, on);
 }
 
 static void assessment(struct db *db, int id, int case_id, const char *on, int health, int housing,
 		       int learning)
 {
-	sqlf(db, "INSERT INTO assessments (id, case_id, assessed_on, kind, agreed_with, recorded_at)"
+	fix_sqlf(db, "INSERT INTO assessments (id, case_id, assessed_on, kind, agreed_with, recorded_at)"
 	     " VALUES (%d, %d, '%s', 'review', 'Mum', '2025-01-01T00:00:00Z')", id, case_id, on);
-	sqlf(db, "INSERT INTO assessment_scores (assessment_id, position, domain_code, domain_title,"
+	fix_sqlf(db, "INSERT INTO assessment_scores (assessment_id, position, domain_code, domain_title,"
 	     " side, score) VALUES (%d, 1, 'health', 'Health', 'child', %d),"
 	     " (%d, 14, 'housing', 'Housing', 'family', %d)", id, health, id, housing);
 	if (learning)
-		sqlf(db, "INSERT INTO assessment_scores (assessment_id, position, domain_code,"
+		fix_sqlf(db, "INSERT INTO assessment_scores (assessment_id, position, domain_code,"
 		     " domain_title, side, score) VALUES (%d, 3, 'learning', 'Learning and education',"
 		     " 'child', %d)", id, learning);
 }

@@ -67,16 +67,6 @@ static const char days_wrong_sql[] =
 	"SELECT (SELECT count(*) FROM (" SUMS_SQL " EXCEPT " DAYS_SQL ") x)"
 	" + (SELECT count(*) FROM (" DAYS_SQL " EXCEPT " SUMS_SQL ") y)";
 
-static void sqlf(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sqlf(struct db *db, const char *fmt, ...)
-{
-	char sql[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	fix_exec(db, sql);
-}
 
 /* xorshift: the same sequence on every run and backend */
 static uint32_t rnd(uint32_t *x)
@@ -105,12 +95,12 @@ static int setup(void **state)
 	fix_exec(db, "INSERT INTO workers (id, name, employer, kind, created_at, updated_at) VALUES"
 		 " (1, 'Sam', 'Pool', 'family_support', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')");
 	for (int i = 1; i <= NCASES; i++) {
-		sqlf(db, "INSERT INTO families (id, ref, name, created_at, updated_at) VALUES"
+		fix_sqlf(db, "INSERT INTO families (id, ref, name, created_at, updated_at) VALUES"
 		     " (%d, 'F-%06d', 'Family', 'x', 'x')", i, i);
-		sqlf(db, "INSERT INTO referrals (id, ref, family_id, source, school_id, level_of_need,"
+		fix_sqlf(db, "INSERT INTO referrals (id, ref, family_id, source, school_id, level_of_need,"
 		     " needs, reason, status, received_at) VALUES (%d, 'R-%06d', %d, 'school', %d, 2,"
 		     " 'attendance', 'Worried', 'accepted', '2024-01-01T10:00:00Z')", i, i, i, SCHOOL_A);
-		sqlf(db, "INSERT INTO cases (id, ref, family_id, referral_id, worker_id, status,"
+		fix_sqlf(db, "INSERT INTO cases (id, ref, family_id, referral_id, worker_id, status,"
 		     " opened_on, created_at, updated_at) VALUES (%d, 'C-%06d', %d, %d, 1, 'open',"
 		     " '2024-01-02', 'x', 'x')", i, i, i, i);
 	}
@@ -125,11 +115,11 @@ static void add_assessment(struct db *db, uint32_t *x)
 	char on[11];
 	random_day(x, on);
 	int id = next_assessment++;
-	sqlf(db, "INSERT INTO assessments (id, case_id, assessed_on, kind, agreed_with, recorded_at)"
+	fix_sqlf(db, "INSERT INTO assessments (id, case_id, assessed_on, kind, agreed_with, recorded_at)"
 	     " VALUES (%d, %u, '%s', 'review', 'Mum', 'x')", id, 1 + rnd(x) % NCASES, on);
 	for (size_t k = 0; k < NDOMAINS; k++)
 		if (rnd(x) % 4)
-			sqlf(db, "INSERT INTO assessment_scores (assessment_id, position, domain_code,"
+			fix_sqlf(db, "INSERT INTO assessment_scores (assessment_id, position, domain_code,"
 			     " domain_title, side, score) VALUES (%d, %zu, '%s', 'T', 'child', %u)",
 			     id, k + 1, domains[k], 1 + rnd(x) % 10);
 }
@@ -147,17 +137,17 @@ static void change_assessment(struct db *db, uint32_t *x)
 	char on[11];
 	random_day(x, on);
 	if (rnd(x) % 2)
-		sqlf(db, "UPDATE assessments SET assessed_on = '%s' WHERE id = %lld", on, (long long)id);
+		fix_sqlf(db, "UPDATE assessments SET assessed_on = '%s' WHERE id = %lld", on, (long long)id);
 	else
-		sqlf(db, "UPDATE assessments SET case_id = %u WHERE id = %lld", 1 + rnd(x) % NCASES,
+		fix_sqlf(db, "UPDATE assessments SET case_id = %u WHERE id = %lld", 1 + rnd(x) % NCASES,
 		     (long long)id);
 }
 
 static void delete_assessment(struct db *db, uint32_t *x)
 {
 	int64_t id = some_assessment(db, x);
-	sqlf(db, "DELETE FROM assessment_scores WHERE assessment_id = %lld", (long long)id);
-	sqlf(db, "DELETE FROM assessments WHERE id = %lld", (long long)id);
+	fix_sqlf(db, "DELETE FROM assessment_scores WHERE assessment_id = %lld", (long long)id);
+	fix_sqlf(db, "DELETE FROM assessments WHERE id = %lld", (long long)id);
 }
 
 /* Change, add or remove one score. */
@@ -167,18 +157,18 @@ static void change_score(struct db *db, uint32_t *x)
 	const char *code = domains[rnd(x) % NDOMAINS];
 	uint32_t r = rnd(x) % 4;
 	if (r == 0)
-		sqlf(db, "DELETE FROM assessment_scores WHERE assessment_id = %lld AND domain_code = '%s'",
+		fix_sqlf(db, "DELETE FROM assessment_scores WHERE assessment_id = %lld AND domain_code = '%s'",
 		     (long long)id, code);
 	else if (r == 1 && id && fix_int(db, "SELECT count(*) FROM assessment_scores WHERE"
 					 " assessment_id = :id", id) < (int64_t)NDOMAINS)
-		sqlf(db, "INSERT INTO assessment_scores (assessment_id, position, domain_code,"
+		fix_sqlf(db, "INSERT INTO assessment_scores (assessment_id, position, domain_code,"
 		     " domain_title, side, score) SELECT %lld, 9, d.code, 'T', 'child', 5 FROM"
 		     " assessment_domains d WHERE d.code IN ('health', 'learning', 'housing', 'safety',"
 		     " 'identity') AND d.code NOT IN (SELECT s.domain_code FROM assessment_scores s"
 		     " WHERE s.assessment_id = %lld) ORDER BY d.code LIMIT 1",
 		     (long long)id, (long long)id);
 	else
-		sqlf(db, "UPDATE assessment_scores SET score = %u WHERE assessment_id = %lld"
+		fix_sqlf(db, "UPDATE assessment_scores SET score = %u WHERE assessment_id = %lld"
 		     " AND domain_code = '%s'", 1 + rnd(x) % 10, (long long)id, code);
 }
 
@@ -189,10 +179,10 @@ static void change_case(struct db *db, uint32_t *x)
 	char on[11];
 	random_day(x, on);
 	if (rnd(x) % 3 == 0)
-		sqlf(db, "UPDATE cases SET status = 'open', closed_on = NULL, closure_reason = NULL"
+		fix_sqlf(db, "UPDATE cases SET status = 'open', closed_on = NULL, closure_reason = NULL"
 		     " WHERE id = %u", c);
 	else
-		sqlf(db, "UPDATE cases SET status = 'closed', closed_on = '%s',"
+		fix_sqlf(db, "UPDATE cases SET status = 'closed', closed_on = '%s',"
 		     " closure_reason = 'outcomes_met' WHERE id = %u", on, c);
 }
 
