@@ -290,19 +290,26 @@ static long since_us(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1000000L + (t.tv_nsec - t0->tv_nsec) / 1000L;
 }
 
+/* GATHER_US from now on the monotonic clock (the condition variables'). */
+static struct timespec gather_deadline(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += GATHER_US * 1000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
 /* With q_lock held: wait (releasing it) until the queue holds as many rows
  * as the last batch, or GATHER_US have passed. */
 static void gather(void)
 {
 	if (last_batch <= 1 || q_len >= last_batch || last_commit_us > GATHER_US)
 		return;
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += GATHER_US * 1000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = gather_deadline();
 	q_target = last_batch;
 	while (q_len < q_target)
 		if (pthread_cond_timedwait(&q_grown, &q_lock, &until) == ETIMEDOUT)
@@ -552,13 +559,7 @@ static void writer_gather(void)
 {
 	if (w_last <= 1 || w_queued >= w_last || w_last_us > GATHER_US || w_stop)
 		return;
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += GATHER_US * 1000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = gather_deadline();
 	w_target = w_last;
 	while (w_queued < w_target && !w_stop)
 		if (pthread_cond_timedwait(&w_work, &w_lock, &until) == ETIMEDOUT)
