@@ -207,18 +207,20 @@ sample() {
 # system (mallinfo2 arena + hblkhd; all in bytes but the RSS).
 heap_sample() {
 	local t0=$1 now out rss
-	echo "seconds,rss_kb,sqlite_used,malloc_inuse,malloc_free,malloc_arena"
+	echo "seconds,rss_kb,sqlite_used,malloc_inuse,malloc_free,malloc_arena,arena_held"
 	while [ -d "/proc/$server_pid" ] && [ ! -e "$tmp/load-done" ]; do
 		now=${EPOCHREALTIME}
 		out=$(timeout 60 gdb -p "$server_pid" -batch -nx \
-			-ex 'p (long long)sqlite3_memory_used()' -ex 'p mallinfo2()' 2>/dev/null) || true
+			-ex 'p (long long)sqlite3_memory_used()' -ex 'p mallinfo2()' \
+			-ex 'p (long long)arena_held()' 2>/dev/null) || true
 		rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status" 2>/dev/null)
 		awk -v n="$now" -v t="$t0" -v r="$rss" '
 			/^\$1 = / { s = $3 }
 			/^\$2 = / { for (i = 1; i <= NF; i++) { k = $i; v = $(i + 2); sub(/^\{/, "", k); sub(/[,}]$/, "", v)
 				if (k == "arena") ar = v; if (k == "hblkhd") m = v
 				if (k == "uordblks") u = v; if (k == "fordblks") f = v } }
-			END { if (s != "" && u != "") printf "%.1f,%s,%s,%s,%s,%s\n", n - t, r, s, u + m, f, ar + m }' <<<"$out"
+			/^\$3 = / { h = $3 }
+			END { if (s != "" && u != "") printf "%.1f,%s,%s,%s,%s,%s,%s\n", n - t, r, s, u + m, f, ar + m, h }' <<<"$out"
 		sleep "$HEAP_EVERY"
 	done
 }
@@ -370,13 +372,19 @@ for line in open(sys.argv[1], errors="replace"):
     k = f"{f[2]} {path}"
     if path == "/" and len(f) > 7:
         k += f" ({f[7].split('@')[0]})"     # the home pages differ by role
-    rows.setdefault(k, []).append((int(f[4]), float(f[6][:-2])))
-print(f"{'route':44} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    rows.setdefault(k, []).append((int(f[4]), float(f[6][:-2]), int(f[5])))
+# KB first/last: the mean answer size over the route's first and last tenth
+# of requests, which shows answers that grow with the data the run writes.
+print(f"{'route':44} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+      f" {'KB first':>9} {'KB last':>8}")
 for k, v in sorted(rows.items(), key=lambda kv: -len(kv[1])):
     ms = sorted(x[1] for x in v)
-    err = sum(1 for s, _ in v if not 200 <= s < 400)
+    err = sum(1 for x in v if not 200 <= x[0] < 400)
     pc = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
-    print(f"{k[:44]:44} {len(v):9d} {err:7d} {pc(0.5):8.1f} {pc(0.99):8.1f} {ms[-1]:8.1f}")
+    t = max(1, len(v) // 10)
+    kb = lambda part: sum(x[2] for x in part) / len(part) / 1024
+    print(f"{k[:44]:44} {len(v):9d} {err:7d} {pc(0.5):8.1f} {pc(0.99):8.1f} {ms[-1]:8.1f}"
+          f" {kb(v[:t]):9.1f} {kb(v[-t:]):8.1f}")
 PY
 
 {

@@ -8,6 +8,16 @@
 
 #include "base/alloc.h"
 
+#include <stdatomic.h>
+
+/* Bytes in every arena's blocks, process-wide (diagnostics: the soak). */
+static _Atomic size_t held;
+
+size_t arena_held(void)
+{
+	return atomic_load_explicit(&held, memory_order_relaxed);
+}
+
 #define ARENA_BLOCK 8192u
 
 struct arena_block {
@@ -29,6 +39,7 @@ void *arena_alloc(struct arena *a, size_t n)
 	if (!b || b->size - b->used < n) {
 		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
 		b = xmalloc(sizeof *b + size);
+		atomic_fetch_add_explicit(&held, size, memory_order_relaxed);
 		b->size = size;
 		b->used = 0;
 		b->next = a->head;
@@ -74,6 +85,7 @@ void arena_free(struct arena *a)
 	struct arena_block *b = a->head;
 	while (b) {
 		struct arena_block *next = b->next;
+		atomic_fetch_sub_explicit(&held, b->size, memory_order_relaxed);
 		free(b);
 		b = next;
 	}

@@ -22,6 +22,8 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void arena_free(struct arena *a);
+/* Bytes held in all arenas of the process (for the soak's heap samples). */
+size_t arena_held(void);
 /* Move every block of from into to (from is left empty): memory another
  * thread allocated for this request is then freed with the request's. */
 void arena_adopt(struct arena *to, struct arena *from);

@@ -436,6 +436,53 @@ static void planned_table(struct req *r, const struct case_record *c, const stru
 	}
 }
 
+/* The chronology is shown a page at a time, newest first: a case worked
+ * for years has thousands of entries, and a page (or JSON answer) holding
+ * them all grows without bound.  ?chronology=N picks the page (1 is the
+ * newest; out of range goes to the nearest). */
+#define CHRON_PER_PAGE 50
+
+struct chron_page {
+	size_t from, to;       /* the entries shown: [from, to) of c->chron */
+	int page, pages;
+};
+
+static struct chron_page chron_page(struct req *r, const struct case_record *c)
+{
+	struct chron_page p = {.page = 1};
+	p.pages = (int)((c->nchron + CHRON_PER_PAGE - 1) / CHRON_PER_PAGE);
+	if (p.pages < 1)
+		p.pages = 1;
+	int64_t want = page_to_int(req_query(r, "chronology"));
+	if (want > p.pages)
+		want = p.pages;
+	if (want > 1)
+		p.page = (int)want;
+	p.from = (size_t)(p.page - 1) * CHRON_PER_PAGE;
+	p.to = p.from + CHRON_PER_PAGE < c->nchron ? p.from + CHRON_PER_PAGE : c->nchron;
+	return p;
+}
+
+static void chron_pagination(struct req *r, const struct case_record *c, const struct chron_page *p)
+{
+	if (p->pages <= 1)
+		return;
+	fmt_printf(&r->out, "<p class=\"govuk-body\" id=\"chronology-shown\">Entries %zu to %zu of %zu,"
+		" newest first.</p>", p->from + 1, p->to, c->nchron);
+	fmt_printf(&r->out, "<nav class=\"govuk-pagination\" aria-label=\"Pages of the chronology\">");
+	if (p->page > 1)
+		fmt_printf(&r->out, "<div class=\"govuk-pagination__prev\"><a class=\"govuk-link"
+			" govuk-pagination__link\" href=\"/cases/%u?chronology=%d#chronology\" rel=\"prev\"><span"
+			" class=\"govuk-pagination__link-title\">Newer entries</span></a></div>", c->ref,
+			p->page - 1);
+	if (p->page < p->pages)
+		fmt_printf(&r->out, "<div class=\"govuk-pagination__next\"><a class=\"govuk-link"
+			" govuk-pagination__link\" href=\"/cases/%u?chronology=%d#chronology\" rel=\"next\"><span"
+			" class=\"govuk-pagination__link-title\">Older entries</span></a></div>", c->ref,
+			p->page + 1);
+	fmt_printf(&r->out, "</nav>");
+}
+
 static void chronology_table(struct req *r, const struct case_record *c)
 {
 	fmt_printf(&r->out, "<h2 class=\"govuk-heading-m\" id=\"chronology\">Chronology</h2>");
@@ -443,6 +490,8 @@ static void chronology_table(struct req *r, const struct case_record *c)
 		fmt_printf(&r->out, "<p class=\"govuk-body\">Nothing recorded yet.</p>");
 		return;
 	}
+	struct chron_page pg = chron_page(r, c);
+	chron_pagination(r, c, &pg);
 	fmt_printf(&r->out, "<table class=\"govuk-table\" id=\"chronology-table\"><caption"
 		" class=\"govuk-table__caption govuk-visually-hidden\">Chronology, newest first</caption>"
 		"<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
@@ -451,7 +500,7 @@ static void chronology_table(struct req *r, const struct case_record *c)
 	page_th(r, "What happened");
 	page_th(r, "Recorded by");
 	fmt_printf(&r->out, "</tr></thead><tbody class=\"govuk-table__body\">");
-	for (size_t i = 0; i < c->nchron; i++) {
+	for (size_t i = pg.from; i < pg.to; i++) {
 		const struct chron_item *it = &c->chron[i];
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">%h</td>"
 			"<td class=\"govuk-table__cell\"><strong class=\"govuk-tag %s\">%h</strong></td>"
@@ -464,6 +513,7 @@ static void chronology_table(struct req *r, const struct case_record *c)
 		fmt_printf(&r->out, "</tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
+	chron_pagination(r, c, &pg);
 }
 
 static void workers_select(struct req *r, const struct view *v, const struct case_record *c)
@@ -1074,7 +1124,10 @@ static void json_case(struct req *r, const struct case_record *c)
 			c->consents[i].given_by, c->consents[i].scope, c->consents[i].given_on,
 			c->consents[i].withdrawn_on);
 	buf_putc(&r->out, ']');
-	json_items(r, "chronology", c->chron, c->nchron);
+	struct chron_page pg = chron_page(r, c);
+	json_items(r, "chronology", c->chron + pg.from, pg.to - pg.from);
+	fmt_printf(&r->out, ",\"chronology_paging\":{\"page\":%d,\"pages\":%d,\"per_page\":%d,"
+		"\"total\":%zu}", pg.page, pg.pages, CHRON_PER_PAGE, c->nchron);
 	json_items(r, "planned", c->planned, c->nplanned);
 	buf_puts(&r->out, "}\n");
 }

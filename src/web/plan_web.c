@@ -210,10 +210,15 @@ static void update_form(struct req *r, const struct case_record *c, const struct
 		" data-module=\"govuk-button\">Save update</button></form></div></details>");
 }
 
+/* A group of the plan shows its PLAN_SHOWN soonest-due actions on the case
+ * page, and all of them with ?plan=all: a plan of hundreds of actions
+ * would otherwise make every look at the case a page of megabytes. */
+#define PLAN_SHOWN 30
+
 static void action_table(struct req *r, const struct case_record *c, const struct plan_action *v,
-			 size_t n, int g, bool forms)
+			 size_t n, int g, bool forms, bool all)
 {
-	size_t count = 0;
+	size_t count = 0, shown = 0;
 	for (size_t i = 0; i < n; i++)
 		count += strcmp(v[i].owner_kind, groups[g].kind) == 0;
 	fmt_printf(&r->out, "<h3 class=\"govuk-heading-s\" id=\"plan-%s\">%h</h3>", groups[g].kind,
@@ -236,6 +241,9 @@ static void action_table(struct req *r, const struct case_record *c, const struc
 		const struct plan_action *x = &v[i];
 		if (strcmp(x->owner_kind, groups[g].kind) != 0)
 			continue;
+		if (!all && shown == PLAN_SHOWN)
+			break;
+		shown++;
 		fmt_printf(&r->out, "<tr class=\"govuk-table__row%s\" id=\"action-%lld\"><td class=\"govuk-table__cell\">"
 			"%h<br><span class=\"govuk-body-s\">Addresses: %h</span></td><td class=\"govuk-table__cell\">"
 			"%h%s%h%s</td>", x->overdue_days > 0 ? " hearth-row--overdue" : "", (long long)x->id,
@@ -256,6 +264,11 @@ static void action_table(struct req *r, const struct case_record *c, const struc
 		fmt_printf(&r->out, "</td></tr>");
 	}
 	fmt_printf(&r->out, "</tbody></table>");
+	if (shown < count)
+		fmt_printf(&r->out, "<p class=\"govuk-body\" id=\"plan-more-%s\">The %zu soonest due of %zu"
+			" actions. <a class=\"govuk-link\" href=\"/cases/%u?plan=all#plan-%s\">Show all %zu"
+			"<span class=\"govuk-visually-hidden\"> actions: %h</span></a></p>", groups[g].kind,
+			shown, count, c->ref, groups[g].kind, count, groups[g].heading);
 }
 
 static void reviews_table(struct req *r, const struct plan_review *v, size_t n)
@@ -333,8 +346,10 @@ void plan_case_section(struct req *r, const struct case_record *c)
 	plan_links(r, c, overdue);
 	if (!editable(c))
 		closed_note(r, c);
+	const char *plan = req_query(r, "plan");
+	bool all = plan && strcmp(plan, "all") == 0;
 	for (int g = 0; g < 3; g++)
-		action_table(r, c, v, n, g, editable(c));
+		action_table(r, c, v, n, g, editable(c), all);
 	if (editable(c)) {
 		fmt_printf(&r->out, "<details class=\"govuk-details\" id=\"plan-form\"><summary class=\"govuk-details__summary\">"
 			"<span class=\"govuk-details__summary-text\">Add an action to the plan</span></summary>"
