@@ -586,7 +586,7 @@ static const char reach_sql[] =
 	" WHERE" SCHOOL_FILTER
 	" ORDER BY d.name, d.id, s.name, s.id";
 
-/* The same when no census is dated after :to (migration 0017): then each
+/* The same when no census is dated after :to (migration 0018): then each
  * pupil's latest census on or before :to is the one marked latest, so each
  * school's high-risk pupils are a range of pupil_snapshots_latest; the
  * cases' pupils come by their referrals (COST_CASES_OPEN's referral_id)

@@ -8,7 +8,7 @@
  * census snapshots of those children in pupil and date order.  The term
  * before referral needs the school calendar (Easter), so the pairing of a
  * child's snapshots is done here in C by binary search, not in SQL.
- * Without a filter it reads instead what migration 0017 keeps by trigger
+ * Without a filter it reads instead what migration 0018 keeps by trigger
  * (outcome_rows: each closure with its family's next referral, and each of
  * its children's referral day, term, "before" snapshot and latest
  * destination; outcome_after: each child's latest snapshot), one range by
@@ -161,7 +161,7 @@ static const char snaps_sql[] =
 	"  AND hc.pupil_id IS NOT NULL)"
 	" ORDER BY ps.pupil_id, ps.extract_date";
 
-/* Without a filter, the rows migration 0017 keeps in outcome_rows for the
+/* Without a filter, the rows migration 0018 keeps in outcome_rows for the
  * closures in the period: a closure's own row (pupil 0) with the family's
  * next referral day, and a row per child with the child's latest
  * destination and "before" snapshot, and the child's latest ("after")
