@@ -5,7 +5,9 @@
  * broken chain is refused, not carried across).  The target is created or
  * upgraded to this binary's schema and must hold no partnership yet.  In
  * one transaction on the target: every table is copied row by row with its
- * ids, the id generators are moved past the copied ids, the row counts are
+ * ids (with migration 0018's outcome triggers paused, their kept rows
+ * worked out once after the copy), the id generators are moved past the
+ * copied ids, the row counts are
  * compared table by table with the source, the audit chain is verified on
  * the target, and the move itself is audited; only then does it commit.
  * Any difference rolls the whole copy back: the target is left as it was. */
