@@ -74,7 +74,7 @@ kept_rows() {
 	commission_days)
 		echo "SELECT * FROM $1 WHERE committed <> 0 OR spent <> 0 OR pending <> 0 OR counted <> 0 ORDER BY 1, 2" ;;
 	outcome_after)   # (0018: rows of pupils no longer a closure's child stay behind, unread)
-		echo "SELECT count(*) FROM $1 WHERE pupil_id IN (SELECT pupil_id FROM outcome_rows)" ;;
+		echo "SELECT pupil_id FROM $1 WHERE pupil_id IN (SELECT pupil_id FROM outcome_rows) ORDER BY 1" ;;
 	esac
 }
 
