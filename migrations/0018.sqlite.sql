@@ -283,7 +283,8 @@ BEGIN
 		WHERE h2.family_ref = outcome_rows.family_ref AND h2.id <> outcome_rows.case_id
 		AND h2.referred_on >= outcome_rows.closed_on)
 	WHERE pupil_id = 0 AND src = 'H' AND family_ref IN
-		(SELECT family_ref FROM history_cases WHERE import_id = NEW.import_id);
+		(SELECT family_ref FROM history_cases WHERE import_id = NEW.import_id)
+	AND case_id NOT IN (SELECT id FROM history_cases WHERE import_id = NEW.import_id);
 	DELETE FROM outcome_after WHERE pupil_id IN (SELECT pupil_id FROM outcome_rows
 		WHERE src = 'H' AND case_id IN (SELECT id FROM history_cases WHERE import_id = NEW.import_id));
 	INSERT INTO outcome_after
