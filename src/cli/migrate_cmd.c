@@ -5,7 +5,9 @@
  * broken chain is refused, not carried across).  The target is created or
  * upgraded to this binary's schema and must hold no partnership yet.  In
  * one transaction on the target: every table is copied row by row with its
- * ids, the id generators are moved past the copied ids, the row counts are
+ * ids (with migration 0018's outcome triggers paused, their kept rows
+ * worked out once after the copy), the id generators are moved past the
+ * copied ids, the row counts are
  * compared table by table with the source, the audit chain is verified on
  * the target, and the move itself is audited; only then does it commit.
  * Any difference rolls the whole copy back: the target is left as it was. */
@@ -181,6 +183,10 @@ static int copy_all(struct db *from, struct db *to)
 {
 	int64_t n, audit_rows = 0;
 	int rc = db_begin(to);
+	/* The outcomes' kept rows (migration 0018) are worked out once, after
+	 * the copy, not by their triggers row by row. */
+	if (rc == HE_OK)
+		rc = db_exec(to, "INSERT INTO outcome_rows_pause (paused) VALUES (1)");
 	for (const char *const *t = db_tables; rc == HE_OK && *t; t++) {
 		if (seeded_by_migrations(*t)) {
 			char sql[64];
@@ -194,6 +200,8 @@ static int copy_all(struct db *from, struct db *to)
 		if (rc == HE_OK)
 			fprintf(stderr, "hearth migrate: %-15s %" PRId64 " rows\n", *t, n);
 	}
+	if (rc == HE_OK)
+		rc = db_exec(to, "INSERT INTO outcome_rows_rebuild (everything) VALUES (1)");
 	if (rc == HE_OK)
 		rc = copy_head(from, to);
 	if (rc == HE_OK)

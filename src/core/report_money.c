@@ -586,6 +586,38 @@ static const char reach_sql[] =
 	" WHERE" SCHOOL_FILTER
 	" ORDER BY d.name, d.id, s.name, s.id";
 
+/* The same when no census is dated after :to (migration 0018): then each
+ * pupil's latest census on or before :to is the one marked latest, so each
+ * school's high-risk pupils are a range of pupil_snapshots_latest; the
+ * cases' pupils come by their referrals (COST_CASES_OPEN's referral_id)
+ * without reading the cases again. */
+static const char reach_latest_sql[] =
+	"SELECT s.id, s.name, d.id, d.name, CAST(coalesce(x.high, 0) AS BIGINT),"
+	" CAST(coalesce(x.reached, 0) AS BIGINT)"
+	" FROM schools s JOIN districts d ON d.id = s.district_id"
+	" LEFT JOIN (SELECT ps.school_id, count(*) AS high, sum(CASE WHEN ps.pupil_id IN"
+	"   (SELECT rp.pupil_id FROM referral_pupils rp WHERE rp.referral_id IN"
+	"   (SELECT a.referral_id FROM (" COST_CASES_OPEN("", "", ":since", ":to") ") a))"
+	"  OR ps.pupil_id IN (SELECT hc.pupil_id FROM history_cases hc WHERE hc.pupil_id IS NOT NULL"
+	"   AND" HIST_ACTIVE(":since") ") THEN 1 ELSE 0 END) AS reached"
+	/* CROSS JOIN: SQLite reads each school's range (else it scans every
+	 * latest snapshot for the GROUP BY's order) */
+	"  FROM schools s2 CROSS JOIN pupil_snapshots ps"
+	"  WHERE ps.school_id = s2.id AND ps.risk_band = 'high' AND ps.latest = 1"
+	"  GROUP BY ps.school_id) x ON x.school_id = s.id"
+	" WHERE" SCHOOL_FILTER
+	" ORDER BY d.name, d.id, s.name, s.id";
+
+/* Is any census dated after day? */
+static int census_after(struct db *db, hday day, bool *after)
+{
+	struct db_stmt *st = db_prepare(db,
+		"SELECT 1 FROM pupil_snapshots WHERE extract_date > :to LIMIT 1");
+	bind_day(st, ":to", day);
+	*after = db_next(st);
+	return db_finalize(st);
+}
+
 struct mreach {
 	int64_t id;
 	const char *name;
@@ -616,7 +648,13 @@ static int reach_read(struct db *db, struct arena *a, const struct report_filter
 	int y, m, d;          /* the 12 months before the end: from the day after a year earlier */
 	date_to_ymd(f->to, &y, &m, &d);
 	hday since = (date_valid(y - 1, m, d) ? date_from_ymd(y - 1, m, d) : date_from_ymd(y - 1, m, 28)) + 1;
-	struct db_stmt *st = db_prepare(db, reach_sql);
+	bool after = true;
+	*v = NULL;
+	*n = 0;
+	int rc = census_after(db, f->to, &after);
+	if (rc)
+		return rc;
+	struct db_stmt *st = db_prepare(db, after ? reach_sql : reach_latest_sql);
 	bind_day(st, ":to", f->to);
 	bind_day(st, ":since", since);
 	bind_filter(st, f);

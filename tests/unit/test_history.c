@@ -15,7 +15,9 @@
  * bad rows that refuses a file (and the ten always tolerated), a missing
  * column, an empty file, the wrong delimiter, the audit row and the
  * record of every attempt, the demo's history (and its second run doing
- * nothing), and 30,000 cases with 200,000 events from a file (speed). */
+ * nothing), the outcomes' kept rows a load works out at its end (migration
+ * 0018: those of the base rows, as the triggers make them), and 30,000
+ * cases with 200,000 events from a file (speed). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -398,6 +400,147 @@ static void test_unreadable_files(void **state)
 	assert_int_equal(q(db, "SELECT count(*) FROM history_cases"), 0);
 }
 
+/* ---- the outcomes' kept rows (migration 0018) ------------------------------------ *
+ *
+ * A load pauses the triggers that keep outcome_rows and outcome_after and
+ * works its cases' rows out set-wise before its commit.  After it, they
+ * are exactly the rows worked out from the base tables (the migration's
+ * definition, outcome_rows_of), each child's latest census, and no pause. */
+
+static void outcome_rows_exact(struct db *db)
+{
+	assert_int_equal(q(db, "SELECT count(*) FROM (SELECT * FROM outcome_rows_of"
+			   " EXCEPT SELECT * FROM outcome_rows) x"), 0);
+	assert_int_equal(q(db, "SELECT count(*) FROM (SELECT * FROM outcome_rows"
+			   " EXCEPT SELECT * FROM outcome_rows_of) x"), 0);
+	assert_int_equal(q(db, "SELECT count(*) FROM outcome_rows"),
+			 q(db, "SELECT count(*) FROM outcome_rows_of"));
+	static const char after[] =
+		"SELECT p.pupil_id, l.extract_date, l.sessions_possible, l.sessions_attended,"
+		" l.suspensions, l.below_expected FROM (SELECT DISTINCT pupil_id FROM outcome_rows"
+		" WHERE pupil_id <> 0) p LEFT JOIN pupil_snapshots l ON l.pupil_id = p.pupil_id"
+		" AND l.extract_date = (SELECT max(q.extract_date) FROM pupil_snapshots q"
+		" WHERE q.pupil_id = p.pupil_id)";
+	static const char kept[] = "SELECT pupil_id, a_date, a_possible, a_attended, a_suspensions,"
+		" a_below FROM outcome_after";
+	char sql[1024];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s EXCEPT %s) x", after, kept);
+	assert_int_equal(q(db, sql), 0);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s EXCEPT %s) x", kept, after);
+	assert_int_equal(q(db, sql), 0);
+	assert_int_equal(q(db, "SELECT count(*) FROM outcome_rows_pause"), 0);
+}
+
+/* outcome_rows and outcome_after as text, in key order. */
+static char *kept_rows(struct db *db)
+{
+	static const char *const sql[] = {
+		"SELECT * FROM outcome_rows ORDER BY closed_on, src, case_id, ev, pupil_id",
+		"SELECT * FROM outcome_after ORDER BY pupil_id",
+	};
+	struct buf b;
+	buf_init(&b, 0);
+	for (int i = 0; i < 2; i++) {
+		struct db_stmt *st = db_prepare(db, sql[i]);
+		while (db_next(st)) {
+			for (int c = 0; c < db_column_count(st); c++)
+				buf_printf(&b, "%s|", db_is_null(st, c) ? "~" : db_text(st, c));
+			buf_puts(&b, "\n");
+		}
+		assert_int_equal(db_finalize(st), HE_OK);
+	}
+	char *s = strdup(buf_str(&b));
+	buf_free(&b);
+	return s;
+}
+
+static void exec1(struct db *db, const char *sql)
+{
+	if (db_done(db_prepare(db, sql)) != HE_OK)
+		fail_msg("%s", db_errmsg(db));
+}
+
+/* Two loads of the same families and a pupil with three censuses: the
+ * second changes the first's closures' next referral.  The rows after
+ * each are the base rows' exactly; and they are the rows the triggers
+ * make row by row when the second load's cases are written again by
+ * plain SQL. */
+static void test_outcome_rows(void **state)
+{
+	struct db *db = DB(state);
+	struct history_report rep;
+	exec1(db, "INSERT INTO imports (id, school_id, kind, filename, status, started_at)"
+	      " SELECT 1000, school_id, 'csv', 'x.csv', 'applied', '2026-01-01T00:00:00Z'"
+	      " FROM pupils WHERE upn = '" UPN_KNOWN "'");
+	exec1(db, "INSERT INTO pupil_snapshots (pupil_id, import_id, school_id, extract_date,"
+	      " sessions_possible, sessions_attended, suspensions, below_expected)"
+	      " SELECT p.id, 1000, p.school_id, d.d, 100, d.a, 1, 0 FROM pupils p,"
+	      " (SELECT '2019-10-03' AS d, 90 AS a UNION ALL SELECT '2020-01-16', 70"
+	      " UNION ALL SELECT '2021-05-20', 95) d WHERE p.upn = '" UPN_KNOWN "'");
+	const char *one = HDR
+		"H1-1,FAM-A,120345," UPN_KNOWN ",,referred,2020-01-06,school,,,\n"
+		"H1-1,,,,,accepted,2020-01-08,,,,\n"
+		"H1-1,,,,,allocated,2020-01-09,,,,\n"
+		"H1-1,,,,,closed,2020-06-30,,outcomes_met,,\n"
+		"H1-2,FAM-B,120345,,,referred,2020-02-01,agency,,,\n"
+		"H1-2,,,,,accepted,2020-02-03,,,,\n"
+		"H1-2,,,,,closed,2020-03-01,,disengaged,,\n";
+	assert_int_equal(load(db, one, false, &rep), HE_OK);
+	assert_int_equal(rep.cases_loaded, 2);
+	outcome_rows_exact(db);
+	assert_int_equal(q(db, "SELECT count(*) FROM outcome_rows WHERE src = 'H'"), 3);
+	assert_int_equal(q(db, "SELECT count(*) FROM outcome_rows WHERE src = 'H' AND pupil_id = 0"
+			   " AND next_ref IS NULL"), 2);
+	const char *two = HDR
+		"H2-1,FAM-A,120345," UPN_KNOWN ",,referred,2020-09-10,school,,,\n"
+		"H2-1,,,,,accepted,2020-09-11,,,,\n"
+		"H2-1,,,,,closed,2021-02-01,,outcomes_met,,\n"
+		"H2-2,FAM-B,120345,,,referred,2020-02-20,school,,,\n"
+		"H2-3,FAM-C,120345," UPN_KNOWN ",,referred,2021-01-05,school,,,\n"
+		"H2-3,,,,,accepted,2021-01-06,,,,\n";
+	assert_int_equal(load(db, two, false, &rep), HE_OK);
+	assert_int_equal(rep.cases_loaded, 3);
+	outcome_rows_exact(db);
+	/* the first load's FAM-A closure: referred again after it; FAM-B's not
+	 * (its next referral came before the closure) */
+	assert_int_equal(q(db, "SELECT count(*) FROM outcome_rows k JOIN history_cases hc"
+			   " ON hc.id = k.case_id WHERE k.src = 'H' AND k.pupil_id = 0"
+			   " AND hc.case_ref = 'H1-1' AND k.next_ref = '2020-09-10'"), 1);
+	assert_int_equal(q(db, "SELECT count(*) FROM outcome_rows k JOIN history_cases hc"
+			   " ON hc.id = k.case_id WHERE k.src = 'H' AND k.pupil_id = 0"
+			   " AND hc.case_ref = 'H1-2' AND k.next_ref IS NULL"), 1);
+	/* the child's census before the term of the referral (from 1 September
+	 * 2020) and the latest */
+	assert_int_equal(q(db, "SELECT count(*) FROM outcome_rows k JOIN history_cases hc"
+			   " ON hc.id = k.case_id JOIN outcome_after a ON a.pupil_id = k.pupil_id"
+			   " WHERE k.src = 'H' AND hc.case_ref = 'H2-1' AND k.term = '2020-09-01'"
+			   " AND k.b_date = '2020-01-16' AND k.b_attended = 70"
+			   " AND a.a_date = '2021-05-20' AND a.a_attended = 95"), 1);
+	/* the same rows as the triggers make, row by row, when plain SQL
+	 * writes the second load's cases again */
+	char *loaded = kept_rows(db);
+	char sql[256];
+	assert_int_equal(db_begin(db), HE_OK);
+	snprintf(sql, sizeof sql, "CREATE TEMP TABLE again_c AS SELECT * FROM history_cases"
+		 " WHERE import_id = %" PRId64, rep.import_id);
+	exec1(db, sql);
+	exec1(db, "CREATE TEMP TABLE again_e AS SELECT * FROM history_events"
+	      " WHERE case_id IN (SELECT id FROM again_c)");
+	exec1(db, "DELETE FROM history_events WHERE case_id IN (SELECT id FROM again_c)");
+	exec1(db, "DELETE FROM history_cases WHERE id IN (SELECT id FROM again_c)");
+	assert_int_equal(q(db, "SELECT count(*) FROM outcome_rows WHERE src = 'H'"), 3);
+	exec1(db, "INSERT INTO history_cases SELECT * FROM again_c ORDER BY id");
+	exec1(db, "INSERT INTO history_events SELECT * FROM again_e ORDER BY id");
+	exec1(db, "DROP TABLE again_c");
+	exec1(db, "DROP TABLE again_e");
+	assert_int_equal(db_commit(db), HE_OK);
+	char *again = kept_rows(db);
+	assert_string_equal(again, loaded);
+	free(again);
+	free(loaded);
+	outcome_rows_exact(db);
+}
+
 /* ---- the demo and a big file ---------------------------------------------------- */
 
 static void test_demo(void **state)
@@ -414,6 +557,7 @@ static void test_demo(void **state)
 	assert_true(q(db, "SELECT count(*) FROM history_events WHERE kind = 'commission'") > 50);
 	assert_true(q(db, "SELECT count(DISTINCT source) FROM history_events") == 4);
 	assert_true(q(db, "SELECT count(DISTINCT reason) FROM history_events") == 5);
+	outcome_rows_exact(db);
 	assert_int_equal(demo_seed_history(db, &who, 42, today, NULL), HE_OK);
 	assert_int_equal(q(db, "SELECT count(*) FROM history_imports"), 1);
 }
@@ -460,6 +604,12 @@ static void test_big_file(void **state)
 	/* the indexes dropped for the load are back */
 	assert_int_equal(q(db, "SELECT count(*) FROM history_events WHERE on_date = '2015-01-05'"
 			   " AND kind = 'referred'"), 3750);
+	/* the outcomes' kept rows: one per closure, worked out at the end */
+	assert_int_equal(q(db, "SELECT count(*) FROM outcome_rows WHERE src = 'H' AND pupil_id = 0"),
+			 30000);
+	assert_int_equal(q(db, "SELECT count(*) FROM outcome_rows WHERE src = 'H' AND pupil_id = 0"
+			   " AND next_ref IS NOT NULL"), 15000);
+	outcome_rows_exact(db);
 	/* the time is printed, not judged: speed is for make bench */
 }
 
@@ -476,6 +626,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_strict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_bad_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outcome_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_demo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_file, setup, teardown),
 	};

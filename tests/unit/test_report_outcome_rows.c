@@ -1,9 +1,10 @@
-/* test_report_outcome_rows.c — what migration 0017 keeps for the outcomes
+/* test_report_outcome_rows.c — what migration 0018 keeps for the outcomes
  * and reach sections always gives the figures the base rows give, whoever
  * writes them.  After each of a long random sequence of plain SQL inserts,
  * changes and deletions (census snapshots, case closures, referral days,
  * referral children, history closures and pupils, destinations, new
- * referrals) and census imports through import_run:
+ * referrals), census imports through import_run and history loads through
+ * history_load (which pause the triggers and work their rows out at once):
  *
  * - outcome_rows equals the rows worked out from the base tables;
  * - the outcomes table read from outcome_rows (no filter) is the table
@@ -29,6 +30,7 @@
 #include "base/arena.h"
 #include "base/date.h"
 #include "base/err.h"
+#include "core/history.h"
 #include "core/import.h"
 #include "core/report_money.h"
 #include "core/report_outcome.h"
@@ -43,7 +45,7 @@
 #define NHIST 6
 
 /* Every row outcome_rows should hold, from the base tables (migration
- * 0017's definition).  A pupil's "before" and "after" are only checked once they have
+ * 0018's definition).  A pupil's "before" and "after" are only checked once they have
  * two snapshots: a pupil's first snapshot leaves it unset (one snapshot
  * cannot be both before and after, so the report pairs nothing then);
  * nor its "after" until then. */
@@ -381,6 +383,59 @@ static void import_census(struct db *db, uint32_t *x)
 		fail_msg("import: %d %s %s", rc, r.status ? r.status : "", r.message);
 }
 
+/* A history load through history_load: one to four cases, of the history
+ * families above or a new one, of pupils above or none, referred and
+ * accepted, most of them closed.  The load pauses the triggers and works
+ * its cases' rows, their families' next referral and their children's
+ * latest census out once, before its commit (migration 0018): check()
+ * then compares them with the base rows as after any other write. */
+static int nloads;
+
+static void load_history(struct db *db, uint32_t *x)
+{
+	char text[4096];
+	size_t len = (size_t)snprintf(text, sizeof text, "case_ref,family_ref,school_urn,upn,worker,"
+				      "event,date,source,reason,amount,detail\n");
+	unsigned n = 1 + rnd(x) % 4;
+	for (unsigned i = 0; i < n; i++) {
+		char a[11], b[11], fam[16], ref[24];
+		random_day(x, a);
+		random_day(x, b);
+		if (strcmp(a, b) > 0) {
+			char t[11];
+			memcpy(t, a, sizeof t);
+			memcpy(a, b, sizeof a);
+			memcpy(b, t, sizeof b);
+		}
+		snprintf(ref, sizeof ref, "LD-%d-%u", nloads, i);
+		if (rnd(x) % 4)
+			snprintf(fam, sizeof fam, "HF-%u", rnd(x) % 3);
+		else
+			snprintf(fam, sizeof fam, "NF-%d", nloads);
+		const char *upn = rnd(x) % 5 ? fix_upn[1 + rnd(x) % NPUPILS] : "";
+		len += (size_t)snprintf(text + len, sizeof text - len, "%s,%s,900001,%s,,referred,%s,school,,,\n"
+					"%s,,,,,accepted,%s,,,,\n", ref, fam, upn, a, ref, a);
+		if (rnd(x) % 4)
+			len += (size_t)snprintf(text + len, sizeof text - len, "%s,,,,,closed,%s,,%s,,\n",
+						ref, b, reasons[rnd(x) % 4]);
+	}
+	nloads++;
+	/* the explicit ids above: PostgreSQL's generators continue after them */
+	assert_int_equal(db_reset_ids(db, "history_imports"), HE_OK);
+	assert_int_equal(db_reset_ids(db, "history_cases"), HE_OK);
+	assert_int_equal(db_reset_ids(db, "history_events"), HE_OK);
+	struct history_opts o = {.data = text, .len = len, .filename = "more.csv",
+				 .today = date_from_ymd(2030, 1, 1)};
+	struct history_report rep;
+	int rc = history_load(db, &fix_who, &o, &rep);
+	if (rc != HE_OK || rep.cases_loaded != n)
+		fail_msg("history load: %d, %lld cases: %s (%s)", rc, (long long)rep.cases_loaded,
+			 rep.message, db_errmsg(db));
+	int64_t top = testdb_int(db, "SELECT max(id) FROM history_events");
+	if (next_id <= top)
+		next_id = (int)top + 1;
+}
+
 /* ---- checks ------------------------------------------------------------------ */
 
 static void same_table(const struct rtable *p, const struct rtable *q, const char *what, int step)
@@ -487,6 +542,8 @@ static void test_random_writes(void **state)
 			change_destination(db, &x);
 		else if (r < 17)
 			import_census(db, &x);
+		else if (r < 18)
+			load_history(db, &x);
 		else
 			put_snapshot(db, &x);
 		check(db, step);
@@ -506,6 +563,17 @@ static void test_random_writes(void **state)
 	assert_true(children > 0);
 	assert_true(high > 0);
 	assert_true(testdb_int(db, "SELECT count(*) FROM outcome_rows WHERE src = 'H' AND pupil_id <> 0") > 0);
+	/* the history loads' closures, children and families' other closures */
+	assert_true(nloads > 5);
+	assert_true(testdb_int(db, "SELECT count(*) FROM outcome_rows k JOIN history_cases hc"
+			       " ON hc.id = k.case_id WHERE k.src = 'H' AND k.pupil_id <> 0"
+			       " AND hc.import_id > 1") > 0);
+	assert_true(testdb_int(db, "SELECT count(*) FROM outcome_rows k JOIN history_cases hc"
+			       " ON hc.id = k.case_id WHERE k.src = 'H' AND k.pupil_id = 0"
+			       " AND hc.import_id = 1 AND k.next_ref IN (SELECT h2.referred_on"
+			       " FROM history_cases h2 WHERE h2.import_id > 1)") > 0);
+	/* no pause outlives its load */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM outcome_rows_pause"), 0);
 	/* one transaction's writes, rolled back */
 	assert_int_equal(db_begin(db), HE_OK);
 	put_snapshot(db, &x);

@@ -1,5 +1,5 @@
--- 0017: report speed, the outcomes' closures and "before" census, and the
--- reach's latest high-risk pupils (issue 8).  Paired with 0017.sqlite.sql,
+-- 0018: report speed, the outcomes' closures and "before" census, and the
+-- reach's latest high-risk pupils (issue 8).  Paired with 0018.sqlite.sql,
 -- which says what the tables hold and who reads them:
 --
 -- outcome_rows: per closure (src 'L' a closed case, 'H' a history case's
@@ -15,6 +15,11 @@
 -- latest mark is; the others per row, working their closures' or pupils'
 -- rows out again from the base tables (so their firing order does not
 -- matter).  An inserted census changes only what it can: see below.
+--
+-- Bulk writers (a history load, hearth migrate) pause them and work the
+-- rows out set-wise before their commit, as on SQLite; here the pause is
+-- a setting local to the transaction (hearth.outcome_rows_paused), set
+-- through the view outcome_rows_pause, which every trigger's WHEN reads.
 
 CREATE TABLE school_terms (first_day TEXT PRIMARY KEY);
 INSERT INTO school_terms (first_day)
@@ -144,6 +149,66 @@ BEGIN
 		a_suspensions = excluded.a_suspensions, a_below = excluded.a_below' USING ids;
 END $$;
 
+-- The pause (see the top): INSERT INTO outcome_rows_pause (paused)
+-- VALUES (1) sets it for the rest of the transaction (SQLite keeps a row
+-- in a table of that name instead).
+CREATE VIEW outcome_rows_pause (paused) AS SELECT 1 WHERE false;
+CREATE FUNCTION outcome_rows_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM set_config('hearth.outcome_rows_paused', 'on', true);
+	RETURN NULL;
+END $$;
+CREATE TRIGGER outcome_rows_pause INSTEAD OF INSERT ON outcome_rows_pause
+	FOR EACH ROW EXECUTE FUNCTION outcome_rows_pause();
+
+-- The end of a history load that paused the triggers:
+-- INSERT INTO outcome_rows_history_done (import_id) VALUES (its id) works
+-- out its cases' rows, their families' other closures' next referral and
+-- their children's latest census once (what the triggers would have made,
+-- statement by statement) and ends the pause.
+CREATE VIEW outcome_rows_history_done (import_id) AS SELECT NULL::BIGINT WHERE false;
+CREATE FUNCTION outcome_rows_history_done() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM outcome_rows_cases('H', ARRAY(SELECT hc.id FROM history_cases hc
+		WHERE hc.import_id = NEW.import_id));
+	-- (a join, not = ANY (array): that compared every row with each of
+	-- the load's families, 8 s for 30,000 cases; the load's own closures
+	-- were worked out just now)
+	UPDATE outcome_rows k SET next_ref = (SELECT min(h2.referred_on)
+		FROM history_cases h2 WHERE h2.family_ref = k.family_ref AND h2.id <> k.case_id
+		AND h2.referred_on >= k.closed_on)
+	FROM (SELECT DISTINCT hc.family_ref FROM history_cases hc
+		WHERE hc.import_id = NEW.import_id) f
+	WHERE k.pupil_id = 0 AND k.src = 'H' AND k.family_ref = f.family_ref
+	AND NOT EXISTS (SELECT 1 FROM history_cases h WHERE h.id = k.case_id
+		AND h.import_id = NEW.import_id);
+	PERFORM set_config('hearth.outcome_rows_paused', 'off', true);
+	RETURN NULL;
+END $$;
+CREATE TRIGGER outcome_rows_history_done INSTEAD OF INSERT ON outcome_rows_history_done
+	FOR EACH ROW EXECUTE FUNCTION outcome_rows_history_done();
+
+-- The end of a copy that paused the triggers (hearth migrate):
+-- INSERT INTO outcome_rows_rebuild (everything) VALUES (1) works every row
+-- out again and ends the pause.
+CREATE VIEW outcome_rows_rebuild (everything) AS SELECT 1 WHERE false;
+CREATE FUNCTION outcome_rows_rebuild() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM outcome_rows;
+	DELETE FROM outcome_after;
+	INSERT INTO outcome_rows SELECT * FROM outcome_rows_of;
+	INSERT INTO outcome_after
+	SELECT p.pupil_id, l.extract_date, l.sessions_possible, l.sessions_attended,
+		l.suspensions, l.below_expected
+	FROM (SELECT DISTINCT pupil_id FROM outcome_rows WHERE pupil_id <> 0) p
+	LEFT JOIN pupil_snapshots l ON l.pupil_id = p.pupil_id AND l.extract_date =
+		(SELECT max(q.extract_date) FROM pupil_snapshots q WHERE q.pupil_id = p.pupil_id);
+	PERFORM set_config('hearth.outcome_rows_paused', 'off', true);
+	RETURN NULL;
+END $$;
+CREATE TRIGGER outcome_rows_rebuild INSTEAD OF INSERT ON outcome_rows_rebuild
+	FOR EACH ROW EXECUTE FUNCTION outcome_rows_rebuild();
+
 -- Cases, referrals and their children.
 CREATE FUNCTION outcome_rows_cases_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -157,16 +222,21 @@ BEGIN
 	RETURN NULL;
 END $$;
 CREATE TRIGGER outcome_rows_cases_insert AFTER INSERT ON cases FOR EACH ROW
-	WHEN (NEW.status = 'closed') EXECUTE FUNCTION outcome_rows_cases_change();
+	WHEN ((NEW.status = 'closed')
+		AND current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION outcome_rows_cases_change();
 CREATE TRIGGER outcome_rows_cases_update AFTER UPDATE OF id, status, closed_on, referral_id,
 	family_id, closure_reason ON cases FOR EACH ROW
-	WHEN ((OLD.status = 'closed' OR NEW.status = 'closed') AND (OLD.id IS DISTINCT FROM NEW.id
+	WHEN (((OLD.status = 'closed' OR NEW.status = 'closed') AND (OLD.id IS DISTINCT FROM NEW.id
 		OR OLD.status IS DISTINCT FROM NEW.status OR OLD.closed_on IS DISTINCT FROM NEW.closed_on
 		OR OLD.referral_id IS DISTINCT FROM NEW.referral_id OR OLD.family_id IS DISTINCT FROM NEW.family_id
 		OR OLD.closure_reason IS DISTINCT FROM NEW.closure_reason))
+		AND current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
 	EXECUTE FUNCTION outcome_rows_cases_change();
 CREATE TRIGGER outcome_rows_cases_delete AFTER DELETE ON cases FOR EACH ROW
-	WHEN (OLD.status = 'closed') EXECUTE FUNCTION outcome_rows_cases_change();
+	WHEN ((OLD.status = 'closed')
+		AND current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION outcome_rows_cases_change();
 
 -- The closed cases of the referrals a referral or referral_pupils row was
 -- and is part of.
@@ -188,13 +258,18 @@ BEGIN
 	RETURN NULL;
 END $$;
 CREATE TRIGGER outcome_rows_referrals_update AFTER UPDATE OF id, received_at ON referrals
-	FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id OR OLD.received_at IS DISTINCT FROM NEW.received_at)
+	FOR EACH ROW WHEN ((OLD.id IS DISTINCT FROM NEW.id OR OLD.received_at IS DISTINCT FROM NEW.received_at)
+		AND current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
 	EXECUTE FUNCTION outcome_rows_referral_change();
 CREATE TRIGGER outcome_rows_referrals_delete AFTER DELETE ON referrals
-	FOR EACH ROW EXECUTE FUNCTION outcome_rows_referral_change();
+	FOR EACH ROW
+	WHEN (current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION outcome_rows_referral_change();
 CREATE TRIGGER outcome_rows_referral_pupils_change AFTER INSERT OR DELETE
 	OR UPDATE OF referral_id, pupil_id ON referral_pupils
-	FOR EACH ROW EXECUTE FUNCTION outcome_rows_referral_change();
+	FOR EACH ROW
+	WHEN (current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION outcome_rows_referral_change();
 
 -- History: a case's pupil and referral day, its closures.
 CREATE FUNCTION outcome_rows_history_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -226,10 +301,12 @@ BEGIN
 END $$;
 CREATE TRIGGER outcome_rows_history_cases_update AFTER UPDATE OF id, pupil_id, referred_on,
 	family_ref ON history_cases FOR EACH ROW
-	WHEN (OLD.id IS DISTINCT FROM NEW.id OR OLD.pupil_id IS DISTINCT FROM NEW.pupil_id
+	WHEN ((OLD.id IS DISTINCT FROM NEW.id OR OLD.pupil_id IS DISTINCT FROM NEW.pupil_id
 		OR OLD.referred_on IS DISTINCT FROM NEW.referred_on OR OLD.family_ref IS DISTINCT FROM NEW.family_ref)
+		AND current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
 	EXECUTE FUNCTION outcome_rows_history_change();
 CREATE TRIGGER outcome_rows_history_cases_delete AFTER DELETE ON history_cases FOR EACH ROW
+	WHEN (current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
 	EXECUTE FUNCTION outcome_rows_history_change();
 -- Inserts (a history load writes thousands of rows a statement) once per
 -- statement, over the rows it wrote: a call per row cost ~3 ms of plan
@@ -251,15 +328,20 @@ BEGIN
 END $$;
 CREATE TRIGGER outcome_rows_history_cases_insert AFTER INSERT ON history_cases
 	REFERENCING NEW TABLE AS added FOR EACH STATEMENT
+	WHEN (current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
 	EXECUTE FUNCTION outcome_rows_history_added();
 CREATE TRIGGER outcome_rows_history_events_insert AFTER INSERT ON history_events
 	REFERENCING NEW TABLE AS added FOR EACH STATEMENT
+	WHEN (current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
 	EXECUTE FUNCTION outcome_rows_history_added();
 CREATE TRIGGER outcome_rows_history_events_update AFTER UPDATE OF id, case_id, on_date, kind, reason
-	ON history_events FOR EACH ROW WHEN (OLD.kind = 'closed' OR NEW.kind = 'closed')
+	ON history_events FOR EACH ROW WHEN ((OLD.kind = 'closed' OR NEW.kind = 'closed')
+		AND current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
 	EXECUTE FUNCTION outcome_rows_history_change();
 CREATE TRIGGER outcome_rows_history_events_delete AFTER DELETE ON history_events FOR EACH ROW
-	WHEN (OLD.kind = 'closed') EXECUTE FUNCTION outcome_rows_history_change();
+	WHEN ((OLD.kind = 'closed')
+		AND current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION outcome_rows_history_change();
 
 -- The family's next referral, in its closures' rows: a referral (live) or
 -- a history case (history) added, changed or removed.
@@ -285,10 +367,14 @@ BEGIN
 END $$;
 CREATE TRIGGER outcome_rows_next_referral AFTER INSERT OR DELETE
 	OR UPDATE OF id, family_id, received_at ON referrals
-	FOR EACH ROW EXECUTE FUNCTION outcome_rows_next_change();
+	FOR EACH ROW
+	WHEN (current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION outcome_rows_next_change();
 CREATE TRIGGER outcome_rows_next_history AFTER DELETE
 	OR UPDATE OF id, family_ref, referred_on ON history_cases
-	FOR EACH ROW EXECUTE FUNCTION outcome_rows_next_change();
+	FOR EACH ROW
+	WHEN (current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION outcome_rows_next_change();
 
 -- Destinations: the child's latest, in every row of theirs.
 CREATE FUNCTION outcome_rows_destinations_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -309,7 +395,9 @@ BEGIN
 END $$;
 CREATE TRIGGER outcome_rows_destinations_change AFTER INSERT OR DELETE
 	OR UPDATE OF id, pupil_id, destination, recorded_on ON destinations
-	FOR EACH ROW EXECUTE FUNCTION outcome_rows_destinations_change();
+	FOR EACH ROW
+	WHEN (current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION outcome_rows_destinations_change();
 
 -- The census, once per statement.  Inserted snapshots: usually a census
 -- later than the pupil's others, which changes only the pupil's
@@ -338,7 +426,9 @@ BEGIN
 END $$;
 CREATE TRIGGER outcome_rows_snapshots_insert AFTER INSERT ON pupil_snapshots
 	REFERENCING NEW TABLE AS outcome_new
-	FOR EACH STATEMENT EXECUTE FUNCTION outcome_rows_snapshots_insert();
+	FOR EACH STATEMENT
+	WHEN (current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION outcome_rows_snapshots_insert();
 CREATE FUNCTION outcome_rows_snapshots_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM outcome_rows_pupils(ARRAY(SELECT DISTINCT p FROM outcome_old o
@@ -352,7 +442,9 @@ BEGIN
 END $$;
 CREATE TRIGGER outcome_rows_snapshots_update AFTER UPDATE ON pupil_snapshots
 	REFERENCING OLD TABLE AS outcome_old NEW TABLE AS outcome_new
-	FOR EACH STATEMENT EXECUTE FUNCTION outcome_rows_snapshots_update();
+	FOR EACH STATEMENT
+	WHEN (current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION outcome_rows_snapshots_update();
 CREATE FUNCTION outcome_rows_snapshots_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM outcome_rows_pupils(ARRAY(SELECT DISTINCT o.pupil_id FROM outcome_old o));
@@ -360,7 +452,9 @@ BEGIN
 END $$;
 CREATE TRIGGER outcome_rows_snapshots_delete AFTER DELETE ON pupil_snapshots
 	REFERENCING OLD TABLE AS outcome_old
-	FOR EACH STATEMENT EXECUTE FUNCTION outcome_rows_snapshots_delete();
+	FOR EACH STATEMENT
+	WHEN (current_setting('hearth.outcome_rows_paused', true) IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION outcome_rows_snapshots_delete();
 
 -- Reach: 0010's index of the latest snapshots with the pupil as well, and
 -- the snapshots by date.
