@@ -9,3 +9,29 @@
 -- entity_id), which audit_log_entity keeps serving.
 DROP INDEX audit_log_at;
 DROP INDEX audit_log_user;
+
+-- auth_version: a number that moves with every change to sessions, users
+-- or schools, kept by triggers whoever writes (hearth serve, the CLI,
+-- another process, an operator's SQL).  `hearth serve` keeps its reads'
+-- session lookups (the session, its user, the user's school) in memory,
+-- tagged with the number they were read at, and answers from one only if
+-- the number is unchanged when the request's audit rows are committed
+-- (core/auth.c, core/audit.c): signing out, expiry, a disabled account or
+-- a changed role takes effect at once.  Statement triggers: one bump per
+-- statement is enough (TRUNCATE included).
+CREATE TABLE auth_version (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	n BIGINT NOT NULL
+);
+INSERT INTO auth_version (id, n) VALUES (1, 1);
+CREATE FUNCTION auth_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE auth_version SET n = n + 1 WHERE id = 1;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER sessions_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessions
+	FOR EACH STATEMENT EXECUTE FUNCTION auth_version_bump();
+CREATE TRIGGER users_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
+	FOR EACH STATEMENT EXECUTE FUNCTION auth_version_bump();
+CREATE TRIGGER schools_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON schools
+	FOR EACH STATEMENT EXECUTE FUNCTION auth_version_bump();

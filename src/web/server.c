@@ -41,6 +41,7 @@
 #include "base/fmt.h"
 #include "base/logsafe.h"
 #include "core/audit.h"
+#include "core/auth.h"
 #include "store/db.h"
 #include "web/http.h"
 #include "web/page.h"
@@ -226,6 +227,14 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct conn_state *cs, s
 	return ret;
 }
 
+/* Free r without answering it. */
+static void discard(struct req *r)
+{
+	buf_free(&r->out);
+	arena_free(&r->arena);
+	free(r);
+}
+
 /* The deferred audit rows of r could not be committed (rc): what the
  * handler made is never shown.  r answers as if audit_alone had returned
  * rc to the handler — a storage fault gives storage_answer's 503. */
@@ -273,8 +282,13 @@ static bool may_defer(const struct req *r)
 	return true;
 }
 
+/* Handle the request and answer it, or suspend it until its audit rows
+ * are committed.  Reads handed to the writer may answer from the session
+ * cache (auth_cache_allow); again: the request is handled a second time
+ * because the cached session it answered from changed (AUDIT_STALE), so
+ * this time it reads the session from the database. */
 static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
-			       const char *method, const char *url)
+			       const char *method, const char *url, bool again)
 {
 	struct req *r = xcalloc(1, sizeof *r);
 	arena_init(&r->arena);
@@ -296,7 +310,9 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 		bool defer = may_defer(r);
 		if (defer)
 			audit_defer_begin();
+		auth_cache_allow(r->db, defer && !again);
 		route_dispatch(r);
+		auth_cache_allow(r->db, false);
 		storage_answer(r, db_storage_faults() != faults);
 		if (defer) {
 			struct audit_deferred *d = audit_defer_end();
@@ -336,6 +352,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (cs->waiting) {	/* resumed: its audit rows are committed, or failed */
 		struct req *r = cs->waiting;
 		cs->waiting = NULL;
+		if (cs->audit_rc == AUDIT_STALE) {	/* nothing of it was written or sent */
+			discard(r);
+			return respond(c, cs, method, url, true);
+		}
 		if (cs->audit_rc != HE_OK)
 			audit_failed(r, cs->audit_rc);
 		return answer(c, cs, r);
@@ -345,7 +365,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*size = 0;
 		return MHD_YES;
 	}
-	return respond(c, cs, method, url);
+	return respond(c, cs, method, url, false);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -354,11 +374,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls; (void)c; (void)toe;
 	struct conn_state *cs = *con_cls;
 	if (cs) {
-		if (cs->waiting) {	/* closed before it was resumed (shutdown) */
-			buf_free(&cs->waiting->out);
-			arena_free(&cs->waiting->arena);
-			free(cs->waiting);
-		}
+		if (cs->waiting)	/* closed before it was resumed (shutdown) */
+			discard(cs->waiting);
 		upload_free(cs->up);
 		free(cs);
 		*con_cls = NULL;
