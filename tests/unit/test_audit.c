@@ -254,6 +254,38 @@ static void test_request_bytes_escaped(void **state)
 	expect_intact(db, 3);
 }
 
+/* The chain's encoding is fixed: a row written with a hash computed
+ * elsewhere (Python's hashlib over "LEN:value;" fields, "-;" for NULL, the
+ * summary longer than one of row_hash's blocks and not ASCII) verifies, and
+ * so does a row audit() appends after it.  Written through the database
+ * directly, so the test does not trust audit.c's own hashing. */
+static void test_known_hash_verifies(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	char summary[1600];
+	memset(summary, 'x', 1500);
+	memcpy(summary + 1500, "\xc3\xa9", 3);
+	assert_int_equal(db_begin(db), HE_OK);
+	struct db_stmt *st = db_prepare(db,
+		"INSERT INTO audit_log (id, at, user_id, user_email, role, route, action, entity,"
+		" entity_id, summary, ip, prev_hash, hash) VALUES (1, '2026-11-24T12:00:00Z', 7,"
+		" 'a@hearth.example', 'viewer', 'GET /x', 'view', NULL, NULL, :s, '127.0.0.1',"
+		" :genesis, :h)");
+	db_bind_text(st, ":s", summary);
+	db_bind_text(st, ":genesis", GENESIS);
+	db_bind_text(st, ":h", "e62788806bf83143b9955ca1498b8c0b5020d9c618180b78e9ee44f79260ca75");
+	assert_int_equal(db_done(st), HE_OK);
+	st = db_prepare(db, "UPDATE audit_head SET last_id = 1, hash = :h WHERE id = 1");
+	db_bind_text(st, ":h", "e62788806bf83143b9955ca1498b8c0b5020d9c618180b78e9ee44f79260ca75");
+	assert_int_equal(db_done(st), HE_OK);
+	assert_int_equal(db_commit(db), HE_OK);
+	expect_intact(db, 1);
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(audit(db, &who, "view", "pupils", "2", summary), HE_OK);
+	assert_int_equal(db_commit(db), HE_OK);
+	expect_intact(db, 2);
+}
+
 static void test_empty_log_verifies(void **state)
 {
 	expect_intact(((struct testdb *)*state)->db, 0);
@@ -644,6 +676,7 @@ int main(void)
 		T(test_text_round_trips),
 		T(test_request_bytes_escaped),
 		T(test_empty_log_verifies),
+		T(test_known_hash_verifies),
 		T(test_append_only),
 		T(test_raw_connection_bypasses),
 		T(test_tamper_summary),
