@@ -18,7 +18,11 @@ DROP INDEX audit_log_user;
 -- the number is unchanged when the request's audit rows are committed
 -- (core/auth.c, core/audit.c): signing out, expiry, a disabled account or
 -- a changed role takes effect at once.  Statement triggers: one bump per
--- statement is enough (TRUNCATE included).
+-- statement is enough (TRUNCATE included).  BEFORE the statement, so that
+-- a transaction takes the auth_version row's lock before any row lock of
+-- these tables: taken after them (AFTER), a password change (users, then
+-- the user's sessions) and an idle refresh of one of those sessions could
+-- each hold what the other waits for, a deadlock.
 CREATE TABLE auth_version (
 	id INTEGER PRIMARY KEY CHECK (id = 1),
 	n BIGINT NOT NULL
@@ -29,9 +33,9 @@ BEGIN
 	UPDATE auth_version SET n = n + 1 WHERE id = 1;
 	RETURN NULL;
 END $$;
-CREATE TRIGGER sessions_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessions
+CREATE TRIGGER sessions_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessions
 	FOR EACH STATEMENT EXECUTE FUNCTION auth_version_bump();
-CREATE TRIGGER users_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
+CREATE TRIGGER users_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
 	FOR EACH STATEMENT EXECUTE FUNCTION auth_version_bump();
-CREATE TRIGGER schools_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON schools
+CREATE TRIGGER schools_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON schools
 	FOR EACH STATEMENT EXECUTE FUNCTION auth_version_bump();

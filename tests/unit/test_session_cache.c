@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <semaphore.h>
+#include <time.h>
 #include <sodium.h>
 
 #include "testdb.h"
@@ -148,6 +150,57 @@ static void test_cached_answer_checked_by_writer(void **state)
 	expect_audit_intact(f->db);
 }
 
+/* A second connection's idle refresh of a session, started while a
+ * password change (users, then the user's sessions) is under way. */
+struct refresher {
+	const char *url;
+	int rc;
+};
+
+static void *refresh_main(void *arg)
+{
+	struct refresher *r = arg;
+	struct db *db = NULL;
+	char *msg = NULL;
+	r->rc = db_open(r->url, &db, &msg);
+	if (r->rc == HE_OK && (r->rc = db_begin(db)) == HE_OK) {
+		r->rc = db_exec(db, "UPDATE sessions SET last_seen = last_seen");
+		if (r->rc == HE_OK)
+			r->rc = db_commit(db);
+		else
+			db_rollback(db);
+	}
+	if (db)
+		db_close(db);
+	free(msg);
+	return NULL;
+}
+
+/* The triggers must not make two such transactions deadlock: each takes
+ * auth_version's lock before any row of sessions or users (PostgreSQL:
+ * BEFORE triggers; SQLite has one writer at a time anyway).  With the
+ * bump after the statement, the refresh held the session's row while
+ * waiting for auth_version, and the change held auth_version while
+ * waiting for that row. */
+static void test_no_deadlock_with_refresh(void **state)
+{
+	struct fx *f = *state;
+	struct session s;
+	char token[AUTH_TOKEN_HEX + 1];
+	login_ok(f, NULL, &s, token);
+	assert_int_equal(db_begin(f->db), HE_OK);
+	assert_int_equal(db_exec(f->db, "UPDATE users SET name = 'New Name'"), HE_OK);
+	struct refresher r = {f->t->url, -1};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, refresh_main, &r), 0);
+	nanosleep(&(struct timespec){0, 300 * 1000000L}, NULL);	/* let it reach its wait */
+	assert_int_equal(db_exec(f->db, "DELETE FROM sessions"), HE_OK);
+	assert_int_equal(db_commit(f->db), HE_OK);
+	pthread_join(th, NULL);
+	assert_int_equal(r.rc, HE_OK);
+	assert_int_equal(sessions(f->db), 0);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -155,6 +208,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_version_moves_with_any_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cached_answer_checked_by_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_deadlock_with_refresh, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
