@@ -16,7 +16,10 @@
  * on the resumed call the response built before is queued — or, if the
  * commit failed, the error (a storage fault's 503) in its place.  So no
  * answer leaves before its rows are committed, and meanwhile the thread
- * serves other connections.  Other methods audit in their own
+ * serves other connections.  Such reads may take the session from the
+ * cache of core/auth.c; the writer checks it in the same transaction, and
+ * a request whose cached session has changed (AUDIT_STALE) is handled
+ * again from the database.  Other methods audit in their own
  * transactions, as the CLI does. */
 #include "web/server.h"
 
