@@ -425,6 +425,24 @@ static bool sc_get(struct db *db, const char *th, struct arena *a, struct sessio
 	return hit;
 }
 
+/* With sc_lock held: free e's strings and mark it empty. */
+static void sc_empty(struct sc_entry *e)
+{
+	free(e->user.email);
+	free(e->user.name);
+	free(e->user.school_urn);
+	free(e->user.school_name);
+	memset(e, 0, sizeof *e);
+}
+
+void auth_cache_clear(void)
+{
+	pthread_mutex_lock(&sc_lock);
+	for (int i = 0; i < SC_SLOTS; i++)
+		sc_empty(&sc[i]);
+	pthread_mutex_unlock(&sc_lock);
+}
+
 static void sc_put(const char *th, int64_t version, const struct session *s, const char *last,
 		   const char *exp)
 {
@@ -432,10 +450,7 @@ static void sc_put(const char *th, int64_t version, const struct session *s, con
 	pthread_mutex_lock(&sc_lock);
 	sc_saw(version);
 	if (version == sc_version) {
-		free(e->user.email);
-		free(e->user.name);
-		free(e->user.school_urn);
-		free(e->user.school_name);
+		sc_empty(e);
 		snprintf(e->th, sizeof e->th, "%s", th);
 		e->version = version;
 		e->id = s->id;

@@ -70,6 +70,8 @@ int auth_session(struct db *db, struct arena *a, const char *token, struct sessi
  * auth_cache_allow(db, false) ends that for the thread and clears db's
  * check.  Lookups made while allowed are kept for later requests. */
 void auth_cache_allow(struct db *db, bool on);
+/* Forget every cached lookup and free them (the server, once stopped). */
+void auth_cache_clear(void);
 /* Read auth_version into *version (and remember it as the newest known,
  * so that lookups cached at older versions are no longer used). */
 int auth_version_read(struct db *db, int64_t *version);

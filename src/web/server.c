@@ -519,5 +519,6 @@ int server_run(const struct server_opts *o)
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	stop_writer(wdb);
 	MHD_stop_daemon(d);
+	auth_cache_clear();
 	return HE_OK;
 }

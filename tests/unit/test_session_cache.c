@@ -147,6 +147,7 @@ static void test_cached_answer_checked_by_writer(void **state)
 
 	audit_writer_stop();
 	db_close(w);
+	auth_cache_clear();
 	expect_audit_intact(f->db);
 }
 
