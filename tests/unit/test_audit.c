@@ -286,6 +286,24 @@ static void test_known_hash_verifies(void **state)
 	expect_intact(db, 2);
 }
 
+/* Every answer writes a row, so every index on audit_log is paid for once
+ * per request: only audit_log_entity (the subject access export's lookup)
+ * is kept (migration 0019 dropped audit_log_at and audit_log_user, which
+ * no query used). */
+static void test_one_secondary_index(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	const char *sql = strcmp(db_backend(db), "sqlite") == 0
+		? "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log'"
+		  " AND sql IS NOT NULL AND name <> 'audit_log_entity'"
+		: "SELECT count(*) FROM pg_indexes WHERE tablename = 'audit_log'"
+		  " AND indexname NOT IN ('audit_log_pkey', 'audit_log_entity')";
+	assert_int_equal(testdb_int(db, sql), 0);
+	assert_int_equal(testdb_int(db, strcmp(db_backend(db), "sqlite") == 0
+		? "SELECT count(*) FROM sqlite_master WHERE name = 'audit_log_entity'"
+		: "SELECT count(*) FROM pg_indexes WHERE indexname = 'audit_log_entity'"), 1);
+}
+
 static void test_empty_log_verifies(void **state)
 {
 	expect_intact(((struct testdb *)*state)->db, 0);
@@ -677,6 +695,7 @@ int main(void)
 		T(test_request_bytes_escaped),
 		T(test_empty_log_verifies),
 		T(test_known_hash_verifies),
+		T(test_one_secondary_index),
 		T(test_append_only),
 		T(test_raw_connection_bypasses),
 		T(test_tamper_summary),
