@@ -24,6 +24,7 @@
 #include "base/date.h"
 #include "base/err.h"
 #include "base/logsafe.h"
+#include "core/auth.h"
 #include "store/db.h"
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -35,41 +36,76 @@ struct audit_row {
 	int64_t user_id;
 };
 
-static void put_field(crypto_hash_sha256_state *h, const char *v)
+/* The bytes a row's hash covers, gathered in a block and handed to
+ * SHA-256 a block at a time: a dozen small updates per row cost more than
+ * the hashing itself, and the audit writer does this for every row. */
+struct hasher {
+	crypto_hash_sha256_state h;
+	size_t len;
+	unsigned char block[1024];
+};
+
+static void hash_bytes(struct hasher *hs, const void *p, size_t n)
 {
-	char len[24];
+	if (hs->len + n > sizeof hs->block) {
+		crypto_hash_sha256_update(&hs->h, hs->block, hs->len);
+		hs->len = 0;
+		if (n > sizeof hs->block) {
+			crypto_hash_sha256_update(&hs->h, p, n);
+			return;
+		}
+	}
+	memcpy(hs->block + hs->len, p, n);
+	hs->len += n;
+}
+
+/* A field as the chain encodes it: "LEN:v;" (LEN in decimal), or "-;"
+ * for NULL. */
+static void put_field(struct hasher *hs, const char *v)
+{
 	if (!v) {
-		crypto_hash_sha256_update(h, (const unsigned char *)"-;", 2);
+		hash_bytes(hs, "-;", 2);
 		return;
 	}
-	int n = snprintf(len, sizeof len, "%zu:", strlen(v));
-	crypto_hash_sha256_update(h, (const unsigned char *)len, (size_t)n);
-	crypto_hash_sha256_update(h, (const unsigned char *)v, strlen(v));
-	crypto_hash_sha256_update(h, (const unsigned char *)";", 1);
+	size_t n = strlen(v), k = n;
+	char len[24], *p = len + sizeof len;
+	*--p = ':';
+	do
+		*--p = (char)('0' + k % 10);
+	while ((k /= 10) > 0);
+	hash_bytes(hs, p, (size_t)(len + sizeof len - p));
+	hash_bytes(hs, v, n);
+	hash_bytes(hs, ";", 1);
+}
+
+static void put_int(struct hasher *hs, int64_t v)
+{
+	char num[24];
+	snprintf(num, sizeof num, "%" PRId64, v);
+	put_field(hs, num);
 }
 
 /* hex SHA-256 of prev and the row into out[65]. */
 static void row_hash(const char *prev, const struct audit_row *r, char out[65])
 {
-	crypto_hash_sha256_state h;
+	struct hasher hs;
 	unsigned char digest[crypto_hash_sha256_BYTES];
-	char num[2][24];
-	snprintf(num[0], sizeof num[0], "%" PRId64, r->id);
-	snprintf(num[1], sizeof num[1], "%" PRId64, r->user_id);
-	crypto_hash_sha256_init(&h);
-	put_field(&h, prev);
-	put_field(&h, num[0]);
-	put_field(&h, r->at);
-	put_field(&h, num[1]);
-	put_field(&h, r->user_email);
-	put_field(&h, r->role);
-	put_field(&h, r->route);
-	put_field(&h, r->action);
-	put_field(&h, r->entity);
-	put_field(&h, r->entity_id);
-	put_field(&h, r->summary);
-	put_field(&h, r->ip);
-	crypto_hash_sha256_final(&h, digest);
+	crypto_hash_sha256_init(&hs.h);
+	hs.len = 0;
+	put_field(&hs, prev);
+	put_int(&hs, r->id);
+	put_field(&hs, r->at);
+	put_int(&hs, r->user_id);
+	put_field(&hs, r->user_email);
+	put_field(&hs, r->role);
+	put_field(&hs, r->route);
+	put_field(&hs, r->action);
+	put_field(&hs, r->entity);
+	put_field(&hs, r->entity_id);
+	put_field(&hs, r->summary);
+	put_field(&hs, r->ip);
+	crypto_hash_sha256_update(&hs.h, hs.block, hs.len);
+	crypto_hash_sha256_final(&hs.h, digest);
 	sodium_bin2hex(out, 65, digest, sizeof digest);
 }
 
@@ -430,12 +466,25 @@ struct drow {
 struct audit_deferred {
 	struct drow *head, **tail;
 	int n;
+	bool check;            /* answered from a cached session (version) */
+	int64_t version;
+	int rc;                /* the commit's result for this list */
 	audit_done_fn *done;
 	void *arg;
 	struct audit_deferred *next;
 };
 
 static __thread struct audit_deferred *held;
+
+/* This thread's held list, made on first use. */
+static struct audit_deferred *held_list(void)
+{
+	if (!held) {
+		held = xcalloc(1, sizeof *held);
+		held->tail = &held->head;
+	}
+	return held;
+}
 
 /* Copy s onto *p (moving it on); NULL stays NULL. */
 static const char *put_text(char **p, const char *s)
@@ -480,11 +529,8 @@ static int defer_row(const struct audit_who *who, const char *action, const char
 	d->in.entity = put_text(&p, entity);
 	d->in.entity_id = put_text(&p, entity_id);
 	d->in.summary = put_text(&p, summary);
-	if (!held) {
-		held = xcalloc(1, sizeof *held);
-		held->tail = &held->head;
-	}
-	*held->tail = d;
+	struct audit_deferred *h = held_list();
+	*h->tail = d;
 	held->tail = &d->next;
 	held->n++;
 	appended++;
@@ -494,6 +540,15 @@ static int defer_row(const struct audit_who *who, const char *action, const char
 void audit_defer_begin(void)
 {
 	deferring = 1;
+}
+
+void audit_defer_require(int64_t version)
+{
+	if (!deferring)
+		return;
+	struct audit_deferred *h = held_list();
+	h->check = true;
+	h->version = version;
 }
 
 struct audit_deferred *audit_defer_end(void)
@@ -528,24 +583,53 @@ static pthread_t w_thread;
 static struct db *w_db;
 static uint64_t w_rows, w_commits;      /* for the line at stop */
 
+/* Commit the rows of lists in one transaction on db, setting each list's
+ * rc: the transaction's result, or AUDIT_STALE for a list answered from a
+ * cached session lookup whose auth_version has moved since (read inside
+ * the transaction, so after every change committed before these requests
+ * were queued).  Stale lists' rows are left out; a batch may then write
+ * no row at all.  Returns the rows written. */
+static int commit_lists(struct db *db, struct audit_deferred *lists)
+{
+	int n = 0;
+	bool check = false;
+	for (struct audit_deferred *d = lists; d; d = d->next) {
+		n += d->n;
+		check |= d->check;
+	}
+	int rc = db_begin(db);
+	int64_t version = 0;
+	if (rc == HE_OK && check)
+		rc = auth_version_read(db, &version);
+	struct row_in *rows = xcalloc((size_t)n + 1, sizeof *rows);
+	int i = 0;
+	for (struct audit_deferred *d = lists; d; d = d->next) {
+		d->rc = rc == HE_OK && d->check && d->version != version ? AUDIT_STALE : HE_OK;
+		if (d->rc == HE_OK)
+			for (struct drow *r = d->head; r; r = r->next)
+				rows[i++] = r->in;
+	}
+	if (rc == HE_OK && i)
+		rc = append(db, rows, i);
+	if (rc == HE_OK)
+		rc = db_commit(db);
+	else
+		db_rollback(db);
+	free(rows);
+	for (struct audit_deferred *d = lists; d; d = d->next)
+		if (d->rc == HE_OK)
+			d->rc = rc;
+	return rc == HE_OK ? i : 0;
+}
+
 /* Commit the lists in one transaction, tell each its result, free them. */
 static void writer_commit(struct audit_deferred *lists)
 {
-	int n = 0;
-	for (struct audit_deferred *d = lists; d; d = d->next)
-		n += d->n;
-	struct row_in *rows = xcalloc((size_t)n, sizeof *rows);
-	int i = 0;
-	for (struct audit_deferred *d = lists; d; d = d->next)
-		for (struct drow *r = d->head; r; r = r->next)
-			rows[i++] = r->in;
-	int rc = commit_rows(w_db, rows, n);
-	free(rows);
-	w_rows += (uint64_t)n;
+	w_rows += (uint64_t)commit_lists(w_db, lists);
 	w_commits++;
 	for (struct audit_deferred *d = lists, *next; d; d = next) {
 		next = d->next;
-		d->done(d->arg, rc);
+		d->done(d->arg, d->rc);
 		deferred_free(d);
 	}
 }
@@ -615,12 +699,11 @@ int audit_defer_submit(struct db *db, struct audit_deferred *d, audit_done_fn *d
 	}
 	pthread_mutex_unlock(&w_lock);
 	/* No writer (stopped): commit here, as audit_alone's callers do. */
-	struct row_in *rows = xcalloc((size_t)d->n, sizeof *rows);
-	int i = 0;
-	for (struct drow *r = d->head; r; r = r->next)
-		rows[i++] = r->in;
-	int rc = db_in_transaction(db) ? HE_INTERNAL : commit_rows(db, rows, d->n);
-	free(rows);
+	int rc = HE_INTERNAL;
+	if (!db_in_transaction(db)) {
+		commit_lists(db, d);
+		rc = d->rc;
+	}
 	deferred_free(d);
 	return rc;
 }

@@ -57,8 +57,18 @@ int audit_alone(struct db *db, const struct audit_who *who, const char *action,
 struct audit_deferred;
 typedef void audit_done_fn(void *arg, int rc);
 #define AUDIT_QUEUED (-1)
+/* done's rc when the request's answer rested on a cached session lookup
+ * (audit_defer_require) that the database has since changed: none of its
+ * rows were written, and the request must be handled again, afresh. */
+#define AUDIT_STALE (-2)
 void audit_defer_begin(void);
 struct audit_deferred *audit_defer_end(void);
+/* Between audit_defer_begin and audit_defer_end: this thread's request
+ * answers from a session lookup cached at auth_version version
+ * (core/auth.h).  Its list (returned by audit_defer_end even with no
+ * rows) is then committed only if auth_version still reads version inside
+ * the commit's transaction; else done gets AUDIT_STALE. */
+void audit_defer_require(int64_t version);
 /* Queue d for the writer: AUDIT_QUEUED, and done will be called.  With no
  * writer running (never started, or stopped) the rows are committed here,
  * on db, and their result returned; done is not called.  Takes d. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/alloc.h"
 #include "base/date.h"
 #include "base/valid.h"
 #include "core/audit.h"
@@ -315,6 +316,156 @@ static int session_write(struct db *db, struct db_stmt *st)
 	return db_commit(db);
 }
 
+/* ---- the session cache (auth.h: auth_cache_allow) -------------------------
+ *
+ * Under GET /api/v1/me load every other connection's commit (the audit
+ * writer's, a thousand a second) makes a connection's page cache stale,
+ * so each request's session lookup re-read the pages of sessions, users
+ * and schools (a read transaction, its locks and ~5 preads): 10-14 % of
+ * the server's CPU.  Lookups are kept here instead, one per slot, the slot
+ * chosen by the token's hash, each tagged with the auth_version it was
+ * read at.  sc_version is the newest auth_version this process has seen
+ * (every lookup read from the database and every check by the audit
+ * writer moves it on); an entry at an older version is never used. */
+
+#define SC_SLOTS 256
+
+struct sc_entry {
+	char th[AUTH_TOKEN_HEX + 1];  /* the token's hash; "" while empty */
+	int64_t version;
+	int64_t id;
+	char csrf[AUTH_TOKEN_HEX + 1], last[21], exp[21];
+	struct user user;             /* its strings malloc'd */
+};
+
+static pthread_mutex_t sc_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sc_entry sc[SC_SLOTS];
+static int64_t sc_version;
+static __thread bool sc_allowed;
+static __thread int64_t sc_hit;       /* the version this thread's request answers from */
+
+static struct sc_entry *sc_slot(const char *th)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = th[i];
+		v = v * 16 + (unsigned)(c >= 'a' ? c - 'a' + 10 : c - '0');
+	}
+	return &sc[v % SC_SLOTS];
+}
+
+static char *sc_dup(const char *v)
+{
+	return v ? xstrdup(v) : NULL;
+}
+
+/* With sc_lock held. */
+static void sc_saw(int64_t version)
+{
+	if (version > sc_version)
+		sc_version = version;
+}
+
+int auth_version_read(struct db *db, int64_t *version)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT n FROM auth_version WHERE id = 1");
+	*version = 0;
+	if (db_next(st))
+		*version = db_int(st, 0);
+	int rc = db_finalize(st);
+	if (rc == HE_OK) {
+		pthread_mutex_lock(&sc_lock);
+		sc_saw(*version);
+		pthread_mutex_unlock(&sc_lock);
+	}
+	return rc;
+}
+
+/* db_begin's check while this thread answers from a cached lookup: a write
+ * goes ahead only if nothing changed sessions, users or schools since. */
+static int sc_begin_check(struct db *db, void *unused)
+{
+	(void)unused;
+	int64_t v;
+	int rc = auth_version_read(db, &v);
+	return rc != HE_OK ? rc : v == sc_hit ? HE_OK : HE_AUTH_REQUIRED;
+}
+
+void auth_cache_allow(struct db *db, bool on)
+{
+	sc_allowed = on;
+	if (!on)
+		db_set_begin_check(db, NULL, NULL);
+}
+
+/* The cached lookup for th into s (strings from a), if there is one good
+ * at time now: see auth_session for what each stamp means. */
+static bool sc_get(struct db *db, const char *th, struct arena *a, struct session *s,
+		   const char *now, const char *fresh)
+{
+	struct sc_entry *e = sc_slot(th);
+	pthread_mutex_lock(&sc_lock);
+	bool hit = strcmp(e->th, th) == 0 && e->version == sc_version &&
+		   strcmp(e->exp, now) > 0 && strcmp(e->last, fresh) >= 0;
+	if (hit) {
+		s->id = e->id;
+		memcpy(s->csrf, e->csrf, sizeof s->csrf);
+		s->user = e->user;
+		s->user.email = arena_strdup(a, e->user.email);
+		s->user.name = arena_strdup(a, e->user.name);
+		s->user.school_urn = arena_strdup(a, e->user.school_urn);
+		s->user.school_name = arena_strdup(a, e->user.school_name);
+		sc_hit = e->version;
+	}
+	pthread_mutex_unlock(&sc_lock);
+	if (hit) {
+		audit_defer_require(sc_hit);
+		db_set_begin_check(db, sc_begin_check, NULL);
+	}
+	return hit;
+}
+
+/* With sc_lock held: free e's strings and mark it empty. */
+static void sc_empty(struct sc_entry *e)
+{
+	free(e->user.email);
+	free(e->user.name);
+	free(e->user.school_urn);
+	free(e->user.school_name);
+	memset(e, 0, sizeof *e);
+}
+
+void auth_cache_clear(void)
+{
+	pthread_mutex_lock(&sc_lock);
+	for (int i = 0; i < SC_SLOTS; i++)
+		sc_empty(&sc[i]);
+	pthread_mutex_unlock(&sc_lock);
+}
+
+static void sc_put(const char *th, int64_t version, const struct session *s, const char *last,
+		   const char *exp)
+{
+	struct sc_entry *e = sc_slot(th);
+	pthread_mutex_lock(&sc_lock);
+	sc_saw(version);
+	if (version == sc_version) {
+		sc_empty(e);
+		snprintf(e->th, sizeof e->th, "%s", th);
+		e->version = version;
+		e->id = s->id;
+		memcpy(e->csrf, s->csrf, sizeof e->csrf);
+		snprintf(e->last, sizeof e->last, "%s", last);
+		snprintf(e->exp, sizeof e->exp, "%s", exp);
+		e->user = s->user;
+		e->user.email = sc_dup(s->user.email);
+		e->user.name = sc_dup(s->user.name);
+		e->user.school_urn = sc_dup(s->user.school_urn);
+		e->user.school_name = sc_dup(s->user.school_name);
+	}
+	pthread_mutex_unlock(&sc_lock);
+}
+
 int auth_session(struct db *db, struct arena *a, const char *token, struct session *s)
 {
 	char th[AUTH_TOKEN_HEX + 1], now[21], idle[21], last[21] = "", exp[21] = "";
@@ -324,20 +475,30 @@ int auth_session(struct db *db, struct arena *a, const char *token, struct sessi
 	if (!token || strlen(token) != AUTH_TOKEN_HEX)
 		return HE_AUTH_REQUIRED;
 	token_hash(token, th);
+	char fresh[21];
+	stamp(t, now);
+	stamp(t - AUTH_IDLE_SECONDS, idle);
+	stamp(t - AUTH_REFRESH_SECONDS, fresh);
+	if (sc_allowed && sc_get(db, th, a, s, now, fresh))
+		return HE_OK;
 	/* The session and its user in one statement: one read transaction,
 	 * which on SQLite re-reads the pages other connections' commits (the
-	 * audit rows of every request) made stale once, not twice. */
+	 * audit rows of every request) made stale once, not twice; and the
+	 * auth_version they were read at, for the cache. */
 	struct db_stmt *st = db_prepare(db,
-		"SELECT se.id, se.csrf_token, se.last_seen, se.expires_at, " USER_SELECT
+		"SELECT se.id, se.csrf_token, se.last_seen, se.expires_at,"
+		" (SELECT n FROM auth_version WHERE id = 1), " USER_SELECT
 		" FROM sessions se JOIN users u ON u.id = se.user_id"
 		" LEFT JOIN schools s ON s.id = u.school_id WHERE se.token_hash = :th");
 	db_bind_text(st, ":th", th);
+	int64_t version = 0;
 	if (db_next(st)) {
 		s->id = db_int(st, 0);
 		snprintf(s->csrf, sizeof s->csrf, "%s", db_text(st, 1));
 		snprintf(last, sizeof last, "%s", db_text(st, 2));
 		snprintf(exp, sizeof exp, "%s", db_text(st, 3));
-		user_from_row(st, 4, a, &s->user);
+		version = db_int(st, 4);
+		user_from_row(st, 5, a, &s->user);
 		uid = s->user.id;
 	}
 	int rc = db_finalize(st);
@@ -347,8 +508,6 @@ int auth_session(struct db *db, struct arena *a, const char *token, struct sessi
 		memset(s, 0, sizeof *s);
 		return HE_AUTH_REQUIRED;
 	}
-	stamp(t, now);
-	stamp(t - AUTH_IDLE_SECONDS, idle);
 	if (strcmp(exp, now) <= 0 || strcmp(last, idle) <= 0) {
 		st = db_prepare(db, "DELETE FROM sessions WHERE id = :id");
 		db_bind_int(st, ":id", s->id);
@@ -361,10 +520,12 @@ int auth_session(struct db *db, struct arena *a, const char *token, struct sessi
 	}
 	/* Refresh the idle timer at most once a minute: most requests then
 	 * need no write for the session (the idle limit is far longer than a
-	 * minute, so this costs it nothing). */
-	char fresh[21];
-	stamp(t - AUTH_REFRESH_SECONDS, fresh);
-	if (strcmp(last, fresh) < 0) {
+	 * minute, so this costs it nothing).  A lookup that needs none may be
+	 * cached (after a refresh its version is already old). */
+	if (strcmp(last, fresh) >= 0) {
+		if (sc_allowed)
+			sc_put(th, version, s, last, exp);
+	} else {
 		st = db_prepare(db, "UPDATE sessions SET last_seen = :now WHERE id = :id");
 		db_bind_text(st, ":now", now);
 		db_bind_int(st, ":id", s->id);

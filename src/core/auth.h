@@ -54,6 +54,27 @@ int auth_login(struct db *db, struct arena *a, const struct audit_who *who,
  * request).  HE_AUTH_REQUIRED if unknown, HE_SESSION_EXPIRED if expired
  * (then deleted). */
 int auth_session(struct db *db, struct arena *a, const char *token, struct session *s);
+/* The session cache of `hearth serve`.  While auth_cache_allow(db, true)
+ * is in force on this thread — the server sets it for the reads whose
+ * audit rows go to the audit writer, between audit_defer_begin and
+ * audit_defer_end — auth_session may answer from memory: a lookup kept
+ * from an earlier request (the session, its user, the user's school), if
+ * it was read at the newest auth_version this process knows, is neither
+ * expired nor idle, and needs no idle refresh.  auth_version moves with
+ * every change to sessions, users or schools, whoever makes it (triggers,
+ * migration 0019), so a cached answer is checked once more before it may
+ * leave: audit_defer_require makes the audit writer read auth_version in
+ * the transaction that commits the request's rows (AUDIT_STALE: handle
+ * the request again), and any write transaction the request opens on db
+ * reads it first (db_set_begin_check: HE_AUTH_REQUIRED when it moved).
+ * auth_cache_allow(db, false) ends that for the thread and clears db's
+ * check.  Lookups made while allowed are kept for later requests. */
+void auth_cache_allow(struct db *db, bool on);
+/* Forget every cached lookup and free them (the server, once stopped). */
+void auth_cache_clear(void);
+/* Read auth_version into *version (and remember it as the newest known,
+ * so that lookups cached at older versions are no longer used). */
+int auth_version_read(struct db *db, int64_t *version);
 /* End a session; audited "logout". */
 int auth_logout(struct db *db, const struct audit_who *who, int64_t session_id);
 /* End a session for another reason than signing out (a new sign-in in the

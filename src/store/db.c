@@ -312,6 +312,8 @@ int db_reset_ids(struct db *db, const char *table)
 	return db->ops->reset_ids ? db->ops->reset_ids(db, table) : HE_OK;
 }
 
+static void tx_end(struct db *db, const char *sql);
+
 int db_begin_(struct db *db, const char *file, int line)
 {
 	if (db->tx_file)
@@ -325,6 +327,8 @@ int db_begin_(struct db *db, const char *file, int line)
 		db->tx_file = file;
 		db->tx_line = line;
 		db->tx_changes = db->ops->total_changes ? db->ops->total_changes(db) : 0;
+		if (db->begin_check && (rc = db->begin_check(db, db->begin_arg)) != HE_OK)
+			tx_end(db, "ROLLBACK");
 	} else if (db->ops->tx_leave) {
 		db->ops->tx_leave(db);
 	}
@@ -367,6 +371,12 @@ void db_rollback_(struct db *db, const char *file, int line)
 	(void)file; (void)line;
 	if (db->tx_file)
 		tx_end(db, "ROLLBACK");
+}
+
+void db_set_begin_check(struct db *db, db_begin_check_fn *fn, void *arg)
+{
+	db->begin_check = fn;
+	db->begin_arg = arg;
 }
 
 bool db_in_transaction(const struct db *db)

@@ -162,6 +162,13 @@ int db_begin_(struct db *db, const char *file, int line);
 int db_commit_(struct db *db, const char *file, int line);
 void db_rollback_(struct db *db, const char *file, int line);
 bool db_in_transaction(const struct db *db);
+/* A check db_begin runs inside every write transaction it opens on db,
+ * right after BEGIN (NULL: none).  When it returns an HE_ code other than
+ * HE_OK, db_begin rolls back and returns that code.  The server's session
+ * cache (core/auth.c) uses it so that no write runs on a cached session
+ * that has since changed. */
+typedef int db_begin_check_fn(struct db *db, void *arg);
+void db_set_begin_check(struct db *db, db_begin_check_fn *fn, void *arg);
 
 /* Apply the migrations built into the binary for this backend that are not
  * yet recorded in schema_migrations, each in its own transaction.  Sets

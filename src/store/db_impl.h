@@ -52,6 +52,8 @@ struct db {
 	const char *tx_file;  /* where the open transaction began, or NULL */
 	int tx_line;
 	int64_t tx_changes;   /* total_changes when it began */
+	db_begin_check_fn *begin_check;  /* db_set_begin_check */
+	void *begin_arg;
 };
 
 struct db_stmt {

@@ -16,7 +16,10 @@
  * on the resumed call the response built before is queued — or, if the
  * commit failed, the error (a storage fault's 503) in its place.  So no
  * answer leaves before its rows are committed, and meanwhile the thread
- * serves other connections.  Other methods audit in their own
+ * serves other connections.  Such reads may take the session from the
+ * cache of core/auth.c; the writer checks it in the same transaction, and
+ * a request whose cached session has changed (AUDIT_STALE) is handled
+ * again from the database.  Other methods audit in their own
  * transactions, as the CLI does. */
 #include "web/server.h"
 
@@ -41,6 +44,7 @@
 #include "base/fmt.h"
 #include "base/logsafe.h"
 #include "core/audit.h"
+#include "core/auth.h"
 #include "store/db.h"
 #include "web/http.h"
 #include "web/page.h"
@@ -249,6 +253,14 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct conn_state *cs, s
 	return ret;
 }
 
+/* Free r without answering it. */
+static void discard(struct req *r)
+{
+	buf_free(&r->out);
+	arena_free(&r->arena);
+	free(r);
+}
+
 /* The deferred audit rows of r could not be committed (rc): what the
  * handler made is never shown.  r answers as if audit_alone had returned
  * rc to the handler — a storage fault gives storage_answer's 503. */
@@ -296,8 +308,13 @@ static bool may_defer(const struct req *r)
 	return true;
 }
 
+/* Handle the request and answer it, or suspend it until its audit rows
+ * are committed.  Reads handed to the writer may answer from the session
+ * cache (auth_cache_allow); again: the request is handled a second time
+ * because the cached session it answered from changed (AUDIT_STALE), so
+ * this time it reads the session from the database. */
 static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
-			       const char *method, const char *url)
+			       const char *method, const char *url, bool again)
 {
 	struct req *r = xcalloc(1, sizeof *r);
 	arena_init(&r->arena);
@@ -319,7 +336,9 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 		bool defer = may_defer(r);
 		if (defer)
 			audit_defer_begin();
+		auth_cache_allow(r->db, defer && !again);
 		route_dispatch(r);
+		auth_cache_allow(r->db, false);
 		storage_answer(r, db_storage_faults() != faults);
 		if (defer) {
 			struct audit_deferred *d = audit_defer_end();
@@ -359,6 +378,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (cs->waiting) {	/* resumed: its audit rows are committed, or failed */
 		struct req *r = cs->waiting;
 		cs->waiting = NULL;
+		if (cs->audit_rc == AUDIT_STALE) {	/* nothing of it was written or sent */
+			discard(r);
+			return respond(c, cs, method, url, true);
+		}
 		if (cs->audit_rc != HE_OK)
 			audit_failed(r, cs->audit_rc);
 		return answer(c, cs, r);
@@ -368,7 +391,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*size = 0;
 		return MHD_YES;
 	}
-	return respond(c, cs, method, url);
+	return respond(c, cs, method, url, false);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -377,11 +400,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls; (void)c; (void)toe;
 	struct conn_state *cs = *con_cls;
 	if (cs) {
-		if (cs->waiting) {	/* closed before it was resumed (shutdown) */
-			buf_free(&cs->waiting->out);
-			arena_free(&cs->waiting->arena);
-			free(cs->waiting);
-		}
+		if (cs->waiting)	/* closed before it was resumed (shutdown) */
+			discard(cs->waiting);
 		upload_free(cs->up);
 		free(cs);
 		*con_cls = NULL;
@@ -522,5 +542,6 @@ int server_run(const struct server_opts *o)
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	stop_writer(wdb);
 	MHD_stop_daemon(d);
+	auth_cache_clear();
 	return HE_OK;
 }

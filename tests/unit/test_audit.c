@@ -254,6 +254,56 @@ static void test_request_bytes_escaped(void **state)
 	expect_intact(db, 3);
 }
 
+/* The chain's encoding is fixed: a row written with a hash computed
+ * elsewhere (Python's hashlib over "LEN:value;" fields, "-;" for NULL, the
+ * summary longer than one of row_hash's blocks and not ASCII) verifies, and
+ * so does a row audit() appends after it.  Written through the database
+ * directly, so the test does not trust audit.c's own hashing. */
+static void test_known_hash_verifies(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	char summary[1600];
+	memset(summary, 'x', 1500);
+	memcpy(summary + 1500, "\xc3\xa9", 3);
+	assert_int_equal(db_begin(db), HE_OK);
+	struct db_stmt *st = db_prepare(db,
+		"INSERT INTO audit_log (id, at, user_id, user_email, role, route, action, entity,"
+		" entity_id, summary, ip, prev_hash, hash) VALUES (1, '2026-11-24T12:00:00Z', 7,"
+		" 'a@hearth.example', 'viewer', 'GET /x', 'view', NULL, NULL, :s, '127.0.0.1',"
+		" :genesis, :h)");
+	db_bind_text(st, ":s", summary);
+	db_bind_text(st, ":genesis", GENESIS);
+	db_bind_text(st, ":h", "e62788806bf83143b9955ca1498b8c0b5020d9c618180b78e9ee44f79260ca75");
+	assert_int_equal(db_done(st), HE_OK);
+	st = db_prepare(db, "UPDATE audit_head SET last_id = 1, hash = :h WHERE id = 1");
+	db_bind_text(st, ":h", "e62788806bf83143b9955ca1498b8c0b5020d9c618180b78e9ee44f79260ca75");
+	assert_int_equal(db_done(st), HE_OK);
+	assert_int_equal(db_commit(db), HE_OK);
+	expect_intact(db, 1);
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(audit(db, &who, "view", "pupils", "2", summary), HE_OK);
+	assert_int_equal(db_commit(db), HE_OK);
+	expect_intact(db, 2);
+}
+
+/* Every answer writes a row, so every index on audit_log is paid for once
+ * per request: only audit_log_entity (the subject access export's lookup)
+ * is kept (migration 0019 dropped audit_log_at and audit_log_user, which
+ * no query used). */
+static void test_one_secondary_index(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	const char *sql = strcmp(db_backend(db), "sqlite") == 0
+		? "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log'"
+		  " AND sql IS NOT NULL AND name <> 'audit_log_entity'"
+		: "SELECT count(*) FROM pg_indexes WHERE tablename = 'audit_log'"
+		  " AND indexname NOT IN ('audit_log_pkey', 'audit_log_entity')";
+	assert_int_equal(testdb_int(db, sql), 0);
+	assert_int_equal(testdb_int(db, strcmp(db_backend(db), "sqlite") == 0
+		? "SELECT count(*) FROM sqlite_master WHERE name = 'audit_log_entity'"
+		: "SELECT count(*) FROM pg_indexes WHERE indexname = 'audit_log_entity'"), 1);
+}
+
 static void test_empty_log_verifies(void **state)
 {
 	expect_intact(((struct testdb *)*state)->db, 0);
@@ -644,6 +694,8 @@ int main(void)
 		T(test_text_round_trips),
 		T(test_request_bytes_escaped),
 		T(test_empty_log_verifies),
+		T(test_known_hash_verifies),
+		T(test_one_secondary_index),
 		T(test_append_only),
 		T(test_raw_connection_bypasses),
 		T(test_tamper_summary),

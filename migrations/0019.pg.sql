@@ -1,0 +1,41 @@
+-- 0019 (PostgreSQL): a cheaper audit row (issue 2).  Paired with 0019.sqlite.sql.
+--
+-- Every answer writes an audit row, so every index on audit_log is paid
+-- for once per request.  audit_log_at and audit_log_user served no query:
+-- the auditor's page and API (web/audit_web.c) filter with "(:x IS NULL
+-- OR col = :x)" and read newest first by id, which both backends answer
+-- from the table in id order (EXPLAIN QUERY PLAN: SCAN audit_log); the
+-- subject access export (core/dataprot.c) looks rows up by (entity,
+-- entity_id), which audit_log_entity keeps serving.
+DROP INDEX audit_log_at;
+DROP INDEX audit_log_user;
+
+-- auth_version: a number that moves with every change to sessions, users
+-- or schools, kept by triggers whoever writes (hearth serve, the CLI,
+-- another process, an operator's SQL).  `hearth serve` keeps its reads'
+-- session lookups (the session, its user, the user's school) in memory,
+-- tagged with the number they were read at, and answers from one only if
+-- the number is unchanged when the request's audit rows are committed
+-- (core/auth.c, core/audit.c): signing out, expiry, a disabled account or
+-- a changed role takes effect at once.  Statement triggers: one bump per
+-- statement is enough (TRUNCATE included).  BEFORE the statement, so that
+-- a transaction takes the auth_version row's lock before any row lock of
+-- these tables: taken after them (AFTER), a password change (users, then
+-- the user's sessions) and an idle refresh of one of those sessions could
+-- each hold what the other waits for, a deadlock.
+CREATE TABLE auth_version (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	n BIGINT NOT NULL
+);
+INSERT INTO auth_version (id, n) VALUES (1, 1);
+CREATE FUNCTION auth_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE auth_version SET n = n + 1 WHERE id = 1;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER sessions_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessions
+	FOR EACH STATEMENT EXECUTE FUNCTION auth_version_bump();
+CREATE TRIGGER users_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
+	FOR EACH STATEMENT EXECUTE FUNCTION auth_version_bump();
+CREATE TRIGGER schools_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON schools
+	FOR EACH STATEMENT EXECUTE FUNCTION auth_version_bump();
