@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cpu.sh BIN [SECONDS]: fresh demo db, serve, sign in, wrk -t2 -c64; CPU µs/request.
+# bench/cpu_me.sh BIN [SECONDS]: fresh demo db, serve, sign in, wrk -t2 -c64; CPU µs/request.
 set -eu
 BIN=$1; D=${2:-8}
 T=$(mktemp -d); $BIN demo --db sqlite:$T/b.db >/dev/null 2>&1
