@@ -143,6 +143,14 @@ uint64_t db_storage_faults(void)
 	return storage_faults;
 }
 
+/* Transactions that wrote and committed on this thread. */
+static __thread uint64_t write_commits;
+
+uint64_t db_write_commits(void)
+{
+	return write_commits;
+}
+
 const char *db_storage_code(enum db_storage s)
 {
 	switch (s) {
@@ -360,8 +368,10 @@ int db_commit_(struct db *db, const char *file, int line)
 		tx_end(db, "ROLLBACK");  /* the message stays the COMMIT's */
 		return rc;
 	}
-	if (db->ops->total_changes && db->ops->total_changes(db) > db->tx_changes)
+	if (db->ops->total_changes && db->ops->total_changes(db) > db->tx_changes) {
+		write_commits++;
 		storage_recovered();
+	}
 	tx_end(db, NULL);
 	return rc;
 }

@@ -141,6 +141,10 @@ enum db_storage db_storage_state(void);
 /* How many storage faults this thread has met so far: a request compares
  * the count before and after to know whether it met one itself. */
 uint64_t db_storage_faults(void);
+/* How many transactions that wrote have committed on this thread: a
+ * request that fails after its change was committed (its read-back could
+ * not be audited on a full disk) says the change was saved. */
+uint64_t db_write_commits(void);
 /* The stable code of a kind ("storage_full", "storage_readonly",
  * "storage_failed"; "ok") and a sentence for people saying what is wrong
  * ("the database disk is full"). */

@@ -166,8 +166,12 @@ static void access_log(const struct req *r, size_t bytes, const struct timespec 
  * that write nothing go on being served.  met: this request met a
  * storage fault itself (this thread's count of them moved during the
  * request, or the commit of its deferred audit rows failed), so it counts
- * even if another request's commit has since cleared the state. */
-static void storage_answer(struct req *r, bool met)
+ * even if another request's commit has since cleared the state.  saved:
+ * a change of this request committed before the fault (a create whose
+ * read-back could not write its "view" row): the answer says it was saved
+ * and must not be made again ("saved": true in JSON), not "nothing was
+ * saved". */
+static void storage_answer(struct req *r, bool met, bool saved)
 {
 	enum db_storage kind = db_storage_state();
 	if (r->status < 500 || (!met && kind == DB_STORAGE_OK))
@@ -183,6 +187,9 @@ static void storage_answer(struct req *r, bool met)
 	else if (read)
 		snprintf(msg, sizeof msg, "Hearth cannot show this just now: %s. Try again later.",
 			 db_storage_reason(kind));
+	else if (saved)
+		snprintf(msg, sizeof msg, "Your change was saved, but Hearth cannot show it just now:"
+			 " %s. Do not make the change again; look at it later.", db_storage_reason(kind));
 	else
 		snprintf(msg, sizeof msg, "Hearth cannot save changes just now: %s. Nothing was"
 			 " saved; try again later.", db_storage_reason(kind));
@@ -195,7 +202,8 @@ static void storage_answer(struct req *r, bool met)
 		return;
 	}
 	req_json(r, 503);
-	fmt_printf(&r->out, "{\"error\":{\"code\":%j,\"message\":%j}}\n", db_storage_code(kind), msg);
+	fmt_printf(&r->out, "{\"error\":{\"code\":%j,\"message\":%j}%s}\n", db_storage_code(kind), msg,
+		   saved && !read ? ",\"saved\":true" : "");
 }
 
 /* Answer code before any route is looked up: JSON under /api/, else a
@@ -281,7 +289,7 @@ static void audit_failed(struct req *r, int rc)
 		req_json_error(r, rc);
 	else
 		page_error(r, rc);
-	storage_answer(r, true);
+	storage_answer(r, true, false);
 }
 
 /* Called on the audit writer's thread once r's rows are committed (or
@@ -332,14 +340,14 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 	} else if (!r->db) {	/* the database cannot be reached: 503 */
 		early_error(r, HE_UNAVAILABLE);
 	} else {
-		uint64_t faults = db_storage_faults();
+		uint64_t faults = db_storage_faults(), commits = db_write_commits();
 		bool defer = may_defer(r);
 		if (defer)
 			audit_defer_begin();
 		auth_cache_allow(r->db, defer && !again);
 		route_dispatch(r);
 		auth_cache_allow(r->db, false);
-		storage_answer(r, db_storage_faults() != faults);
+		storage_answer(r, db_storage_faults() != faults, db_write_commits() != commits);
 		if (defer) {
 			struct audit_deferred *d = audit_defer_end();
 			if (d) {

@@ -711,11 +711,51 @@ def pg_readonly(run, hearth, env, url, admin, name, tmp):
         run.check(all(200 <= st < 400 for _, st, _, _ in again),
                   "pg: made writable again, the same server process saves all four writes",
                   str([(x, st, b[:120]) for x, st, b, _ in again]))
+        saved_not_shown(run, w, url)
         srv.stop()
         w.verify(run, url, "pg")
         verify_db(run, hearth, url, "pg")
     finally:
         srv.stop()
+
+
+def saved_not_shown(run, w, url):
+    """A change committed, then the disk fills before its answer is made:
+    a plan action's create reads the action back, and that look writes a
+    "view" audit row, which a trigger here refuses with a full disk's
+    SQLSTATE (53100).  The answer must say the action was saved (503 with
+    "saved": true and a message saying so), never "nothing was saved", and
+    the action is there; with the trigger gone, writes go on."""
+    sql(url, "CREATE FUNCTION diskfull_refuse_view() RETURNS trigger LANGUAGE plpgsql AS $$"
+             " BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'"
+             " USING ERRCODE = '53100'; END $$")
+    sql(url, "CREATE TRIGGER diskfull_refuse_view BEFORE INSERT ON audit_log FOR EACH ROW"
+             " WHEN (NEW.action = 'view' AND NEW.entity = 'plan_actions')"
+             " EXECUTE FUNCTION diskfull_refuse_view()")
+    try:
+        wid = sql(url, f"SELECT worker_id FROM cases WHERE ref = '{w.case}'")[0]
+        m = w.marker("pg-saved")
+        st, body, h = w.worker.call("POST", f"/api/v1/cases/{w.case}/actions", {
+            "description": m, "need": "attendance", "owner_kind": "worker", "owner_id": int(wid),
+            "due_on": (datetime.date.today() + datetime.timedelta(days=14)).isoformat()})
+        try:
+            j = json.loads(body)
+        except ValueError:
+            j = {}
+        err = j.get("error", {}) if isinstance(j, dict) else {}
+        run.check(st == 503 and err.get("code") == "storage_full" and j.get("saved") is True
+                  and "was saved" in err.get("message", "") and "Nothing was" not in err.get("message", ""),
+                  "pg: a change saved whose read-back meets a full disk answers 503 saying it was saved",
+                  f"{st} {body[:300]}")
+        n = sql(url, f"SELECT count(*) FROM plan_actions WHERE description = '{m}'")[0]
+        run.check(n == "1", "pg: and the action is in the database", n)
+    finally:
+        sql(url, "DROP TRIGGER IF EXISTS diskfull_refuse_view ON audit_log")
+        sql(url, "DROP FUNCTION IF EXISTS diskfull_refuse_view()")
+    after = w.all("pg-after-saved")
+    run.check(all(200 <= st < 400 for _, st, _, _ in after),
+              "pg: with the disk back, the same server saves all four writes",
+              str([(x, st, b[:120]) for x, st, b, _ in after]))
 
 
 def pg_main(run, hearth, env, server_url, tmp):
