@@ -623,6 +623,28 @@ static void test_map_reads(void **state)
 	assert_int_equal(count_things(db), 2003);
 }
 
+/* A bulk load reads through its page cache, not the map (its RSS is then
+ * its own memory); afterwards the connection maps again if it did. */
+static void test_bulk_unmapped(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	insert_thing(db, "a", 1);
+	assert_true(mmap_size(db) > 0);
+	db_bulk(db, true);
+	assert_int_equal(mmap_size(db), 0);
+	assert_int_equal(count_things(db), 1001);
+	db_bulk(db, false);
+	assert_true(mmap_size(db) > 0);
+	db_map_reads(db, false);
+	db_bulk(db, true);
+	assert_int_equal(mmap_size(db), 0);
+	db_bulk(db, false);
+	assert_int_equal(mmap_size(db), 0);  /* was unmapped before: stays so */
+	db_map_reads(db, true);
+	assert_true(mmap_size(db) > 0);
+}
+
 /* ---- secondary indexes set aside for a bulk load ---------------------- */
 
 static void index_defs(struct db *db, char *out, size_t n)
@@ -716,6 +738,7 @@ int main(void)
 		T(test_statement_cache_overflow_and_recycled_text),
 		T(test_map_reads),
 		T(test_indexes_set_aside),
+		T(test_bulk_unmapped),
 		cmocka_unit_test(test_open_bad_urls),
 		cmocka_unit_test(test_open_unwritable_path),
 #undef T
