@@ -36,7 +36,7 @@ struct cached {
 	 * the same pointer holding the same text as the copy kept here
 	 * (asking SQLite for the index's name instead walked the statement's
 	 * parameter list: 6 % of a million-row import). */
-	int np;
+	int np, hint;         /* names kept; where the next lookup starts */
 	const char *pname[PARAM_CACHE];
 	char ptext[PARAM_CACHE][PARAM_NAME];
 	int pidx[PARAM_CACHE];
@@ -233,7 +233,7 @@ static struct db_stmt *sq_prepare(struct db *base, const char *sql)
 	}
 	if (c) {
 		c->sql = sql;
-		c->np = 0;
+		c->np = c->hint = 0;
 		c->st = s->st;
 		c->in_use = 1;
 		s->slot = c;
@@ -244,10 +244,13 @@ static struct db_stmt *sq_prepare(struct db *base, const char *sql)
 static int param_index(struct sqlite_stmt *s, const char *name)
 {
 	struct cached *c = s->slot;
+	/* Binds come in the same order each time: start after the last hit. */
 	if (c)
-		for (int k = 0; k < c->np; k++)
-			if (c->pname[k] == name && strcmp(c->ptext[k], name) == 0)
+		for (int j = 0, k = c->hint; j < c->np; j++, k = k + 1 < c->np ? k + 1 : 0)
+			if (c->pname[k] == name && strcmp(c->ptext[k], name) == 0) {
+				c->hint = k + 1 < c->np ? k + 1 : 0;
 				return c->pidx[k];
+			}
 	int i = sqlite3_bind_parameter_index(s->st, name);
 	if (i == 0) {
 		db_stmt_fail(&s->base, HE_INTERNAL, "no parameter %s", name);
