@@ -97,8 +97,11 @@ int db_reset_ids(struct db *db, const char *table);
  * an import: lets the backend hold more of the change in memory (SQLite:
  * a 64 MiB page cache, so pages are written once at commit instead of
  * spilling mid-transaction, statement journals and temporary tables in
- * memory, and foreign keys unchecked — the bulk writer takes every
- * reference from its own transaction).  No-op where nothing helps. */
+ * memory, foreign keys unchecked — the bulk writer takes every
+ * reference from its own transaction — and the file read through that
+ * cache instead of the memory map, so the load's RSS is its own memory;
+ * off maps again a connection that was mapped).  No-op where nothing
+ * helps. */
 void db_bulk(struct db *db, bool on);
 
 /* Inside a write transaction, before a load that writes a great many rows
