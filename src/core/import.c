@@ -152,9 +152,8 @@ struct run {
 	size_t nkept, capkept;
 	struct errinfo broken;    /* where and why the file broke off */
 	int64_t pupils_before;    /* pupils in the table when the import began */
-	bool family_decided;      /* whether to drop pupils_family was settled */
+	bool indexes_decided;     /* whether to set indexes aside was settled */
 	uint64_t src_size;        /* bytes of the file */
-	bool family_dropped;      /* pupils_family is rebuilt at the end */
 };
 
 static void keep_error(struct run *r, const struct errinfo *e)
@@ -384,7 +383,7 @@ static int upsert_staged(struct run *r, const char *sql, int64_t *ids, int *nids
 	return db_finalize(st);
 }
 
-static int family_index_decide(struct run *r, int rows, int written);
+static int indexes_decide(struct run *r, int rows, int written);
 
 /* Write n staged rows (distinct UPNs) and count them applied or unchanged.
  * ids has room for 2n. */
@@ -395,8 +394,8 @@ static int write_chunk(struct run *r, const struct staged *rows, int n, int64_t 
 		rc = stage_row(r, &rows[i]);
 	if (rc == HE_OK)
 		rc = upsert_staged(r, pupils_from_stage, ids, &nids);
-	if (rc == HE_OK && !r->family_decided)
-		rc = family_index_decide(r, n, nids);
+	if (rc == HE_OK && !r->indexes_decided)
+		rc = indexes_decide(r, n, nids);
 	if (rc == HE_OK)
 		rc = upsert_staged(r, snapshots_from_stage, ids, &nids);
 	if (rc == HE_OK)
@@ -693,21 +692,25 @@ static int run_setup(struct run *r)
 	return HE_OK;
 }
 
-/* ---- big loads: one index built afterwards ------------------------------- *
+/* ---- big loads: secondary indexes built afterwards ---------------------- *
  *
- * pupils_family (migrations/0003: pupils(family_key)) is keyed by a hash,
- * so every new pupil lands at a random place in it: for a million new
- * pupils that cost ~6 s of CPU, against ~1.5 s to sort the table into a new
- * index once at the end (and its pages at random need the page cache).  A
- * changed pupil costs the same: the upsert assigns every column, so SQLite
- * rewrites its entry even when the key is the same.  So a file that may
- * write an eighth as many pupils as the table holds (the first load of a
- * partnership, a school joining, a later extract moving many pupils up to
- * their next school), judged from its first chunk, drops the index inside
- * the import's transaction and creates it again before the commit; a
- * rollback restores it.  Smaller imports, and a file imported again
- * unchanged, keep it.  If migrations change pupils_family, change it here
- * too. */
+ * An index entered a row at a time costs a B-tree descent per row, at a
+ * random place for a hashed key: pupils_family (migrations/0003) cost ~6 s
+ * of CPU for a million new pupils, against ~1.5 s to sort the table into a
+ * new index once at the end.  A changed pupil costs the same as a new one:
+ * the upsert assigns every column, so SQLite rewrites its entries even
+ * when the key is the same.  So a file that may write an eighth as many
+ * pupils as the table holds (the first load of a partnership, a school
+ * joining, a later extract moving many pupils up to their next school),
+ * judged from its first chunk, sets aside the secondary indexes of pupils
+ * (db_indexes_set_aside: pupils_family, pupils_school, whatever migrations
+ * add; the UPN key the upserts need stays) inside the import's transaction
+ * and creates them again before the commit; a rollback restores them.
+ * Smaller imports, and a file imported again unchanged, keep them.
+ * pupil_snapshots' are kept: their keys (school, date; the new rows' ids)
+ * grow at a hundred places rather than at random, and setting them aside
+ * on a million-row first load moved 1.2 s of CPU from the upsert into
+ * the rebuild, no gain (bench/README.md). */
 
 #define BYTES_PER_ROW_MIN 200   /* a generous row: estimates the file's rows low */
 
@@ -721,29 +724,19 @@ static int pupils_count(struct run *r)
 }
 
 /* After the first chunk (rows of it, written of them inserted or changed
- * in pupils): drop the index if the file may write an eighth as many
- * pupils as the table held.  An index entry costs ~12 µs at random, the
+ * in pupils): set the indexes aside if the file may write an eighth as
+ * many pupils as the table held.  An entry costs ~12 µs at random, the
  * rebuild ~2.5 µs a pupil of the table: a later extract moving a fifth of
  * the pupils to another school is about even, and a re-import of a file
- * already imported (nothing written) keeps the index instead of building
- * it again. */
-static int family_index_decide(struct run *r, int rows, int written)
+ * already imported (nothing written) keeps the indexes instead of building
+ * them again. */
+static int indexes_decide(struct run *r, int rows, int written)
 {
-	r->family_decided = true;
+	r->indexes_decided = true;
 	int64_t est = (int64_t)(r->src_size / BYTES_PER_ROW_MIN);
 	if (est < 10000 || rows <= 0 || 8 * (est * written / rows) < r->pupils_before)
 		return HE_OK;
-	r->family_dropped = true;
-	return db_done(db_prepare(r->db, "DROP INDEX IF EXISTS pupils_family"));
-}
-
-static int family_index_create(struct run *r)
-{
-	if (!r->family_dropped)
-		return HE_OK;
-	r->family_dropped = false;
-	return db_done(db_prepare(r->db, "CREATE INDEX IF NOT EXISTS pupils_family"
-				  " ON pupils(family_key)"));
+	return db_indexes_set_aside(r->db, "pupils", NULL);
 }
 
 static int run_body(struct run *r, struct import_source *src)
@@ -779,7 +772,7 @@ static int run_body(struct run *r, struct import_source *src)
 		describe(r->rep);
 		if ((rc = db_begin(r->db)) == HE_OK)
 			rc = insert_import_row(r, kind, "refused");
-	} else if (rc == HE_OK && (rc = family_index_create(r)) == HE_OK) {
+	} else if (rc == HE_OK && (rc = db_indexes_restore(r->db)) == HE_OK) {
 		r->rep->status = "applied";
 		describe(r->rep);
 	}

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -321,6 +322,85 @@ int db_reset_ids(struct db *db, const char *table)
 }
 
 static void tx_end(struct db *db, const char *sql);
+/* ---- secondary indexes set aside for a bulk load ------------------------ */
+
+static void aside_clear(struct db *db)
+{
+	for (int i = 0; i < db->naside; i++)
+		free(db->aside[i]);
+	free(db->aside);
+	db->aside = NULL;
+	db->naside = 0;
+}
+
+/* An index name from the catalog, safe to put in SQL text unquoted. */
+static bool plain_name(const char *s)
+{
+	if (!s || !*s || strlen(s) > 63)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+int db_indexes_set_aside(struct db *db, const char *table, int *n)
+{
+	if (n)
+		*n = 0;
+	if (!db->tx_file)
+		return db_fail(db, HE_INTERNAL, NULL, "indexes of %.40s set aside outside a"
+			       " transaction", table);
+	if (!db->ops->index_sql)
+		return HE_OK;
+	char **names = NULL, **defs = NULL;
+	int count = 0, rc;
+	struct db_stmt *st = db_prepare(db, db->ops->index_sql);
+	db_bind_text(st, ":table", table);
+	while (db_next(st)) {
+		names = xrealloc(names, (size_t)(count + 1) * sizeof *names);
+		defs = xrealloc(defs, (size_t)(count + 1) * sizeof *defs);
+		names[count] = xstrdup(db_text(st, 0));
+		defs[count++] = xstrdup(db_text(st, 1));
+	}
+	rc = db_finalize(st);
+	int i = 0;
+	for (; rc == HE_OK && i < count; i++) {
+		if (!plain_name(names[i])) {
+			rc = db_fail(db, HE_INTERNAL, NULL, "index name not plain: %.63s", names[i]);
+			break;
+		}
+		char sql[96];
+		snprintf(sql, sizeof sql, "DROP INDEX %s", names[i]);
+		if ((rc = db_exec(db, sql)) != HE_OK)
+			break;
+		db->aside = xrealloc(db->aside, (size_t)(db->naside + 1) * sizeof *db->aside);
+		db->aside[db->naside++] = defs[i];
+		defs[i] = NULL;
+		if (n)
+			(*n)++;
+	}
+	for (int k = 0; k < count; k++) {
+		free(names[k]);
+		free(defs[k]);
+	}
+	free(names);
+	free(defs);
+	return rc;
+}
+
+int db_indexes_restore(struct db *db)
+{
+	int rc = HE_OK;
+	while (rc == HE_OK && db->naside > 0) {
+		/* one at a time, so a failure leaves the rest listed for the rollback */
+		if ((rc = db_exec(db, db->aside[db->naside - 1])) == HE_OK)
+			free(db->aside[--db->naside]);
+	}
+	if (db->naside == 0)
+		aside_clear(db);
+	return rc;
+}
 
 int db_begin_(struct db *db, const char *file, int line)
 {
@@ -354,6 +434,7 @@ static void tx_end(struct db *db, const char *sql)
 		memcpy(db->errmsg, keep, sizeof keep);
 	}
 	db->tx_file = NULL;
+	aside_clear(db);  /* restored by the commit, or brought back by the rollback */
 	if (db->ops->tx_leave)
 		db->ops->tx_leave(db);
 }
@@ -363,7 +444,9 @@ int db_commit_(struct db *db, const char *file, int line)
 	if (!db->tx_file)
 		return db_fail(db, HE_INTERNAL, NULL, "commit at %s:%d with no transaction",
 			       file, line);
-	int rc = db_exec(db, "COMMIT");
+	int rc = db_indexes_restore(db);
+	if (rc == HE_OK)
+		rc = db_exec(db, "COMMIT");
 	if (rc != HE_OK) {
 		tx_end(db, "ROLLBACK");  /* the message stays the COMMIT's */
 		return rc;

@@ -97,9 +97,26 @@ int db_reset_ids(struct db *db, const char *table);
  * an import: lets the backend hold more of the change in memory (SQLite:
  * a 64 MiB page cache, so pages are written once at commit instead of
  * spilling mid-transaction, statement journals and temporary tables in
- * memory, and foreign keys unchecked — the bulk writer takes every
- * reference from its own transaction).  No-op where nothing helps. */
+ * memory, foreign keys unchecked — the bulk writer takes every
+ * reference from its own transaction — and the file read through that
+ * cache instead of the memory map, so the load's RSS is its own memory;
+ * off maps again a connection that was mapped).  No-op where nothing
+ * helps. */
 void db_bulk(struct db *db, bool on);
+
+/* Inside a write transaction, before a load that writes a great many rows
+ * into table: drop the table's secondary indexes (every index that neither
+ * its primary key nor a unique key needs, so upserts still find their
+ * conflicts), keeping their definitions as the database's catalog holds
+ * them; db_indexes_restore creates them again.  Building an index once by
+ * sorting the table costs far less than entering a million rows into it
+ * at random.  *n (may be NULL) is how many were dropped.  Both happen in
+ * the transaction, so a rollback brings the indexes back as they were, and
+ * db_commit restores any still set aside before it commits.  On
+ * PostgreSQL DROP INDEX locks the table against readers until the commit. */
+int db_indexes_set_aside(struct db *db, const char *table, int *n);
+/* Create again every index set aside in this transaction (none: HE_OK). */
+int db_indexes_restore(struct db *db);
 
 /* Read this connection's database memory-mapped (on) or through the
  * backend's own page cache (off).  A connection opens mapped.  Mapped

@@ -44,6 +44,10 @@ struct db_ops {
 	/* Rows this connection has changed since it opened (to tell a
 	 * transaction that wrote from one that only read). */
 	int64_t (*total_changes)(struct db *db);
+	/* A query taking :table and returning the name and the definition
+	 * (CREATE INDEX …) of each of the table's indexes that neither its
+	 * primary key nor a unique key needs: db_indexes_set_aside. */
+	const char *index_sql;
 };
 
 struct db {
@@ -54,6 +58,8 @@ struct db {
 	int64_t tx_changes;   /* total_changes when it began */
 	db_begin_check_fn *begin_check;  /* db_set_begin_check */
 	void *begin_arg;
+	char **aside;         /* definitions of indexes set aside in the open */
+	int naside;           /* transaction (db_indexes_set_aside) */
 };
 
 struct db_stmt {

@@ -548,6 +548,10 @@ static const struct db_ops pg_ops = {
 	.finalize = pg_finalize,
 	.changes = pg_changes,
 	.exec = pg_exec,
+	.index_sql = "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
+		" JOIN pg_class i ON i.oid = x.indexrelid"
+		" WHERE x.indrelid = to_regclass(CAST(:table AS TEXT)) AND NOT x.indisunique"
+		" AND NOT x.indisprimary ORDER BY i.relname",
 	.reset_ids = pg_reset_ids,
 	.storage_kind = pg_storage_kind,
 	.total_changes = pg_total_changes,

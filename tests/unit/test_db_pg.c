@@ -875,6 +875,71 @@ static void test_report_reads_plan_each_execution(void **state)
 	assert_string_equal(v, "off");
 }
 
+/* ---- secondary indexes set aside for a bulk load ---------------------- */
+
+static void index_defs(struct db *db, char *out, size_t n)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT COALESCE(string_agg(indexname || ': ' || indexdef, '; ' ORDER BY indexname), '') FROM pg_indexes WHERE tablename = 'things' AND schemaname = current_schema()");
+	assert_true(db_next(st));
+	snprintf(out, n, "%s", db_text(st, 0));
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+/* db_indexes_set_aside drops the indexes CREATE INDEX made (plain and
+ * partial), never the primary or unique keys; db_indexes_restore, the
+ * commit or the rollback bring back exactly the definitions there were. */
+static void test_indexes_set_aside(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	assert_int_equal(db_exec(db, "CREATE INDEX things_n ON things(n)"), HE_OK);
+	assert_int_equal(db_exec(db, "CREATE INDEX things_note ON things(note) WHERE n > 0"), HE_OK);
+	char before[1024], now[1024];
+	index_defs(db, before, sizeof before);
+	int64_t all = testdb_int(db, "SELECT count(*) FROM pg_indexes WHERE tablename = 'things' AND schemaname = current_schema()");
+	int n = -1;
+	/* outside a transaction: refused, nothing dropped */
+	assert_int_equal(db_indexes_set_aside(db, "things", &n), HE_INTERNAL);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM pg_indexes WHERE tablename = 'things' AND schemaname = current_schema()"), all);
+
+	/* restored explicitly, then committed */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_indexes_set_aside(db, "things", &n), HE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM pg_indexes WHERE tablename = 'things' AND schemaname = current_schema()"), all - 2);
+	insert_thing(db, "a", 1);
+	assert_int_equal(db_indexes_restore(db), HE_OK);
+	assert_int_equal(db_indexes_restore(db), HE_OK);  /* nothing left: a no-op */
+	assert_int_equal(db_commit(db), HE_OK);
+	index_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+
+	/* rolled back: the indexes are there again */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_indexes_set_aside(db, "things", &n), HE_OK);
+	assert_int_equal(n, 2);
+	insert_thing(db, "b", 2);
+	db_rollback(db);
+	index_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things"), 1);
+
+	/* committed while set aside: the commit creates them first */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_indexes_set_aside(db, "things", NULL), HE_OK);
+	insert_thing(db, "c", 3);
+	assert_int_equal(db_commit(db), HE_OK);
+	index_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things WHERE n > 0"), 2);
+
+	/* a table with none: nothing to do */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_indexes_set_aside(db, "audit_log_nothing", &n), HE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(db_commit(db), HE_OK);
+}
+
 int main(void)
 {
 	if (!testdb_is_pg()) {
@@ -909,6 +974,7 @@ int main(void)
 		T(test_cache_recycled_address),
 		T(test_cache_overflow),
 		T(test_report_reads_plan_each_execution),
+		T(test_indexes_set_aside),
 		T(test_reconnect_when_idle),
 		T(test_reconnect_eventually),
 		T(test_lost_transaction_never_committed),

@@ -623,6 +623,95 @@ static void test_map_reads(void **state)
 	assert_int_equal(count_things(db), 2003);
 }
 
+/* A bulk load reads through its page cache, not the map (its RSS is then
+ * its own memory); afterwards the connection maps again if it did. */
+static void test_bulk_unmapped(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	insert_thing(db, "a", 1);
+	assert_true(mmap_size(db) > 0);
+	db_bulk(db, true);
+	assert_int_equal(mmap_size(db), 0);
+	assert_int_equal(count_things(db), 1001);
+	db_bulk(db, false);
+	assert_true(mmap_size(db) > 0);
+	db_map_reads(db, false);
+	db_bulk(db, true);
+	assert_int_equal(mmap_size(db), 0);
+	db_bulk(db, false);
+	assert_int_equal(mmap_size(db), 0);  /* was unmapped before: stays so */
+	db_map_reads(db, true);
+	assert_true(mmap_size(db) > 0);
+}
+
+/* ---- secondary indexes set aside for a bulk load ---------------------- */
+
+static void index_defs(struct db *db, char *out, size_t n)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT COALESCE(group_concat(name || ': ' || sql, '; '), '') FROM (SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'things' ORDER BY name)");
+	assert_true(db_next(st));
+	snprintf(out, n, "%s", db_text(st, 0));
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+/* db_indexes_set_aside drops the indexes CREATE INDEX made (plain and
+ * partial), never the primary or unique keys; db_indexes_restore, the
+ * commit or the rollback bring back exactly the definitions there were. */
+static void test_indexes_set_aside(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	assert_int_equal(db_exec(db, "CREATE INDEX things_n ON things(n)"), HE_OK);
+	assert_int_equal(db_exec(db, "CREATE INDEX things_note ON things(note) WHERE n > 0"), HE_OK);
+	char before[1024], now[1024];
+	index_defs(db, before, sizeof before);
+	int64_t all = testdb_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'things'");
+	int n = -1;
+	/* outside a transaction: refused, nothing dropped */
+	assert_int_equal(db_indexes_set_aside(db, "things", &n), HE_INTERNAL);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'things'"), all);
+
+	/* restored explicitly, then committed */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_indexes_set_aside(db, "things", &n), HE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'things'"), all - 2);
+	insert_thing(db, "a", 1);
+	struct db_stmt *st = db_prepare(db, "INSERT INTO things (name, n) VALUES ('a', 2)");
+	assert_int_equal(db_done(st), HE_DB_CONSTRAINT);  /* the unique key stayed */
+	assert_int_equal(db_indexes_restore(db), HE_OK);
+	assert_int_equal(db_indexes_restore(db), HE_OK);  /* nothing left: a no-op */
+	assert_int_equal(db_commit(db), HE_OK);
+	index_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+
+	/* rolled back: the indexes are there again */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_indexes_set_aside(db, "things", &n), HE_OK);
+	assert_int_equal(n, 2);
+	insert_thing(db, "b", 2);
+	db_rollback(db);
+	index_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things"), 1);
+
+	/* committed while set aside: the commit creates them first */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_indexes_set_aside(db, "things", NULL), HE_OK);
+	insert_thing(db, "c", 3);
+	assert_int_equal(db_commit(db), HE_OK);
+	index_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things WHERE n > 0"), 2);
+
+	/* a table with none: nothing to do */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_indexes_set_aside(db, "audit_log_nothing", &n), HE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(db_commit(db), HE_OK);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -648,6 +737,8 @@ int main(void)
 		T(test_statement_cache_two_live),
 		T(test_statement_cache_overflow_and_recycled_text),
 		T(test_map_reads),
+		T(test_indexes_set_aside),
+		T(test_bulk_unmapped),
 		cmocka_unit_test(test_open_bad_urls),
 		cmocka_unit_test(test_open_unwritable_path),
 #undef T

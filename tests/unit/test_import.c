@@ -1444,18 +1444,42 @@ static void test_temporary_upns_not_duplicates(void **state)
 	report_has(&r, 4, "UPN", "first on line 3");
 }
 
-/* Whether the pupils_family index exists (a big load drops it and builds
- * it again before its commit; a rollback must restore it). */
-static int64_t family_index(struct fx *f)
+/* The secondary indexes of pupils and pupil_snapshots as the catalog
+ * defines them, one per line in name order (a big load sets pupils' aside
+ * and creates them again before its commit; a rollback must restore them). */
+static void index_defs(struct fx *f, char *out, size_t n)
 {
-	return count(f, testdb_is_pg()
-		? "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'pupils_family'"
-		: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'pupils_family'");
+	struct db_stmt *st = db_prepare(f->db, testdb_is_pg()
+		? "SELECT indexname || ': ' || indexdef FROM pg_indexes WHERE tablename IN"
+		  " ('pupils', 'pupil_snapshots') AND schemaname = current_schema()"
+		  " AND indexdef NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname"
+		: "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index'"
+		  " AND tbl_name IN ('pupils', 'pupil_snapshots') AND sql IS NOT NULL ORDER BY name");
+	size_t len = 0;
+	out[0] = 0;
+	while (db_next(st))
+		len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s\n", db_text(st, 0));
+	assert_int_equal(db_finalize(st), HE_OK);
+	assert_true(len < n);
+}
+
+/* The family index and pupils_school exist (queries use them), and every
+ * index definition is what it was before the imports. */
+static void assert_indexes(struct fx *f, const char *before)
+{
+	char now[4096];
+	index_defs(f, now, sizeof now);
+	assert_string_equal(now, before);
+	assert_non_null(strstr(now, "pupils_family: "));
+	assert_non_null(strstr(now, "pupils_school: "));
+	assert_non_null(strstr(now, "pupil_snapshots_latest: "));
 }
 
 static void test_big_load_keeps_family_index(void **state)
 {
 	struct fx *f = FX(state);
+	char before[4096];
+	index_defs(f, before, sizeof before);
 	const char *p = write_big(f);
 	/* the same file broken off at its end: nothing applied, index intact */
 	char *broken = f->files[f->nfiles++];
@@ -1469,7 +1493,7 @@ static void test_big_load_keeps_family_index(void **state)
 	run(f, &o, &r, HE_INVALID);
 	assert_string_equal(r.status, "failed");
 	assert_int_equal(pupils(f), 0);
-	assert_int_equal(family_index(f), 1);
+	assert_indexes(f, before);
 	/* strict with a bad row: refused, index intact */
 	snprintf(cmd, sizeof cmd, "cp '%s' '%s' && printf 'C856202600001,Amelia\n' >> '%s'",
 		 p, broken, broken);
@@ -1478,11 +1502,11 @@ static void test_big_load_keeps_family_index(void **state)
 	run(f, &o, &r, HE_OK);
 	assert_string_equal(r.status, "refused");
 	assert_int_equal(pupils(f), 0);
-	assert_int_equal(family_index(f), 1);
+	assert_indexes(f, before);
 	/* applied: the index is back and finds the households */
 	o = opts(p);
 	run_ok(f, &o, &r);
-	assert_int_equal(family_index(f), 1);
+	assert_indexes(f, before);
 	assert_int_equal(pupils(f), BIG_ROWS);
 	assert_true(count(f, "SELECT COUNT(*) FROM pupils p JOIN pupils q"
 			  " ON q.family_key = p.family_key AND q.id <> p.id") > 0);
@@ -1498,11 +1522,55 @@ static int64_t family_index_id(struct fx *f)
 		: "PRAGMA schema_version");
 }
 
+/* Changes when pupils_school is dropped and built again: its oid on
+ * PostgreSQL; on SQLite its row in sqlite_master (created in 0003, with
+ * many rows after it, so a new row gets a new rowid). */
+static int64_t school_index_id(struct fx *f)
+{
+	return count(f, testdb_is_pg()
+		? "SELECT COALESCE(MAX(oid::bigint), 0) FROM pg_class WHERE relname = 'pupils_school'"
+		: "SELECT COALESCE(MAX(rowid), 0) FROM sqlite_master WHERE name = 'pupils_school'");
+}
+
+/* A big first load sets aside every secondary index of pupils, not only
+ * the family one, and builds each again: pupils_school is a new index
+ * with the same definition, and finds the pupils of each school. */
+static void test_big_load_rebuilds_pupils_indexes(void **state)
+{
+	struct fx *f = FX(state);
+	char before[4096];
+	index_defs(f, before, sizeof before);
+	int64_t school = school_index_id(f);
+	assert_true(school > 0);
+	assert_int_equal(pupils(f), 0);  /* a first load */
+	const char *p = write_big(f);
+	struct import_report r;
+	struct import_opts o = opts(p);
+	run_ok(f, &o, &r);
+	assert_int_equal(r.rows_applied, BIG_ROWS);
+	assert_true(school_index_id(f) != school);
+	assert_indexes(f, before);
+	assert_int_equal(count(f, testdb_is_pg()
+		? "SELECT COUNT(*) FROM pupils WHERE school_id IN (SELECT id FROM schools)"
+		: "SELECT COUNT(*) FROM pupils INDEXED BY pupils_school WHERE school_id IN"
+		  " (SELECT id FROM schools)"), BIG_ROWS);
+	/* a small import afterwards keeps them */
+	school = school_index_id(f);
+	int64_t family = family_index_id(f);
+	o = opts(puts_(f, "one.csv", HDR "C856202600001,Amelia,Okafor,2011-03-14,F,120345,2025-01-15\n"));
+	run_ok(f, &o, &r);
+	assert_int_equal(school_index_id(f), school);
+	assert_int_equal(family_index_id(f), family);
+	assert_indexes(f, before);
+}
+
 /* A big first load rebuilds the family index once; the same file again
  * writes no pupil, so it keeps the index instead of building it again. */
 static void test_unchanged_reimport_keeps_family_index(void **state)
 {
 	struct fx *f = FX(state);
+	char defs[4096];
+	index_defs(f, defs, sizeof defs);
 	const char *p = write_big(f);
 	struct import_report r;
 	struct import_opts o = opts(p);
@@ -1510,7 +1578,7 @@ static void test_unchanged_reimport_keeps_family_index(void **state)
 	run_ok(f, &o, &r);
 	int64_t first = family_index_id(f);
 	assert_true(first != before);
-	assert_int_equal(family_index(f), 1);
+	assert_indexes(f, defs);
 	run_ok(f, &o, &r);
 	assert_int_equal(r.rows_unchanged, BIG_ROWS);
 	assert_int_equal(family_index_id(f), first);
@@ -1555,6 +1623,7 @@ int main(void)
 		T(test_temporary_upns_not_duplicates),
 		T(test_big_load_keeps_family_index),
 		T(test_unchanged_reimport_keeps_family_index),
+		T(test_big_load_rebuilds_pupils_indexes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
