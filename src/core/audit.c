@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,20 +39,32 @@ struct audit_row {
 
 /* The bytes a row's hash covers, gathered in a block and handed to
  * SHA-256 a block at a time: a dozen small updates per row cost more than
- * the hashing itself, and the audit writer does this for every row. */
+ * the hashing itself, and the audit writer does this for every row.
+ * SHA-256 is OpenSSL's, which uses the CPU's SHA instructions where it has
+ * them: libsodium's portable one was 10 % of the audit writer's CPU (a
+ * fifth of it with hex and the fields), and this is ~5x faster per byte
+ * (bench/README.md, issue 2). */
 struct hasher {
-	crypto_hash_sha256_state h;
+	EVP_MD_CTX *h;
 	size_t len;
 	unsigned char block[1024];
 };
 
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 static void hash_bytes(struct hasher *hs, const void *p, size_t n)
 {
 	if (hs->len + n > sizeof hs->block) {
-		crypto_hash_sha256_update(&hs->h, hs->block, hs->len);
+		EVP_DigestUpdate(hs->h, hs->block, hs->len);
 		hs->len = 0;
 		if (n > sizeof hs->block) {
-			crypto_hash_sha256_update(&hs->h, p, n);
+			EVP_DigestUpdate(hs->h, p, n);
 			return;
 		}
 	}
@@ -89,8 +102,12 @@ static void put_int(struct hasher *hs, int64_t v)
 static void row_hash(const char *prev, const struct audit_row *r, char out[65])
 {
 	struct hasher hs;
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_init(&hs.h);
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	pthread_once(&sha256_once, sha256_fetch);
+	hs.h = EVP_MD_CTX_new();
+	if (!hs.h || !sha256_md || !EVP_DigestInit_ex2(hs.h, sha256_md, NULL))
+		abort();  /* out of memory, or no SHA-256: nothing can be audited */
 	hs.len = 0;
 	put_field(&hs, prev);
 	put_int(&hs, r->id);
@@ -104,9 +121,10 @@ static void row_hash(const char *prev, const struct audit_row *r, char out[65])
 	put_field(&hs, r->entity_id);
 	put_field(&hs, r->summary);
 	put_field(&hs, r->ip);
-	crypto_hash_sha256_update(&hs.h, hs.block, hs.len);
-	crypto_hash_sha256_final(&hs.h, digest);
-	sodium_bin2hex(out, 65, digest, sizeof digest);
+	EVP_DigestUpdate(hs.h, hs.block, hs.len);
+	EVP_DigestFinal_ex(hs.h, digest, &dlen);
+	EVP_MD_CTX_free(hs.h);
+	sodium_bin2hex(out, 65, digest, 32);
 }
 
 static __thread uint64_t appended;
@@ -122,9 +140,14 @@ struct row_in {
 	const char *action, *entity, *entity_id, *summary;
 };
 
+/* The only INSERT INTO audit_log (db_audit_append: the SQLite authorizer
+ * refuses any other, so no INSERT OR REPLACE can delete a row; a trigger
+ * that checked every row's id did that before, at ~12 % of the row's
+ * cost). */
 static int insert_row(struct db *db, const struct audit_row *r, const char *prev,
 		      const char *hash)
 {
+	db_audit_append(db, true);
 	struct db_stmt *st = db_prepare(db,
 		"INSERT INTO audit_log (id, at, user_id, user_email, role, route, action,"
 		" entity, entity_id, summary, ip, prev_hash, hash) VALUES (:id, :at,"
@@ -146,7 +169,9 @@ static int insert_row(struct db *db, const struct audit_row *r, const char *prev
 	db_bind_text(st, ":ip", r->ip);
 	db_bind_text(st, ":prev", prev);
 	db_bind_text(st, ":hash", hash);
-	return db_done(st);
+	int rc = db_done(st);
+	db_audit_append(db, false);
+	return rc;
 }
 
 /* The text of a row as stored: a request's bytes (a path's %FF or %0A, a
@@ -451,10 +476,13 @@ int audit_alone(struct db *db, const struct audit_who *who, const char *action,
  * The writer's connection commits every batch itself, so it never reads
  * pages another connection's commit made stale, and no request thread
  * sleeps or is woken per row: the writer wakes once per batch.  A batch
- * is whatever queued during the last commit, and while batches have
- * company the writer first gathers as the group commit's leader does
- * (writer_gather): GET /api/v1/me with 64 connections on 2 cores, 11-14
- * rows a commit without gathering, 20-30 with it. */
+ * is whatever queued during the last commit.  The writer does not wait
+ * for more, as the group commit's leader does (gather): every request in
+ * a batch waits for its commit, so a writer that waited made them all
+ * wait, and under GET /api/v1/me (64 connections, 2 cores) a fifth of its
+ * waits ran out of time with the machine idle.  Without it batches are
+ * smaller (15-20 rows, 30-35 with it) but the requests/s higher (36.7-39.6k
+ * against 33.3-36.9k, three alternating rounds; bench/README.md). */
 
 struct drow {
 	struct audit_who who;
@@ -569,16 +597,12 @@ static void deferred_free(struct audit_deferred *d)
 }
 
 static pthread_mutex_t w_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t w_work;           /* work came, or a gathering target was met */
+static pthread_cond_t w_work;           /* work came, or stop */
 static pthread_once_t w_once = PTHREAD_ONCE_INIT;
 static struct audit_deferred *w_head, **w_tail = &w_head;
 static int w_accepting;         /* the writer runs and takes lists */
 static int w_stop;              /* asked to stop once the queue is empty */
 static int w_idle;              /* the writer waits on w_work */
-static int w_queued;            /* lists queued */
-static int w_target;            /* lists a gathering writer waits for, or 0 */
-static int w_last;              /* lists in the last batch */
-static long w_last_us;          /* how long its commit took */
 static pthread_t w_thread;
 static struct db *w_db;
 static uint64_t w_rows, w_commits;      /* for the line at stop */
@@ -634,23 +658,6 @@ static void writer_commit(struct audit_deferred *lists)
 	}
 }
 
-/* With w_lock held: while batches have company and commit quickly, wait
- * up to GATHER_US for as many lists as the last batch had (as gather()
- * does for the group commit).  Waiting costs no CPU; the pool threads
- * use it to finish the requests whose rows would otherwise each start a
- * commit of their own. */
-static void writer_gather(void)
-{
-	if (w_last <= 1 || w_queued >= w_last || w_last_us > GATHER_US || w_stop)
-		return;
-	struct timespec until = gather_deadline();
-	w_target = w_last;
-	while (w_queued < w_target && !w_stop)
-		if (pthread_cond_timedwait(&w_work, &w_lock, &until) == ETIMEDOUT)
-			break;
-	w_target = 0;
-}
-
 static void *writer_main(void *unused)
 {
 	(void)unused;
@@ -663,19 +670,12 @@ static void *writer_main(void *unused)
 		}
 		if (!w_head)
 			break;  /* stopping, and nothing is left */
-		writer_gather();
 		struct audit_deferred *lists = w_head;
-		w_last = w_queued;
 		w_head = NULL;
 		w_tail = &w_head;
-		w_queued = 0;
 		pthread_mutex_unlock(&w_lock);
-		struct timespec t0;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 		writer_commit(lists);
-		long took = since_us(&t0);
 		pthread_mutex_lock(&w_lock);
-		w_last_us = took;
 	}
 	w_accepting = 0;
 	pthread_mutex_unlock(&w_lock);
@@ -691,8 +691,7 @@ int audit_defer_submit(struct db *db, struct audit_deferred *d, audit_done_fn *d
 	if (w_accepting) {
 		*w_tail = d;
 		w_tail = &d->next;
-		w_queued++;
-		if (w_idle || (w_target && w_queued >= w_target))
+		if (w_idle)
 			pthread_cond_signal(&w_work);
 		pthread_mutex_unlock(&w_lock);
 		return AUDIT_QUEUED;
@@ -727,8 +726,6 @@ int audit_writer_start(struct db *db)
 	}
 	w_db = db;
 	w_stop = 0;
-	w_last = 0;
-	w_last_us = 0;
 	int err = pthread_create(&w_thread, NULL, writer_main, NULL);
 	w_accepting = err == 0;
 	pthread_mutex_unlock(&w_lock);

@@ -472,6 +472,11 @@ void db_set_begin_check(struct db *db, db_begin_check_fn *fn, void *arg)
 	db->begin_arg = arg;
 }
 
+void db_audit_append(struct db *db, bool on)
+{
+	db->audit_append = on;
+}
+
 bool db_in_transaction(const struct db *db)
 {
 	return db->tx_file != NULL;

@@ -190,6 +190,12 @@ bool db_in_transaction(const struct db *db);
  * that has since changed. */
 typedef int db_begin_check_fn(struct db *db, void *arg);
 void db_set_begin_check(struct db *db, db_begin_check_fn *fn, void *arg);
+/* Allow (on) or refuse again (off) statements on db that INSERT INTO
+ * audit_log.  core/audit.c turns it on around its own INSERT; on SQLite
+ * the authorizer refuses any other, so no INSERT OR REPLACE (which deletes
+ * the row it replaces) can reach the log.  PostgreSQL has no REPLACE, and
+ * its triggers refuse UPDATE and DELETE, so there it changes nothing. */
+void db_audit_append(struct db *db, bool on);
 
 /* Apply the migrations built into the binary for this backend that are not
  * yet recorded in schema_migrations, each in its own transaction.  Sets

@@ -58,6 +58,7 @@ struct db {
 	int64_t tx_changes;   /* total_changes when it began */
 	db_begin_check_fn *begin_check;  /* db_set_begin_check */
 	void *begin_arg;
+	bool audit_append;    /* db_audit_append: INSERT INTO audit_log allowed */
 	char **aside;         /* definitions of indexes set aside in the open */
 	int naside;           /* transaction (db_indexes_set_aside) */
 };

@@ -3,8 +3,9 @@
  * One connection per thread: opened in WAL mode with foreign keys on, a
  * 5-second busy timeout, synchronous=NORMAL (durable across a process crash,
  * which is what WAL guarantees at that level), and an authorizer that
- * refuses UPDATE, DELETE, DROP and ALTER on audit_log, so even a bug cannot
- * rewrite history.  Prepared statements are cached per connection, keyed by
+ * refuses UPDATE, DELETE, DROP and ALTER on audit_log, and any INSERT into
+ * it but audit.c's own (db_audit_append), so even a bug cannot rewrite
+ * history.  Prepared statements are cached per connection, keyed by
  * the SQL literal, because handlers run the same few statements per request. */
 #include <errno.h>
 #include <pthread.h>
@@ -127,11 +128,16 @@ static int64_t sq_total_changes(struct db *db)
 	return sqlite3_total_changes64(SDB(db)->h);
 }
 
-static int authorize(void *unused, int action, const char *a1, const char *a2,
+static int authorize(void *arg, int action, const char *a1, const char *a2,
 		     const char *dbname, const char *trigger)
 {
-	(void)unused; (void)dbname; (void)trigger;
+	const struct db *db = arg;
+	(void)dbname; (void)trigger;
 	switch (action) {
+	case SQLITE_INSERT:   /* only audit.c's own, plain INSERT (db_audit_append) */
+		if (a1 && strcmp(a1, "audit_log") == 0 && !db->audit_append)
+			return SQLITE_DENY;
+		break;
 	case SQLITE_UPDATE:
 	case SQLITE_DELETE:
 	case SQLITE_DROP_TABLE:
@@ -181,7 +187,7 @@ int db_sqlite_open(const char *path, struct db **out, char **errmsg)
 	}
 	db->mapped = true;
 	sqlite3_busy_timeout(db->h, 5000);
-	sqlite3_set_authorizer(db->h, authorize, NULL);
+	sqlite3_set_authorizer(db->h, authorize, &db->base);
 	sqlite3_extended_result_codes(db->h, 1);
 	*out = &db->base;
 	return HE_OK;

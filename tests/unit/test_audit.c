@@ -266,6 +266,7 @@ static void test_known_hash_verifies(void **state)
 	memset(summary, 'x', 1500);
 	memcpy(summary + 1500, "\xc3\xa9", 3);
 	assert_int_equal(db_begin(db), HE_OK);
+	db_audit_append(db, true);   /* as core/audit.c does around its INSERT */
 	struct db_stmt *st = db_prepare(db,
 		"INSERT INTO audit_log (id, at, user_id, user_email, role, route, action, entity,"
 		" entity_id, summary, ip, prev_hash, hash) VALUES (1, '2026-11-24T12:00:00Z', 7,"
@@ -275,6 +276,7 @@ static void test_known_hash_verifies(void **state)
 	db_bind_text(st, ":genesis", GENESIS);
 	db_bind_text(st, ":h", "e62788806bf83143b9955ca1498b8c0b5020d9c618180b78e9ee44f79260ca75");
 	assert_int_equal(db_done(st), HE_OK);
+	db_audit_append(db, false);
 	st = db_prepare(db, "UPDATE audit_head SET last_id = 1, hash = :h WHERE id = 1");
 	db_bind_text(st, ":h", "e62788806bf83143b9955ca1498b8c0b5020d9c618180b78e9ee44f79260ca75");
 	assert_int_equal(db_done(st), HE_OK);
@@ -491,10 +493,12 @@ static void test_forged_rows(void **state)
 {
 	struct testdb *t = *state;
 	fill(t->db);
+	db_audit_append(t->db, true);   /* a forger past the authorizer */
 	struct db_stmt *st = db_prepare(t->db,
 		"INSERT INTO audit_log (id, at, role, route, action, prev_hash, hash)"
 		" SELECT 7, at, 'admin', 'GET /', 'view', hash, hash FROM audit_log WHERE id = 6");
 	assert_int_equal(db_done(st), HE_OK);
+	db_audit_append(t->db, false);
 	expect_broken_at(t->db, 7);
 	testdb_raw_exec(t, "DELETE FROM audit_log WHERE id = 7;"
 		" DELETE FROM audit_log WHERE id = 3;"

@@ -40,16 +40,19 @@ static void insert_thing(struct db *db, const char *name, int64_t n)
 	assert_int_equal(db_done(st), HE_OK);
 }
 
-/* One minimal valid audit_log row through db.h (the authorizer allows
- * INSERT). */
+/* One minimal valid audit_log row through db.h, as core/audit.c inserts
+ * (the authorizer allows INSERT INTO audit_log only then). */
 static int insert_audit(struct db *db, int64_t id, const char *summary)
 {
+	db_audit_append(db, true);
 	struct db_stmt *st = db_prepare(db,
 		"INSERT INTO audit_log (id, at, role, route, action, summary, prev_hash, hash)"
 		" VALUES (:id, '2025-01-01T00:00:00Z', 'none', 'test', 'create', :s, 'p', 'h')");
 	db_bind_int(st, ":id", id);
 	db_bind_text(st, ":s", summary);
-	return db_done(st);
+	int rc = db_done(st);
+	db_audit_append(db, false);
+	return rc;
 }
 
 static void assert_contains(const char *hay, const char *needle)
@@ -376,8 +379,8 @@ static void test_authorizer_refuses_trigger(void **state)
 
 /* INSERT OR REPLACE with an existing id deletes the old row and writes a
  * new one: an UPDATE in all but name.  The authorizer only sees an INSERT,
- * so it needs another guard (e.g. a BEFORE INSERT trigger refusing an id
- * that exists). */
+ * so it refuses every INSERT INTO audit_log but audit.c's own
+ * (db_audit_append). */
 static void test_authorizer_refuses_replace(void **state)
 {
 	struct db *db = DB(state);
@@ -387,9 +390,24 @@ static void test_authorizer_refuses_replace(void **state)
 		"INSERT OR REPLACE INTO audit_log (id, at, role, route, action, summary,"
 		" prev_hash, hash) VALUES (1, '2025-01-01T00:00:00Z', 'none', 'test',"
 		" 'create', 'rewritten', 'p', 'h')");
-	if (db_done(st) == HE_OK)
-		fprintf(stderr, "INSERT OR REPLACE INTO audit_log was allowed\n");
+	assert_int_not_equal(db_done(st), HE_OK);
 	check_audit_untouched(db);
+}
+
+/* Any INSERT INTO audit_log but audit.c's (db_audit_append on) is refused,
+ * so a row cannot be forged past the chain's writer either. */
+static void test_authorizer_refuses_other_inserts(void **state)
+{
+	struct db *db = DB(state);
+	struct db_stmt *st = db_prepare(db,
+		"INSERT INTO audit_log (id, at, role, route, action, summary, prev_hash, hash)"
+		" VALUES (1, '2025-01-01T00:00:00Z', 'none', 'test', 'create', 'forged', 'p', 'h')");
+	assert_int_not_equal(db_done(st), HE_OK);
+	st = db_prepare(db, "SELECT count(*) FROM audit_log");
+	assert_true(db_next(st));
+	assert_int_equal(db_int(st, 0), 0);
+	assert_int_equal(db_finalize(st), HE_OK);
+	assert_int_equal(insert_audit(db, 1, "first"), HE_OK);
 }
 
 /* An upsert's DO UPDATE is an UPDATE. */
@@ -398,11 +416,13 @@ static void test_authorizer_refuses_upsert(void **state)
 	struct db *db = DB(state);
 	assert_int_equal(insert_audit(db, 1, "first"), HE_OK);
 	assert_int_equal(insert_audit(db, 2, "second"), HE_OK);
+	db_audit_append(db, true);   /* as audit.c: refused as an UPDATE even so */
 	struct db_stmt *st = db_prepare(db,
 		"INSERT INTO audit_log (id, at, role, route, action, summary, prev_hash,"
 		" hash) VALUES (2, 'x', 'none', 'test', 'create', 'upserted', 'p', 'h')"
 		" ON CONFLICT (id) DO UPDATE SET summary = excluded.summary");
 	assert_int_not_equal(db_done(st), HE_OK);
+	db_audit_append(db, false);
 	check_audit_untouched(db);
 }
 
@@ -733,6 +753,7 @@ int main(void)
 		T(test_authorizer_refuses_trigger),
 		T(test_authorizer_refuses_upsert),
 		T(test_authorizer_refuses_replace),
+		T(test_authorizer_refuses_other_inserts),
 		T(test_statement_cache_reuse),
 		T(test_statement_cache_two_live),
 		T(test_statement_cache_overflow_and_recycled_text),

@@ -1,0 +1,11 @@
+-- 0020: audit rows without a trigger (issue 2).  Paired with 0020.pg.sql.
+--
+-- audit_log_append_only (0001) looked up every new row's id before the
+-- insert, to refuse INSERT OR REPLACE over an existing row (the one change
+-- the authorizer could not see as an UPDATE or DELETE).  That lookup was
+-- ~12 % of an audit row's cost, paid on every request.  The authorizer
+-- (store/db_sqlite.c) now refuses every INSERT INTO audit_log except
+-- core/audit.c's own plain INSERT (db_audit_append), which covers REPLACE
+-- and any other insert on Hearth's connections; the hash chain and its
+-- head still show any change made outside them (`hearth audit verify`).
+DROP TRIGGER audit_log_append_only;
