@@ -14,8 +14,6 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <semaphore.h>
-#include <openssl/evp.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +23,7 @@
 #include "base/date.h"
 #include "base/err.h"
 #include "base/logsafe.h"
+#include "base/sha256.h"
 #include "core/auth.h"
 #include "store/db.h"
 
@@ -40,31 +39,22 @@ struct audit_row {
 /* The bytes a row's hash covers, gathered in a block and handed to
  * SHA-256 a block at a time: a dozen small updates per row cost more than
  * the hashing itself, and the audit writer does this for every row.
- * SHA-256 is OpenSSL's, which uses the CPU's SHA instructions where it has
- * them: libsodium's portable one was 10 % of the audit writer's CPU (a
- * fifth of it with hex and the fields), and this is ~5x faster per byte
+ * SHA-256 is OpenSSL's (base/sha256.h): libsodium's portable one was 10 %
+ * of the audit writer's CPU, a fifth of it with the hex and the fields
  * (bench/README.md, issue 2). */
 struct hasher {
-	EVP_MD_CTX *h;
+	struct sha256 h;
 	size_t len;
 	unsigned char block[1024];
 };
 
-static EVP_MD *sha256_md;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_fetch(void)
-{
-	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
 static void hash_bytes(struct hasher *hs, const void *p, size_t n)
 {
 	if (hs->len + n > sizeof hs->block) {
-		EVP_DigestUpdate(hs->h, hs->block, hs->len);
+		sha256_update(&hs->h, hs->block, hs->len);
 		hs->len = 0;
 		if (n > sizeof hs->block) {
-			EVP_DigestUpdate(hs->h, p, n);
+			sha256_update(&hs->h, p, n);
 			return;
 		}
 	}
@@ -102,12 +92,7 @@ static void put_int(struct hasher *hs, int64_t v)
 static void row_hash(const char *prev, const struct audit_row *r, char out[65])
 {
 	struct hasher hs;
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-	pthread_once(&sha256_once, sha256_fetch);
-	hs.h = EVP_MD_CTX_new();
-	if (!hs.h || !sha256_md || !EVP_DigestInit_ex2(hs.h, sha256_md, NULL))
-		abort();  /* out of memory, or no SHA-256: nothing can be audited */
+	sha256_init(&hs.h);
 	hs.len = 0;
 	put_field(&hs, prev);
 	put_int(&hs, r->id);
@@ -121,10 +106,8 @@ static void row_hash(const char *prev, const struct audit_row *r, char out[65])
 	put_field(&hs, r->entity_id);
 	put_field(&hs, r->summary);
 	put_field(&hs, r->ip);
-	EVP_DigestUpdate(hs.h, hs.block, hs.len);
-	EVP_DigestFinal_ex(hs.h, digest, &dlen);
-	EVP_MD_CTX_free(hs.h);
-	sodium_bin2hex(out, 65, digest, 32);
+	sha256_update(&hs.h, hs.block, hs.len);
+	sha256_final_hex(&hs.h, out);
 }
 
 static __thread uint64_t appended;

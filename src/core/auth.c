@@ -3,7 +3,6 @@
 
 #include <inttypes.h>
 #include <liboath/oath.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/date.h"
+#include "base/sha256.h"
 #include "base/valid.h"
 #include "core/audit.h"
 #include "store/db.h"
@@ -40,24 +40,11 @@ void auth_random_token(char out[AUTH_TOKEN_HEX + 1])
 	sodium_bin2hex(out, AUTH_TOKEN_HEX + 1, raw, sizeof raw);
 }
 
-/* SHA-256 of the token, as sessions.token_hash stores it.  Every signed-in
- * request hashes its cookie: OpenSSL's SHA-256 (the CPU's SHA instructions
- * where it has them) costs a quarter of libsodium's portable one. */
-static EVP_MD *sha256_md;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_fetch(void)
-{
-	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
+/* SHA-256 of the token, as sessions.token_hash stores it (every signed-in
+ * request hashes its cookie: base/sha256.h). */
 static void token_hash(const char *token, char out[AUTH_TOKEN_HEX + 1])
 {
-	unsigned char d[EVP_MAX_MD_SIZE];
-	pthread_once(&sha256_once, sha256_fetch);
-	if (!sha256_md || !EVP_Digest(token, strlen(token), d, NULL, sha256_md, NULL))
-		abort();  /* no SHA-256: no session could be found or made */
-	sodium_bin2hex(out, AUTH_TOKEN_HEX + 1, d, 32);
+	sha256_hex(token, strlen(token), out);
 }
 
 bool auth_csrf_ok(const char *expected, const char *presented)
