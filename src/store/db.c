@@ -402,6 +402,22 @@ int db_indexes_restore(struct db *db)
 	return rc;
 }
 
+int db_rows_set(struct db *db, const char *table, const struct db_col *cols, int ncols,
+		int nrows, db_row_fn *fn, void *arg)
+{
+	if (!plain_name(table) || ncols < 1 || ncols > DB_ROWS_COLS || nrows < 0 || (nrows && !fn))
+		return db_fail(db, HE_INTERNAL, NULL, "rows for %.40s: bad table, columns or rows",
+			       table ? table : "(null)");
+	for (int c = 0; c < ncols; c++)
+		if (!plain_name(cols[c].name))
+			return db_fail(db, HE_INTERNAL, NULL, "rows for %.40s: column name not plain",
+				       table);
+	if (!db->ops->rows_set)
+		return db_fail(db, HE_INTERNAL, NULL, "rows for %.40s: not on %s", table,
+			       db->ops->name);
+	return db->ops->rows_set(db, table, cols, ncols, nrows, fn, arg);
+}
+
 int db_begin_(struct db *db, const char *file, int line)
 {
 	if (db->tx_file)

@@ -12,6 +12,8 @@
 
 #include "store/db.h"
 
+#define DB_ROWS_COLS 64   /* most columns db_rows_set takes */
+
 struct db_ops {
 	const char *name;        /* "sqlite", "postgresql" */
 	const char *begin_sql;   /* how to open a write transaction */
@@ -48,6 +50,9 @@ struct db_ops {
 	 * (CREATE INDEX …) of each of the table's indexes that neither its
 	 * primary key nor a unique key needs: db_indexes_set_aside. */
 	const char *index_sql;
+	/* db_rows_set, names already checked plain (NULL: HE_INTERNAL). */
+	int (*rows_set)(struct db *db, const char *table, const struct db_col *cols, int ncols,
+			int nrows, db_row_fn *fn, void *arg);
 };
 
 struct db {
