@@ -152,6 +152,8 @@ struct run {
 	size_t nkept, capkept;
 	struct errinfo broken;    /* where and why the file broke off */
 	int64_t pupils_before;    /* pupils in the table when the import began */
+	int64_t max_before;       /* their largest id: a larger one is a new pupil */
+	bool triggers_aside;      /* pupil_snapshots' triggers are set aside */
 	bool indexes_decided;     /* whether to set indexes aside was settled */
 	uint64_t src_size;        /* bytes of the file */
 };
@@ -420,7 +422,7 @@ static int upsert_staged(struct run *r, const char *sql, int64_t *ids, int *nids
 	return db_finalize(st);
 }
 
-static int indexes_decide(struct run *r, int rows, int written);
+static int indexes_decide(struct run *r, int rows, int written, bool all_new);
 
 /* Write a chunk's rows (distinct UPNs) and count them applied or unchanged.
  * ids has room for 2n. */
@@ -430,8 +432,16 @@ static int write_chunk(struct run *r, struct chunk *c, int64_t *ids)
 	int rc = db_rows_set(r->db, "import_stage", stage_cols, SC_COUNT, n, stage_value, c);
 	if (rc == HE_OK)
 		rc = upsert_staged(r, pupils_from_stage, ids, &nids);
+	/* Every row made a new pupil: no snapshot triggers are needed for it. */
+	bool all_new = nids == n;
+	for (int i = 0; all_new && i < nids; i++)
+		all_new = ids[i] > r->max_before;
 	if (rc == HE_OK && !r->indexes_decided)
-		rc = indexes_decide(r, n, nids);
+		rc = indexes_decide(r, n, nids, all_new);
+	else if (rc == HE_OK && r->triggers_aside && !all_new) {
+		rc = db_triggers_restore(r->db);
+		r->triggers_aside = false;
+	}
 	if (rc == HE_OK)
 		rc = upsert_staged(r, snapshots_from_stage, ids, &nids);
 	if (rc != HE_OK)
@@ -748,12 +758,14 @@ static int run_setup(struct run *r)
 
 #define BYTES_PER_ROW_MIN 200   /* a generous row: estimates the file's rows low */
 
-/* The pupils there are before the import. */
+/* The pupils there are before the import, and their largest id. */
 static int pupils_count(struct run *r)
 {
-	struct db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM pupils");
-	if (db_next(st))
+	struct db_stmt *st = db_prepare(r->db, "SELECT count(*), COALESCE(max(id), 0) FROM pupils");
+	if (db_next(st)) {
 		r->pupils_before = db_int(st, 0);
+		r->max_before = db_int(st, 1);
+	}
 	return db_finalize(st);
 }
 
@@ -764,13 +776,18 @@ static int pupils_count(struct run *r)
  * the pupils to another school is about even, and a re-import of a file
  * already imported (nothing written) keeps the indexes instead of building
  * them again. */
-static int indexes_decide(struct run *r, int rows, int written)
+static int indexes_decide(struct run *r, int rows, int written, bool all_new)
 {
 	r->indexes_decided = true;
 	int64_t est = (int64_t)(r->src_size / BYTES_PER_ROW_MIN);
 	if (est < 10000 || rows <= 0 || 8 * (est * written / rows) < r->pupils_before)
 		return HE_OK;
-	return db_indexes_set_aside(r->db, "pupils", NULL);
+	int rc = db_indexes_set_aside(r->db, "pupils", NULL);
+	if (rc == HE_OK && all_new) {
+		rc = db_triggers_set_aside(r->db, "pupil_snapshots", NULL);
+		r->triggers_aside = rc == HE_OK;
+	}
+	return rc;
 }
 
 static int run_body(struct run *r, struct import_source *src)
@@ -806,7 +823,8 @@ static int run_body(struct run *r, struct import_source *src)
 		describe(r->rep);
 		if ((rc = db_begin(r->db)) == HE_OK)
 			rc = insert_import_row(r, kind, "refused");
-	} else if (rc == HE_OK && (rc = db_indexes_restore(r->db)) == HE_OK) {
+	} else if (rc == HE_OK && (rc = db_triggers_restore(r->db)) == HE_OK &&
+		   (rc = db_indexes_restore(r->db)) == HE_OK) {
 		r->rep->status = "applied";
 		describe(r->rep);
 	}

@@ -117,6 +117,14 @@ void db_bulk(struct db *db, bool on);
 int db_indexes_set_aside(struct db *db, const char *table, int *n);
 /* Create again every index set aside in this transaction (none: HE_OK). */
 int db_indexes_restore(struct db *db);
+/* The same for every trigger on table, for a load that the caller knows
+ * the triggers would do nothing for (an import's new pupils: no other
+ * snapshot, no outcome row): dropped inside the transaction with their
+ * definitions kept as the catalog holds them; db_triggers_restore (or the
+ * commit) creates them again, a rollback brings them back.  Only what the
+ * transaction writes while they are aside goes unseen by them. */
+int db_triggers_set_aside(struct db *db, const char *table, int *n);
+int db_triggers_restore(struct db *db);
 
 /* Rows in the caller's memory handed to set-based statements, for bulk
  * loads (an import's chunk of checked rows): instead of one INSERT per row

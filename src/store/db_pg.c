@@ -658,4 +658,8 @@ static const struct db_ops pg_ops = {
 	.total_changes = pg_total_changes,
 	.map_reads = pg_map_reads,
 	.rows_set = pg_rows_set,
+	.trigger_sql = "SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t"
+		" WHERE t.tgrelid = to_regclass(CAST(:table AS TEXT)) AND NOT t.tgisinternal"
+		" ORDER BY t.tgname",
+	.drop_trigger = "DROP TRIGGER %s ON %s",
 };

@@ -721,6 +721,12 @@ static const struct db_ops sqlite_ops = {
 	.storage_kind = sq_storage_kind,
 	.total_changes = sq_total_changes,
 	.rows_set = sq_rows_set,
+	/* newest first: restored from the last listed, so they are created
+	 * again in their first order (SQLite fires a table's triggers in an
+	 * order that follows it) */
+	.trigger_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+		" AND tbl_name = :table ORDER BY rowid DESC",
+	.drop_trigger = "DROP TRIGGER %s",
 	/* origin 'c': made by CREATE INDEX (not a PRIMARY KEY or UNIQUE clause) */
 	.index_sql = "SELECT m.name, m.sql FROM pragma_index_list(:table) l JOIN sqlite_master m"
 		" ON m.type = 'index' AND m.name = l.name WHERE l.origin = 'c' AND l.\"unique\" = 0"

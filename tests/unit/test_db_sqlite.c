@@ -798,6 +798,75 @@ static void test_rows_set(void **state)
 	assert_int_equal(testdb_int(db, "SELECT count(*) FROM stage_things"), 2);
 }
 
+/* ---- triggers set aside for a bulk load -------------------------------- */
+
+static void trigger_defs(struct db *db, char *out, size_t n)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT COALESCE(group_concat(name || ': ' || sql, '; '), '') FROM (SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'things' ORDER BY name)");
+	assert_true(db_next(st));
+	snprintf(out, n, "%s", db_text(st, 0));
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+/* db_triggers_set_aside drops every trigger of the table (writes meanwhile
+ * fire none); db_triggers_restore, the commit or the rollback bring back
+ * exactly the definitions there were, firing in the same order. */
+static void test_triggers_set_aside(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	assert_int_equal(db_exec(db, "CREATE TABLE thing_log (seq INTEGER PRIMARY KEY, what TEXT);"
+		" CREATE TRIGGER things_log_a AFTER INSERT ON things BEGIN"
+		" INSERT INTO thing_log (seq, what) SELECT (SELECT count(*) FROM thing_log), 'a:' || NEW.name; END;"
+		" CREATE TRIGGER things_log_b AFTER INSERT ON things BEGIN"
+		" INSERT INTO thing_log (seq, what) SELECT (SELECT count(*) FROM thing_log), 'b:' || NEW.name; END;"), HE_OK);
+	char before[2048], now[2048], order[64];
+	trigger_defs(db, before, sizeof before);
+	assert_non_null(strstr(before, "things_log_a"));
+	int n = -1;
+	assert_int_equal(db_triggers_set_aside(db, "things", &n), HE_INTERNAL);  /* no transaction */
+	insert_thing(db, "z", 0);
+	snprintf(order, sizeof order, "%s", testdb_int(db, "SELECT count(*) FROM thing_log") == 2 &&
+		 testdb_int(db, "SELECT count(*) FROM thing_log WHERE seq = 1 AND what = 'a:z'") == 1
+		 ? "a second" : "a first");
+
+	/* set aside: an insert fires nothing; restored: both fire again */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_triggers_set_aside(db, "things", &n), HE_OK);
+	assert_int_equal(n, 2);
+	insert_thing(db, "a", 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM thing_log"), 2);
+	assert_int_equal(db_triggers_restore(db), HE_OK);
+	assert_int_equal(db_triggers_restore(db), HE_OK);  /* nothing left: a no-op */
+	insert_thing(db, "b", 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM thing_log"), 4);
+	assert_int_equal(db_commit(db), HE_OK);
+	trigger_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+	/* the same order as before */
+	assert_int_equal(testdb_int(db, strcmp(order, "a second") == 0
+		? "SELECT count(*) FROM thing_log WHERE seq = 3 AND what = 'a:b'"
+		: "SELECT count(*) FROM thing_log WHERE seq = 3 AND what = 'b:b'"), 1);
+
+	/* rolled back: there again */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_triggers_set_aside(db, "things", &n), HE_OK);
+	db_rollback(db);
+	trigger_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+
+	/* committed while set aside: the commit creates them first */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_triggers_set_aside(db, "things", NULL), HE_OK);
+	insert_thing(db, "c", 3);
+	assert_int_equal(db_commit(db), HE_OK);
+	trigger_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM thing_log"), 4);
+	insert_thing(db, "d", 4);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM thing_log"), 6);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -825,6 +894,7 @@ int main(void)
 		T(test_map_reads),
 		T(test_indexes_set_aside),
 		T(test_rows_set),
+		T(test_triggers_set_aside),
 		T(test_bulk_unmapped),
 		cmocka_unit_test(test_open_bad_urls),
 		cmocka_unit_test(test_open_unwritable_path),
