@@ -4,8 +4,9 @@
  * yields struct pupil_rec.  A reader thread checks each record, resolves
  * its school, refuses duplicate UPNs within the file and scores it, filling
  * chunks of rows; the calling thread, which alone uses the connection,
- * meanwhile writes the previous chunk: staged into a temporary table, then
- * upserted set-wise into pupils and pupil_snapshots.  Everything runs in
+ * meanwhile writes the previous chunk: handed to SQL as the table
+ * import_stage (db_rows_set), then upserted set-wise into pupils and
+ * pupil_snapshots.  Everything runs in
  * one transaction, so a failure part-way leaves nothing behind.  Why it is
  * built this way (profiles, figures): bench/README.md, "What limits the
  * import". */
@@ -213,14 +214,18 @@ static void bind_opt(struct db_stmt *st, const char *name, int64_t v)
 
 /* ---- writing: rows staged, then upserted set-wise ------------------------ *
  *
- * Checked rows are written a chunk at a time: each row into a temporary
- * staging table (one prepared INSERT into a table without indexes or
- * constraints, so no statement journal), then one INSERT … SELECT upserts
- * the chunk's pupils and one its snapshots.  Per-row upserts cost SQLite a
- * statement journal (a copy of every page the statement touched), a
- * RETURNING buffer and a statement start and halt each; set-wise they are
- * paid once per chunk.  RETURNING names the pupils whose row or snapshot
- * was written: the rest of the chunk is unchanged. */
+ * Checked rows are written a chunk at a time: db_rows_set makes the chunk
+ * the table import_stage (on SQLite a virtual table reading the reader's
+ * rows in place; on PostgreSQL one COPY into a temporary table), then one
+ * INSERT … SELECT upserts the chunk's pupils and one its snapshots.
+ * Per-row upserts cost SQLite a statement journal (a copy of every page the
+ * statement touched), a RETURNING buffer and a statement start and halt
+ * each; set-wise they are paid once per chunk.  A per-row INSERT into a
+ * staging table cost ~2 s of the writer's CPU per million rows (a prepare,
+ * 33 named binds and a B-tree insert each, then read back), and per-row
+ * INSERTs straight into pupils and pupil_snapshots more than the staging
+ * and upserts together (bench/README.md).  RETURNING names the pupils whose
+ * row or snapshot was written: the rest of the chunk is unchanged. */
 
 #define STAGE_COLS \
 	"upn, school_id, forename, surname, dob, gender, postcode, family_key, extract_date," \
@@ -754,7 +759,16 @@ static int run_setup(struct run *r)
  * pupil_snapshots' are kept: their keys (school, date; the new rows' ids)
  * grow at a hundred places rather than at random, and setting them aside
  * on a million-row first load moved 1.2 s of CPU from the upsert into
- * the rebuild, no gain (bench/README.md). */
+ * the rebuild, no gain (bench/README.md).
+ *
+ * Such a load whose first chunk made only new pupils (every id the pupils
+ * upsert returned is above the largest before the import) also sets aside
+ * pupil_snapshots' triggers (db_triggers_set_aside): for a pupil with no
+ * other snapshot and no outcome row (pupils are never deleted, so a new id
+ * has none) the latest mark and outcome triggers (migrations 0010, 0018)
+ * do nothing, but SQLite still probed their WHEN per row (~0.4 s CPU per
+ * million).  The first chunk holding a pupil known before brings them back
+ * before its snapshots are written; the rest come back before the commit. */
 
 #define BYTES_PER_ROW_MIN 200   /* a generous row: estimates the file's rows low */
 
