@@ -4,8 +4,9 @@
  * yields struct pupil_rec.  A reader thread checks each record, resolves
  * its school, refuses duplicate UPNs within the file and scores it, filling
  * chunks of rows; the calling thread, which alone uses the connection,
- * meanwhile writes the previous chunk: staged into a temporary table, then
- * upserted set-wise into pupils and pupil_snapshots.  Everything runs in
+ * meanwhile writes the previous chunk: handed to SQL as the table
+ * import_stage (db_rows_set), then upserted set-wise into pupils and
+ * pupil_snapshots.  Everything runs in
  * one transaction, so a failure part-way leaves nothing behind.  Why it is
  * built this way (profiles, figures): bench/README.md, "What limits the
  * import". */
@@ -152,6 +153,8 @@ struct run {
 	size_t nkept, capkept;
 	struct errinfo broken;    /* where and why the file broke off */
 	int64_t pupils_before;    /* pupils in the table when the import began */
+	int64_t max_before;       /* their largest id: a larger one is a new pupil */
+	bool triggers_aside;      /* pupil_snapshots' triggers are set aside */
 	bool indexes_decided;     /* whether to set indexes aside was settled */
 	uint64_t src_size;        /* bytes of the file */
 };
@@ -211,14 +214,18 @@ static void bind_opt(struct db_stmt *st, const char *name, int64_t v)
 
 /* ---- writing: rows staged, then upserted set-wise ------------------------ *
  *
- * Checked rows are written a chunk at a time: each row into a temporary
- * staging table (one prepared INSERT into a table without indexes or
- * constraints, so no statement journal), then one INSERT … SELECT upserts
- * the chunk's pupils and one its snapshots.  Per-row upserts cost SQLite a
- * statement journal (a copy of every page the statement touched), a
- * RETURNING buffer and a statement start and halt each; set-wise they are
- * paid once per chunk.  RETURNING names the pupils whose row or snapshot
- * was written: the rest of the chunk is unchanged. */
+ * Checked rows are written a chunk at a time: db_rows_set makes the chunk
+ * the table import_stage (on SQLite a virtual table reading the reader's
+ * rows in place; on PostgreSQL one COPY into a temporary table), then one
+ * INSERT … SELECT upserts the chunk's pupils and one its snapshots.
+ * Per-row upserts cost SQLite a statement journal (a copy of every page the
+ * statement touched), a RETURNING buffer and a statement start and halt
+ * each; set-wise they are paid once per chunk.  A per-row INSERT into a
+ * staging table cost ~2 s of the writer's CPU per million rows (a prepare,
+ * 33 named binds and a B-tree insert each, then read back), and per-row
+ * INSERTs straight into pupils and pupil_snapshots more than the staging
+ * and upserts together (bench/README.md).  RETURNING names the pupils whose
+ * row or snapshot was written: the rest of the chunk is unchanged. */
 
 #define STAGE_COLS \
 	"upn, school_id, forename, surname, dob, gender, postcode, family_key, extract_date," \
@@ -227,24 +234,30 @@ static void bind_opt(struct db_stmt *st, const char *name, int64_t v)
 	" authorised_absence, unauthorised_absence, suspensions, suspension_days_x10," \
 	" permanent_exclusion, below_expected, risk_score, risk_band, risk_fired"
 
-static const char stage_create[] =
-	"CREATE TEMP TABLE IF NOT EXISTS import_stage (upn TEXT, school_id BIGINT,"
-	" forename TEXT, surname TEXT, dob TEXT, gender TEXT, postcode TEXT, family_key TEXT,"
-	" extract_date TEXT, year_group INTEGER, fsm INTEGER, sen TEXT, ehcp INTEGER, eal INTEGER,"
-	" eal_new INTEGER, looked_after INTEGER, cin INTEGER, cp INTEGER, young_carer INTEGER,"
-	" youth_justice INTEGER, young_parent INTEGER, school_moves INTEGER,"
-	" sessions_possible INTEGER, sessions_attended INTEGER, authorised_absence INTEGER,"
-	" unauthorised_absence INTEGER, suspensions INTEGER, suspension_days_x10 INTEGER,"
-	" permanent_exclusion INTEGER, below_expected INTEGER, risk_score INTEGER,"
-	" risk_band TEXT, risk_fired TEXT)";
+/* The staging table's columns, in STAGE_COLS' order (db_rows_set). */
+enum stage_col {
+	SC_UPN, SC_SCHOOL, SC_FORENAME, SC_SURNAME, SC_DOB, SC_GENDER, SC_POSTCODE,
+	SC_FAMILY_KEY, SC_EXTRACT_DATE, SC_YEAR_GROUP, SC_FSM, SC_SEN, SC_EHCP, SC_EAL,
+	SC_EAL_NEW, SC_LOOKED_AFTER, SC_CIN, SC_CP, SC_YOUNG_CARER, SC_YOUTH_JUSTICE,
+	SC_YOUNG_PARENT, SC_MOVES, SC_POSSIBLE, SC_ATTENDED, SC_AUTH, SC_UNAUTH,
+	SC_SUSPENSIONS, SC_SUSPENSION_DAYS, SC_PEX, SC_BELOW, SC_SCORE, SC_BAND, SC_FIRED,
+	SC_COUNT
+};
 
-static const char stage_insert[] =
-	"INSERT INTO import_stage (" STAGE_COLS ") VALUES (:upn, :school, :fn, :sn, :dob,"
-	" :g, :pc, :fk, :date, :yg, :fsm, :sen, :ehcp, :eal, :ealnew, :lac, :cin, :cp, :yc, :yj,"
-	" :yp, :moves, :poss, :att, :auth, :unauth, :susp, :suspdays, :pex, :below, :score,"
-	" :band, :fired)";
-
-static const char stage_clear[] = "DELETE FROM import_stage";
+#define I(n) {n, DB_COL_INT}
+#define T(n) {n, DB_COL_TEXT}
+static const struct db_col stage_cols[SC_COUNT] = {
+	T("upn"), I("school_id"), T("forename"), T("surname"), T("dob"), T("gender"),
+	T("postcode"), T("family_key"), T("extract_date"), I("year_group"), I("fsm"), T("sen"),
+	I("ehcp"), I("eal"), I("eal_new"), I("looked_after"), I("cin"), I("cp"),
+	I("young_carer"), I("youth_justice"), I("young_parent"), I("school_moves"),
+	I("sessions_possible"), I("sessions_attended"), I("authorised_absence"),
+	I("unauthorised_absence"), I("suspensions"), I("suspension_days_x10"),
+	I("permanent_exclusion"), I("below_expected"), I("risk_score"), T("risk_band"),
+	T("risk_fired"),
+};
+#undef I
+#undef T
 
 /* "WHERE true": SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT.
  * The pupil's id is a subquery, not a join: PostgreSQL, with no statistics
@@ -304,64 +317,95 @@ static const char snapshots_from_stage[] =
 	SNAP_DIFFERS("below_expected") SNAP_DIFFERS("risk_score") SNAP_DIFFERS("risk_band")
 	SNAP_DIFFERS("risk_fired") " RETURNING pupil_id";
 
-static void bind_indicators(struct db_stmt *st, const struct pupil_data *d)
-{
-	char sen[2] = {d->sen, 0};
-	if (d->year_group == INT32_MIN)
-		db_bind_null(st, ":yg");
-	else
-		db_bind_int(st, ":yg", d->year_group);
-	bind_opt(st, ":fsm", d->fsm);
-	db_bind_text(st, ":sen", d->sen ? sen : NULL);
-	bind_opt(st, ":ehcp", d->ehcp);
-	bind_opt(st, ":eal", d->eal);
-	bind_opt(st, ":ealnew", d->eal_new);
-	bind_opt(st, ":lac", d->looked_after);
-	bind_opt(st, ":cin", d->cin);
-	bind_opt(st, ":cp", d->cp);
-	bind_opt(st, ":yc", d->young_carer);
-	bind_opt(st, ":yj", d->youth_justice);
-	bind_opt(st, ":yp", d->young_parent);
-	bind_opt(st, ":moves", d->moves);
-	bind_opt(st, ":poss", d->sess_possible);
-	bind_opt(st, ":att", d->sess_attended);
-	bind_opt(st, ":auth", d->auth_absence);
-	bind_opt(st, ":unauth", d->unauth_absence);
-	bind_opt(st, ":susp", d->suspensions);
-	bind_opt(st, ":suspdays", d->suspension_days_x10);
-	bind_opt(st, ":pex", d->perm_exclusion);
-	bind_opt(st, ":below", d->below_expected);
-}
-
-/* One checked row, scored, waiting to be written. */
+/* One checked row, scored, waiting to be written; the texts the staging
+ * table reads in place (db_rows_set) made by the reader. */
 struct staged {
 	struct pupil_data d;
 	int64_t school;
 	struct risk_result score;
+	char dob[11], date[11], gender[2], sen[2];
+	uint32_t fired;            /* risk_fired text: offset in the chunk's pool */
 };
 
-static int stage_row(struct run *r, const struct staged *row)
+/* A chunk of checked rows, filled by the reader, written by the writer. */
+struct chunk {
+	struct staged *rows;
+	int n;
+	uint64_t pos;              /* bytes of the file read when it was filled */
+	char *pool;                /* the rows' risk_fired texts */
+	size_t plen, pcap;
+};
+
+static void opt_value(struct db_value *v, int64_t x)
 {
-	char dob[11], date[11], fired[RISK_FIRED_MAX];
-	char g[2] = {row->d.gender, 0};
-	date_format(row->d.dob, dob);
-	date_format(row->d.extract_date, date);
+	v->i = x;
+	v->null = x < 0;
+}
+
+/* Row row of the chunk, column col of the staging table (db_row_fn). */
+static void stage_value(void *arg, int row, int col, struct db_value *v)
+{
+	const struct chunk *c = arg;
+	const struct staged *s = &c->rows[row];
+	const struct pupil_data *d = &s->d;
+	switch ((enum stage_col)col) {
+	case SC_UPN: v->text = d->upn; break;
+	case SC_SCHOOL: v->i = s->school; break;
+	case SC_FORENAME: v->text = d->forename; break;
+	case SC_SURNAME: v->text = d->surname; break;
+	case SC_DOB: v->text = s->dob; break;
+	case SC_GENDER: v->text = s->gender; break;
+	case SC_POSTCODE: v->text = d->postcode[0] ? d->postcode : NULL; break;
+	case SC_FAMILY_KEY: v->text = d->family_key[0] ? d->family_key : NULL; break;
+	case SC_EXTRACT_DATE: v->text = s->date; break;
+	case SC_YEAR_GROUP: v->i = d->year_group; v->null = d->year_group == INT32_MIN; break;
+	case SC_FSM: opt_value(v, d->fsm); break;
+	case SC_SEN: v->text = d->sen ? s->sen : NULL; break;
+	case SC_EHCP: opt_value(v, d->ehcp); break;
+	case SC_EAL: opt_value(v, d->eal); break;
+	case SC_EAL_NEW: opt_value(v, d->eal_new); break;
+	case SC_LOOKED_AFTER: opt_value(v, d->looked_after); break;
+	case SC_CIN: opt_value(v, d->cin); break;
+	case SC_CP: opt_value(v, d->cp); break;
+	case SC_YOUNG_CARER: opt_value(v, d->young_carer); break;
+	case SC_YOUTH_JUSTICE: opt_value(v, d->youth_justice); break;
+	case SC_YOUNG_PARENT: opt_value(v, d->young_parent); break;
+	case SC_MOVES: opt_value(v, d->moves); break;
+	case SC_POSSIBLE: opt_value(v, d->sess_possible); break;
+	case SC_ATTENDED: opt_value(v, d->sess_attended); break;
+	case SC_AUTH: opt_value(v, d->auth_absence); break;
+	case SC_UNAUTH: opt_value(v, d->unauth_absence); break;
+	case SC_SUSPENSIONS: opt_value(v, d->suspensions); break;
+	case SC_SUSPENSION_DAYS: opt_value(v, d->suspension_days_x10); break;
+	case SC_PEX: opt_value(v, d->perm_exclusion); break;
+	case SC_BELOW: opt_value(v, d->below_expected); break;
+	case SC_SCORE: v->i = s->score.score; break;
+	case SC_BAND: v->text = risk_band_name(s->score.band); break;
+	case SC_FIRED: v->text = c->pool + s->fired; break;
+	case SC_COUNT: v->null = true; break;
+	}
+}
+
+/* The texts of a checked row that the staging table reads in place. */
+static void stage_texts(struct run *r, struct chunk *c, struct staged *row)
+{
+	char fired[RISK_FIRED_MAX];
+	date_format(row->d.dob, row->dob);
+	date_format(row->d.extract_date, row->date);
+	row->gender[0] = row->d.gender;
+	row->gender[1] = 0;
+	row->sen[0] = row->d.sen;
+	row->sen[1] = 0;
 	risk_fired_codes(&r->rules, row->score.fired, fired, sizeof fired);
-	struct db_stmt *st = db_prepare(r->db, stage_insert);
-	db_bind_text(st, ":upn", row->d.upn);
-	db_bind_int(st, ":school", row->school);
-	db_bind_text(st, ":fn", row->d.forename);
-	db_bind_text(st, ":sn", row->d.surname);
-	db_bind_text(st, ":dob", dob);
-	db_bind_text(st, ":g", g);
-	db_bind_text(st, ":pc", row->d.postcode[0] ? row->d.postcode : NULL);
-	db_bind_text(st, ":fk", row->d.family_key[0] ? row->d.family_key : NULL);
-	db_bind_text(st, ":date", date);
-	bind_indicators(st, &row->d);
-	db_bind_int(st, ":score", row->score.score);
-	db_bind_text(st, ":band", risk_band_name(row->score.band));
-	db_bind_text(st, ":fired", fired);
-	return db_done(st);
+	size_t n = strlen(fired) + 1;
+	if (c->plen + n > c->pcap) {
+		while (c->plen + n > c->pcap)
+			c->pcap = c->pcap ? 2 * c->pcap : 65536;
+		c->pool = xrealloc(c->pool, c->pcap);
+	}
+	memcpy(c->pool + c->plen, fired, n);
+	row->fired = (uint32_t)c->plen;
+	c->plen += n;
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -383,23 +427,28 @@ static int upsert_staged(struct run *r, const char *sql, int64_t *ids, int *nids
 	return db_finalize(st);
 }
 
-static int indexes_decide(struct run *r, int rows, int written);
+static int indexes_decide(struct run *r, int rows, int written, bool all_new);
 
-/* Write n staged rows (distinct UPNs) and count them applied or unchanged.
+/* Write a chunk's rows (distinct UPNs) and count them applied or unchanged.
  * ids has room for 2n. */
-static int write_chunk(struct run *r, const struct staged *rows, int n, int64_t *ids)
+static int write_chunk(struct run *r, struct chunk *c, int64_t *ids)
 {
-	int rc = HE_OK, nids = 0;
-	for (int i = 0; rc == HE_OK && i < n; i++)
-		rc = stage_row(r, &rows[i]);
+	int n = c->n, nids = 0;
+	int rc = db_rows_set(r->db, "import_stage", stage_cols, SC_COUNT, n, stage_value, c);
 	if (rc == HE_OK)
 		rc = upsert_staged(r, pupils_from_stage, ids, &nids);
+	/* Every row made a new pupil: no snapshot triggers are needed for it. */
+	bool all_new = nids == n;
+	for (int i = 0; all_new && i < nids; i++)
+		all_new = ids[i] > r->max_before;
 	if (rc == HE_OK && !r->indexes_decided)
-		rc = indexes_decide(r, n, nids);
+		rc = indexes_decide(r, n, nids, all_new);
+	else if (rc == HE_OK && r->triggers_aside && !all_new) {
+		rc = db_triggers_restore(r->db);
+		r->triggers_aside = false;
+	}
 	if (rc == HE_OK)
 		rc = upsert_staged(r, snapshots_from_stage, ids, &nids);
-	if (rc == HE_OK)
-		rc = db_done(db_prepare(r->db, stage_clear));
 	if (rc != HE_OK)
 		return rc;
 	qsort(ids, (size_t)nids, sizeof *ids, cmp_id);
@@ -422,12 +471,6 @@ static int write_chunk(struct run *r, const struct staged *rows, int n, int64_t 
 #define CHUNK_ROWS 4096
 #define CHUNKS 3
 
-struct chunk {
-	struct staged *rows;
-	int n;
-	uint64_t pos;              /* bytes of the file read when it was filled */
-};
-
 struct pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -439,8 +482,9 @@ struct pipe {
 
 /* Check, place and score one record into row.  false (the problem kept) if
  * the row is not to be written. */
-static bool check_row(struct run *r, const struct pupil_rec *rec, struct staged *row)
+static bool check_row(struct run *r, const struct pupil_rec *rec, struct chunk *c)
 {
+	struct staged *row = &c->rows[c->n];
 	struct pupil_data *d = &row->d;
 	struct errinfo e;
 	if (pupil_validate(rec, r->today, d, &e) != HE_OK) {
@@ -463,6 +507,7 @@ static bool check_row(struct run *r, const struct pupil_rec *rec, struct staged 
 	struct risk_values v;
 	risk_values_from_pupil(d, &v);
 	risk_score(&r->rules, &v, &row->score);
+	stage_texts(r, c, row);
 	return true;
 }
 
@@ -479,6 +524,7 @@ static bool pipe_publish(struct pipe *p, int *fill)
 	pthread_mutex_unlock(&p->mu);
 	*fill = (*fill + 1) % CHUNKS;
 	p->ch[*fill].n = 0;
+	p->ch[*fill].plen = 0;
 	return go;
 }
 
@@ -488,11 +534,12 @@ static int read_records(struct run *r, struct import_source *src, struct pipe *p
 	struct errinfo e;
 	int got, fill = 0;
 	p->ch[0].n = 0;
+	p->ch[0].plen = 0;
 	while ((got = import_source_next(src, &rec, &e)) != 0) {
 		r->rep->rows_total++;
 		struct chunk *c = &p->ch[fill];
 		if (got == 1) {
-			if (check_row(r, &rec, &c->rows[c->n]))
+			if (check_row(r, &rec, c))
 				c->n++;
 		} else if (got == HE_INVALID) {
 			keep_error(r, &e);
@@ -559,7 +606,7 @@ static int write_all(struct run *r, struct import_source *src, struct pipe *p)
 	struct chunk *c;
 	while ((c = pipe_take(p))) {
 		if (rc == HE_OK && c->n)
-			rc = write_chunk(r, c->rows, c->n, ids);
+			rc = write_chunk(r, c, ids);
 		if (rc == HE_OK && r->opts->progress)
 			r->opts->progress(r->opts->progress_arg, c->pos, import_source_size(src));
 		pipe_release(p, rc != HE_OK);
@@ -576,19 +623,21 @@ static int read_all(struct run *r, struct import_source *src)
 		p.ch[i].rows = xmalloc(CHUNK_ROWS * sizeof *p.ch[i].rows);
 	struct reader_arg a = {r, src, &p};
 	pthread_t reader;
-	int rc = db_done(db_prepare(r->db, stage_create));
-	if (rc == HE_OK)
-		rc = db_done(db_prepare(r->db, stage_clear));
-	if (rc == HE_OK && pthread_create(&reader, NULL, reader_main, &a) != 0)
+	int rc = HE_OK;
+	if (pthread_create(&reader, NULL, reader_main, &a) != 0)
 		rc = HE_INTERNAL;
 	if (rc == HE_OK) {
 		rc = write_all(r, src, &p);
 		pthread_join(reader, NULL);
+		if (rc == HE_OK)  /* let go of the chunks' rows before they are freed */
+			rc = db_rows_set(r->db, "import_stage", stage_cols, SC_COUNT, 0, NULL, NULL);
 		if (rc == HE_OK)
 			rc = p.rc;
 	}
-	for (int i = 0; i < CHUNKS; i++)
+	for (int i = 0; i < CHUNKS; i++) {
 		free(p.ch[i].rows);
+		free(p.ch[i].pool);
+	}
 	pthread_cond_destroy(&p.cv);
 	pthread_mutex_destroy(&p.mu);
 	return rc;
@@ -710,16 +759,27 @@ static int run_setup(struct run *r)
  * pupil_snapshots' are kept: their keys (school, date; the new rows' ids)
  * grow at a hundred places rather than at random, and setting them aside
  * on a million-row first load moved 1.2 s of CPU from the upsert into
- * the rebuild, no gain (bench/README.md). */
+ * the rebuild, no gain (bench/README.md).
+ *
+ * Such a load whose first chunk made only new pupils (every id the pupils
+ * upsert returned is above the largest before the import) also sets aside
+ * pupil_snapshots' triggers (db_triggers_set_aside): for a pupil with no
+ * other snapshot and no outcome row (pupils are never deleted, so a new id
+ * has none) the latest mark and outcome triggers (migrations 0010, 0018)
+ * do nothing, but SQLite still probed their WHEN per row (~0.4 s CPU per
+ * million).  The first chunk holding a pupil known before brings them back
+ * before its snapshots are written; the rest come back before the commit. */
 
 #define BYTES_PER_ROW_MIN 200   /* a generous row: estimates the file's rows low */
 
-/* The pupils there are before the import. */
+/* The pupils there are before the import, and their largest id. */
 static int pupils_count(struct run *r)
 {
-	struct db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM pupils");
-	if (db_next(st))
+	struct db_stmt *st = db_prepare(r->db, "SELECT count(*), COALESCE(max(id), 0) FROM pupils");
+	if (db_next(st)) {
 		r->pupils_before = db_int(st, 0);
+		r->max_before = db_int(st, 1);
+	}
 	return db_finalize(st);
 }
 
@@ -730,13 +790,18 @@ static int pupils_count(struct run *r)
  * the pupils to another school is about even, and a re-import of a file
  * already imported (nothing written) keeps the indexes instead of building
  * them again. */
-static int indexes_decide(struct run *r, int rows, int written)
+static int indexes_decide(struct run *r, int rows, int written, bool all_new)
 {
 	r->indexes_decided = true;
 	int64_t est = (int64_t)(r->src_size / BYTES_PER_ROW_MIN);
 	if (est < 10000 || rows <= 0 || 8 * (est * written / rows) < r->pupils_before)
 		return HE_OK;
-	return db_indexes_set_aside(r->db, "pupils", NULL);
+	int rc = db_indexes_set_aside(r->db, "pupils", NULL);
+	if (rc == HE_OK && all_new) {
+		rc = db_triggers_set_aside(r->db, "pupil_snapshots", NULL);
+		r->triggers_aside = rc == HE_OK;
+	}
+	return rc;
 }
 
 static int run_body(struct run *r, struct import_source *src)
@@ -772,7 +837,8 @@ static int run_body(struct run *r, struct import_source *src)
 		describe(r->rep);
 		if ((rc = db_begin(r->db)) == HE_OK)
 			rc = insert_import_row(r, kind, "refused");
-	} else if (rc == HE_OK && (rc = db_indexes_restore(r->db)) == HE_OK) {
+	} else if (rc == HE_OK && (rc = db_triggers_restore(r->db)) == HE_OK &&
+		   (rc = db_indexes_restore(r->db)) == HE_OK) {
 		r->rep->status = "applied";
 		describe(r->rep);
 	}

@@ -326,14 +326,17 @@ static void tx_end(struct db *db, const char *sql);
 
 static void aside_clear(struct db *db)
 {
-	for (int i = 0; i < db->naside; i++)
-		free(db->aside[i]);
-	free(db->aside);
-	db->aside = NULL;
-	db->naside = 0;
+	for (int k = 0; k < 2; k++) {
+		struct db_aside *a = &db->aside[k];
+		for (int i = 0; i < a->n; i++)
+			free(a->defs[i]);
+		free(a->defs);
+		a->defs = NULL;
+		a->n = 0;
+	}
 }
 
-/* An index name from the catalog, safe to put in SQL text unquoted. */
+/* A name from the catalog, safe to put in SQL text unquoted. */
 static bool plain_name(const char *s)
 {
 	if (!s || !*s || strlen(s) > 63)
@@ -344,18 +347,23 @@ static bool plain_name(const char *s)
 	return true;
 }
 
-int db_indexes_set_aside(struct db *db, const char *table, int *n)
+/* Drop what list_sql lists for table (names and definitions), keeping the
+ * definitions in a to be run again by aside_restore. */
+static int set_aside(struct db *db, struct db_aside *a, const char *what, const char *list_sql,
+		     const char *drop_fmt, const char *table, int *n)
 {
 	if (n)
 		*n = 0;
 	if (!db->tx_file)
-		return db_fail(db, HE_INTERNAL, NULL, "indexes of %.40s set aside outside a"
-			       " transaction", table);
-	if (!db->ops->index_sql)
+		return db_fail(db, HE_INTERNAL, NULL, "%s of %.40s set aside outside a"
+			       " transaction", what, table);
+	if (!list_sql)
 		return HE_OK;
+	if (!plain_name(table))
+		return db_fail(db, HE_INTERNAL, NULL, "not a table name: %.40s", table);
 	char **names = NULL, **defs = NULL;
 	int count = 0, rc;
-	struct db_stmt *st = db_prepare(db, db->ops->index_sql);
+	struct db_stmt *st = db_prepare(db, list_sql);
 	db_bind_text(st, ":table", table);
 	while (db_next(st)) {
 		names = xrealloc(names, (size_t)(count + 1) * sizeof *names);
@@ -367,15 +375,15 @@ int db_indexes_set_aside(struct db *db, const char *table, int *n)
 	int i = 0;
 	for (; rc == HE_OK && i < count; i++) {
 		if (!plain_name(names[i])) {
-			rc = db_fail(db, HE_INTERNAL, NULL, "index name not plain: %.63s", names[i]);
+			rc = db_fail(db, HE_INTERNAL, NULL, "name not plain: %.63s", names[i]);
 			break;
 		}
-		char sql[96];
-		snprintf(sql, sizeof sql, "DROP INDEX %s", names[i]);
+		char sql[200];
+		snprintf(sql, sizeof sql, drop_fmt, names[i], table);
 		if ((rc = db_exec(db, sql)) != HE_OK)
 			break;
-		db->aside = xrealloc(db->aside, (size_t)(db->naside + 1) * sizeof *db->aside);
-		db->aside[db->naside++] = defs[i];
+		a->defs = xrealloc(a->defs, (size_t)(a->n + 1) * sizeof *a->defs);
+		a->defs[a->n++] = defs[i];
 		defs[i] = NULL;
 		if (n)
 			(*n)++;
@@ -389,17 +397,56 @@ int db_indexes_set_aside(struct db *db, const char *table, int *n)
 	return rc;
 }
 
-int db_indexes_restore(struct db *db)
+static int aside_restore(struct db *db, struct db_aside *a)
 {
 	int rc = HE_OK;
-	while (rc == HE_OK && db->naside > 0) {
+	while (rc == HE_OK && a->n > 0) {
 		/* one at a time, so a failure leaves the rest listed for the rollback */
-		if ((rc = db_exec(db, db->aside[db->naside - 1])) == HE_OK)
-			free(db->aside[--db->naside]);
+		if ((rc = db_exec(db, a->defs[a->n - 1])) == HE_OK)
+			free(a->defs[--a->n]);
 	}
-	if (db->naside == 0)
-		aside_clear(db);
+	if (a->n == 0) {
+		free(a->defs);
+		a->defs = NULL;
+	}
 	return rc;
+}
+
+int db_indexes_set_aside(struct db *db, const char *table, int *n)
+{
+	return set_aside(db, &db->aside[0], "indexes", db->ops->index_sql, "DROP INDEX %s", table, n);
+}
+
+int db_indexes_restore(struct db *db)
+{
+	return aside_restore(db, &db->aside[0]);
+}
+
+int db_triggers_set_aside(struct db *db, const char *table, int *n)
+{
+	return set_aside(db, &db->aside[1], "triggers", db->ops->trigger_sql,
+			 db->ops->drop_trigger, table, n);
+}
+
+int db_triggers_restore(struct db *db)
+{
+	return aside_restore(db, &db->aside[1]);
+}
+
+int db_rows_set(struct db *db, const char *table, const struct db_col *cols, int ncols,
+		int nrows, db_row_fn *fn, void *arg)
+{
+	if (!plain_name(table) || ncols < 1 || ncols > DB_ROWS_COLS || nrows < 0 || (nrows && !fn))
+		return db_fail(db, HE_INTERNAL, NULL, "rows for %.40s: bad table, columns or rows",
+			       table ? table : "(null)");
+	for (int c = 0; c < ncols; c++)
+		if (!plain_name(cols[c].name))
+			return db_fail(db, HE_INTERNAL, NULL, "rows for %.40s: column name not plain",
+				       table);
+	if (!db->ops->rows_set)
+		return db_fail(db, HE_INTERNAL, NULL, "rows for %.40s: not on %s", table,
+			       db->ops->name);
+	return db->ops->rows_set(db, table, cols, ncols, nrows, fn, arg);
 }
 
 int db_begin_(struct db *db, const char *file, int line)
@@ -445,6 +492,8 @@ int db_commit_(struct db *db, const char *file, int line)
 		return db_fail(db, HE_INTERNAL, NULL, "commit at %s:%d with no transaction",
 			       file, line);
 	int rc = db_indexes_restore(db);
+	if (rc == HE_OK)
+		rc = db_triggers_restore(db);
 	if (rc == HE_OK)
 		rc = db_exec(db, "COMMIT");
 	if (rc != HE_OK) {

@@ -117,6 +117,46 @@ void db_bulk(struct db *db, bool on);
 int db_indexes_set_aside(struct db *db, const char *table, int *n);
 /* Create again every index set aside in this transaction (none: HE_OK). */
 int db_indexes_restore(struct db *db);
+/* The same for every trigger on table, for a load that the caller knows
+ * the triggers would do nothing for (an import's new pupils: no other
+ * snapshot, no outcome row): dropped inside the transaction with their
+ * definitions kept as the catalog holds them; db_triggers_restore (or the
+ * commit) creates them again, a rollback brings them back.  Only what the
+ * transaction writes while they are aside goes unseen by them. */
+int db_triggers_set_aside(struct db *db, const char *table, int *n);
+int db_triggers_restore(struct db *db);
+
+/* Rows in the caller's memory handed to set-based statements, for bulk
+ * loads (an import's chunk of checked rows): instead of one INSERT per row
+ * into a staging table, db_rows_set makes the temporary table `table`
+ * (a plain lower-case name from the caller's own list; created on this
+ * connection the first time, with the columns cols) hold exactly nrows
+ * rows, row r's column c being what fn(arg, r, c, &v) sets in v, and
+ * statements read it like any table (INSERT … SELECT … FROM table) until
+ * the next db_rows_set on it.  Column names, count and types must be the
+ * same on every call for a table (SQLite refuses others: HE_INTERNAL).  An int column's value is v.i, a text
+ * column's v.text (NULL: SQL NULL; it must stay valid and unchanged until
+ * the rows are replaced); v.null makes either NULL.
+ *   SQLite: a virtual table over the caller's rows, read in place (fn is
+ *   called as statements read them, on the calling thread): nothing is
+ *   copied, so arg and the texts must live until the next call, which may
+ *   give nrows 0 to let go of them.
+ *   PostgreSQL: a temporary table, emptied and filled with one COPY.
+ * Inside or outside a transaction; a rollback may take the table with it:
+ * the next call creates it again. */
+enum db_col_type { DB_COL_INT, DB_COL_TEXT };
+struct db_col {
+	const char *name;
+	enum db_col_type type;
+};
+struct db_value {
+	int64_t i;
+	const char *text;
+	bool null;
+};
+typedef void db_row_fn(void *arg, int row, int col, struct db_value *v);
+int db_rows_set(struct db *db, const char *table, const struct db_col *cols, int ncols,
+		int nrows, db_row_fn *fn, void *arg);
 
 /* Read this connection's database memory-mapped (on) or through the
  * backend's own page cache (off).  A connection opens mapped.  Mapped

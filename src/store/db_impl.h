@@ -12,6 +12,8 @@
 
 #include "store/db.h"
 
+#define DB_ROWS_COLS 64   /* most columns db_rows_set takes */
+
 struct db_ops {
 	const char *name;        /* "sqlite", "postgresql" */
 	const char *begin_sql;   /* how to open a write transaction */
@@ -48,6 +50,15 @@ struct db_ops {
 	 * (CREATE INDEX …) of each of the table's indexes that neither its
 	 * primary key nor a unique key needs: db_indexes_set_aside. */
 	const char *index_sql;
+	/* A query taking :table and returning the name and the definition
+	 * (CREATE TRIGGER …) of each of the table's triggers, and the SQL
+	 * (a format with the trigger's then the table's name) that drops one:
+	 * db_triggers_set_aside. */
+	const char *trigger_sql;
+	const char *drop_trigger;
+	/* db_rows_set, names already checked plain (NULL: HE_INTERNAL). */
+	int (*rows_set)(struct db *db, const char *table, const struct db_col *cols, int ncols,
+			int nrows, db_row_fn *fn, void *arg);
 };
 
 struct db {
@@ -59,8 +70,10 @@ struct db {
 	db_begin_check_fn *begin_check;  /* db_set_begin_check */
 	void *begin_arg;
 	bool audit_append;    /* db_audit_append: INSERT INTO audit_log allowed */
-	char **aside;         /* definitions of indexes set aside in the open */
-	int naside;           /* transaction (db_indexes_set_aside) */
+	struct db_aside {     /* definitions set aside in the open transaction: */
+		char **defs;
+		int n;
+	} aside[2];           /* [0] indexes (db_indexes_set_aside), [1] triggers */
 };
 
 struct db_stmt {

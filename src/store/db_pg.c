@@ -9,6 +9,7 @@
  * restarted) is re-established before the next statement, and the
  * prepared-statement cache is forgotten with it. */
 #include <ctype.h>
+#include <inttypes.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
@@ -473,6 +474,106 @@ static int pg_exec(struct db *base, const char *sql)
 	return rc;
 }
 
+/* ---- db_rows_set: a temporary table filled with COPY --------------------- */
+
+struct copy_buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void copy_put(struct copy_buf *b, const char *s, size_t n)
+{
+	if (b->len + n > b->cap) {
+		while (b->len + n > b->cap)
+			b->cap = b->cap ? 2 * b->cap : 65536;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+/* A text value in COPY's text format: backslash, tab and line ends escaped. */
+static void copy_text(struct copy_buf *b, const char *s)
+{
+	const char *run = s;
+	for (; *s; s++) {
+		const char *esc = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n"
+				: *s == '\r' ? "\\r" : NULL;
+		if (esc) {
+			copy_put(b, run, (size_t)(s - run));
+			copy_put(b, esc, 2);
+			run = s + 1;
+		}
+	}
+	copy_put(b, run, (size_t)(s - run));
+}
+
+/* Names were checked by db.c: lower-case letters, digits and '_' only. */
+static int pg_rows_set(struct db *base, const char *table, const struct db_col *cols, int ncols,
+		       int nrows, db_row_fn *fn, void *arg)
+{
+	struct pg_db *db = PDB(base);
+	char sql[4096], list[3072];
+	size_t len = 0;
+	for (int c = 0; c < ncols && len < sizeof list; c++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", c ? ", " : "", cols[c].name);
+	if (len >= sizeof list)
+		return db_fail(base, HE_INTERNAL, NULL, "rows for %.40s: too many columns", table);
+	len = (size_t)snprintf(sql, sizeof sql, "CREATE TEMP TABLE IF NOT EXISTS %s (", table);
+	for (int c = 0; c < ncols && len < sizeof sql; c++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%s %s", c ? ", " : "",
+					cols[c].name, cols[c].type == DB_COL_TEXT ? "TEXT" : "BIGINT");
+	if (len < sizeof sql)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, "); DELETE FROM %s", table);
+	if (len >= sizeof sql)
+		return db_fail(base, HE_INTERNAL, NULL, "rows for %.40s: too many columns", table);
+	int rc = pg_exec(base, sql);
+	if (rc != HE_OK || nrows == 0)
+		return rc;
+	snprintf(sql, sizeof sql, "COPY %s (%s) FROM STDIN", table, list);
+	PGresult *res = PQexec(db->conn, sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		rc = db_fail(base, map_state(db, res), sql, "%s", pg_message(res));
+		PQclear(res);
+		return rc;
+	}
+	PQclear(res);
+	struct copy_buf b = {0};
+	bool ok = true;
+	for (int r = 0; ok && r < nrows; r++) {
+		for (int c = 0; c < ncols; c++) {
+			struct db_value v = {0};
+			fn(arg, r, c, &v);
+			if (c)
+				copy_put(&b, "\t", 1);
+			if (v.null || (cols[c].type == DB_COL_TEXT && !v.text)) {
+				copy_put(&b, "\\N", 2);
+			} else if (cols[c].type == DB_COL_TEXT) {
+				copy_text(&b, v.text);
+			} else {
+				char num[24];
+				copy_put(&b, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v.i));
+			}
+		}
+		copy_put(&b, "\n", 1);
+		if (b.len >= 65536 || r == nrows - 1) {
+			ok = PQputCopyData(db->conn, b.p, (int)b.len) == 1;
+			b.len = 0;
+		}
+	}
+	free(b.p);
+	if (PQputCopyEnd(db->conn, ok ? NULL : "the rows could not be sent") != 1)
+		ok = false;
+	while ((res = PQgetResult(db->conn))) {
+		if (rc == HE_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = db_fail(base, map_state(db, res), sql, "%s", pg_message(res));
+		PQclear(res);
+	}
+	if (rc == HE_OK && !ok)
+		rc = db_fail(base, HE_DB_BUSY, sql, "%s", PQerrorMessage(db->conn));
+	return rc;
+}
+
 /* The table name was checked by db.c: lower-case letters and '_' only. */
 static int pg_reset_ids(struct db *base, const char *table)
 {
@@ -556,4 +657,9 @@ static const struct db_ops pg_ops = {
 	.storage_kind = pg_storage_kind,
 	.total_changes = pg_total_changes,
 	.map_reads = pg_map_reads,
+	.rows_set = pg_rows_set,
+	.trigger_sql = "SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t"
+		" WHERE t.tgrelid = to_regclass(CAST(:table AS TEXT)) AND NOT t.tgisinternal"
+		" ORDER BY t.tgname",
+	.drop_trigger = "DROP TRIGGER %s ON %s",
 };

@@ -43,11 +43,23 @@ struct cached {
 	int pidx[PARAM_CACHE];
 };
 
+#define ROWS_TABLES 4   /* tables db_rows_set fills on one connection */
+
+/* What a db_rows_set table holds now: the caller's rows, read in place. */
+struct rows_src {
+	char name[64];
+	int ncols, nrows;
+	enum db_col_type types[DB_ROWS_COLS];
+	db_row_fn *fn;
+	void *arg;
+};
+
 struct sqlite_db {
 	struct db base;
 	sqlite3 *h;
 	bool mapped;          /* mmap_size is MAP_BYTES (else 0): db_map_reads */
 	struct cached cache[STMT_CACHE];
+	struct rows_src rows[ROWS_TABLES];
 };
 
 struct sqlite_stmt {
@@ -157,6 +169,7 @@ static int authorize(void *arg, int action, const char *a1, const char *a2,
 }
 
 static const struct db_ops sqlite_ops;
+static const sqlite3_module rows_module;
 
 int db_sqlite_open(const char *path, struct db **out, char **errmsg)
 {
@@ -188,6 +201,7 @@ int db_sqlite_open(const char *path, struct db **out, char **errmsg)
 	db->mapped = true;
 	sqlite3_busy_timeout(db->h, 5000);
 	sqlite3_set_authorizer(db->h, authorize, &db->base);
+	sqlite3_create_module_v2(db->h, "hearth_rows", &rows_module, db, NULL);
 	sqlite3_extended_result_codes(db->h, 1);
 	*out = &db->base;
 	return HE_OK;
@@ -362,6 +376,200 @@ static int sq_exec(struct db *base, const char *sql)
 	return rc;
 }
 
+/* ---- db_rows_set: the caller's rows as a virtual table ------------------ *
+ *
+ * "CREATE VIRTUAL TABLE temp.NAME USING hearth_rows(col TYPE, …)" declares
+ * the columns; each scan finds the rows the connection's last db_rows_set
+ * gave for NAME and reads them in place through the caller's function: a
+ * set-based INSERT … SELECT from it replaces one INSERT per row into a
+ * staging table and the staging table's own B-tree (bench/README.md). */
+
+struct rows_vtab {
+	sqlite3_vtab base;
+	struct sqlite_db *db;
+	char name[64];
+};
+
+struct rows_cursor {
+	sqlite3_vtab_cursor base;
+	const struct rows_src *src;
+	int row;
+};
+
+static int rows_connect(sqlite3 *h, void *aux, int argc, const char *const *argv,
+			sqlite3_vtab **out, char **err)
+{
+	char sql[4096];
+	size_t len = (size_t)snprintf(sql, sizeof sql, "CREATE TABLE x(");
+	for (int i = 3; i < argc && len < sizeof sql; i++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%s", i > 3 ? ", " : "", argv[i]);
+	if (argc < 4 || len + 2 >= sizeof sql || strlen(argv[2]) >= sizeof ((struct rows_vtab *)0)->name) {
+		*err = sqlite3_mprintf("hearth_rows: bad columns");
+		return SQLITE_ERROR;
+	}
+	memcpy(sql + len, ")", 2);
+	int rc = sqlite3_declare_vtab(h, sql);
+	if (rc != SQLITE_OK)
+		return rc;
+	struct rows_vtab *v = sqlite3_malloc(sizeof *v);
+	if (!v)
+		return SQLITE_NOMEM;
+	memset(v, 0, sizeof *v);
+	v->db = aux;
+	snprintf(v->name, sizeof v->name, "%s", argv[2]);
+	*out = &v->base;
+	return SQLITE_OK;
+}
+
+static int rows_disconnect(sqlite3_vtab *v)
+{
+	sqlite3_free(v);
+	return SQLITE_OK;
+}
+
+static const struct rows_src *rows_find(struct sqlite_db *db, const char *name)
+{
+	for (int i = 0; i < ROWS_TABLES; i++)
+		if (db->rows[i].name[0] && strcmp(db->rows[i].name, name) == 0)
+			return &db->rows[i];
+	return NULL;
+}
+
+static int rows_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+	struct rows_vtab *v = (struct rows_vtab *)vt;
+	const struct rows_src *src = rows_find(v->db, v->name);
+	info->estimatedRows = src ? src->nrows : 0;
+	info->estimatedCost = (double)info->estimatedRows + 1;
+	return SQLITE_OK;
+}
+
+static int rows_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+	(void)vt;
+	struct rows_cursor *c = sqlite3_malloc(sizeof *c);
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof *c);
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+static int rows_close(sqlite3_vtab_cursor *c)
+{
+	sqlite3_free(c);
+	return SQLITE_OK;
+}
+
+static int rows_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc,
+		       sqlite3_value **argv)
+{
+	(void)idx; (void)idxstr; (void)argc; (void)argv;
+	struct rows_cursor *c = (struct rows_cursor *)cur;
+	struct rows_vtab *v = (struct rows_vtab *)cur->pVtab;
+	c->src = rows_find(v->db, v->name);
+	c->row = 0;
+	if (!c->src) {
+		sqlite3_free(v->base.zErrMsg);
+		v->base.zErrMsg = sqlite3_mprintf("%s: no rows were set on this connection", v->name);
+		return SQLITE_ERROR;
+	}
+	return SQLITE_OK;
+}
+
+static int rows_next(sqlite3_vtab_cursor *cur)
+{
+	((struct rows_cursor *)cur)->row++;
+	return SQLITE_OK;
+}
+
+static int rows_eof(sqlite3_vtab_cursor *cur)
+{
+	struct rows_cursor *c = (struct rows_cursor *)cur;
+	return c->row >= c->src->nrows;
+}
+
+static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	struct rows_cursor *c = (struct rows_cursor *)cur;
+	struct db_value v = {0};
+	if (col < 0 || col >= c->src->ncols)
+		return SQLITE_OK;   /* NULL */
+	c->src->fn(c->src->arg, c->row, col, &v);
+	if (v.null || (c->src->types[col] == DB_COL_TEXT && !v.text))
+		sqlite3_result_null(ctx);
+	else if (c->src->types[col] == DB_COL_TEXT)
+		sqlite3_result_text(ctx, v.text, -1, SQLITE_STATIC);  /* valid until replaced */
+	else
+		sqlite3_result_int64(ctx, v.i);
+	return SQLITE_OK;
+}
+
+static int rows_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
+{
+	*rowid = ((struct rows_cursor *)cur)->row + 1;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module rows_module = {
+	.iVersion = 0,
+	.xCreate = rows_connect,
+	.xConnect = rows_connect,
+	.xBestIndex = rows_best_index,
+	.xDisconnect = rows_disconnect,
+	.xDestroy = rows_disconnect,
+	.xOpen = rows_open,
+	.xClose = rows_close,
+	.xFilter = rows_filter,
+	.xNext = rows_next,
+	.xEof = rows_eof,
+	.xColumn = rows_column,
+	.xRowid = rows_rowid,
+};
+
+static int sq_rows_set(struct db *base, const char *table, const struct db_col *cols, int ncols,
+		       int nrows, db_row_fn *fn, void *arg)
+{
+	struct sqlite_db *db = SDB(base);
+	struct rows_src *src = (struct rows_src *)rows_find(db, table);
+	if (!src) {
+		for (int i = 0; i < ROWS_TABLES && !src; i++)
+			if (!db->rows[i].name[0])
+				src = &db->rows[i];
+		if (!src)
+			return db_fail(base, HE_INTERNAL, NULL, "rows for %.40s: more than %d tables",
+				       table, ROWS_TABLES);
+		snprintf(src->name, sizeof src->name, "%s", table);
+		src->ncols = ncols;
+		for (int c = 0; c < ncols; c++)
+			src->types[c] = cols[c].type;
+	}
+	bool same = src->ncols == ncols;
+	for (int c = 0; same && c < ncols; c++)
+		same = src->types[c] == cols[c].type;
+	if (!same)
+		return db_fail(base, HE_INTERNAL, NULL, "rows for %.40s: other columns than before",
+			       table);
+	/* Created again after a rollback took it; a no-op when it is there. */
+	char sql[4096];
+	size_t len = (size_t)snprintf(sql, sizeof sql,
+		"CREATE VIRTUAL TABLE IF NOT EXISTS temp.%s USING hearth_rows(", table);
+	for (int c = 0; c < ncols && len < sizeof sql; c++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%s %s", c ? ", " : "",
+					cols[c].name, cols[c].type == DB_COL_TEXT ? "TEXT" : "INTEGER");
+	if (len + 2 >= sizeof sql)
+		return db_fail(base, HE_INTERNAL, NULL, "rows for %.40s: too many columns", table);
+	memcpy(sql + len, ")", 2);
+	src->nrows = 0;
+	int rc = sq_exec(base, sql);
+	if (rc != HE_OK)
+		return rc;
+	src->nrows = nrows;
+	src->fn = fn;
+	src->arg = arg;
+	return HE_OK;
+}
+
 static void sq_bulk(struct db *db, bool on)
 {
 	/* temp_store: statement journals (and the import's staging table) stay
@@ -518,6 +726,13 @@ static const struct db_ops sqlite_ops = {
 	.tx_leave = sq_tx_leave,
 	.storage_kind = sq_storage_kind,
 	.total_changes = sq_total_changes,
+	.rows_set = sq_rows_set,
+	/* newest first: restored from the last listed, so they are created
+	 * again in their first order (SQLite fires a table's triggers in an
+	 * order that follows it) */
+	.trigger_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+		" AND tbl_name = :table ORDER BY rowid DESC",
+	.drop_trigger = "DROP TRIGGER %s",
 	/* origin 'c': made by CREATE INDEX (not a PRIMARY KEY or UNIQUE clause) */
 	.index_sql = "SELECT m.name, m.sql FROM pragma_index_list(:table) l JOIN sqlite_master m"
 		" ON m.type = 'index' AND m.name = l.name WHERE l.origin = 'c' AND l.\"unique\" = 0"

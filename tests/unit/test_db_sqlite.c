@@ -732,6 +732,161 @@ static void test_indexes_set_aside(void **state)
 	assert_int_equal(db_commit(db), HE_OK);
 }
 
+/* ---- rows from memory for set-based statements (db_rows_set) ---------- */
+
+struct row_fix {
+	const char *name;
+	int64_t n;
+	bool n_null;
+	const char *note;
+};
+
+static const struct row_fix row_fixes[] = {
+	{"plain", 7, false, "a note"},
+	{"odd\ttab", 0, true, "line\nbreak, back\\slash and 'quote' Zo\xc3\xab"},
+	{"no note", -42, false, NULL},
+};
+
+static const struct db_col row_cols[] = {
+	{"name", DB_COL_TEXT}, {"n", DB_COL_INT}, {"note", DB_COL_TEXT},
+};
+
+static void row_value(void *arg, int row, int col, struct db_value *v)
+{
+	const struct row_fix *f = (const struct row_fix *)arg + row;
+	if (col == 0)
+		v->text = f->name;
+	else if (col == 1) {
+		v->i = f->n;
+		v->null = f->n_null;
+	} else
+		v->text = f->note;
+}
+
+static void rows_read(struct db *db, const char *sql, char *out, size_t n)
+{
+	struct db_stmt *st = db_prepare(db, sql);
+	assert_true(db_next(st));
+	snprintf(out, n, "%s", db_text(st, 0) ? db_text(st, 0) : "(none)");
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+/* db_rows_set hands the caller's rows to statements as a table: every
+ * value comes back as given (NULLs, tabs, line breaks, backslashes,
+ * quotes, UTF-8), an INSERT … SELECT copies them, each call replaces the
+ * rows, and the table comes back after a rollback took it. */
+static void test_rows_set(void **state)
+{
+	struct db *db = DB(state);
+	char got[512];
+	make_table(db);
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_rows_set(db, "stage_things", row_cols, 3, 3, row_value,
+				     (void *)row_fixes), HE_OK);
+	rows_read(db, "SELECT group_concat(name || '|' || COALESCE(n, 'null') || '|' || COALESCE(note, 'null'), ';') FROM stage_things", got, sizeof got);
+	assert_string_equal(got, "plain|7|a note;odd\ttab|null|line\nbreak, back\\slash and 'quote'"
+			    " Zo\xc3\xab;no note|-42|null");
+	/* the declared types: integers and texts as given, no conversion */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM stage_things WHERE typeof(name) = 'text'"
+				    " AND typeof(n) IN ('integer', 'null') AND typeof(note) IN ('text', 'null')"), 3);
+	assert_int_equal(db_done(db_prepare(db, "INSERT INTO things (name, n, note) SELECT name, n,"
+					    " COALESCE(note, '') FROM stage_things WHERE true")), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things WHERE n IS NULL"), 1);
+	assert_int_equal(testdb_int(db, "SELECT sum(n) FROM things"), -35);
+	/* replaced: one row, then none */
+	assert_int_equal(db_rows_set(db, "stage_things", row_cols, 3, 1, row_value,
+				     (void *)(row_fixes + 2)), HE_OK);
+	rows_read(db, "SELECT group_concat(name || '|' || COALESCE(n, 'null') || '|' || COALESCE(note, 'null'), ';') FROM stage_things", got, sizeof got);
+	assert_string_equal(got, "no note|-42|null");
+	assert_int_equal(db_rows_set(db, "stage_things", row_cols, 3, 0, NULL, NULL), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM stage_things"), 0);
+	db_rollback(db);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things"), 0);
+	/* after the rollback, outside a transaction: there again */
+	assert_int_equal(db_rows_set(db, "stage_things", row_cols, 3, 2, row_value,
+				     (void *)row_fixes), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM stage_things"), 2);
+	/* refused: other columns for the same table, names not plain, no rows function */
+	assert_int_equal(db_rows_set(db, "stage_things", row_cols, 2, 1, row_value,
+				     (void *)row_fixes), HE_INTERNAL);
+	assert_int_equal(db_rows_set(db, "stage things", row_cols, 3, 1, row_value,
+				     (void *)row_fixes), HE_INTERNAL);
+	const struct db_col bad[] = {{"name;", DB_COL_TEXT}};
+	assert_int_equal(db_rows_set(db, "stage_bad", bad, 1, 1, row_value, (void *)row_fixes),
+			 HE_INTERNAL);
+	assert_int_equal(db_rows_set(db, "stage_things", row_cols, 3, 1, NULL, NULL), HE_INTERNAL);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM stage_things"), 2);
+}
+
+/* ---- triggers set aside for a bulk load -------------------------------- */
+
+static void trigger_defs(struct db *db, char *out, size_t n)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT COALESCE(group_concat(name || ': ' || sql, '; '), '') FROM (SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'things' ORDER BY name)");
+	assert_true(db_next(st));
+	snprintf(out, n, "%s", db_text(st, 0));
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+/* db_triggers_set_aside drops every trigger of the table (writes meanwhile
+ * fire none); db_triggers_restore, the commit or the rollback bring back
+ * exactly the definitions there were, firing in the same order. */
+static void test_triggers_set_aside(void **state)
+{
+	struct db *db = DB(state);
+	make_table(db);
+	assert_int_equal(db_exec(db, "CREATE TABLE thing_log (seq INTEGER PRIMARY KEY, what TEXT);"
+		" CREATE TRIGGER things_log_a AFTER INSERT ON things BEGIN"
+		" INSERT INTO thing_log (seq, what) SELECT (SELECT count(*) FROM thing_log), 'a:' || NEW.name; END;"
+		" CREATE TRIGGER things_log_b AFTER INSERT ON things BEGIN"
+		" INSERT INTO thing_log (seq, what) SELECT (SELECT count(*) FROM thing_log), 'b:' || NEW.name; END;"), HE_OK);
+	char before[2048], now[2048], order[64];
+	trigger_defs(db, before, sizeof before);
+	assert_non_null(strstr(before, "things_log_a"));
+	int n = -1;
+	assert_int_equal(db_triggers_set_aside(db, "things", &n), HE_INTERNAL);  /* no transaction */
+	insert_thing(db, "z", 0);
+	snprintf(order, sizeof order, "%s", testdb_int(db, "SELECT count(*) FROM thing_log") == 2 &&
+		 testdb_int(db, "SELECT count(*) FROM thing_log WHERE seq = 1 AND what = 'a:z'") == 1
+		 ? "a second" : "a first");
+
+	/* set aside: an insert fires nothing; restored: both fire again */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_triggers_set_aside(db, "things", &n), HE_OK);
+	assert_int_equal(n, 2);
+	insert_thing(db, "a", 1);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM thing_log"), 2);
+	assert_int_equal(db_triggers_restore(db), HE_OK);
+	assert_int_equal(db_triggers_restore(db), HE_OK);  /* nothing left: a no-op */
+	insert_thing(db, "b", 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM thing_log"), 4);
+	assert_int_equal(db_commit(db), HE_OK);
+	trigger_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+	/* the same order as before */
+	assert_int_equal(testdb_int(db, strcmp(order, "a second") == 0
+		? "SELECT count(*) FROM thing_log WHERE seq = 3 AND what = 'a:b'"
+		: "SELECT count(*) FROM thing_log WHERE seq = 3 AND what = 'b:b'"), 1);
+
+	/* rolled back: there again */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_triggers_set_aside(db, "things", &n), HE_OK);
+	db_rollback(db);
+	trigger_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+
+	/* committed while set aside: the commit creates them first */
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_int_equal(db_triggers_set_aside(db, "things", NULL), HE_OK);
+	insert_thing(db, "c", 3);
+	assert_int_equal(db_commit(db), HE_OK);
+	trigger_defs(db, now, sizeof now);
+	assert_string_equal(now, before);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM thing_log"), 4);
+	insert_thing(db, "d", 4);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM thing_log"), 6);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -759,6 +914,8 @@ int main(void)
 		T(test_statement_cache_overflow_and_recycled_text),
 		T(test_map_reads),
 		T(test_indexes_set_aside),
+		T(test_rows_set),
+		T(test_triggers_set_aside),
 		T(test_bulk_unmapped),
 		cmocka_unit_test(test_open_bad_urls),
 		cmocka_unit_test(test_open_unwritable_path),

@@ -1564,6 +1564,57 @@ static void test_big_load_rebuilds_pupils_indexes(void **state)
 	assert_indexes(f, before);
 }
 
+/* The definitions of pupil_snapshots' triggers, one a line. */
+static void trigger_defs(struct fx *f, char *out, size_t n)
+{
+	struct db_stmt *st = db_prepare(f->db, testdb_is_pg()
+		? "SELECT t.tgname || ': ' || pg_get_triggerdef(t.oid) FROM pg_trigger t"
+		  " WHERE t.tgrelid = to_regclass('pupil_snapshots') AND NOT t.tgisinternal"
+		  " ORDER BY t.tgname"
+		: "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'trigger'"
+		  " AND tbl_name = 'pupil_snapshots' ORDER BY name");
+	size_t len = 0;
+	out[0] = 0;
+	while (db_next(st))
+		len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s\n", db_text(st, 0));
+	assert_int_equal(db_finalize(st), HE_OK);
+	assert_true(len > 0 && len < n);
+}
+
+/* A big load whose first chunk makes only new pupils sets pupil_snapshots'
+ * triggers aside (they would do nothing for a pupil with no other
+ * snapshot), and brings them back before the first chunk that holds a
+ * pupil known before: here the file's last row, whose older snapshot must
+ * lose its latest mark.  Afterwards every trigger has its definition. */
+static void test_big_load_triggers_back_for_known_pupil(void **state)
+{
+	struct fx *f = FX(state);
+	char before[16384], now[16384], line[160], upn[14];
+	trigger_defs(f, before, sizeof before);
+	big_upn(BIG_ROWS, upn);
+	snprintf(line, sizeof line, HDR "%s,Amelia,Okafor,2011-03-14,F,120345,2024-01-15\n", upn);
+	struct import_report r;
+	struct import_opts o = opts(puts_(f, "known.csv", line));
+	run_ok(f, &o, &r);
+	o = opts(write_big(f));
+	run_ok(f, &o, &r);
+	assert_int_equal(r.rows_applied, BIG_ROWS);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM pupil_snapshots"), BIG_ROWS + 1);
+	/* the known pupil's marks: only the newer snapshot is the latest */
+	struct db_stmt *st = db_prepare(f->db, "SELECT COUNT(*), SUM(s.latest) FROM pupil_snapshots s"
+					" JOIN pupils p ON p.id = s.pupil_id WHERE p.upn = :upn");
+	db_bind_text(st, ":upn", upn);
+	assert_true(db_next(st));
+	assert_int_equal(db_int(st, 0), 2);
+	assert_int_equal(db_int(st, 1), 1);
+	assert_int_equal(db_finalize(st), HE_OK);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM pupil_snapshots WHERE latest <> CASE WHEN"
+			       " extract_date = (SELECT max(q.extract_date) FROM pupil_snapshots q"
+			       " WHERE q.pupil_id = pupil_snapshots.pupil_id) THEN 1 ELSE 0 END"), 0);
+	trigger_defs(f, now, sizeof now);
+	assert_string_equal(now, before);
+}
+
 /* A big first load rebuilds the family index once; the same file again
  * writes no pupil, so it keeps the index instead of building it again. */
 static void test_unchanged_reimport_keeps_family_index(void **state)
@@ -1624,6 +1675,7 @@ int main(void)
 		T(test_big_load_keeps_family_index),
 		T(test_unchanged_reimport_keeps_family_index),
 		T(test_big_load_rebuilds_pupils_indexes),
+		T(test_big_load_triggers_back_for_known_pupil),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
