@@ -667,12 +667,20 @@ def pg_newconn(run, srv, w, url, admin, mnt):
 
 def full_relations(url, errlog):
     """The tables and indexes PostgreSQL could not extend, from the
-    server's log ("could not extend file "pg_tblspc/TS/VER/DB/NODE"")."""
+    server's log ("could not extend file "pg_tblspc/TS/VER/DB/NODE""), for
+    the output only.  Looking them up needs a new connection to the full
+    database, which PostgreSQL refuses when it must first write that
+    database's relation-cache init file ("could not write init file"): then
+    there is nothing to show, and that is not a failure of Hearth."""
     out = []
     for line in log_lines(errlog, r"hearth: storage: .*could not extend file"):
         m = re.search(r'pg_tblspc/(\d+)/[^/]+/\d+/(\d+)', line)
         if m:
-            rel = sql(url, f"SELECT pg_filenode_relation({m[1]}, {m[2]})::regclass")
+            try:
+                rel = sql(url, f"SELECT pg_filenode_relation({m[1]}, {m[2]})::regclass")
+            except RuntimeError as e:
+                print(f"# could not look the relation up while full: {str(e)[-120:]}", flush=True)
+                return out
             out += [r for r in rel if r not in out]
     return out
 
