@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 
 static EVP_MD *md;
@@ -12,16 +13,6 @@ static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 static void fetch(void)
 {
 	md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-static void hex(const unsigned char *d, char out[65])
-{
-	static const char digits[] = "0123456789abcdef";
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[64] = '\0';
 }
 
 void sha256_init(struct sha256 *h)
@@ -46,7 +37,7 @@ void sha256_final_hex(struct sha256 *h, char out[65])
 		abort();
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
-	hex(d, out);
+	sodium_bin2hex(out, 65, d, 32);
 }
 
 void sha256_hex(const void *p, size_t n, char out[65])
@@ -55,5 +46,5 @@ void sha256_hex(const void *p, size_t n, char out[65])
 	pthread_once(&md_once, fetch);
 	if (!md || !EVP_Digest(p, n, d, NULL, md, NULL))
 		abort();
-	hex(d, out);
+	sodium_bin2hex(out, 65, d, 32);
 }

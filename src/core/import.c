@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "core/audit.h"
 #include "core/import_source.h"
 #include "core/pupil.h"
@@ -332,8 +333,7 @@ struct chunk {
 	struct staged *rows;
 	int n;
 	uint64_t pos;              /* bytes of the file read when it was filled */
-	char *pool;                /* the rows' risk_fired texts */
-	size_t plen, pcap;
+	struct buf pool;           /* the rows' risk_fired texts, NUL after each */
 };
 
 static void opt_value(struct db_value *v, int64_t x)
@@ -381,7 +381,7 @@ static void stage_value(void *arg, int row, int col, struct db_value *v)
 	case SC_BELOW: opt_value(v, d->below_expected); break;
 	case SC_SCORE: v->i = s->score.score; break;
 	case SC_BAND: v->text = risk_band_name(s->score.band); break;
-	case SC_FIRED: v->text = c->pool + s->fired; break;
+	case SC_FIRED: v->text = c->pool.data + s->fired; break;
 	case SC_COUNT: v->null = true; break;
 	}
 }
@@ -397,15 +397,8 @@ static void stage_texts(struct run *r, struct chunk *c, struct staged *row)
 	row->sen[0] = row->d.sen;
 	row->sen[1] = 0;
 	risk_fired_codes(&r->rules, row->score.fired, fired, sizeof fired);
-	size_t n = strlen(fired) + 1;
-	if (c->plen + n > c->pcap) {
-		while (c->plen + n > c->pcap)
-			c->pcap = c->pcap ? 2 * c->pcap : 65536;
-		c->pool = xrealloc(c->pool, c->pcap);
-	}
-	memcpy(c->pool + c->plen, fired, n);
-	row->fired = (uint32_t)c->plen;
-	c->plen += n;
+	row->fired = (uint32_t)c->pool.len;
+	buf_append(&c->pool, fired, strlen(fired) + 1);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -524,7 +517,7 @@ static bool pipe_publish(struct pipe *p, int *fill)
 	pthread_mutex_unlock(&p->mu);
 	*fill = (*fill + 1) % CHUNKS;
 	p->ch[*fill].n = 0;
-	p->ch[*fill].plen = 0;
+	buf_reset(&p->ch[*fill].pool);
 	return go;
 }
 
@@ -534,7 +527,7 @@ static int read_records(struct run *r, struct import_source *src, struct pipe *p
 	struct errinfo e;
 	int got, fill = 0;
 	p->ch[0].n = 0;
-	p->ch[0].plen = 0;
+	buf_reset(&p->ch[0].pool);
 	while ((got = import_source_next(src, &rec, &e)) != 0) {
 		r->rep->rows_total++;
 		struct chunk *c = &p->ch[fill];
@@ -619,8 +612,10 @@ static int write_all(struct run *r, struct import_source *src, struct pipe *p)
 static int read_all(struct run *r, struct import_source *src)
 {
 	struct pipe p = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-	for (int i = 0; i < CHUNKS; i++)
+	for (int i = 0; i < CHUNKS; i++) {
 		p.ch[i].rows = xmalloc(CHUNK_ROWS * sizeof *p.ch[i].rows);
+		buf_init(&p.ch[i].pool, 0);   /* 4,096 rows' codes: far under its cap */
+	}
 	struct reader_arg a = {r, src, &p};
 	pthread_t reader;
 	int rc = HE_OK;
@@ -636,7 +631,7 @@ static int read_all(struct run *r, struct import_source *src)
 	}
 	for (int i = 0; i < CHUNKS; i++) {
 		free(p.ch[i].rows);
-		free(p.ch[i].pool);
+		buf_free(&p.ch[i].pool);
 	}
 	pthread_cond_destroy(&p.cv);
 	pthread_mutex_destroy(&p.mu);

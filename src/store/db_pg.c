@@ -476,36 +476,20 @@ static int pg_exec(struct db *base, const char *sql)
 
 /* ---- db_rows_set: a temporary table filled with COPY --------------------- */
 
-struct copy_buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void copy_put(struct copy_buf *b, const char *s, size_t n)
-{
-	if (b->len + n > b->cap) {
-		while (b->len + n > b->cap)
-			b->cap = b->cap ? 2 * b->cap : 65536;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
 /* A text value in COPY's text format: backslash, tab and line ends escaped. */
-static void copy_text(struct copy_buf *b, const char *s)
+static void copy_text(struct buf *b, const char *s)
 {
 	const char *run = s;
 	for (; *s; s++) {
 		const char *esc = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n"
 				: *s == '\r' ? "\\r" : NULL;
 		if (esc) {
-			copy_put(b, run, (size_t)(s - run));
-			copy_put(b, esc, 2);
+			buf_append(b, run, (size_t)(s - run));
+			buf_append(b, esc, 2);
 			run = s + 1;
 		}
 	}
-	copy_put(b, run, (size_t)(s - run));
+	buf_append(b, run, (size_t)(s - run));
 }
 
 /* Names were checked by db.c: lower-case letters, digits and '_' only. */
@@ -538,30 +522,31 @@ static int pg_rows_set(struct db *base, const char *table, const struct db_col *
 		return rc;
 	}
 	PQclear(res);
-	struct copy_buf b = {0};
+	struct buf b;
+	buf_init(&b, 0);   /* sent and emptied every 64 KiB */
 	bool ok = true;
 	for (int r = 0; ok && r < nrows; r++) {
 		for (int c = 0; c < ncols; c++) {
 			struct db_value v = {0};
 			fn(arg, r, c, &v);
 			if (c)
-				copy_put(&b, "\t", 1);
+				buf_putc(&b, '\t');
 			if (v.null || (cols[c].type == DB_COL_TEXT && !v.text)) {
-				copy_put(&b, "\\N", 2);
+				buf_append(&b, "\\N", 2);
 			} else if (cols[c].type == DB_COL_TEXT) {
 				copy_text(&b, v.text);
 			} else {
 				char num[24];
-				copy_put(&b, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v.i));
+				buf_append(&b, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v.i));
 			}
 		}
-		copy_put(&b, "\n", 1);
+		buf_putc(&b, '\n');
 		if (b.len >= 65536 || r == nrows - 1) {
-			ok = PQputCopyData(db->conn, b.p, (int)b.len) == 1;
-			b.len = 0;
+			ok = !buf_err(&b) && PQputCopyData(db->conn, b.data, (int)b.len) == 1;
+			buf_reset(&b);
 		}
 	}
-	free(b.p);
+	buf_free(&b);
 	if (PQputCopyEnd(db->conn, ok ? NULL : "the rows could not be sent") != 1)
 		ok = false;
 	while ((res = PQgetResult(db->conn))) {

@@ -21,10 +21,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
 
 #include "base/date.h"
 #include "base/fmt.h"
+#include "base/sha256.h"
 #include "core/auth.h"
 #include "core/case.h"
 #include "core/consent.h"
@@ -447,9 +447,7 @@ int caseload_api(struct req *r)
 
 static void token_hash(const char *token, char out[65])
 {
-	unsigned char d[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(d, (const unsigned char *)token, strlen(token));
-	sodium_bin2hex(out, 65, d, sizeof d);
+	sha256_hex(token, strlen(token), out);
 }
 
 /* A new token for the worker, its hash stored and audited in one

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "base/alloc.h"
 #include "base/date.h"
+#include "base/sha256.h"
 #include "core/auth.h"
 #include "store/db.h"
 #include "web/http.h"
@@ -43,9 +43,7 @@ static struct job *jobs;               /* running in this process */
 
 static void token_hash(const char *token, char out[65])
 {
-	unsigned char d[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(d, (const unsigned char *)token, strlen(token));
-	sodium_bin2hex(out, 65, d, sizeof d);
+	sha256_hex(token, strlen(token), out);
 }
 
 int import_job_create(struct db *db, int64_t user_id, time_t now, char token[IMPORT_JOB_TOKEN])
