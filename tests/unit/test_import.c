@@ -1615,6 +1615,70 @@ static void test_big_load_triggers_back_for_known_pupil(void **state)
 	assert_string_equal(now, before);
 }
 
+/* Line k (1 = the header) of the text file at path, without its newline. */
+static void file_line(const char *path, int k, char *out, size_t n)
+{
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	for (int i = 0; i < k; i++)
+		assert_non_null(fgets(out, (int)n, fp));
+	fclose(fp);
+	out[strcspn(out, "\n")] = 0;
+}
+
+/* A big load of new pupils appends them (ids given by the importer, the
+ * snapshots inserted as they are) until a chunk holds a pupil known
+ * before; that chunk and the rest are upserted.  Here pupil 6000 (the
+ * second chunk) was imported before with the same row, and pupil 9000
+ * (the third) under another name: the first is unchanged, the second
+ * applied, every snapshot belongs to its own pupil, and pupils made
+ * afterwards get ids of their own (PostgreSQL's sequence moved past the
+ * ids the importer gave). */
+static void test_big_load_appends_until_known_pupil(void **state)
+{
+	struct fx *f = FX(state);
+	const char *big = write_big(f);
+	char hdr[512], same[512], other[512], upn[14];
+	file_line(big, 1, hdr, sizeof hdr);
+	file_line(big, 6001, same, sizeof same);
+	file_line(big, 9001, other, sizeof other);
+	big_upn(9000, upn);
+	const char *name = other + strlen(upn) + 1;     /* "Forename,…" */
+	assert_true(strchr(name, ','));
+	char small[2048];
+	snprintf(small, sizeof small, "%s\n%s\n%s,Zed%s\n", hdr, same, upn, strchr(name, ','));
+	struct import_report r;
+	struct import_opts o = opts(puts_(f, "known.csv", small));
+	run_ok(f, &o, &r);
+	assert_int_equal(r.rows_applied, 2);
+	assert_int_equal(qint(f, "SELECT COUNT(*) FROM pupils WHERE upn = :k AND forename = 'Zed'",
+			      upn), 1);
+	o = opts(big);
+	run_ok(f, &o, &r);
+	assert_int_equal(r.rows_total, BIG_ROWS);
+	assert_int_equal(r.rows_applied, BIG_ROWS - 1);
+	assert_int_equal(r.rows_unchanged, 1);
+	assert_int_equal(pupils(f), BIG_ROWS);
+	assert_int_equal(snapshots(f), BIG_ROWS);
+	assert_int_equal(qint(f, "SELECT COUNT(*) FROM pupils WHERE upn = :k AND forename = 'Zed'",
+			      upn), 0);
+	/* each snapshot is its pupil's: the school and the year group (from
+	 * the date of birth) agree, and no pupil lacks one */
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM pupil_snapshots s JOIN pupils p"
+			       " ON p.id = s.pupil_id WHERE s.school_id <> p.school_id"), 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM pupils p WHERE NOT EXISTS (SELECT 1"
+			       " FROM pupil_snapshots s WHERE s.pupil_id = p.id)"), 0);
+	assert_int_equal(count(f, "SELECT COUNT(DISTINCT s.year_group) FROM pupil_snapshots s"
+			       " JOIN pupils p ON p.id = s.pupil_id GROUP BY p.dob"
+			       " ORDER BY 1 DESC LIMIT 1"), 1);
+	/* a pupil made afterwards: a new id, after every other */
+	int64_t max = count(f, "SELECT MAX(id) FROM pupils");
+	o = opts(puts_(f, "one.csv", HDR "C856202600001,Amelia,Okafor,2011-03-14,F,120345,2025-01-15\n"));
+	run_ok(f, &o, &r);
+	assert_int_equal(r.rows_applied, 1);
+	assert_true(count(f, "SELECT id FROM pupils WHERE upn = 'C856202600001'") > max);
+}
+
 /* A big first load rebuilds the family index once; the same file again
  * writes no pupil, so it keeps the index instead of building it again. */
 static void test_unchanged_reimport_keeps_family_index(void **state)
@@ -1676,6 +1740,7 @@ int main(void)
 		T(test_unchanged_reimport_keeps_family_index),
 		T(test_big_load_rebuilds_pupils_indexes),
 		T(test_big_load_triggers_back_for_known_pupil),
+		T(test_big_load_appends_until_known_pupil),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
