@@ -88,6 +88,12 @@ $(B)/tests/%: tests/unit/%.c $(B)/libhearth.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -MMD -MP -o $@ $< $(B)/libhearth.a $(PKG_LIBS) -lcmocka
 
+# Benchmark programs linked against the library (bench/import.sh builds
+# score_bench through this rule, so its libraries are the same as hearth's).
+$(B)/bench/%: bench/%.c $(B)/libhearth.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(B)/libhearth.a $(PKG_LIBS)
+
 $(B)/httptest: tests/http/runner.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lcurl

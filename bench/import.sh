@@ -45,7 +45,6 @@ LATER=${BENCH_IMPORT_LATER:-1}
 HEARTH=${BENCH_HEARTH:-./hearth}
 OUT=build/bench
 RESULTS=$OUT/results-import.txt
-PKGS="libmicrohttpd sqlite3 libpq jansson libsodium liboath libqrencode libxml-2.0 xlsxwriter"
 
 say() { echo "bench-import: $*" >&2; }
 failed=0
@@ -146,9 +145,7 @@ if ! "$HEARTH" demo --db "sqlite:$tmp/seed.db" --pupils 0 >"$tmp/seed.out" 2>&1;
 fi
 
 say "building $OUT/score_bench"
-# shellcheck disable=SC2046,SC2086
-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -Wvla -Isrc -o "$OUT/score_bench" \
-	bench/score_bench.c build/libhearth.a $(pkg-config --libs $PKGS) -lpthread -lm
+make -s "$OUT/score_bench" >&2
 
 rows=() extra=()
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
