@@ -325,16 +325,27 @@ static const char snapshots_from_stage[] =
  * in the table skipped; then, if none was, their snapshots go in as they
  * are.  Neither needs the other's RETURNING, a conflict target's update or
  * a lookup of each pupil's id by UPN. */
-static const char pupils_append[] =
-	"INSERT INTO pupils (id, upn, school_id, forename, surname, dob, gender, postcode,"
-	" family_key, created_at, updated_at) SELECT pupil_id, upn, school_id, forename,"
-	" surname, dob, gender, postcode, family_key, CAST(:now AS TEXT), CAST(:now AS TEXT)"
-	" FROM import_stage WHERE true ON CONFLICT (upn) DO NOTHING";
+#define PUPILS_APPEND(or_ignore, on_conflict) \
+	"INSERT " or_ignore "INTO pupils (id, upn, school_id, forename, surname, dob, gender," \
+	" postcode, family_key, created_at, updated_at) SELECT pupil_id, upn, school_id," \
+	" forename, surname, dob, gender, postcode, family_key, CAST(:now AS TEXT)," \
+	" CAST(:now AS TEXT) FROM import_stage WHERE true" on_conflict
+#define SNAPSHOTS_APPEND(or_ignore) \
+	"INSERT " or_ignore "INTO pupil_snapshots (pupil_id, import_id, school_id, extract_date, " \
+	SNAP_COLS ") SELECT s.pupil_id, CAST(:import AS BIGINT), s.school_id, s.extract_date, " \
+	SNAP_STAGED " FROM import_stage s"
 
-static const char snapshots_append[] =
-	"INSERT INTO pupil_snapshots (pupil_id, import_id, school_id, extract_date, " SNAP_COLS ")"
-	" SELECT s.pupil_id, CAST(:import AS BIGINT), s.school_id, s.extract_date, " SNAP_STAGED
-	" FROM import_stage s";
+/* On SQLite "OR IGNORE": a row breaking any constraint is skipped, not the
+ * statement aborted, so SQLite keeps no statement journal for it (a copy
+ * of every page the statement changes that an earlier chunk had changed:
+ * for the UPN key, most of its pages, each chunk).  The rows were checked;
+ * a row skipped for any reason makes the count short, and the chunk then
+ * goes through the upserts, which report what is wrong.  PostgreSQL skips
+ * only the known UPNs and keeps no such journal. */
+static const char pupils_append_sqlite[] = PUPILS_APPEND("OR IGNORE ", "");
+static const char snapshots_append_sqlite[] = SNAPSHOTS_APPEND("OR IGNORE ");
+static const char pupils_append_pg[] = PUPILS_APPEND("", " ON CONFLICT (upn) DO NOTHING");
+static const char snapshots_append_pg[] = SNAPSHOTS_APPEND("");
 
 /* One checked row, scored, waiting to be written; the texts the staging
  * table reads in place (db_rows_set) made by the reader. */
@@ -431,7 +442,7 @@ static int cmp_id(const void *a, const void *b)
 static int upsert_staged(struct run *r, const char *sql, int64_t *ids, int *nids)
 {
 	struct db_stmt *st = db_prepare(r->db, sql);
-	if (sql == pupils_from_stage || sql == pupils_append)
+	if (sql == pupils_from_stage || sql == pupils_append_sqlite || sql == pupils_append_pg)
 		db_bind_text(st, ":now", r->now);
 	else
 		db_bind_int(st, ":import", r->rep->import_id);
@@ -456,11 +467,17 @@ static int write_chunk(struct run *r, struct chunk *c, int64_t *ids)
 		 * their ids, and the upserts below write the rest and every
 		 * snapshot as for any chunk (a just-inserted pupil comes back from
 		 * the snapshots', so it counts as applied). */
-		rc = upsert_staged(r, pupils_append, ids, &nids);
+		bool lite = strcmp(db_backend(r->db), "sqlite") == 0;
+		rc = upsert_staged(r, lite ? pupils_append_sqlite : pupils_append_pg, ids, &nids);
 		int64_t added = rc == HE_OK ? db_changes(r->db) : 0;
 		r->next_id += n;
 		if (rc == HE_OK && added == n) {
-			rc = upsert_staged(r, snapshots_append, ids, &nids);
+			rc = upsert_staged(r, lite ? snapshots_append_sqlite : snapshots_append_pg,
+					   ids, &nids);
+			/* A snapshot skipped (a constraint the checks missed): the
+			 * upsert writes it or says what is wrong. */
+			if (rc == HE_OK && db_changes(r->db) != n)
+				rc = upsert_staged(r, snapshots_from_stage, ids, &nids);
 			if (rc == HE_OK)
 				r->rep->rows_applied += n;
 			return rc;

@@ -1679,6 +1679,47 @@ static void test_big_load_appends_until_known_pupil(void **state)
 	assert_true(count(f, "SELECT id FROM pupils WHERE upn = 'C856202600001'") > max);
 }
 
+/* Appending never loses a row quietly.  On SQLite it inserts with OR
+ * IGNORE, which skips a row breaking any constraint, not only a known UPN.
+ * A unique index of the test's own (one pupil called Zzz per forename)
+ * refuses the second of two such pupils in the third chunk: the import
+ * must stop with the database's error and apply nothing, not count the
+ * row applied. */
+static void test_big_load_append_refused_row_not_lost(void **state)
+{
+	struct fx *f = FX(state);
+	const char *big = write_big(f);
+	FILE *in = fopen(big, "rb");
+	assert_non_null(in);
+	struct buf b;
+	buf_init(&b, 1 << 24);
+	char line[512];
+	for (int k = 1; fgets(line, sizeof line, in); k++) {
+		char *rest = strchr(strchr(strchr(line, ',') + 1, ',') + 1, ',');
+		if (k == 9001 || k == 9003)   /* UPN,Amelia,Zzz,… */
+			buf_printf(&b, "%.13s,Amelia,Zzz%s", line, rest);
+		else
+			buf_append(&b, line, strlen(line));
+	}
+	fclose(in);
+	const char *p = put(f, "zzz.csv", b.data, b.len);
+	buf_free(&b);
+	assert_int_equal(db_exec(f->db, "CREATE UNIQUE INDEX test_one_zzz ON pupils(forename)"
+				 " WHERE surname = 'Zzz'"), HE_OK);
+	struct import_report r;
+	struct import_opts o = opts(p);
+	int rc = import_run(f->db, &who, &o, &r);
+	assert_int_not_equal(rc, HE_OK);
+	assert_false(db_in_transaction(f->db));
+	assert_int_equal(pupils(f), 0);
+	assert_int_equal(snapshots(f), 0);
+	/* without the second Zzz the same file goes in whole */
+	assert_int_equal(db_exec(f->db, "DROP INDEX test_one_zzz"), HE_OK);
+	run_ok(f, &o, &r);
+	assert_int_equal(r.rows_applied, BIG_ROWS);
+	assert_int_equal(pupils(f), BIG_ROWS);
+}
+
 /* A big first load rebuilds the family index once; the same file again
  * writes no pupil, so it keeps the index instead of building it again. */
 static void test_unchanged_reimport_keeps_family_index(void **state)
@@ -1741,6 +1782,7 @@ int main(void)
 		T(test_big_load_rebuilds_pupils_indexes),
 		T(test_big_load_triggers_back_for_known_pupil),
 		T(test_big_load_appends_until_known_pupil),
+		T(test_big_load_append_refused_row_not_lost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
