@@ -865,6 +865,7 @@ static int run_setup(struct run *r)
  * the given ids before the commit (db_reset_ids). */
 
 #define BYTES_PER_ROW_MIN 200   /* a generous row: estimates the file's rows low */
+#define BIG_LOAD_ROWS 10000     /* a file of at least this many rows (so estimated) */
 
 /* The pupils there are before the import, and their largest id. */
 static int pupils_count(struct run *r)
@@ -888,7 +889,7 @@ static int indexes_decide(struct run *r, int rows, int written, bool all_new)
 {
 	r->indexes_decided = true;
 	int64_t est = (int64_t)(r->src_size / BYTES_PER_ROW_MIN);
-	if (est < 10000 || rows <= 0 || 8 * (est * written / rows) < r->pupils_before)
+	if (est < BIG_LOAD_ROWS || rows <= 0 || 8 * (est * written / rows) < r->pupils_before)
 		return HE_OK;
 	int rc = db_indexes_set_aside(r->db, "pupils", NULL);
 	if (rc == HE_OK && all_new) {
@@ -912,10 +913,12 @@ static int run_body(struct run *r, struct import_source *src)
 {
 	const char *kind = import_source_kind(src);
 	db_bulk(r->db, true);
+	r->src_size = import_source_size(src);
+	if (r->src_size / BYTES_PER_ROW_MIN >= BIG_LOAD_ROWS)
+		r->rep->alone = db_bulk_alone(r->db);
 	int rc = db_begin(r->db);
 	if (rc == HE_OK)
 		rc = insert_import_row(r, kind, "running");
-	r->src_size = import_source_size(src);
 	if (rc == HE_OK)
 		rc = pupils_count(r);
 	if (rc == HE_OK)

@@ -47,6 +47,7 @@ struct import_report {
 	char message[256];          /* one line for the whole import */
 	int unknown_columns;        /* CSV headers Hearth does not use (ignored) */
 	char unknown[256];          /* their names, comma-separated */
+	bool alone;                 /* a big load with the database to itself (db_bulk_alone) */
 };
 
 /* Run an import as who.  Returns HE_OK when it ran (even if rows were bad

@@ -307,6 +307,11 @@ void db_bulk(struct db *db, bool on)
 		db->ops->bulk(db, on);
 }
 
+bool db_bulk_alone(struct db *db)
+{
+	return !db_in_transaction(db) && db->ops->bulk_alone && db->ops->bulk_alone(db);
+}
+
 void db_map_reads(struct db *db, bool on)
 {
 	if (db->ops->map_reads)

@@ -34,6 +34,7 @@ struct db_ops {
 	int (*exec)(struct db *db, const char *sql);
 	int (*reset_ids)(struct db *db, const char *table);  /* may be NULL */
 	void (*bulk)(struct db *db, bool on);                 /* may be NULL */
+	bool (*bulk_alone)(struct db *db);                    /* may be NULL */
 	void (*map_reads)(struct db *db, bool on);            /* may be NULL */
 	/* Around a write transaction (may be NULL): SQLite queues this
 	 * process's writers on a mutex rather than in its busy handler. */

@@ -58,6 +58,7 @@ struct sqlite_db {
 	struct db base;
 	sqlite3 *h;
 	bool mapped;          /* mmap_size is MAP_BYTES (else 0): db_map_reads */
+	bool alone;           /* db_bulk_alone: a rollback journal until bulk ends */
 	struct cached cache[STMT_CACHE];
 	struct rows_src rows[ROWS_TABLES];
 };
@@ -592,6 +593,36 @@ static void sq_bulk(struct db *db, bool on)
 		     NULL, NULL, NULL);
 	if (!on && SDB(db)->mapped)
 		sqlite3_exec(SDB(db)->h, "PRAGMA mmap_size=" MAP_BYTES, NULL, NULL, NULL);
+	if (!on && SDB(db)->alone) {
+		/* Back to the WAL.  Should another process hold the database just
+		 * now, the switch fails and Hearth's next open makes it. */
+		sqlite3_exec(SDB(db)->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+			     NULL, NULL, NULL);
+		SDB(db)->alone = false;
+	}
+}
+
+static int journal_mode_row(void *arg, int n, char **v, char **names)
+{
+	(void)names;
+	if (n == 1 && v[0])
+		snprintf(arg, 16, "%s", v[0]);
+	return 0;
+}
+
+/* Leaving WAL mode needs the database to itself: with another connection
+ * open SQLite refuses at once (no busy wait) and the WAL stays. */
+static bool sq_bulk_alone(struct db *base)
+{
+	struct sqlite_db *db = SDB(base);
+	char mode[16] = "";
+	sqlite3_busy_timeout(db->h, 0);
+	int src = sqlite3_exec(db->h, "PRAGMA journal_mode=DELETE", journal_mode_row, mode, NULL);
+	sqlite3_busy_timeout(db->h, 5000);
+	db->alone = src == SQLITE_OK && strcmp(mode, "delete") == 0;
+	if (db->alone)
+		sqlite3_exec(db->h, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	return db->alone;
 }
 
 /* The new mmap_size holds from the next statement: the old mapping is
@@ -721,6 +752,7 @@ static const struct db_ops sqlite_ops = {
 	.changes = sq_changes,
 	.exec = sq_exec,
 	.bulk = sq_bulk,
+	.bulk_alone = sq_bulk_alone,
 	.map_reads = sq_map_reads,
 	.tx_enter = sq_tx_enter,
 	.tx_leave = sq_tx_leave,

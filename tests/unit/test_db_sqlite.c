@@ -665,6 +665,74 @@ static void test_bulk_unmapped(void **state)
 	assert_true(mmap_size(db) > 0);
 }
 
+static void journal_mode(struct db *db, char out[16])
+{
+	struct db_stmt *st = db_prepare(db, "PRAGMA journal_mode");
+	assert_true(db_next(st));
+	snprintf(out, 16, "%s", db_text(st, 0));
+	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+static int64_t pragma_int(struct db *db, const char *sql)
+{
+	struct db_stmt *st = db_prepare(db, sql);
+	assert_true(db_next(st));
+	int64_t v = db_int(st, 0);
+	assert_int_equal(db_finalize(st), HE_OK);
+	return v;
+}
+
+/* db_bulk_alone: with no other connection open the load writes through a
+ * rollback journal (synchronous FULL), and db_bulk(db, false) brings the
+ * WAL back; a rollback in between leaves nothing.  With another
+ * connection open, or inside a transaction, nothing changes: the WAL
+ * stays, and the other connection goes on reading and writing. */
+static void test_bulk_alone(void **state)
+{
+	struct db *db = DB(state);
+	char mode[16];
+	make_table(db);
+	db_bulk(db, true);
+	assert_int_equal(db_begin(db), HE_OK);
+	assert_false(db_bulk_alone(db));              /* inside a transaction */
+	db_rollback(db);
+	assert_true(db_bulk_alone(db));
+	journal_mode(db, mode);
+	assert_string_equal(mode, "delete");
+	assert_int_equal(pragma_int(db, "PRAGMA synchronous"), 2);   /* FULL */
+	assert_int_equal(db_begin(db), HE_OK);
+	insert_thing(db, "gone", 1);
+	db_rollback(db);
+	assert_int_equal(db_begin(db), HE_OK);
+	for (int i = 0; i < 2000; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "t%d", i);
+		insert_thing(db, name, i);
+	}
+	assert_int_equal(db_commit(db), HE_OK);
+	db_bulk(db, false);
+	journal_mode(db, mode);
+	assert_string_equal(mode, "wal");
+	assert_int_equal(pragma_int(db, "PRAGMA synchronous"), 1);   /* NORMAL */
+	assert_int_equal(pragma_int(db, "SELECT count(*) FROM things"), 2000);
+
+	struct db *other;
+	assert_int_equal(db_open(((struct testdb *)*state)->url, &other, NULL), HE_OK);
+	assert_int_equal(pragma_int(other, "SELECT count(*) FROM things"), 2000);
+	db_bulk(db, true);
+	assert_false(db_bulk_alone(db));              /* not alone: the WAL stays */
+	journal_mode(db, mode);
+	assert_string_equal(mode, "wal");
+	assert_int_equal(db_begin(db), HE_OK);
+	insert_thing(db, "more", 1);
+	assert_int_equal(db_commit(db), HE_OK);
+	db_bulk(db, false);
+	insert_thing(other, "other", 2);
+	assert_int_equal(pragma_int(other, "SELECT count(*) FROM things"), 2002);
+	db_close(other);
+	assert_int_equal(pragma_int(db, "SELECT count(*) FROM things"), 2002);
+}
+
 /* ---- secondary indexes set aside for a bulk load ---------------------- */
 
 static void index_defs(struct db *db, char *out, size_t n)
@@ -917,6 +985,7 @@ int main(void)
 		T(test_rows_set),
 		T(test_triggers_set_aside),
 		T(test_bulk_unmapped),
+		T(test_bulk_alone),
 		cmocka_unit_test(test_open_bad_urls),
 		cmocka_unit_test(test_open_unwritable_path),
 #undef T

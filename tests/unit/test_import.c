@@ -1289,6 +1289,16 @@ static void test_big_file(void **state)
 	assert_int_equal(r1.rows_total, BIG_ROWS);
 	assert_int_equal(r1.rows_applied, BIG_ROWS);
 	assert_int_equal(pupils(f), BIG_ROWS);
+	/* alone with the database (SQLite): written through a rollback
+	 * journal, the WAL back afterwards; the re-import too */
+	assert_int_equal(r1.alone, !testdb_is_pg());
+	assert_int_equal(r2.alone, !testdb_is_pg());
+	if (!testdb_is_pg()) {
+		struct db_stmt *st = db_prepare(f->db, "PRAGMA journal_mode");
+		assert_true(db_next(st));
+		assert_string_equal(db_text(st, 0), "wal");
+		assert_int_equal(db_finalize(st), HE_OK);
+	}
 	/* a chunk's (4,096 rows') new pupils get their ids in household
 	 * order, so the family index is rebuilt from runs already sorted */
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM pupils a JOIN pupils b ON b.id = a.id + 1"
@@ -1622,6 +1632,27 @@ static void test_big_load_triggers_back_for_known_pupil(void **state)
 	assert_string_equal(now, before);
 }
 
+/* With another connection open (a running server) a big load keeps the
+ * WAL, and that connection reads and writes throughout. */
+static void test_big_load_not_alone(void **state)
+{
+	struct fx *f = FX(state);
+	struct db *other;
+	assert_int_equal(db_open(f->t->url, &other, NULL), HE_OK);
+	struct import_report r;
+	struct import_opts o = opts(write_big(f));
+	run_ok(f, &o, &r);
+	assert_false(r.alone);
+	assert_int_equal(r.rows_applied, BIG_ROWS);
+	struct db_stmt *st = db_prepare(other, "SELECT COUNT(*) FROM pupils");
+	assert_true(db_next(st));
+	assert_int_equal(db_int(st, 0), BIG_ROWS);
+	assert_int_equal(db_finalize(st), HE_OK);
+	assert_int_equal(db_exec(other, "UPDATE pupils SET forename = 'Amy' WHERE id = 1"), HE_OK);
+	db_close(other);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM pupils WHERE forename = 'Amy'"), 1);
+}
+
 /* Line k (1 = the header) of the text file at path, without its newline. */
 static void file_line(const char *path, int k, char *out, size_t n)
 {
@@ -1789,6 +1820,7 @@ int main(void)
 		T(test_big_load_rebuilds_pupils_indexes),
 		T(test_big_load_triggers_back_for_known_pupil),
 		T(test_big_load_appends_until_known_pupil),
+		T(test_big_load_not_alone),
 		T(test_big_load_append_refused_row_not_lost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
