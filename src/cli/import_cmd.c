@@ -111,6 +111,7 @@ int import_cmd(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage(import_help, 1);
 	o.path = argv[optind];
+	o.alone_ok = true;   /* a big file with no server running: see README */
 	if (isatty(STDERR_FILENO))
 		o.progress = progress;
 	struct db *db = cli_open(cli_db_url(flag), 0);

@@ -614,7 +614,8 @@ static int import_extract(struct db *db, const struct audit_who *who, struct cen
 	say(log, "census extract of %s: %lld pupils written (%.1f s); importing", date,
 	    (long long)rows, seconds_since(&t0));
 	snprintf(shown, sizeof shown, "demo-census-%s.csv", date);
-	struct import_opts io = {.path = path, .filename = shown, .kind = IMPORT_CSV};
+	struct import_opts io = {.path = path, .filename = shown, .kind = IMPORT_CSV,
+				 .alone_ok = true};
 	struct import_report rep;
 	rc = import_run(db, who, &io, &rep);
 	unlink(path);

@@ -920,7 +920,7 @@ static int run_body(struct run *r, struct import_source *src)
 	const char *kind = import_source_kind(src);
 	db_bulk(r->db, true);
 	r->src_size = import_source_size(src);
-	if (r->src_size / BYTES_PER_ROW_MIN >= BIG_LOAD_ROWS)
+	if (r->opts->alone_ok && r->src_size / BYTES_PER_ROW_MIN >= BIG_LOAD_ROWS)
 		r->rep->alone = db_bulk_alone(r->db);
 	int rc = db_begin(r->db);
 	if (rc == HE_OK)

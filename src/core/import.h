@@ -31,6 +31,8 @@ struct import_opts {
 	bool own_school_only;       /* a school user: every row must be school_urn */
 	hday extract_date;          /* rows without an Extract date (0: today) */
 	bool strict;                /* any bad row: apply nothing */
+	bool alone_ok;              /* a big load may take the database to itself
+				     * (db_bulk_alone): the command line, not the server */
 	/* Called now and then with bytes read and the file's size. */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;

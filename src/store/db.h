@@ -111,8 +111,9 @@ void db_bulk(struct db *db, bool on);
  * still leaves the load whole or not at all): each new page is written
  * once, into the database file, instead of into the WAL and then copied
  * back by a checkpoint; a million-pupil import commits in 0.3 s instead of
- * 1.3–1.7 s.  While it lasts another process opening the database waits
- * (its busy timeout) and may fail.  db_bulk(db, false) (or the next open
+ * 1.0–1.7 s.  While it lasts no other process can read the database
+ * (Hearth's open fails at once with "database is locked"), so only the
+ * command line asks for it, never the server.  db_bulk(db, false) (or the next open
  * of the database by Hearth) brings the WAL back.  With another
  * connection open (a running server) nothing changes: false.  PostgreSQL:
  * false. */

@@ -1278,6 +1278,7 @@ static void test_big_file(void **state)
 	const char *p = write_big(f);
 	struct import_report r1, r2;
 	struct import_opts o = opts(p);
+	o.alone_ok = true;   /* as the command line */
 	double t0 = now_s();
 	run_ok(f, &o, &r1);
 	double t1 = now_s();
@@ -1566,6 +1567,7 @@ static void test_big_load_rebuilds_pupils_indexes(void **state)
 	struct import_opts o = opts(p);
 	run_ok(f, &o, &r);
 	assert_int_equal(r.rows_applied, BIG_ROWS);
+	assert_false(r.alone);   /* not asked for (the server's imports): the WAL stays */
 	assert_true(school_index_id(f) != school);
 	assert_indexes(f, before);
 	assert_int_equal(count(f, testdb_is_pg()
@@ -1642,6 +1644,7 @@ static void test_big_load_not_alone(void **state)
 	assert_int_equal(db_open(f->t->url, &other, NULL), HE_OK);
 	struct import_report r;
 	struct import_opts o = opts(write_big(f));
+	o.alone_ok = true;
 	run_ok(f, &o, &r);
 	assert_false(r.alone);
 	assert_int_equal(r.rows_applied, BIG_ROWS);
