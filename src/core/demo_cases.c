@@ -177,6 +177,7 @@ struct seeding {
 	/* cases open on each worker, as end days (for choosing by load) */
 	hday *ends[MAX_WORKERS];
 	int nends[MAX_WORKERS], sam_open;
+	bool covered_open;               /* COVERED has been given an open case */
 	/* families already referred (their pupils' family keys / ids) */
 	char **used;
 	int nused;
@@ -622,7 +623,7 @@ struct plan {
 	int school;            /* index of the referring school, -1: the pupil's */
 	int intensity;
 	bool transfer, sam, overdue;
-	bool covered;              /* Sean's open case, for Sam to cover (plan_sam) */
+	bool covered;              /* kept for Sean by plan_sam (choose_worker) */
 };
 
 static hday school_day(hday d)
@@ -711,16 +712,20 @@ static int create_referral(struct seeding *g, const struct dpupil *d, const stru
  * least loaded worker serving the school's district (any worker if none
  * does).  Tracks the load by the cases' end days. */
 /* Sean O'Connor, the City Centre mentor Sam covers on leave this week
- * (seed_covers): plan_sam keeps his first open case for him, so there is
- * one to cover whatever order the census listed the pupils in. */
+ * (seed_covers): given the first open case of his districts that is not
+ * Sam's (plan_sam keeps one for him if Sam had them all), so there is one
+ * to cover. */
 #define COVERED 18
 
 static int choose_worker(struct seeding *g, const struct plan *p, int64_t district)
 {
 	if (p->sam)
 		return 0;
-	if (p->covered)
+	if (p->covered || (p->outcome == O_OPEN && !p->transfer && !g->covered_open
+			   && serves(g, COVERED, district))) {
+		g->covered_open = true;
 		return COVERED;
+	}
 	int best = -1, best_load = 1 << 30;
 	for (int w = 1; w < NPOOL; w++) {
 		int load = 0;
@@ -1112,18 +1117,10 @@ static void plan_sam(struct seeding *g, struct plan *v, int n)
 {
 	int64_t city = g->worker_district[0][0];
 	int open = 0;
-	bool overdue_set = false, covered = false;
+	bool overdue_set = false;
 	for (int i = 0; i < n; i++) {
 		struct plan *p = &v[i];
 		bool near = p->school >= 0 && g->schools[p->school].district_id == city;
-		/* Sean's first open case in his districts is his (choose_worker),
-		 * not Sam's: there is one to cover whatever order the pupils
-		 * came in. */
-		if (!covered && p->outcome == O_OPEN && !p->transfer && p->school >= 0 &&
-		    serves(g, COVERED, g->schools[p->school].district_id)) {
-			p->covered = covered = true;
-			continue;
-		}
 		if (p->outcome == O_OPEN && (near || p->school == g->demo_school) && open < SAM_OPEN) {
 			p->sam = true, p->transfer = false;
 			open++;
@@ -1134,6 +1131,21 @@ static void plan_sam(struct seeding *g, struct plan *v, int n)
 		} else if (p->outcome == O_CLOSED && near && chance(&g->rng, 33)) {
 			p->sam = true;
 		}
+	}
+	/* Sean's open case (choose_worker): if Sam took every open case of
+	 * Sean's districts, Sean keeps the last of them that is not Sam's
+	 * overdue one, and Sam takes another from elsewhere below. */
+	int keep = -1;
+	for (int i = 0; i < n && keep != -2; i++) {
+		struct plan *p = &v[i];
+		if (p->outcome != O_OPEN || p->transfer || p->school < 0 ||
+		    !serves(g, COVERED, g->schools[p->school].district_id))
+			continue;
+		keep = p->sam ? (p->overdue ? keep : i) : -2;
+	}
+	if (keep >= 0) {
+		v[keep].sam = false, v[keep].covered = true;
+		open--;
 	}
 	/* a few more from elsewhere if the City Centre had too few */
 	for (int i = n - 1; i >= 0 && open < SAM_OPEN; i--)
