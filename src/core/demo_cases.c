@@ -1136,14 +1136,17 @@ static void plan_sam(struct seeding *g, struct plan *v, int n)
 	 * Sean's districts, Sean keeps the last of them that is not Sam's
 	 * overdue one, and Sam takes another from elsewhere below. */
 	int keep = -1;
-	for (int i = 0; i < n && keep != -2; i++) {
+	bool seans = false;
+	for (int i = 0; i < n && !seans; i++) {
 		struct plan *p = &v[i];
 		if (p->outcome != O_OPEN || p->transfer || p->school < 0 ||
 		    !serves(g, COVERED, g->schools[p->school].district_id))
 			continue;
-		keep = p->sam ? (p->overdue ? keep : i) : -2;
+		seans = !p->sam;
+		if (p->sam && !p->overdue)
+			keep = i;
 	}
-	if (keep >= 0) {
+	if (!seans && keep >= 0) {
 		v[keep].sam = false, v[keep].covered = true;
 		open--;
 	}

@@ -673,15 +673,6 @@ static void journal_mode(struct db *db, char out[16])
 	assert_int_equal(db_finalize(st), HE_OK);
 }
 
-static int64_t pragma_int(struct db *db, const char *sql)
-{
-	struct db_stmt *st = db_prepare(db, sql);
-	assert_true(db_next(st));
-	int64_t v = db_int(st, 0);
-	assert_int_equal(db_finalize(st), HE_OK);
-	return v;
-}
-
 /* db_bulk_alone: with no other connection open the load writes through a
  * rollback journal (synchronous FULL), and db_bulk(db, false) brings the
  * WAL back; a rollback in between leaves nothing.  With another
@@ -699,7 +690,7 @@ static void test_bulk_alone(void **state)
 	assert_true(db_bulk_alone(db));
 	journal_mode(db, mode);
 	assert_string_equal(mode, "delete");
-	assert_int_equal(pragma_int(db, "PRAGMA synchronous"), 2);   /* FULL */
+	assert_int_equal(testdb_int(db, "PRAGMA synchronous"), 2);   /* FULL */
 	assert_int_equal(db_begin(db), HE_OK);
 	insert_thing(db, "gone", 1);
 	db_rollback(db);
@@ -713,12 +704,12 @@ static void test_bulk_alone(void **state)
 	db_bulk(db, false);
 	journal_mode(db, mode);
 	assert_string_equal(mode, "wal");
-	assert_int_equal(pragma_int(db, "PRAGMA synchronous"), 1);   /* NORMAL */
-	assert_int_equal(pragma_int(db, "SELECT count(*) FROM things"), 2000);
+	assert_int_equal(testdb_int(db, "PRAGMA synchronous"), 1);   /* NORMAL */
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things"), 2000);
 
 	struct db *other;
 	assert_int_equal(db_open(((struct testdb *)*state)->url, &other, NULL), HE_OK);
-	assert_int_equal(pragma_int(other, "SELECT count(*) FROM things"), 2000);
+	assert_int_equal(testdb_int(other, "SELECT count(*) FROM things"), 2000);
 	db_bulk(db, true);
 	assert_false(db_bulk_alone(db));              /* not alone: the WAL stays */
 	journal_mode(db, mode);
@@ -728,19 +719,27 @@ static void test_bulk_alone(void **state)
 	assert_int_equal(db_commit(db), HE_OK);
 	db_bulk(db, false);
 	insert_thing(other, "other", 2);
-	assert_int_equal(pragma_int(other, "SELECT count(*) FROM things"), 2002);
+	assert_int_equal(testdb_int(other, "SELECT count(*) FROM things"), 2002);
 	db_close(other);
-	assert_int_equal(pragma_int(db, "SELECT count(*) FROM things"), 2002);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things"), 2002);
 }
 
 /* ---- secondary indexes set aside for a bulk load ---------------------- */
 
-static void index_defs(struct db *db, char *out, size_t n)
+/* The definitions of things' objects of type ("index", "trigger") as the
+ * catalog holds them, in name order. */
+static void things_defs(struct db *db, const char *type, char *out, size_t n)
 {
-	struct db_stmt *st = db_prepare(db, "SELECT COALESCE(group_concat(name || ': ' || sql, '; '), '') FROM (SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'things' ORDER BY name)");
+	struct db_stmt *st = db_prepare(db, "SELECT COALESCE(group_concat(name || ': ' || sql, '; '), '') FROM (SELECT name, sql FROM sqlite_master WHERE type = :type AND tbl_name = 'things' ORDER BY name)");
+	db_bind_text(st, ":type", type);
 	assert_true(db_next(st));
 	snprintf(out, n, "%s", db_text(st, 0));
 	assert_int_equal(db_finalize(st), HE_OK);
+}
+
+static void index_defs(struct db *db, char *out, size_t n)
+{
+	things_defs(db, "index", out, n);
 }
 
 /* db_indexes_set_aside drops the indexes CREATE INDEX made (plain and
@@ -890,10 +889,7 @@ static void test_rows_set(void **state)
 
 static void trigger_defs(struct db *db, char *out, size_t n)
 {
-	struct db_stmt *st = db_prepare(db, "SELECT COALESCE(group_concat(name || ': ' || sql, '; '), '') FROM (SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'things' ORDER BY name)");
-	assert_true(db_next(st));
-	snprintf(out, n, "%s", db_text(st, 0));
-	assert_int_equal(db_finalize(st), HE_OK);
+	things_defs(db, "trigger", out, n);
 }
 
 /* db_triggers_set_aside drops every trigger of the table (writes meanwhile

@@ -1469,6 +1469,18 @@ static void test_temporary_upns_not_duplicates(void **state)
 	report_has(&r, 4, "UPN", "first on line 3");
 }
 
+/* Each row's first column, one a line, into out (finalizing st); the
+ * length the whole would take. */
+static size_t lines_of(struct db_stmt *st, char *out, size_t n)
+{
+	size_t len = 0;
+	out[0] = 0;
+	while (db_next(st))
+		len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s\n", db_text(st, 0));
+	assert_int_equal(db_finalize(st), HE_OK);
+	return len;
+}
+
 /* The secondary indexes of pupils and pupil_snapshots as the catalog
  * defines them, one per line in name order (a big load sets pupils' aside
  * and creates them again before its commit; a rollback must restore them). */
@@ -1480,12 +1492,7 @@ static void index_defs(struct fx *f, char *out, size_t n)
 		  " AND indexdef NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname"
 		: "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index'"
 		  " AND tbl_name IN ('pupils', 'pupil_snapshots') AND sql IS NOT NULL ORDER BY name");
-	size_t len = 0;
-	out[0] = 0;
-	while (db_next(st))
-		len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s\n", db_text(st, 0));
-	assert_int_equal(db_finalize(st), HE_OK);
-	assert_true(len < n);
+	assert_true(lines_of(st, out, n) < n);
 }
 
 /* The family index and pupils_school exist (queries use them), and every
@@ -1603,11 +1610,7 @@ static void trigger_defs(struct fx *f, char *out, size_t n)
 		  " ORDER BY t.tgname"
 		: "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'trigger'"
 		  " AND tbl_name = 'pupil_snapshots' ORDER BY name");
-	size_t len = 0;
-	out[0] = 0;
-	while (db_next(st))
-		len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s\n", db_text(st, 0));
-	assert_int_equal(db_finalize(st), HE_OK);
+	size_t len = lines_of(st, out, n);
 	assert_true(len > 0 && len < n);
 }
 
