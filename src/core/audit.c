@@ -584,9 +584,13 @@ static void deferred_free(struct audit_deferred *d)
 /* The audit writer: a connection of its own, and the lists held for it.
  * f_queue holds every list held and not yet taken; each commit takes all
  * of them and is numbered, so a list held when f_next was n is committed
- * by commit n, done once f_finished reaches n. */
+ * by commit n, done once f_finished reaches n.  Threads waiting for
+ * commit n sleep on f_done[n % 2]: when commit n ends, they all wake
+ * (theirs is made) and one waiting for n + 1 wakes to make it, not every
+ * thread that waits (with 16 pool threads, waking all of them on every
+ * commit cost more context switches than the commits saved). */
 static pthread_mutex_t f_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t f_done = PTHREAD_COND_INITIALIZER;   /* a commit finished */
+static pthread_cond_t f_done[2] = {PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER};
 static struct audit_deferred *f_queue, **f_tail = &f_queue;
 static uint64_t f_next = 1, f_finished;
 static int f_committing;
@@ -679,7 +683,8 @@ static void lead_commit(struct db *db)
 		f_rows += (uint64_t)rows;
 		f_commits++;
 	}
-	pthread_cond_broadcast(&f_done);
+	pthread_cond_broadcast(&f_done[n % 2]);
+	pthread_cond_signal(&f_done[(n + 1) % 2]);
 }
 
 void audit_defer_flush(struct db *db, uint64_t ticket)
@@ -687,7 +692,7 @@ void audit_defer_flush(struct db *db, uint64_t ticket)
 	pthread_mutex_lock(&f_lock);
 	while (f_finished < ticket) {
 		if (f_committing)
-			pthread_cond_wait(&f_done, &f_lock);
+			pthread_cond_wait(&f_done[ticket % 2], &f_lock);
 		else	/* no writer: on db, as audit_alone's callers commit */
 			lead_commit(f_db ? f_db : db);
 	}
@@ -708,7 +713,7 @@ void audit_writer_stop(void)
 {
 	pthread_mutex_lock(&f_lock);
 	while (f_committing)
-		pthread_cond_wait(&f_done, &f_lock);
+		pthread_cond_wait(&f_done[f_next % 2], &f_lock);
 	if (f_queue && f_db)	/* held and not flushed: committed now */
 		lead_commit(f_db);
 	f_db = NULL;

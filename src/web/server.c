@@ -1,6 +1,6 @@
 /* server.c — libmicrohttpd glue: connections in, responses out.
  *
- * MHD runs an internal thread pool (eight threads per core by default); each
+ * MHD runs an internal thread pool (two threads per core by default); each
  * thread lazily opens its own database connection, kept for the life of
  * the thread.  For each request we gather the body (refusing more than
  * REQ_BODY_MAX), build a struct req, hand it to the dispatcher, and queue
@@ -531,20 +531,22 @@ int server_run(const struct server_opts *o)
 		return HE_USAGE;
 	}
 	server_malloc_tune();
-	/* More threads than cores: a thread blocks while a password is
-	 * hashed (argon2id, tens to hundreds of ms), while a report page runs
-	 * its queries (up to a few hundred ms) and while a write waits for the
-	 * database, and the connections MHD gave that thread wait with it; the
-	 * more threads, the fewer connections one such request holds up.
-	 * Reads no longer block for their audit rows (the audit writer batches
-	 * them whatever the thread count: GET /api/v1/me on 2 cores measured
-	 * the same CPU per request at 1, 2, 4 and 8 threads per core, within
-	 * the noise of a shared machine), so the count is set by those waits,
-	 * not by the audit log: 8 per core, as before. */
+	/* Two threads per core.  More threads than cores: a thread blocks
+	 * while a password is hashed (argon2id, ~70 ms here), while a report
+	 * page runs its queries (up to a few hundred ms) and while a write
+	 * waits for the database, and the connections MHD gave that thread
+	 * wait with it; the more threads, the fewer connections one such
+	 * request holds up.  But fewer threads batch reads' audit rows better:
+	 * a thread holds the rows of every request it found ready before it
+	 * comes back to one of them and commits (on_request), so the fewer
+	 * threads, the more rows a commit.  GET /api/v1/me on 2 cores (wrk
+	 * -c64, bench/README.md session 21): 24-25 us of CPU a request at 1
+	 * thread per core, 29-30 at 2, ~39 at 8 (8 per core was the default
+	 * before, with a writer thread: 35-39). */
 	unsigned threads = o->threads;
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = 8 * (n > 0 ? (unsigned)n : 2);
+		threads = 2 * (n > 0 ? (unsigned)n : 2);
 	}
 	/* Block the stop signals before MHD starts its threads (they inherit
 	 * the mask), then wait for them here: a signal delivered to a worker
