@@ -463,11 +463,14 @@ int audit_alone(struct db *db, const struct audit_who *who, const char *action,
  * (group commit, as audit_alone's callers share commits): the lists of
  * several threads then go in one transaction.  No thread of its own commits
  * them, so no connection is suspended and resumed, and no thread is woken,
- * per request; under GET /api/v1/me (wrk -c64, 2 cores, 2 pool threads)
- * that took the server's CPU a request from 35-39 to 25 us (bench/README.md,
- * session 21).  Before it, a writer thread took the lists, suspended
- * connections waited for it, and it resumed each one: an eventfd write, two
- * epoll changes and most of a context switch a request. */
+ * per request.  Before, a writer thread took the lists while their
+ * connections waited suspended, and it resumed each one: an eventfd write,
+ * two epoll changes and most of a context switch a request.  GET
+ * /api/v1/me (wrk -c64, 2 cores, 2 pool threads): 29-35 us of CPU a
+ * request before, 23-25 after (bench/README.md, session 21).  The fewer
+ * pool threads, the bigger the batches (a thread holds every request it
+ * found ready before it comes back to one): at 8 threads per core this
+ * is no cheaper than the writer thread was. */
 
 struct drow {
 	struct audit_who who;

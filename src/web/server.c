@@ -1,6 +1,6 @@
 /* server.c — libmicrohttpd glue: connections in, responses out.
  *
- * MHD runs an internal thread pool (two threads per core by default); each
+ * MHD runs an internal thread pool (one thread per core by default); each
  * thread lazily opens its own database connection, kept for the life of
  * the thread.  For each request we gather the body (refusing more than
  * REQ_BODY_MAX), build a struct req, hand it to the dispatcher, and queue
@@ -531,22 +531,22 @@ int server_run(const struct server_opts *o)
 		return HE_USAGE;
 	}
 	server_malloc_tune();
-	/* Two threads per core.  More threads than cores: a thread blocks
-	 * while a password is hashed (argon2id, ~70 ms here), while a report
-	 * page runs its queries (up to a few hundred ms) and while a write
-	 * waits for the database, and the connections MHD gave that thread
-	 * wait with it; the more threads, the fewer connections one such
-	 * request holds up.  But fewer threads batch reads' audit rows better:
-	 * a thread holds the rows of every request it found ready before it
-	 * comes back to one of them and commits (on_request), so the fewer
-	 * threads, the more rows a commit.  GET /api/v1/me on 2 cores (wrk
-	 * -c64, bench/README.md session 21): 24-25 us of CPU a request at 1
-	 * thread per core, 29-30 at 2, ~39 at 8 (8 per core was the default
-	 * before, with a writer thread: 35-39). */
+	/* One thread per core, as bare libmicrohttpd.  Fewer threads batch
+	 * reads' audit rows better: a thread holds the rows of every request
+	 * it found ready before it comes back to one of them and commits
+	 * (on_request), so the fewer threads, the more rows a commit and the
+	 * fewer commits.  GET /api/v1/me on 2 cores (wrk -c64, bench/README.md
+	 * session 21): 23-25 us of CPU a request at 1 thread per core, 29-30
+	 * at 2, 32-43 at 8 (the default before, with a writer thread: 31-35).
+	 * The price: a thread blocks while a password is hashed (argon2id,
+	 * ~70 ms here), while a report page runs its queries (up to a few
+	 * hundred ms) and while a write waits for the database, and the
+	 * connections MHD gave that thread — half of them on 2 cores — wait
+	 * with it.  --threads sets more. */
 	unsigned threads = o->threads;
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = 2 * (n > 0 ? (unsigned)n : 2);
+		threads = n > 0 ? (unsigned)n : 2;
 	}
 	/* Block the stop signals before MHD starts its threads (they inherit
 	 * the mask), then wait for them here: a signal delivered to a worker
