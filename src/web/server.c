@@ -537,7 +537,7 @@ int server_run(const struct server_opts *o)
 	 * (on_request), so the fewer threads, the more rows a commit and the
 	 * fewer commits.  GET /api/v1/me on 2 cores (wrk -c64, bench/README.md
 	 * session 21): 23-25 us of CPU a request at 1 thread per core, 29-30
-	 * at 2, 32-43 at 8 (the default before, with a writer thread: 31-35).
+	 * at 2, 32-40 at 8 (the default before, with a writer thread: 31-35).
 	 * The price: a thread blocks while a password is hashed (argon2id,
 	 * ~70 ms here), while a report page runs its queries (up to a few
 	 * hundred ms) and while a write waits for the database, and the
