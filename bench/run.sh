@@ -582,7 +582,7 @@ report() {
 	echo "software: nginx $nginx_ver, libmicrohttpd $mhd_ver, wrk $wrk_ver, PostgreSQL ${pg_ver:-?}"
 	echo "load:     wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency (after ${WARMUP}s warm-up), loopback, same host;"
 	echo "          pg x2: two wrk -t$pair_t -c$pair_c at once, one per process: requests/s and requests summed, p99 the worse of the two"
-	echo "servers:  nginx $WORKERS workers; bare_mhd $WORKERS pool threads; each hearth serve ${HEARTH_ARGS:-with its defaults (8 threads per core, access log to a file)}"
+	echo "servers:  nginx $WORKERS workers; bare_mhd $WORKERS pool threads; each hearth serve ${HEARTH_ARGS:-with its defaults (one thread per core, access log to a file)}"
 	echo "sqlite:   WAL, synchronous=NORMAL (as hearth sets them: the WAL is synced at checkpoints, not at each commit)"
 	echo "postgres: ${pg_conf:-not started} (${PG_OPTIONS:+BENCH_PG_OPTIONS='$PG_OPTIONS', otherwise }server defaults)"
 	echo "answer:   $body_len-byte JSON body ($answer)"

@@ -17,7 +17,7 @@ static const char serve_help[] =
 	"                    [--secure-cookies]\n"
 	"\n"
 	"Start the web server (default 127.0.0.1:8080) on an initialised database,\n"
-	"with --threads worker threads (default 8 per core).\n"
+	"with --threads worker threads (default one per core).\n"
 	"Behind a TLS-terminating proxy, --secure-cookies marks cookies Secure.\n"
 	"One access-log line per request goes to standard error (--quiet: none).\n"
 	"Stops cleanly on SIGINT or SIGTERM.\n";

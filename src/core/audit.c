@@ -444,28 +444,33 @@ int audit_alone(struct db *db, const struct audit_who *who, const char *action,
 	return me.rc;
 }
 
-/* ---- deferred rows and the writer thread ---------------------------------
+/* ---- deferred rows, held per thread and committed together --------------
  *
- * The server does not make a read's thread wait for its row: between
- * audit_defer_begin and audit_defer_end a thread's audit_alone copies the
- * row into its held list and returns HE_OK at once; the server then
- * suspends the request's connection and hands the list to the writer
- * (audit_defer_submit), which commits every list queued at that moment in
- * one transaction on its own connection and calls each list's done
- * function with the commit's result.  Only then does the server send the
- * answer (or, when the commit failed, a 503 in its place), so no answer
- * leaves before its rows are committed, exactly as with audit_alone.
+ * The server does not make a read's commit its own: between
+ * audit_defer_begin and audit_defer_end a thread's audit_alone calls copy
+ * their rows into the thread's list and return HE_OK at once.  The server
+ * holds that list (audit_defer_hold) with the answer the handler built,
+ * goes on to the other requests libmicrohttpd has for the same pool thread,
+ * and the next time it comes back to one of them commits every list the
+ * thread holds in one transaction (audit_defer_flush); only then are their
+ * answers sent (or, when the commit failed, a 503 in their place).  No
+ * answer leaves before its rows are committed, exactly as with audit_alone.
  *
- * The writer's connection commits every batch itself, so it never reads
- * pages another connection's commit made stale, and no request thread
- * sleeps or is woken per row: the writer wakes once per batch.  A batch
- * is whatever queued during the last commit.  The writer does not wait
- * for more, as the group commit's leader does (gather): every request in
- * a batch waits for its commit, so a writer that waited made them all
- * wait, and under GET /api/v1/me (64 connections, 2 cores) a fifth of its
- * waits ran out of time with the machine idle.  Without it batches are
- * smaller (15-20 rows, 30-35 with it) but the requests/s higher (36.7-39.6k
- * against 33.3-36.9k, three alternating rounds; bench/README.md). */
+ * The commits are made on one connection of their own, the audit writer's
+ * (audit_writer_start), so its pages are never stale with another
+ * connection's audit commits.  Pool threads that flush while another
+ * commits queue their lists, and the next commit takes every list queued
+ * (group commit, as audit_alone's callers share commits): the lists of
+ * several threads then go in one transaction.  No thread of its own commits
+ * them, so no connection is suspended and resumed, and no thread is woken,
+ * per request.  Before, a writer thread took the lists while their
+ * connections waited suspended, and it resumed each one: an eventfd write,
+ * two epoll changes and most of a context switch a request.  GET
+ * /api/v1/me (wrk -c64, 2 cores, 2 pool threads): 29-35 us of CPU a
+ * request before, 23-25 after (bench/README.md, session 21).  The fewer
+ * pool threads, the bigger the batches (a thread holds every request it
+ * found ready before it comes back to one): at 8 threads per core this
+ * is no cheaper than the writer thread was. */
 
 struct drow {
 	struct audit_who who;
@@ -579,22 +584,27 @@ static void deferred_free(struct audit_deferred *d)
 	free(d);
 }
 
-static pthread_mutex_t w_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t w_work;           /* work came, or stop */
-static pthread_once_t w_once = PTHREAD_ONCE_INIT;
-static struct audit_deferred *w_head, **w_tail = &w_head;
-static int w_accepting;         /* the writer runs and takes lists */
-static int w_stop;              /* asked to stop once the queue is empty */
-static int w_idle;              /* the writer waits on w_work */
-static pthread_t w_thread;
-static struct db *w_db;
-static uint64_t w_rows, w_commits;      /* for the line at stop */
+/* The audit writer: a connection of its own, and the lists held for it.
+ * f_queue holds every list held and not yet taken; each commit takes all
+ * of them and is numbered, so a list held when f_next was n is committed
+ * by commit n, done once f_finished reaches n.  Threads waiting for
+ * commit n sleep on f_done[n % 2]: when commit n ends, they all wake
+ * (theirs is made) and one waiting for n + 1 wakes to make it, not every
+ * thread that waits (with 16 pool threads, waking all of them on every
+ * commit cost more context switches than the commits saved). */
+static pthread_mutex_t f_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t f_done[2] = {PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER};
+static struct audit_deferred *f_queue, **f_tail = &f_queue;
+static uint64_t f_next = 1, f_finished;
+static int f_committing;
+static struct db *f_db;                 /* the writer's connection, or NULL */
+static uint64_t f_rows, f_commits;      /* for the line at stop */
 
 /* Commit the rows of lists in one transaction on db, setting each list's
  * rc: the transaction's result, or AUDIT_STALE for a list answered from a
  * cached session lookup whose auth_version has moved since (read inside
  * the transaction, so after every change committed before these requests
- * were queued).  Stale lists' rows are left out; a batch may then write
+ * were answered).  Stale lists' rows are left out; a batch may then write
  * no row at all.  Returns the rows written. */
 static int commit_lists(struct db *db, struct audit_deferred *lists)
 {
@@ -604,7 +614,10 @@ static int commit_lists(struct db *db, struct audit_deferred *lists)
 		n += d->n;
 		check |= d->check;
 	}
-	int rc = db_begin(db);
+	/* never inside the caller's own transaction (no writer: see flush) */
+	bool began = false;
+	int rc = db_in_transaction(db) ? HE_INTERNAL : db_begin(db);
+	began = rc == HE_OK;
 	int64_t version = 0;
 	if (rc == HE_OK && check)
 		rc = auth_version_read(db, &version);
@@ -620,7 +633,7 @@ static int commit_lists(struct db *db, struct audit_deferred *lists)
 		rc = append(db, rows, i);
 	if (rc == HE_OK)
 		rc = db_commit(db);
-	else
+	else if (began)
 		db_rollback(db);
 	free(rows);
 	for (struct audit_deferred *d = lists; d; d = d->next)
@@ -629,108 +642,90 @@ static int commit_lists(struct db *db, struct audit_deferred *lists)
 	return rc == HE_OK ? i : 0;
 }
 
-/* Commit the lists in one transaction, tell each its result, free them. */
-static void writer_commit(struct audit_deferred *lists)
+/* Commit lists on db, tell each its result, free them.  Returns the rows
+ * written. */
+static int commit_and_tell(struct db *db, struct audit_deferred *lists)
 {
-	w_rows += (uint64_t)commit_lists(w_db, lists);
-	w_commits++;
+	int rows = commit_lists(db, lists);
 	for (struct audit_deferred *d = lists, *next; d; d = next) {
 		next = d->next;
 		d->done(d->arg, d->rc);
 		deferred_free(d);
 	}
+	return rows;
 }
 
-static void *writer_main(void *unused)
-{
-	(void)unused;
-	pthread_mutex_lock(&w_lock);
-	for (;;) {
-		while (!w_head && !w_stop) {
-			w_idle = 1;
-			pthread_cond_wait(&w_work, &w_lock);
-			w_idle = 0;
-		}
-		if (!w_head)
-			break;  /* stopping, and nothing is left */
-		struct audit_deferred *lists = w_head;
-		w_head = NULL;
-		w_tail = &w_head;
-		pthread_mutex_unlock(&w_lock);
-		writer_commit(lists);
-		pthread_mutex_lock(&w_lock);
-	}
-	w_accepting = 0;
-	pthread_mutex_unlock(&w_lock);
-	return NULL;
-}
-
-int audit_defer_submit(struct db *db, struct audit_deferred *d, audit_done_fn *done, void *arg)
+uint64_t audit_defer_hold(struct audit_deferred *d, audit_done_fn *done, void *arg)
 {
 	d->done = done;
 	d->arg = arg;
 	d->next = NULL;
-	pthread_mutex_lock(&w_lock);
-	if (w_accepting) {
-		*w_tail = d;
-		w_tail = &d->next;
-		if (w_idle)
-			pthread_cond_signal(&w_work);
-		pthread_mutex_unlock(&w_lock);
-		return AUDIT_QUEUED;
-	}
-	pthread_mutex_unlock(&w_lock);
-	/* No writer (stopped): commit here, as audit_alone's callers do. */
-	int rc = HE_INTERNAL;
-	if (!db_in_transaction(db)) {
-		commit_lists(db, d);
-		rc = d->rc;
-	}
-	deferred_free(d);
-	return rc;
+	pthread_mutex_lock(&f_lock);
+	*f_tail = d;
+	f_tail = &d->next;
+	uint64_t ticket = f_next;
+	pthread_mutex_unlock(&f_lock);
+	return ticket;
 }
 
-static void w_init(void)
+/* With f_lock held and nobody committing: commit every list held, on db,
+ * as commit number f_next; f_lock is released meanwhile. */
+static void lead_commit(struct db *db)
 {
-	pthread_condattr_t a;
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(&w_work, &a);
-	pthread_condattr_destroy(&a);
+	struct audit_deferred *lists = f_queue;
+	f_queue = NULL;
+	f_tail = &f_queue;
+	uint64_t n = f_next++;
+	f_committing = 1;
+	pthread_mutex_unlock(&f_lock);
+	int rows = lists ? commit_and_tell(db, lists) : 0;
+	pthread_mutex_lock(&f_lock);
+	f_committing = 0;
+	f_finished = n;
+	if (lists) {
+		f_rows += (uint64_t)rows;
+		f_commits++;
+	}
+	pthread_cond_broadcast(&f_done[n % 2]);
+	pthread_cond_signal(&f_done[(n + 1) % 2]);
+}
+
+void audit_defer_flush(struct db *db, uint64_t ticket)
+{
+	pthread_mutex_lock(&f_lock);
+	while (f_finished < ticket) {
+		if (f_committing)
+			pthread_cond_wait(&f_done[ticket % 2], &f_lock);
+		else	/* no writer: on db, as audit_alone's callers commit */
+			lead_commit(f_db ? f_db : db);
+	}
+	pthread_mutex_unlock(&f_lock);
 }
 
 int audit_writer_start(struct db *db)
 {
-	pthread_once(&w_once, w_init);
-	pthread_mutex_lock(&w_lock);
-	if (w_accepting) {
-		pthread_mutex_unlock(&w_lock);
-		return HE_INTERNAL;
-	}
-	w_db = db;
-	w_stop = 0;
-	int err = pthread_create(&w_thread, NULL, writer_main, NULL);
-	w_accepting = err == 0;
-	pthread_mutex_unlock(&w_lock);
-	return err ? HE_INTERNAL : HE_OK;
+	pthread_mutex_lock(&f_lock);
+	int rc = f_db ? HE_INTERNAL : HE_OK;
+	if (rc == HE_OK)
+		f_db = db;
+	pthread_mutex_unlock(&f_lock);
+	return rc;
 }
 
 void audit_writer_stop(void)
 {
-	pthread_mutex_lock(&w_lock);
-	if (!w_accepting) {
-		pthread_mutex_unlock(&w_lock);
-		return;
-	}
-	w_stop = 1;
-	pthread_cond_signal(&w_work);
-	pthread_mutex_unlock(&w_lock);
-	pthread_join(w_thread, NULL);
-	w_db = NULL;
-	if (w_commits)
+	pthread_mutex_lock(&f_lock);
+	while (f_committing)
+		pthread_cond_wait(&f_done[f_next % 2], &f_lock);
+	if (f_queue && f_db)	/* held and not flushed: committed now */
+		lead_commit(f_db);
+	f_db = NULL;
+	uint64_t rows = f_rows, commits = f_commits;
+	f_rows = f_commits = 0;
+	pthread_mutex_unlock(&f_lock);
+	if (commits)
 		fprintf(stderr, "hearth: audit writer: %" PRIu64 " rows in %" PRIu64 " commits\n",
-			w_rows, w_commits);
-	w_rows = w_commits = 0;
+			rows, commits);
 }
 
 int audit_verify(struct db *db, int64_t *rows, int64_t *bad_id, struct buf *msg)

@@ -8,6 +8,7 @@
  * editing a row breaks the chain, which audit_verify() detects. */
 #ifndef HEARTH_AUDIT_H
 #define HEARTH_AUDIT_H
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/buf.h"
@@ -43,20 +44,20 @@ int audit(struct db *db, const struct audit_who *who, const char *action,
 int audit_alone(struct db *db, const struct audit_who *who, const char *action,
 		const char *entity, const char *entity_id, const char *summary);
 
-/* Deferred rows, for a server that must not hold a thread per waiting
- * read.  Between audit_defer_begin and audit_defer_end, this thread's
+/* Deferred rows, for a server that must not make each read commit alone.
+ * Between audit_defer_begin and audit_defer_end, this thread's
  * audit_alone calls do not commit: each copies its row into a list held
  * for the thread and returns HE_OK (HE_INTERNAL inside a transaction, as
  * always).  audit_defer_end returns that list (NULL if no row came), and
- * the caller must hand it to audit_defer_submit and keep the answer that
+ * the caller must hold it (audit_defer_hold) and keep the answer that
  * depended on the rows until done(arg, rc) says they were committed
  * (HE_OK) or not (the batch's error; nothing of the list was written).
- * The writer thread (audit_writer_start, with its own connection) commits
- * every list queued at that moment in one transaction, chained like any
- * other rows, and calls done on its own thread, once per list. */
+ * The lists held by every thread are committed together, in one
+ * transaction on the audit writer's connection (audit_writer_start),
+ * chained like any other rows, by the first thread that needs one of them
+ * committed (audit_defer_flush), and each list's done is called then. */
 struct audit_deferred;
 typedef void audit_done_fn(void *arg, int rc);
-#define AUDIT_QUEUED (-1)
 /* done's rc when the request's answer rested on a cached session lookup
  * (audit_defer_require) that the database has since changed: none of its
  * rows were written, and the request must be handled again, afresh. */
@@ -69,14 +70,24 @@ struct audit_deferred *audit_defer_end(void);
  * rows) is then committed only if auth_version still reads version inside
  * the commit's transaction; else done gets AUDIT_STALE. */
 void audit_defer_require(int64_t version);
-/* Queue d for the writer: AUDIT_QUEUED, and done will be called.  With no
- * writer running (never started, or stopped) the rows are committed here,
- * on db, and their result returned; done is not called.  Takes d. */
-int audit_defer_submit(struct db *db, struct audit_deferred *d, audit_done_fn *done, void *arg);
-/* Start the writer on db (its own connection, used by no other thread
- * until audit_writer_stop returns).  HE_INTERNAL if one runs already. */
+/* Hold d (taken) for the next commit of held rows; returns the number of
+ * that commit, for audit_defer_flush.  done(arg, rc) is called once d is
+ * committed, or not, on the thread that made the commit. */
+uint64_t audit_defer_hold(struct audit_deferred *d, audit_done_fn *done, void *arg);
+/* Return once commit ticket (from audit_defer_hold) has been made: if no
+ * thread is committing, make it here, with every list held at that moment
+ * by any thread; else wait for the commit under way, then see again.
+ * With no writer (never started, or stopped) the commit is made on db,
+ * which must not be inside a transaction (each done gets HE_INTERNAL if
+ * it is). */
+void audit_defer_flush(struct db *db, uint64_t ticket);
+/* Make db (a connection of its own, used by no other code until
+ * audit_writer_stop returns) the audit writer's: flushes commit on it.
+ * HE_INTERNAL if there is one already. */
 int audit_writer_start(struct db *db);
-/* Commit everything queued, call its done functions, stop the writer. */
+/* Wait for the commit under way, commit whatever is still held (calling
+ * its done), then stop using the writer's connection (the caller closes
+ * it); prints the rows and commits made on it. */
 void audit_writer_stop(void);
 
 /* Rows this thread has appended since it started (whether or not their

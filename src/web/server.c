@@ -1,6 +1,6 @@
 /* server.c — libmicrohttpd glue: connections in, responses out.
  *
- * MHD runs an internal thread pool (eight threads per core by default); each
+ * MHD runs an internal thread pool (one thread per core by default); each
  * thread lazily opens its own database connection, kept for the life of
  * the thread.  For each request we gather the body (refusing more than
  * REQ_BODY_MAX), build a struct req, hand it to the dispatcher, and queue
@@ -8,19 +8,21 @@
  * access-log line per request goes to standard error, when the response
  * is queued (written out in batches: base/logbuf.h).
  *
- * Reads (GET, HEAD) do not wait on a pool thread for their audit rows:
- * the rows are held while the handler runs (audit_defer_begin), then the
- * connection is suspended and the rows handed to the audit writer thread
- * (core/audit.h), which commits every waiting request's rows in one
- * transaction on a connection of its own and resumes their connections;
- * on the resumed call the response built before is queued — or, if the
- * commit failed, the error (a storage fault's 503) in its place.  So no
- * answer leaves before its rows are committed, and meanwhile the thread
- * serves other connections.  Such reads may take the session from the
- * cache of core/auth.c; the writer checks it in the same transaction, and
- * a request whose cached session has changed (AUDIT_STALE) is handled
- * again from the database.  Other methods audit in their own
- * transactions, as the CLI does. */
+ * Reads (GET, HEAD) do not commit their audit rows one by one: the rows
+ * are held while the handler runs (audit_defer_begin), and the answer is
+ * kept, not queued, with the rows held for the pool thread
+ * (audit_defer_hold).  libmicrohttpd calls on_request again for a request
+ * that has no answer yet — after the other connections of the same pool
+ * thread that were ready — and the first such call, on any pool thread,
+ * commits the rows every thread holds in one transaction, on the audit
+ * writer's connection (audit_defer_flush, core/audit.h), before any of
+ * their answers is queued; if the commit failed, the error (a storage fault's 503) goes in
+ * place of the answer.  So no answer leaves before its rows are
+ * committed, and no connection is suspended, nor a thread woken, for it.
+ * Such reads may take the session from the cache of core/auth.c; the
+ * commit checks it in the same transaction, and a request whose cached
+ * session has changed (AUDIT_STALE) is handled again from the database.
+ * Other methods audit in their own transactions, as the CLI does. */
 #include "web/server.h"
 
 #include <arpa/inet.h>
@@ -91,15 +93,14 @@ struct conn_state {
 	struct timespec start;
 	struct MHD_Connection *conn;
 	struct req *waiting;   /* an answer held until its audit rows are committed */
-	int audit_rc;          /* their commit's result (set by the audit writer) */
+	atomic_bool held;      /* its rows are held, not yet committed */
+	uint64_t ticket;       /* the commit that takes them (audit_defer_flush) */
+	int audit_rc;          /* its result: set by audit_done before held clears */
 };
 
-/* Reads hand their audit rows to the audit writer (core/audit.h) and are
- * suspended instead of holding a pool thread while the rows commit.
- * stopping: the server is shutting down, no new request defers;
- * deferring: requests between deciding to defer and handing their rows
- * over (shutdown waits for none to be left before stopping the writer). */
-static atomic_int writer_on, stopping, deferring;
+/* Reads hold their audit rows for the audit writer's connection
+ * (core/audit.h) while it runs. */
+static atomic_int writer_on;
 
 static void client_ip(struct MHD_Connection *c, char out[64])
 {
@@ -318,33 +319,45 @@ static void audit_failed(struct req *r, int rc)
 	storage_answer(r, true, false);
 }
 
-/* Called on the audit writer's thread once r's rows are committed (or
- * not): the connection goes on, and on_request sends the answer. */
+/* Called by audit_defer_flush once the rows of the request cs waits
+ * for are committed (or not): its answer may go. */
 static void audit_done(void *arg, int rc)
 {
 	struct conn_state *cs = arg;
 	cs->audit_rc = rc;
-	MHD_resume_connection(cs->conn);
+	atomic_store_explicit(&cs->held, false, memory_order_release);
 }
 
-/* Whether r's audit rows may go to the writer: reads (GET, HEAD), whose
- * rows nothing else in the request waits for.  Counted in deferring
- * until handed over (see stopping). */
+/* Whether r's audit rows may be held for the writer: reads (GET, HEAD),
+ * whose rows nothing else in the request waits for. */
 static bool may_defer(const struct req *r)
 {
-	if (!writer_on || (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0))
-		return false;
-	atomic_fetch_add(&deferring, 1);
-	if (atomic_load(&stopping)) {
-		atomic_fetch_sub(&deferring, 1);
-		return false;
-	}
-	return true;
+	return writer_on && (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0);
 }
 
-/* Handle the request and answer it, or suspend it until its audit rows
- * are committed.  Reads handed to the writer may answer from the session
- * cache (auth_cache_allow); again: the request is handled a second time
+static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
+			       const char *method, const char *url, bool again);
+
+/* r's held audit rows were committed, or not (rc): a cached session that
+ * has changed since (AUDIT_STALE: nothing of r was written or sent, so it
+ * is handled again from the database), or a failed commit (the error in
+ * place of the answer). */
+static enum MHD_Result audit_settled(struct MHD_Connection *c, struct conn_state *cs,
+				     struct req *r, int rc, const char *method, const char *url)
+{
+	if (rc == AUDIT_STALE) {
+		discard(r);
+		return respond(c, cs, method, url, true);
+	}
+	if (rc != HE_OK)
+		audit_failed(r, rc);
+	return answer(c, cs, r);
+}
+
+/* Handle the request and answer it, or keep the answer until its audit
+ * rows are committed (on the next call).  Reads whose rows are held may
+ * answer from the session cache (auth_cache_allow); again: the request is
+ * handled a second time
  * because the cached session it answered from changed (AUDIT_STALE), so
  * this time it reads the session from the database. */
 static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
@@ -374,22 +387,15 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 		route_dispatch(r);
 		auth_cache_allow(r->db, false);
 		storage_answer(r, db_storage_faults() != faults, db_write_commits() != commits);
-		if (defer) {
-			struct audit_deferred *d = audit_defer_end();
-			if (d) {
-				/* Suspend first: the writer may resume it at once. */
-				cs->waiting = r;
-				cs->audit_rc = HE_OK;
-				MHD_suspend_connection(c);
-				int rc = audit_defer_submit(r->db, d, audit_done, cs);
-				atomic_fetch_sub(&deferring, 1);
-				if (rc != AUDIT_QUEUED) {
-					cs->audit_rc = rc;
-					MHD_resume_connection(c);
-				}
-				return MHD_YES;
-			}
-			atomic_fetch_sub(&deferring, 1);
+		struct audit_deferred *d = defer ? audit_defer_end() : NULL;
+		if (d) {
+			/* No answer yet: libmicrohttpd calls on_request again,
+			 * and that call commits the rows (on_request). */
+			cs->waiting = r;
+			cs->audit_rc = HE_OK;
+			atomic_store(&cs->held, true);
+			cs->ticket = audit_defer_hold(d, audit_done, cs);
+			return MHD_YES;
 		}
 	}
 	return answer(c, cs, r);
@@ -409,16 +415,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*con_cls = cs;
 		return MHD_YES;
 	}
-	if (cs->waiting) {	/* resumed: its audit rows are committed, or failed */
+	if (cs->waiting) {	/* called again for an answer held for its audit rows */
 		struct req *r = cs->waiting;
+		/* The first such call, on any pool thread, commits the rows
+		 * held by them all; the others' are committed by then.
+		 * thread_db: the connection r was handled on. */
+		if (atomic_load_explicit(&cs->held, memory_order_acquire))
+			audit_defer_flush(thread_db(), cs->ticket);
 		cs->waiting = NULL;
-		if (cs->audit_rc == AUDIT_STALE) {	/* nothing of it was written or sent */
-			discard(r);
-			return respond(c, cs, method, url, true);
-		}
-		if (cs->audit_rc != HE_OK)
-			audit_failed(r, cs->audit_rc);
-		return answer(c, cs, r);
+		return audit_settled(c, cs, r, cs->audit_rc, method, url);
 	}
 	if (*size) {
 		upload_feed(cs->up, data, *size);
@@ -434,7 +439,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls; (void)c; (void)toe;
 	struct conn_state *cs = *con_cls;
 	if (cs) {
-		if (cs->waiting)	/* closed before it was resumed (shutdown) */
+		/* Closed with its answer held (the client went, or shutdown):
+		 * its rows are committed first, since the commit that takes
+		 * them tells cs. */
+		if (atomic_load_explicit(&cs->held, memory_order_acquire))
+			audit_defer_flush(thread_db(), cs->ticket);
+		if (cs->waiting)
 			discard(cs->waiting);
 		upload_free(cs->up);
 		free(cs);
@@ -521,20 +531,22 @@ int server_run(const struct server_opts *o)
 		return HE_USAGE;
 	}
 	server_malloc_tune();
-	/* More threads than cores: a thread blocks while a password is
-	 * hashed (argon2id, tens to hundreds of ms), while a report page runs
-	 * its queries (up to a few hundred ms) and while a write waits for the
-	 * database, and the connections MHD gave that thread wait with it; the
-	 * more threads, the fewer connections one such request holds up.
-	 * Reads no longer block for their audit rows (the audit writer batches
-	 * them whatever the thread count: GET /api/v1/me on 2 cores measured
-	 * the same CPU per request at 1, 2, 4 and 8 threads per core, within
-	 * the noise of a shared machine), so the count is set by those waits,
-	 * not by the audit log: 8 per core, as before. */
+	/* One thread per core, as bare libmicrohttpd.  Fewer threads batch
+	 * reads' audit rows better: a thread holds the rows of every request
+	 * it found ready before it comes back to one of them and commits
+	 * (on_request), so the fewer threads, the more rows a commit and the
+	 * fewer commits.  GET /api/v1/me on 2 cores (wrk -c64, bench/README.md
+	 * session 21): 23-25 us of CPU a request at 1 thread per core, 29-30
+	 * at 2, 32-40 at 8 (the default before, with a writer thread: 31-35).
+	 * The price: a thread blocks while a password is hashed (argon2id,
+	 * ~70 ms here), while a report page runs its queries (up to a few
+	 * hundred ms) and while a write waits for the database, and the
+	 * connections MHD gave that thread — half of them on 2 cores — wait
+	 * with it.  --threads sets more. */
 	unsigned threads = o->threads;
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = 8 * (n > 0 ? (unsigned)n : 2);
+		threads = n > 0 ? (unsigned)n : 2;
 	}
 	/* Block the stop signals before MHD starts its threads (they inherit
 	 * the mask), then wait for them here: a signal delivered to a worker
@@ -547,8 +559,7 @@ int server_run(const struct server_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	struct db *wdb = start_writer();
 	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-		MHD_ALLOW_SUSPEND_RESUME,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
 		0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -570,14 +581,11 @@ int server_run(const struct server_opts *o)
 	int sig;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "hearth: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	/* Requests from now on commit their own rows; those already handed
-	 * to the writer are committed and answered (resumed) before MHD
-	 * stops, which closes whatever is still suspended. */
-	atomic_store(&stopping, 1);
-	while (atomic_load(&deferring))
-		nanosleep(&(struct timespec){0, 1000000}, NULL);
-	stop_writer(wdb);
+	/* MHD's threads commit the rows they hold before they end (an
+	 * answer held for them is not sent); then the writer's connection
+	 * closes. */
 	MHD_stop_daemon(d);
+	stop_writer(wdb);
 	logbuf_stop();
 	auth_cache_clear();
 	return HE_OK;

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """audit_order.py — a read's answer never leaves before its audit row is committed.
 
-`hearth serve` hands the audit rows of reads (GET) to one writer thread and
-holds each answer until the writer's commit (src/web/server.c,
+`hearth serve` holds the audit rows of reads (GET) and each answer until
+a commit on the audit writer's connection has taken them, made by the pool
+thread that first comes back to one of those requests (src/web/server.c,
 src/core/audit.c).  This checks it from outside, on SQLite:
 
   order     THREADS users, each signed in on a keep-alive connection of its

@@ -1,9 +1,10 @@
 /* test_audit_writer.c — unit tests for the deferred audit rows and the
- * writer thread of src/core/audit.c (audit_defer_begin/end/submit,
+ * audit writer of src/core/audit.c (audit_defer_begin/end/hold/flush,
  * audit_writer_start/stop), which the server uses for reads: a request's
- * rows are held, handed to the writer, committed in one transaction with
- * other requests' rows, and only then is the request told (done), so its
- * answer never leaves before its rows are in the log.
+ * rows are held, committed on the writer's connection in one transaction
+ * with every other request's rows held at that moment, by whichever
+ * thread first needs them committed, and only then is the request told
+ * (done), so its answer never leaves before its rows are in the log.
  *
  * Runs on SQLite, or on PostgreSQL when HEARTH_TEST_PG is set (testdb.h). */
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -98,9 +100,10 @@ static const struct audit_who who = {
 };
 
 /* While deferring, audit_alone returns at once without writing; the rows
- * (two for one request) are committed by the writer, in the order given,
- * and are in the log — seen from another connection — when done runs;
- * they count for the thread that made them. */
+ * (two for one request) are held, not written, until a flush commits
+ * them, in the order given; they are in the log — seen from another
+ * connection — when done runs, which is before the flush returns; they
+ * count for the thread that made them. */
 static void test_deferred_rows_committed_before_done(void **state)
 {
 	struct testdb *t = *state;
@@ -114,10 +117,12 @@ static void test_deferred_rows_committed_before_done(void **state)
 	struct audit_deferred *d = audit_defer_end();
 	assert_non_null(d);
 	assert_int_equal(audit_appended(), before + 2);
+	uint64_t ticket = audit_defer_hold(d, on_done, &wt);
 	/* held, not written */
 	assert_int_equal(testdb_int(t->db, "SELECT count(*) FROM audit_log"), 0);
-	assert_int_equal(audit_defer_submit(t->db, d, on_done, &wt), AUDIT_QUEUED);
-	sem_wait(&wt.done);
+	assert_int_equal(wt.calls, 0);
+	audit_defer_flush(t->db, ticket);
+	assert_int_equal(wt.calls, 1);
 	assert_int_equal(wt.rc, HE_OK);
 	assert_int_equal(wt.calls, 1);
 	assert_int_equal(wt.seen, 1);
@@ -159,8 +164,9 @@ static void test_deferred_refused_in_transaction(void **state)
 	assert_int_equal(audit_appended(), before);
 }
 
-/* With no writer running the rows are committed by the submitter itself
- * and the result returned; done is never called. */
+/* With no writer running the rows are committed on the flushing
+ * thread's own connection, and done told at once; not inside a
+ * transaction of its own, which is left alone. */
 static void test_no_writer_commits_here(void **state)
 {
 	struct testdb *t = *state;
@@ -169,9 +175,20 @@ static void test_no_writer_commits_here(void **state)
 	audit_defer_begin();
 	assert_int_equal(audit_alone(t->db, &who, "view", "pupils", NULL, "no writer"), HE_OK);
 	struct audit_deferred *d = audit_defer_end();
-	assert_int_equal(audit_defer_submit(t->db, d, on_done, &wt), HE_OK);
-	assert_int_equal(wt.calls, 0);
+	audit_defer_flush(t->db, audit_defer_hold(d, on_done, &wt));
+	assert_int_equal(wt.calls, 1);
+	assert_int_equal(wt.rc, HE_OK);
 	assert_int_equal(count_summary(t->db, "no writer"), 1);
+	audit_defer_begin();
+	assert_int_equal(audit_alone(t->db, &who, "view", "pupils", NULL, "inside"), HE_OK);
+	d = audit_defer_end();
+	assert_int_equal(db_begin(t->db), HE_OK);
+	audit_defer_flush(t->db, audit_defer_hold(d, on_done, &wt));
+	assert_int_equal(wt.calls, 2);
+	assert_int_equal(wt.rc, HE_INTERNAL);
+	assert_true(db_in_transaction(t->db));
+	assert_int_equal(db_commit(t->db), HE_OK);
+	assert_int_equal(count_summary(t->db, "inside"), 0);
 	sem_destroy(&wt.done);
 	expect_intact(t->db, 1);
 }
@@ -188,16 +205,16 @@ static void test_commit_failure_reported(void **state)
 	sem_init(&wt.done, 0, 0);
 	audit_defer_begin();
 	assert_int_equal(audit_alone(t->db, &who, "view", "pupils", NULL, "lost"), HE_OK);
-	assert_int_equal(audit_defer_submit(t->db, audit_defer_end(), on_done, &wt), AUDIT_QUEUED);
-	sem_wait(&wt.done);
+	audit_defer_flush(t->db, audit_defer_hold(audit_defer_end(), on_done, &wt));
+	assert_int_equal(wt.calls, 1);
 	assert_int_equal(wt.rc, HE_DB_SCHEMA);
 	assert_int_equal(testdb_int(t->db, "SELECT count(*) FROM audit_log"), 0);
 	testdb_raw_exec(t, "INSERT INTO audit_head (id, last_id, hash) VALUES (1, 0, '"
 			GENESIS "')");
 	audit_defer_begin();
 	assert_int_equal(audit_alone(t->db, &who, "view", "pupils", NULL, "kept"), HE_OK);
-	assert_int_equal(audit_defer_submit(t->db, audit_defer_end(), on_done, &wt), AUDIT_QUEUED);
-	sem_wait(&wt.done);
+	audit_defer_flush(t->db, audit_defer_hold(audit_defer_end(), on_done, &wt));
+	assert_int_equal(wt.calls, 2);
 	assert_int_equal(wt.rc, HE_OK);
 	assert_int_equal(count_summary(t->db, "kept"), 1);
 	writer_stop(w);
@@ -249,12 +266,14 @@ static void *req_worker(void *p)
 			a->failures++;
 			continue;
 		}
-		rc = audit_defer_submit(db, d, on_done, &wt);
-		if (rc == AUDIT_QUEUED) {
-			sem_wait(&wt.done);
-			rc = wt.rc;
-		}
-		if (rc)
+		/* flushed at once or later, as a pool thread does when it
+		 * comes back to the request: done has run when it returns,
+		 * on this thread or on the one whose commit took the list */
+		uint64_t ticket = audit_defer_hold(d, on_done, &wt);
+		if (i % 3 == 1)
+			sched_yield();
+		audit_defer_flush(db, ticket);
+		if (wt.calls != 1 || wt.rc)
 			a->failures++;
 		/* committed: this connection, opened before, sees both rows now */
 		struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM audit_log WHERE user_id = :u"
@@ -313,8 +332,8 @@ static void test_many_requests(void **state)
 	expect_intact(t->db, total);
 }
 
-/* Stopping the writer commits what is queued and tells every request
- * before it returns. */
+/* Stopping the writer commits what is held and not yet flushed, and
+ * tells every request before it returns. */
 static void test_stop_drains(void **state)
 {
 	struct testdb *t = *state;
@@ -328,8 +347,7 @@ static void test_stop_drains(void **state)
 		snprintf(summary, sizeof summary, "queued %d", i);
 		audit_defer_begin();
 		assert_int_equal(audit_alone(t->db, &who, "view", "pupils", NULL, summary), HE_OK);
-		assert_int_equal(audit_defer_submit(t->db, audit_defer_end(), on_done, &wt[i]),
-				 AUDIT_QUEUED);
+		audit_defer_hold(audit_defer_end(), on_done, &wt[i]);
 	}
 	writer_stop(w);
 	for (int i = 0; i < N; i++) {
@@ -340,6 +358,68 @@ static void test_stop_drains(void **state)
 	free(wt);
 	assert_int_equal(testdb_int(t->db, "SELECT count(*) FROM audit_log"), N);
 	expect_intact(t->db, N);
+}
+
+/* Lists held by different threads go in one commit, made by the first
+ * flush: the other list's done has run before that flush returns, its
+ * rows follow on in the chain, and its own flush then has nothing to do. */
+struct holder {
+	const char *url;
+	struct waiter wt;
+	uint64_t ticket;
+};
+
+static void *hold_main(void *p)
+{
+	struct holder *h = p;
+	struct audit_who other = who;
+	other.user_id = 8;
+	struct db *db = NULL;
+	char *msg = NULL;
+	if (db_open(h->url, &db, &msg) != HE_OK) {
+		free(msg);
+		return NULL;
+	}
+	audit_defer_begin();
+	if (audit_alone(db, &other, "view", "pupils", "9", "held elsewhere") == HE_OK)
+		h->ticket = audit_defer_hold(audit_defer_end(), on_done, &h->wt);
+	else
+		audit_defer_end();
+	db_close(db);
+	return NULL;
+}
+
+static void test_threads_lists_share_a_commit(void **state)
+{
+	struct testdb *t = *state;
+	struct db *w = writer_start(t);
+	struct waiter mine = {.url = t->url, .summary = "held elsewhere"};
+	struct holder h = {.url = t->url};
+	sem_init(&mine.done, 0, 0);
+	sem_init(&h.wt.done, 0, 0);
+	audit_defer_begin();
+	assert_int_equal(audit_alone(t->db, &who, "view", "pupils", "1", "held here"), HE_OK);
+	uint64_t ticket = audit_defer_hold(audit_defer_end(), on_done, &mine);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, hold_main, &h), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(h.ticket, ticket);
+	assert_int_equal(testdb_int(t->db, "SELECT count(*) FROM audit_log"), 0);
+	audit_defer_flush(t->db, ticket);
+	assert_int_equal(mine.calls, 1);
+	assert_int_equal(mine.rc, HE_OK);
+	assert_int_equal(mine.seen, 1);		/* the other thread's row is in */
+	assert_int_equal(h.wt.calls, 1);
+	assert_int_equal(h.wt.rc, HE_OK);
+	assert_int_equal(testdb_int(t->db, "SELECT id FROM audit_log WHERE summary = 'held here'"), 1);
+	assert_int_equal(testdb_int(t->db, "SELECT id FROM audit_log WHERE summary ="
+				    " 'held elsewhere' AND user_id = 8"), 2);
+	audit_defer_flush(t->db, h.ticket);	/* made already */
+	assert_int_equal(h.wt.calls, 1);
+	writer_stop(w);
+	sem_destroy(&mine.done);
+	sem_destroy(&h.wt.done);
+	expect_intact(t->db, 2);
 }
 
 int main(void)
@@ -354,6 +434,7 @@ int main(void)
 		T(test_no_writer_commits_here),
 		T(test_commit_failure_reported),
 		T(test_many_requests),
+		T(test_threads_lists_share_a_commit),
 		T(test_stop_drains),
 #undef T
 	};
