@@ -1,5 +1,7 @@
 /* serve_cmd.c — `hearth serve` (the web server) and `hearth routes`. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +15,14 @@
 #include "web/server.h"
 
 static const char serve_help[] =
-	"usage: hearth serve [--db URL] [--listen HOST:PORT] [--threads N] [--quiet]\n"
-	"                    [--secure-cookies]\n"
+	"usage: hearth serve [--db URL] [--listen HOST:PORT] [--threads N] [--workers N]\n"
+	"                    [--quiet] [--secure-cookies]\n"
 	"\n"
-	"Start the web server (default 127.0.0.1:8080) on an initialised database,\n"
-	"with --threads worker threads (default one per core).\n"
+	"Start the web server (default 127.0.0.1:8080) on an initialised database.\n"
+	"--threads network threads (default one per core) read requests and run\n"
+	"the quick ones (/api/v1/me, /api/v1/health, assets); --workers worker\n"
+	"threads (default four per core) run the rest: sign-ins, pages, reports,\n"
+	"changes.  --workers 0: none, every request runs on a network thread.\n"
 	"Behind a TLS-terminating proxy, --secure-cookies marks cookies Secure.\n"
 	"One access-log line per request goes to standard error (--quiet: none).\n"
 	"Stops cleanly on SIGINT or SIGTERM.\n";
@@ -41,11 +46,28 @@ static void serve_malloc_tune(void)
 		mallopt(M_ARENA_MAX, 2);
 }
 
+/* A thread count from the command line, min to 1024, into *out; false
+ * (with a message naming the flag) if it is not one. */
+static bool thread_count(const char *flag, const char *arg, unsigned min, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > 1024) {
+		fprintf(stderr, "hearth serve: %s must be a whole number from %u to 1024, not \"%s\"\n",
+			flag, min, arg);
+		return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}
+
 int serve_cmd(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, 'd'}, {"listen", required_argument, NULL, 'l'},
-		{"threads", required_argument, NULL, 't'}, {"quiet", no_argument, NULL, 'q'},
+		{"threads", required_argument, NULL, 't'}, {"workers", required_argument, NULL, 'w'},
+		{"quiet", no_argument, NULL, 'q'},
 		{"secure-cookies", no_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
 	};
@@ -56,7 +78,16 @@ int serve_cmd(int argc, char **argv)
 		switch (c) {
 		case 'd': flag = optarg; break;
 		case 'l': o.listen = optarg; break;
-		case 't': o.threads = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 't':
+			if (!thread_count("--threads", optarg, 1, &o.threads))
+				return 1;
+			break;
+		case 'w':
+			if (!thread_count("--workers", optarg, 0, &o.workers))
+				return 1;
+			if (o.workers == 0)
+				o.workers = WORKERS_NONE;
+			break;
 		case 'q': o.quiet = 1; break;
 		case 's': o.secure_cookies = 1; break;
 		case 'h': return cli_usage(serve_help, 0);

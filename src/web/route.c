@@ -21,18 +21,24 @@
 #include "web/http.h"
 #include "web/page.h"
 
-#define R(m, p, c, csrf, aud, k, fn) {m, p, c, csrf, aud, k, fn, 0, false}
+#define R(m, p, c, csrf, aud, k, fn) {m, p, c, csrf, aud, k, fn, 0, false, false}
 /* An upload route: the body (or a form's file) streams to disk, up to max. */
-#define UPLOAD(m, p, c, csrf, aud, k, fn, max) {m, p, c, csrf, aud, k, fn, max, true}
+#define UPLOAD(m, p, c, csrf, aud, k, fn, max) {m, p, c, csrf, aud, k, fn, max, true, false}
+/* A quick route, run on the network thread that read it instead of a
+ * worker thread (server.c): only a few indexed reads, no password to hash,
+ * nothing to write but its audit row.  Every other route runs on a worker,
+ * so that one slow request never holds up the connections of a network
+ * thread (half of them on two cores). */
+#define QUICK(m, p, c, csrf, aud, k, fn) {m, p, c, csrf, aud, k, fn, 0, false, true}
 enum { NO = 0, YES = 1 };
 #define IMPORT_MAX ((size_t)512 * 1024 * 1024)  /* a census file, streamed to disk */
 
 const struct route routes[] = {
 	/* API */
-	R("GET",    "/api/v1/health",  CAP_PUBLIC,      NO,  NO,  ROUTE_API,  health_api),
+	QUICK("GET", "/api/v1/health", CAP_PUBLIC,      NO,  NO,  ROUTE_API,  health_api),
 	R("POST",   "/api/v1/session", CAP_PUBLIC,      NO,  NO,  ROUTE_API,  session_create_api),
 	R("DELETE", "/api/v1/session", CAP_SIGNED_IN,   YES, NO,  ROUTE_API,  session_delete_api),
-	R("GET",    "/api/v1/me",      CAP_SIGNED_IN,   NO,  YES, ROUTE_API,  me_api),
+	QUICK("GET", "/api/v1/me",     CAP_SIGNED_IN,   NO,  YES, ROUTE_API,  me_api),
 	R("GET",    "/api/v1/audit",   CAP_AUDIT_READ,  NO,  YES, ROUTE_API,  audit_api),
 	R("GET",    "/api/v1/schools", CAP_SCHOOLS_VIEW, NO, NO,  ROUTE_API,  schools_api),
 	R("POST",   "/api/v1/schools", CAP_SCHOOLS_MANAGE, YES, YES, ROUTE_API, schools_create_api),
@@ -318,11 +324,12 @@ const struct route routes[] = {
 	R("PUT",    "/api/v1/settings/caseload", CAP_WORKERS_MANAGE, YES, YES, ROUTE_API, caseload_settings_put_api),
 	/* END caseload settings routes */
 	/* Static files */
-	R("GET",    "/assets/*",       CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
-	{0, 0, 0, 0, 0, 0, 0, 0, 0},
+	QUICK("GET", "/assets/*",      CAP_PUBLIC,      NO,  NO,  ROUTE_ASSET, asset_get),
+	{0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
 };
 
-/* Match path against pattern, filling params; true on a match. */
+/* Match path against pattern, filling r's params (r NULL: none filled);
+ * true on a match. */
 static bool match(const char *pattern, const char *path, struct req *r)
 {
 	int np = 0;
@@ -336,7 +343,9 @@ static bool match(const char *pattern, const char *path, struct req *r)
 			size_t n = se ? (size_t)(se - s) : strlen(s);
 			if (!pe || n == 0 || np >= REQ_MAX_PARAMS)
 				return false;
-			r->params[np++] = arena_strndup(&r->arena, s, n);
+			if (r)
+				r->params[np] = arena_strndup(&r->arena, s, n);
+			np++;
 			p = pe + 1;
 			s += n;
 			continue;
@@ -447,6 +456,16 @@ const struct route *route_lookup(const char *method, const char *path)
 	buf_free(&allow);
 	arena_free(&r.arena);
 	return rt;
+}
+
+bool route_slow(const char *method, const char *path)
+{
+	if (strcmp(method, "HEAD") == 0)
+		method = "GET";
+	for (const struct route *rt = routes; rt->method; rt++)
+		if (strcmp(rt->method, method) == 0 && match(rt->pattern, path, NULL))
+			return !rt->quick;
+	return false;
 }
 
 /* The checks before the handler; HE_OK to run it. */

@@ -28,10 +28,16 @@ struct route {
 	route_fn fn;
 	size_t body_max;       /* 0: REQ_BODY_MAX, in memory */
 	bool upload;           /* stream the body (or its file part) to disk */
+	bool quick;            /* run on the network thread (server.c): a few
+				* indexed reads, no password hash, no write */
 };
 
 /* The route for method and path, without authenticating (NULL if none). */
 const struct route *route_lookup(const char *method, const char *path);
+/* Whether the request method path must run on a worker thread: it has a
+ * route, and the route is not quick.  (No route: the 404 or 405 is
+ * quick.) */
+bool route_slow(const char *method, const char *path);
 
 extern const struct route routes[];
 

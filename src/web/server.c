@@ -53,6 +53,7 @@
 #include "web/page.h"
 #include "web/route.h"
 #include "web/upload.h"
+#include "web/workq.h"
 
 #define SECURITY_CSP "default-src 'self'; script-src 'self'; style-src 'self';" \
 	" img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none';" \
@@ -96,11 +97,19 @@ struct conn_state {
 	atomic_bool held;      /* its rows are held, not yet committed */
 	uint64_t ticket;       /* the commit that takes them (audit_defer_flush) */
 	int audit_rc;          /* its result: set by audit_done before held clears */
+	/* A request run on a worker thread: the connection is suspended
+	 * from workq_submit until the worker has made r's answer (resumed). */
+	struct workq_job job;
+	struct req *r;
+	const char *method, *url;
 };
 
 /* Reads hold their audit rows for the audit writer's connection
  * (core/audit.h) while it runs. */
 static atomic_int writer_on;
+/* The worker threads for requests whose routes are not quick (NULL: none;
+ * every request then runs on its network thread). */
+static struct workq *workers;
 
 static void client_ip(struct MHD_Connection *c, char out[64])
 {
@@ -354,14 +363,9 @@ static enum MHD_Result audit_settled(struct MHD_Connection *c, struct conn_state
 	return answer(c, cs, r);
 }
 
-/* Handle the request and answer it, or keep the answer until its audit
- * rows are committed (on the next call).  Reads whose rows are held may
- * answer from the session cache (auth_cache_allow); again: the request is
- * handled a second time
- * because the cached session it answered from changed (AUDIT_STALE), so
- * this time it reads the session from the database. */
-static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
-			       const char *method, const char *url, bool again)
+/* A request for method url on c, its answer not yet made. */
+static struct req *req_new(struct MHD_Connection *c, struct conn_state *cs,
+			   const char *method, const char *url)
 {
 	struct req *r = xcalloc(1, sizeof *r);
 	arena_init(&r->arena);
@@ -372,31 +376,88 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 	upload_to_req(cs->up, r);
 	client_ip(c, r->ip);
 	r->secure = opts->secure_cookies != 0;
+	return r;
+}
+
+/* Run r on this thread's database connection, making its answer.  A read
+ * whose audit rows are held returns them (r's answer must wait for their
+ * commit); NULL otherwise.  Reads whose rows are held may answer from the
+ * session cache (auth_cache_allow); again: the request is handled a second
+ * time because the cached session it answered from changed (AUDIT_STALE),
+ * so this time it reads the session from the database. */
+static struct audit_deferred *handle(struct conn_state *cs, struct req *r, bool again)
+{
 	r->db = thread_db();
 	int refused = upload_error(cs->up, &r->err);  /* 413 too large, 400 malformed */
 	if (refused) {
 		early_error(r, refused);
-	} else if (!r->db) {	/* the database cannot be reached: 503 */
+		return NULL;
+	}
+	if (!r->db) {	/* the database cannot be reached: 503 */
 		early_error(r, HE_UNAVAILABLE);
-	} else {
-		uint64_t faults = db_storage_faults(), commits = db_write_commits();
-		bool defer = may_defer(r);
-		if (defer)
-			audit_defer_begin();
-		auth_cache_allow(r->db, defer && !again);
-		route_dispatch(r);
-		auth_cache_allow(r->db, false);
-		storage_answer(r, db_storage_faults() != faults, db_write_commits() != commits);
-		struct audit_deferred *d = defer ? audit_defer_end() : NULL;
-		if (d) {
-			/* No answer yet: libmicrohttpd calls on_request again,
-			 * and that call commits the rows (on_request). */
-			cs->waiting = r;
-			cs->audit_rc = HE_OK;
-			atomic_store(&cs->held, true);
-			cs->ticket = audit_defer_hold(d, audit_done, cs);
-			return MHD_YES;
+		return NULL;
+	}
+	uint64_t faults = db_storage_faults(), commits = db_write_commits();
+	bool defer = may_defer(r);
+	if (defer)
+		audit_defer_begin();
+	auth_cache_allow(r->db, defer && !again);
+	route_dispatch(r);
+	auth_cache_allow(r->db, false);
+	storage_answer(r, db_storage_faults() != faults, db_write_commits() != commits);
+	return defer ? audit_defer_end() : NULL;
+}
+
+/* On a worker thread: run the request of cs, wait here for its audit rows
+ * (if any) to be committed, and resume the connection, whose next call
+ * sends the answer (on_request). */
+static void run_job(struct workq_job *job)
+{
+	struct conn_state *cs = (struct conn_state *)((char *)job - offsetof(struct conn_state, job));
+	for (bool again = false;; again = true) {
+		struct audit_deferred *d = handle(cs, cs->r, again);
+		if (!d)
+			break;
+		atomic_store(&cs->held, true);
+		audit_defer_flush(cs->r->db, audit_defer_hold(d, audit_done, cs));
+		if (cs->audit_rc != AUDIT_STALE) {
+			if (cs->audit_rc != HE_OK)
+				audit_failed(cs->r, cs->audit_rc);
+			break;
 		}
+		discard(cs->r);	/* nothing of it was written or sent */
+		cs->r = req_new(cs->conn, cs, cs->method, cs->url);
+	}
+	MHD_resume_connection(cs->conn);
+}
+
+/* Handle the request: on a worker thread if its route is not quick (the
+ * connection suspended meanwhile), else here, answering it now or, when
+ * its audit rows are held, on the next call (on_request). */
+static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
+			       const char *method, const char *url, bool again)
+{
+	struct req *r = req_new(c, cs, method, url);
+	if (workers && !again && route_slow(method, url)) {
+		/* Suspend first: the worker may resume it at once. */
+		cs->r = r;
+		cs->method = method;
+		cs->url = url;
+		MHD_suspend_connection(c);
+		if (workq_submit(workers, &cs->job, run_job))
+			return MHD_YES;
+		cs->r = NULL;	/* stopping: run here */
+		MHD_resume_connection(c);
+	}
+	struct audit_deferred *d = handle(cs, r, again);
+	if (d) {
+		/* No answer yet: libmicrohttpd calls on_request again,
+		 * and that call commits the rows (on_request). */
+		cs->waiting = r;
+		cs->audit_rc = HE_OK;
+		atomic_store(&cs->held, true);
+		cs->ticket = audit_defer_hold(d, audit_done, cs);
+		return MHD_YES;
 	}
 	return answer(c, cs, r);
 }
@@ -414,6 +475,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		clock_gettime(CLOCK_MONOTONIC, &cs->start);
 		*con_cls = cs;
 		return MHD_YES;
+	}
+	if (cs->r) {	/* resumed: a worker has made its answer */
+		struct req *r = cs->r;
+		cs->r = NULL;
+		return answer(c, cs, r);
 	}
 	if (cs->waiting) {	/* called again for an answer held for its audit rows */
 		struct req *r = cs->waiting;
@@ -446,6 +512,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			audit_defer_flush(thread_db(), cs->ticket);
 		if (cs->waiting)
 			discard(cs->waiting);
+		/* A worker's answer not sent: closed at shutdown, once the
+		 * workers had stopped (a suspended connection is closed only
+		 * then). */
+		if (cs->r)
+			discard(cs->r);
 		upload_free(cs->up);
 		free(cs);
 		*con_cls = NULL;
@@ -531,23 +602,23 @@ int server_run(const struct server_opts *o)
 		return HE_USAGE;
 	}
 	server_malloc_tune();
-	/* One thread per core, as bare libmicrohttpd.  Fewer threads batch
-	 * reads' audit rows better: a thread holds the rows of every request
-	 * it found ready before it comes back to one of them and commits
-	 * (on_request), so the fewer threads, the more rows a commit and the
-	 * fewer commits.  GET /api/v1/me on 2 cores (wrk -c64, bench/README.md
-	 * session 21): 23-25 us of CPU a request at 1 thread per core, 29-30
-	 * at 2, 32-40 at 8 (the default before, with a writer thread: 31-35).
-	 * The price: a thread blocks while a password is hashed (argon2id,
-	 * ~70 ms here), while a report page runs its queries (up to a few
-	 * hundred ms) and while a write waits for the database, and the
-	 * connections MHD gave that thread — half of them on 2 cores — wait
-	 * with it.  --threads sets more. */
-	unsigned threads = o->threads;
-	if (!threads) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n > 0 ? (unsigned)n : 2;
-	}
+	/* One network thread per core, as bare libmicrohttpd.  Fewer threads
+	 * batch reads' audit rows better: a thread holds the rows of every
+	 * request it found ready before it comes back to one of them and
+	 * commits (on_request), so the fewer threads, the more rows a commit
+	 * and the fewer commits.  GET /api/v1/me on 2 cores (wrk -c64,
+	 * bench/README.md session 21): 23-25 us of CPU a request at 1 thread
+	 * per core, 29-30 at 2, 32-40 at 8 (the default before, with a writer
+	 * thread: 31-35).  A network thread runs only quick routes (route.c);
+	 * the rest — a password to hash (argon2id, ~70 ms here), a report
+	 * page's queries (up to a few hundred ms), a write that may wait for
+	 * the database — go to the worker threads, four per core, so that
+	 * none of them holds up the connections of a network thread (half of
+	 * them on 2 cores).  --threads and --workers set other counts. */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned cores = ncpu > 0 ? (unsigned)ncpu : 2;
+	unsigned threads = o->threads ? o->threads : cores;
+	unsigned nworkers = o->workers ? o->workers : 4 * cores;
 	/* Block the stop signals before MHD starts its threads (they inherit
 	 * the mask), then wait for them here: a signal delivered to a worker
 	 * thread could not wake a pause() in this one. */
@@ -558,8 +629,10 @@ int server_run(const struct server_opts *o)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct db *wdb = start_writer();
+	workers = o->workers == WORKERS_NONE ? NULL : workq_start(nworkers);
 	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+		MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -567,10 +640,12 @@ int server_run(const struct server_opts *o)
 		MHD_OPTION_CONNECTION_LIMIT, 1000u,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 200u,
 		MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
 		MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "hearth: cannot listen on %s: %s\n", o->listen, strerror(errno));
+		workq_stop(workers);
+		workers = NULL;
 		stop_writer(wdb);
 		return HE_UNAVAILABLE;
 	}
@@ -581,9 +656,14 @@ int server_run(const struct server_opts *o)
 	int sig;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "hearth: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	/* MHD's threads commit the rows they hold before they end (an
-	 * answer held for them is not sent); then the writer's connection
-	 * closes. */
+	/* The workers finish every request handed to them (and refuse new
+	 * ones, which their network threads then run themselves), resuming
+	 * their connections; MHD's threads commit the rows they hold before
+	 * they end (an answer held for them is not sent); then the writer's
+	 * connection closes. */
+	struct workq *w = workers;
+	workers = NULL;
+	workq_stop(w);
 	MHD_stop_daemon(d);
 	stop_writer(wdb);
 	logbuf_stop();

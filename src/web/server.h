@@ -2,10 +2,14 @@
 #ifndef HEARTH_SERVER_H
 #define HEARTH_SERVER_H
 
+#define WORKERS_NONE ((unsigned)-1)
+
 struct server_opts {
 	const char *db_url;
 	const char *listen;     /* "127.0.0.1:8080" */
-	unsigned threads;       /* 0: one per core */
+	unsigned threads;       /* network threads; 0: one per core */
+	unsigned workers;       /* worker threads; 0: four per core;
+				 * WORKERS_NONE: none (all on the network threads) */
 	int quiet;              /* no access log */
 	int secure_cookies;     /* behind TLS: mark cookies Secure */
 };
