@@ -131,7 +131,12 @@ static int insert_row(struct db *db, const struct audit_row *r, const char *prev
 		      const char *hash)
 {
 	db_audit_append(db, true);
-	struct db_stmt *st = db_prepare(db,
+	bool sqlite = strcmp(db_backend(db), "sqlite") == 0;
+	struct db_stmt *st = db_prepare(db, sqlite ?
+		"INSERT OR IGNORE INTO audit_log (id, at, user_id, user_email, role, route, action,"
+		" entity, entity_id, summary, ip, prev_hash, hash) VALUES (:id, :at,"
+		" :uid, :email, :role, :route, :action, :entity, :eid, :summary, :ip,"
+		" :prev, :hash)" :
 		"INSERT INTO audit_log (id, at, user_id, user_email, role, route, action,"
 		" entity, entity_id, summary, ip, prev_hash, hash) VALUES (:id, :at,"
 		" :uid, :email, :role, :route, :action, :entity, :eid, :summary, :ip,"
@@ -153,6 +158,8 @@ static int insert_row(struct db *db, const struct audit_row *r, const char *prev
 	db_bind_text(st, ":prev", prev);
 	db_bind_text(st, ":hash", hash);
 	int rc = db_done(st);
+	if (rc == HE_OK && sqlite && db_changes(db) != 1)
+		rc = HE_INTERNAL;
 	db_audit_append(db, false);
 	return rc;
 }
