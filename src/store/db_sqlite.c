@@ -175,8 +175,24 @@ static int authorize(void *arg, int action, const char *a1, const char *a2,
 static const struct db_ops sqlite_ops;
 static const sqlite3_module rows_module;
 
+/* SQLite's allocation counters (sqlite3_memory_used) take one mutex for
+ * the whole process on every malloc and free SQLite makes — several for
+ * each statement a request runs, on every thread: GET /api/v1/me, 2 pool
+ * threads, ~7 % more requests a second without them (bench/README.md).
+ * Hearth reads none of them, so they are off, unless
+ * HEARTH_SQLITE_MEMSTATUS=1 (the soak's heap samples read them). */
+static void sqlite_setup(void)
+{
+	const char *keep = getenv("HEARTH_SQLITE_MEMSTATUS");
+	if (!keep || strcmp(keep, "1") != 0)
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_initialize();
+}
+
 int db_sqlite_open(const char *path, struct db **out, char **errmsg)
 {
+	static pthread_once_t setup = PTHREAD_ONCE_INIT;
+	pthread_once(&setup, sqlite_setup);
 	struct sqlite_db *db = xcalloc(1, sizeof *db);
 	db->base.ops = &sqlite_ops;
 	int src = sqlite3_open_v2(path, &db->h,
@@ -230,13 +246,22 @@ struct checkpointer {
 	pthread_cond_t wake;
 	bool want, stop;
 	sqlite3 *h;
+	int asked_at;	/* the log's pages when a checkpoint was last asked for */
 };
 
+/* After each commit on the writer's connection (so on one thread at a
+ * time): ask for a checkpoint once per CKPT_PAGES new pages of log, not
+ * at every commit while the log stays long (a checkpoint cannot shorten
+ * it while a reader still uses it; the next writer starts it again from
+ * the top once every page is back in the database file). */
 static int wal_committed(void *arg, sqlite3 *h, const char *dbname, int pages)
 {
 	(void)h; (void)dbname;
 	struct checkpointer *c = arg;
-	if (pages >= CKPT_PAGES) {
+	if (pages < c->asked_at)	/* the log was started again */
+		c->asked_at = 0;
+	if (pages >= c->asked_at + CKPT_PAGES) {
+		c->asked_at = pages;
 		pthread_mutex_lock(&c->lock);
 		if (!c->want) {
 			c->want = true;
