@@ -150,9 +150,9 @@ fi
 
 for attempt in 1 2 3; do
 	port=$(free_port)
-	# shellcheck disable=SC2086
 	# SQLite counts its memory only when asked (its counters take a
 	# process-wide lock on every allocation): the heap samples need it.
+	# shellcheck disable=SC2086
 	HEARTH_SQLITE_MEMSTATUS=$HEAP \
 	"$HEARTH" serve --db "$db_url" --listen "127.0.0.1:$port" $HEARTH_ARGS \
 		>"$tmp/serve.out" 2>"$tmp/access.log" &
