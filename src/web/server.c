@@ -168,9 +168,12 @@ static void access_log(const struct req *r, size_t bytes, const struct timespec 
 	timestamp_format(time(NULL), ts);
 	const char *email = r->signed_in ? r->sess.user.email : "-";
 	/* at most 4 bytes out per byte in: well under the cap, so the line
-	 * always gets its newline */
-	struct buf line;
-	buf_init(&line, 4096);
+	 * always gets its newline.  The thread's own buffer, kept between
+	 * lines (a malloc and free per line were a tenth of the log's cost). */
+	static __thread struct buf line;
+	if (!line.max)
+		buf_init(&line, 4096);
+	buf_reset(&line);
 	buf_append(&line, ts, 20);
 	buf_putc(&line, ' ');
 	buf_puts(&line, r->ip);
@@ -191,7 +194,6 @@ static void access_log(const struct req *r, size_t bytes, const struct timespec 
 	buf_putc(&line, '\n');
 	if (!buf_err(&line))
 		logbuf_line(line.data, line.len);
-	buf_free(&line);
 }
 
 /* A request that failed (5xx) while the database could not write — its
@@ -374,7 +376,12 @@ static struct req *req_new(struct MHD_Connection *c, struct conn_state *cs,
 	r->method = method;
 	r->path = url;
 	upload_to_req(cs->up, r);
-	client_ip(c, r->ip);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context)
+		memcpy(r->ip, ci->socket_context, sizeof r->ip);
+	else
+		client_ip(c, r->ip);
 	r->secure = opts->secure_cookies != 0;
 	return r;
 }
@@ -523,6 +530,22 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
+/* The client's address as text, made once per connection (each of its
+ * requests copies it) and freed with it. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		char *ip = xmalloc(64);
+		client_ip(c, ip);
+		*socket_context = ip;
+	} else {
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static int parse_listen(const char *listen, struct sockaddr_in *sa)
 {
 	char host[64];
@@ -641,6 +664,7 @@ int server_run(const struct server_opts *o)
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_CONNECTION_LIMIT, 1000u,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 200u,
 		MHD_OPTION_CONNECTION_TIMEOUT, 30u,
