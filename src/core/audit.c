@@ -142,21 +142,21 @@ static int insert_row(struct db *db, const struct audit_row *r, const char *prev
 		" :uid, :email, :role, :route, :action, :entity, :eid, :summary, :ip,"
 		" :prev, :hash)");
 	db_bind_int(st, ":id", r->id);
-	db_bind_text(st, ":at", r->at);
+	db_bind_text_ref(st, ":at", r->at);
 	if (r->user_id)
 		db_bind_int(st, ":uid", r->user_id);
 	else
 		db_bind_null(st, ":uid");
-	db_bind_text(st, ":email", r->user_email);
-	db_bind_text(st, ":role", r->role);
-	db_bind_text(st, ":route", r->route);
-	db_bind_text(st, ":action", r->action);
-	db_bind_text(st, ":entity", r->entity);
-	db_bind_text(st, ":eid", r->entity_id);
-	db_bind_text(st, ":summary", r->summary);
-	db_bind_text(st, ":ip", r->ip);
-	db_bind_text(st, ":prev", prev);
-	db_bind_text(st, ":hash", hash);
+	db_bind_text_ref(st, ":email", r->user_email);
+	db_bind_text_ref(st, ":role", r->role);
+	db_bind_text_ref(st, ":route", r->route);
+	db_bind_text_ref(st, ":action", r->action);
+	db_bind_text_ref(st, ":entity", r->entity);
+	db_bind_text_ref(st, ":eid", r->entity_id);
+	db_bind_text_ref(st, ":summary", r->summary);
+	db_bind_text_ref(st, ":ip", r->ip);
+	db_bind_text_ref(st, ":prev", prev);
+	db_bind_text_ref(st, ":hash", hash);
 	int rc = db_done(st);
 	if (rc == HE_OK && sqlite && db_changes(db) != 1)
 		rc = HE_INTERNAL;

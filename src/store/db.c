@@ -233,6 +233,13 @@ void db_bind_text(struct db_stmt *st, const char *name, const char *value)
 		st->db->ops->bind_text(st, name, value);
 }
 
+void db_bind_text_ref(struct db_stmt *st, const char *name, const char *value)
+{
+	if (!st->rc)
+		(st->db->ops->bind_text_ref ? st->db->ops->bind_text_ref
+					    : st->db->ops->bind_text)(st, name, value);
+}
+
 void db_bind_int(struct db_stmt *st, const char *name, int64_t value)
 {
 	if (!st->rc)

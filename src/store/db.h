@@ -48,6 +48,10 @@ struct db_stmt *db_prepare(struct db *db, const char *sql);
 /* Bind by name, including the colon (":urn").  A NULL text binds SQL NULL.
  * Binding a name the statement does not have is an error (sticky). */
 void db_bind_text(struct db_stmt *st, const char *name, const char *value);
+/* As db_bind_text, but the text is read in place, not copied: it must stay
+ * as it is until the statement is finalized (db_done, db_finalize).  For
+ * the statements run most often (the audit row's insert). */
+void db_bind_text_ref(struct db_stmt *st, const char *name, const char *value);
 void db_bind_int(struct db_stmt *st, const char *name, int64_t value);
 void db_bind_null(struct db_stmt *st, const char *name);
 /* Step: true when a row is available. */

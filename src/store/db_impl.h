@@ -22,6 +22,8 @@ struct db_ops {
 	struct db_stmt *(*prepare)(struct db *db, const char *sql);
 	/* Bind by name; report unknown names through db_stmt_fail. */
 	void (*bind_text)(struct db_stmt *st, const char *name, const char *value);
+	/* db_bind_text_ref: the value read in place (may be NULL: bind_text) */
+	void (*bind_text_ref)(struct db_stmt *st, const char *name, const char *value);
 	void (*bind_int)(struct db_stmt *st, const char *name, int64_t value);
 	bool (*next)(struct db_stmt *st);
 	const char *(*text)(struct db_stmt *st, int col);

@@ -431,6 +431,15 @@ static void sq_bind_text(struct db_stmt *base, const char *name, const char *val
 				    : sqlite3_bind_null(s->st, i));
 }
 
+static void sq_bind_text_ref(struct db_stmt *base, const char *name, const char *value)
+{
+	struct sqlite_stmt *s = SST(base);
+	int i = param_index(s, name);
+	if (i)
+		bind_check(s, value ? sqlite3_bind_text(s->st, i, value, -1, SQLITE_STATIC)
+				    : sqlite3_bind_null(s->st, i));
+}
+
 static void sq_bind_int(struct db_stmt *base, const char *name, int64_t value)
 {
 	struct sqlite_stmt *s = SST(base);
@@ -888,6 +897,7 @@ static const struct db_ops sqlite_ops = {
 	.close = sq_close,
 	.prepare = sq_prepare,
 	.bind_text = sq_bind_text,
+	.bind_text_ref = sq_bind_text_ref,
 	.bind_int = sq_bind_int,
 	.next = sq_next,
 	.text = sq_text,
