@@ -570,6 +570,9 @@ static int64_t meeting_version(struct db *db, int64_t id)
 	return int_of(db, "SELECT version FROM taf_meetings WHERE id = :id", id);
 }
 
+/* The statuses of an action still to be done (jointaudit.c's). */
+#define OPEN_ACTIONS "('not_started','in_progress','not_done')"
+
 /* The professionals owning open actions on the case (at most max). */
 static size_t case_profs(struct seeding *g, const struct dcase *c, int64_t *out, size_t max)
 {
@@ -672,6 +675,21 @@ static int held_meeting(struct seeding *g, const struct dcase *c, hday day)
 		    shares_with(c, tmpls[i].agency) && chance(&g->rng, 60))
 			t = &tmpls[i];
 	int64_t prof = owner_prof(g, c, t->agency);
+	/* The professional already working on that need for the family takes
+	 * the next step: a second one on it is what the joint audit's
+	 * same-need check finds, and the demo makes that case on purpose
+	 * (overlap), not by chance (which, with the dates moving the
+	 * meetings, gave a different number of findings each day). */
+	struct db_stmt *st2 = db_prepare(g->db, "SELECT pa.owner_professional_id FROM plan_actions pa"
+		" JOIN cases k ON k.id = pa.case_id WHERE k.family_id = :fam AND k.status = 'open'"
+		" AND pa.owner_kind = 'agency' AND pa.need = :need AND pa.status IN " OPEN_ACTIONS
+		" ORDER BY pa.id LIMIT 1");
+	db_bind_int(st2, ":fam", c->family_id);
+	db_bind_text(st2, ":need", t->need);
+	if (db_next(st2))
+		prof = db_int(st2, 0);
+	if ((rc = db_finalize(st2)))
+		return rc;
 	struct action_in act = {
 		.description = arena_printf(&g->arena, t->text, c->child), .need = t->need,
 		.owner_kind = "agency", .owner_professional_id = prof, .due_on = due,
