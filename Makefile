@@ -12,7 +12,7 @@
 # build/san/ for the sanitizer build).
 
 SHELL     := /bin/bash
-PKGS      := libmicrohttpd sqlite3 libpq jansson libsodium libcrypto liboath libqrencode libxml-2.0 xlsxwriter
+PKGS      := libmicrohttpd sqlite3 libpq jansson libsodium libargon2 libcrypto liboath libqrencode libxml-2.0 xlsxwriter
 CC        ?= cc
 OPT       ?= -O2
 CFLAGS    := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wvla \

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(build-essential pkg-config
-      libmicrohttpd-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev postgresql libjansson-dev libsodium-dev
+      libmicrohttpd-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev postgresql libjansson-dev libsodium-dev libargon2-dev
       libxml2-dev libxlsxwriter-dev clang libclang-rt-14-dev
       liboath-dev libqrencode-dev libcmocka-dev libcurl4-openssl-dev python3-icalendar
       chromium fonts-liberation)

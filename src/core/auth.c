@@ -15,6 +15,7 @@
 #include "base/sha256.h"
 #include "base/valid.h"
 #include "core/audit.h"
+#include "core/pwhash.h"
 #include "store/db.h"
 
 #define TOTP_STEP 30
@@ -268,8 +269,7 @@ int auth_login(struct db *db, struct arena *a, const struct audit_who *who,
 	/* Verify against a real hash even for unknown emails, so timing does
 	 * not reveal which addresses exist. */
 	pthread_once(&dummy_once, dummy_make);
-	bool ok = crypto_pwhash_str_verify(c.id ? c.hash : dummy_hash, password,
-					   strlen(password)) == 0 && c.id;
+	bool ok = pwhash_verify(c.id ? c.hash : dummy_hash, password) && c.id;
 	if (!ok || c.disabled) {
 		if ((rc = refuse(db, who, norm, "login_failed", true,
 				 c.disabled ? "sign-in refused: account disabled"

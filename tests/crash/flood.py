@@ -13,6 +13,18 @@ requests must be refused (4xx or the connection closed), and the server
 must still be running at the end.  The slowest answer is printed, not
 judged: speed is for the benchmarks, and this layer runs beside others.
 
+Then slow requests: a second server with one network thread
+(`--threads 1`) gets SIGNINS sign-ins at once (each hashes a password with
+argon2id over 64 MiB: tens of milliseconds of CPU), and while they are
+being worked on /api/v1/me is asked 5 times: every answer must come before
+the first sign-in's.  Sign-ins run on worker threads, not the network
+thread (src/web/workq.c), so they never hold up the quick requests that
+thread reads: with `--workers 0` (every request on the network thread) the
+first /me waits for the sign-ins, half a second here.  And the hashing
+itself must not stall the process: libsodium mapped and unmapped its
+64 MiB for every check, and the other threads' memory calls queued behind
+it (core/pwhash.h); with that, /me came 35 ms after the first sign-in.
+
 usage: flood.py HEARTH     ends with "flood: N passed, N failed"
 """
 import http.client
@@ -26,6 +38,85 @@ import threading
 import time
 
 SLOW = 150
+SIGNINS = 8
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start(hearth, url, port, *args):
+    proc = subprocess.Popen([hearth, "serve", "--db", url, "--listen", f"127.0.0.1:{port}",
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    while "listening" not in proc.stdout.readline():
+        if proc.poll() is not None:
+            raise RuntimeError("hearth serve did not start")
+    return proc
+
+
+def slow_beside_quick(hearth, url, check):
+    """Sign-ins being worked on do not hold up /api/v1/me on the one network
+    thread (see the module's docstring)."""
+    port = free_port()
+    proc = start(hearth, url, port, "--threads", "1")
+    signin = {"email": "coordinator@hearth.example", "password": "hearth-demo-password"}
+    try:
+        def post():
+            h = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            h.request("POST", "/api/v1/session", json.dumps(signin),
+                      {"Content-Type": "application/json"})
+            return h
+
+        h = post()
+        r = h.getresponse()
+        r.read()
+        cookie = (r.getheader("Set-Cookie") or "").split(";")[0]
+        h.close()
+        check(r.status == 200, f"sign-in before the slow requests ({r.status})")
+
+        sent = threading.Barrier(SIGNINS + 1)
+        answered = []   # (monotonic time, status) of each sign-in
+
+        def one_signin():
+            try:
+                conn = post()
+            finally:
+                sent.wait()
+            resp = conn.getresponse()
+            resp.read()
+            answered.append((time.monotonic(), resp.status))
+            conn.close()
+
+        ts = [threading.Thread(target=one_signin) for _ in range(SIGNINS)]
+        for t in ts:
+            t.start()
+        sent.wait()
+        time.sleep(0.02)        # the server has read them and is hashing
+        quick = []              # (monotonic time, status) of each /me
+        for _ in range(5):
+            h = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            h.request("GET", "/api/v1/me", headers={"Cookie": cookie})
+            resp = h.getresponse()
+            resp.read()
+            quick.append((time.monotonic(), resp.status))
+            h.close()
+        for t in ts:
+            t.join()
+        check(all(st == 200 for _, st in answered) and len(answered) == SIGNINS,
+              f"{SIGNINS} sign-ins at once all answered 200 ({[st for _, st in answered]})")
+        check(all(st == 200 for _, st in quick), "5 /api/v1/me beside them answered 200")
+        first_signin = min(t for t, _ in answered)
+        last_me = max(t for t, _ in quick)
+        check(last_me < first_signin,
+              "every /api/v1/me answered before the first of the sign-ins being worked on"
+              f" (the last {(last_me - first_signin) * 1000:+.0f} ms from it)")
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def main():
@@ -122,6 +213,7 @@ def main():
         check(good == 50, f"{good} of 50 requests answered 200 beside {SLOW} slow connections")
         print(f"# slowest answer {worst * 1000:.0f} ms", flush=True)
         check(proc.poll() is None, "the server is still running")
+        slow_beside_quick(hearth, url, check)
     except Exception as e:  # noqa: BLE001
         check(False, f"harness: {e}")
     finally:
