@@ -20,6 +20,10 @@
 # Environment:
 #   BENCH_SECONDS=10      wrk duration per run
 #   BENCH_WARMUP=1        seconds of unrecorded warm-up per run (0: none)
+#   BENCH_ROUNDS=3        rounds; each round runs every server once, in the
+#                         same order, and each figure reported is the median
+#                         of its rounds (one slow or fast moment of a shared
+#                         machine moves one round, not the result)
 #   BENCH_THREADS=2       wrk threads          BENCH_CONNECTIONS=64  wrk connections
 #                         (the two-process run gives each of its two wrk
 #                         processes half of both, at least 1 thread)
@@ -40,6 +44,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${BENCH_SECONDS:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-1}
 WRK_THREADS=${BENCH_THREADS:-2}
 WRK_CONNS=${BENCH_CONNECTIONS:-64}
@@ -539,7 +544,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0)
 
 row() {
 	if [ -n "${rps[$1]:-}" ]; then
-		printf '%-15s %12s %10s %12s\n' "$2" "${rps[$1]}" "${p99[$1]}" "${reqs[$1]}"
+		printf '%-15s %12s %10s %12s   [%s]\n' "$2" "${rps[$1]}" "${p99[$1]}" "${reqs[$1]}" \
+			"${round_rps[$1]% }"
 	else
 		printf '%-15s %12s %10s %12s\n' "$2" "not run" "-" "-"
 	fi
@@ -586,6 +592,9 @@ report() {
 	echo "sqlite:   WAL, synchronous=NORMAL (as hearth sets them: the WAL is synced at checkpoints, not at each commit)"
 	echo "postgres: ${pg_conf:-not started} (${PG_OPTIONS:+BENCH_PG_OPTIONS='$PG_OPTIONS', otherwise }server defaults)"
 	echo "answer:   $body_len-byte JSON body ($answer)"
+	echo
+	echo "rounds:   $ROUNDS, each server once a round in the order below; requests/s and p99: the"
+	echo "          median of the rounds (each round's in brackets); requests: all rounds"
 	echo
 	printf '%-15s %12s %10s %12s\n' server "requests/s" "p99 ms" requests
 	row nginx nginx
@@ -650,20 +659,41 @@ bare_url="http://127.0.0.1:$port"
 same_bytes nginx "$nginx_url$PATH_ME" || true
 same_bytes bare_mhd "$bare_url$PATH_ME" || true
 
-run_wrk nginx "$cookie" '' "$nginx_url"
-run_wrk bare "$cookie" '' "$bare_url"
-if [ -n "$sqlite_ok" ]; then
-	run_wrk hearth-sqlite "$cookie_sqlite" audit_rows_sqlite "$url_sqlite"
-	check_audit hearth-sqlite audit_rows_sqlite "$pid_sqlite"
-fi
-if [ -n "$pg1_ok" ]; then
-	run_wrk hearth-pg1 "$cookie_pg" audit_rows_pg "$url_pg1"
-	check_audit hearth-pg1 audit_rows_pg "$pid_pg1"
-fi
-if [ -n "$pg2_ok" ]; then
-	run_wrk hearth-pg2 "$cookie_pg" audit_rows_pg "$url_pg1" "$url_pg2"
-	check_audit hearth-pg2 audit_rows_pg "$pid_pg1" "$pid_pg2"
-fi
+# keep NAME: add this round's figures of NAME to its rounds.
+declare -A round_rps=() round_p99=() round_reqs=() round_audit=()
+keep() {
+	round_rps[$1]+="${rps[$1]} " round_p99[$1]+="${p99[$1]} "
+	round_reqs[$1]=$(( ${round_reqs[$1]:-0} + ${reqs[$1]:-0} ))
+	[ -z "${audit[$1]:-}" ] || round_audit[$1]=$(( ${round_audit[$1]:-0} + ${audit[$1]} ))
+}
+median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{ v[++n] = $1 } END { if (!n) exit
+	if (n % 2) print v[(n + 1) / 2]; else printf "%.2f\n", (v[n / 2] + v[n / 2 + 1]) / 2 }'; }
+
+for round in $(seq "$ROUNDS"); do
+	say "round $round of $ROUNDS"
+	run_wrk nginx "$cookie" '' "$nginx_url"; keep nginx
+	run_wrk bare "$cookie" '' "$bare_url"; keep bare
+	if [ -n "$sqlite_ok" ]; then
+		run_wrk hearth-sqlite "$cookie_sqlite" audit_rows_sqlite "$url_sqlite"
+		check_audit hearth-sqlite audit_rows_sqlite "$pid_sqlite"; keep hearth-sqlite
+	fi
+	if [ -n "$pg1_ok" ]; then
+		run_wrk hearth-pg1 "$cookie_pg" audit_rows_pg "$url_pg1"
+		check_audit hearth-pg1 audit_rows_pg "$pid_pg1"; keep hearth-pg1
+	fi
+	if [ -n "$pg2_ok" ]; then
+		run_wrk hearth-pg2 "$cookie_pg" audit_rows_pg "$url_pg1" "$url_pg2"
+		check_audit hearth-pg2 audit_rows_pg "$pid_pg1" "$pid_pg2"; keep hearth-pg2
+	fi
+done
+# The medians of the rounds; requests and audit rows summed over them.
+for name in "${!round_rps[@]}"; do
+	rps[$name]=$(median <<<"${round_rps[$name]}")
+	rps[$name]=${rps[$name]%.*}
+	p99[$name]=$(median <<<"${round_p99[$name]}")
+	reqs[$name]=${round_reqs[$name]}
+	[ -z "${round_audit[$name]:-}" ] || audit[$name]=${round_audit[$name]}
+done
 
 echo
 report | tee "$RESULTS"

@@ -319,11 +319,6 @@ bool db_bulk_alone(struct db *db)
 	return !db_in_transaction(db) && db->ops->bulk_alone && db->ops->bulk_alone(db);
 }
 
-int db_checkpoint_behind(struct db *db)
-{
-	return db->ops->checkpoint_behind ? db->ops->checkpoint_behind(db) : HE_OK;
-}
-
 void db_map_reads(struct db *db, bool on)
 {
 	if (db->ops->map_reads)

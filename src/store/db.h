@@ -177,14 +177,6 @@ typedef void db_row_fn(void *arg, int row, int col, struct db_value *v);
 int db_rows_set(struct db *db, const char *table, const struct db_col *cols, int ncols,
 		int nrows, db_row_fn *fn, void *arg);
 
-/* Commits on db no longer checkpoint the write-ahead log themselves: a
- * thread of db's own does, on a connection of its own, once a commit has
- * taken the log past SQLite's 1000 pages, while db goes on committing
- * (the server's audit writer: the answers of a whole batch wait on its
- * commit).  The thread stops when db closes.  SQLite only (PostgreSQL
- * checkpoints in its own processes): elsewhere nothing changes. */
-int db_checkpoint_behind(struct db *db);
-
 /* Read this connection's database memory-mapped (on) or through the
  * backend's own page cache (off).  A connection opens mapped.  Mapped
  * reads suit long scans (the reports: a full year's dashboard about 2x

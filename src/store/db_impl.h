@@ -38,7 +38,6 @@ struct db_ops {
 	void (*bulk)(struct db *db, bool on);                 /* may be NULL */
 	bool (*bulk_alone)(struct db *db);                    /* may be NULL */
 	void (*map_reads)(struct db *db, bool on);            /* may be NULL */
-	int (*checkpoint_behind)(struct db *db);             /* may be NULL */
 	/* Around a write transaction (may be NULL): SQLite queues this
 	 * process's writers on a mutex rather than in its busy handler. */
 	int (*backup)(struct db *db, const char *path);

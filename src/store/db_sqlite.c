@@ -54,14 +54,11 @@ struct rows_src {
 	void *arg;
 };
 
-struct checkpointer;
-
 struct sqlite_db {
 	struct db base;
 	sqlite3 *h;
 	bool mapped;          /* mmap_size is MAP_BYTES (else 0): db_map_reads */
 	bool alone;           /* db_bulk_alone: a rollback journal until bulk ends */
-	struct checkpointer *ckpt;  /* db_checkpoint_behind, or NULL */
 	struct cached cache[STMT_CACHE];
 	struct rows_src rows[ROWS_TABLES];
 };
@@ -227,119 +224,9 @@ int db_sqlite_open(const char *path, struct db **out, char **errmsg)
 	return HE_OK;
 }
 
-/* ---- checkpoints behind a busy writer (db_checkpoint_behind) -----------
- *
- * By default the commit that takes the WAL past 1000 pages checkpoints it
- * there and then: copies every page back into the database file and syncs
- * it, a few milliseconds under load, while the committing thread — the
- * audit writer, with the answers of every request in its batch waiting on
- * it — does nothing else.  A connection given a checkpointer instead only
- * wakes it: a thread of its own, on a connection of its own, makes the
- * same PASSIVE checkpoint (it never waits for readers or writers, nor
- * they for it) while the commits go on. */
-
-#define CKPT_PAGES 1000	/* SQLite's own wal_autocheckpoint default */
-
-struct checkpointer {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool want, stop;
-	sqlite3 *h;
-	int asked_at;	/* the log's pages when a checkpoint was last asked for */
-};
-
-/* After each commit on the writer's connection (so on one thread at a
- * time): ask for a checkpoint once per CKPT_PAGES new pages of log, not
- * at every commit while the log stays long (a checkpoint cannot shorten
- * it while a reader still uses it; the next writer starts it again from
- * the top once every page is back in the database file). */
-static int wal_committed(void *arg, sqlite3 *h, const char *dbname, int pages)
-{
-	(void)h; (void)dbname;
-	struct checkpointer *c = arg;
-	if (pages < c->asked_at)	/* the log was started again */
-		c->asked_at = 0;
-	if (pages >= c->asked_at + CKPT_PAGES) {
-		c->asked_at = pages;
-		pthread_mutex_lock(&c->lock);
-		if (!c->want) {
-			c->want = true;
-			pthread_cond_signal(&c->wake);
-		}
-		pthread_mutex_unlock(&c->lock);
-	}
-	return SQLITE_OK;
-}
-
-static void *checkpoint_main(void *arg)
-{
-	struct checkpointer *c = arg;
-	pthread_mutex_lock(&c->lock);
-	for (;;) {
-		while (!c->want && !c->stop)
-			pthread_cond_wait(&c->wake, &c->lock);
-		if (c->stop)
-			break;
-		pthread_mutex_unlock(&c->lock);
-		int log = 0, done = 0;
-		sqlite3_wal_checkpoint_v2(c->h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-		pthread_mutex_lock(&c->lock);
-		c->want = false;	/* commits meanwhile: the next one asks again */
-	}
-	pthread_mutex_unlock(&c->lock);
-	return NULL;
-}
-
-static int sq_checkpoint_behind(struct db *base)
-{
-	struct sqlite_db *db = SDB(base);
-	const char *path = sqlite3_db_filename(db->h, "main");
-	if (db->ckpt || !path || !*path)
-		return HE_OK;	/* one already, or no file (":memory:") */
-	struct checkpointer *c = xcalloc(1, sizeof *c);
-	if (sqlite3_open_v2(path, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		int rc = db_fail(base, HE_DB, NULL, "checkpointer: %s", sqlite3_errmsg(c->h));
-		sqlite3_close(c->h);
-		free(c);
-		return rc;
-	}
-	sqlite3_busy_timeout(c->h, 5000);
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->wake, NULL);
-	if (pthread_create(&c->thread, NULL, checkpoint_main, c) != 0) {
-		sqlite3_close(c->h);
-		free(c);
-		return db_fail(base, HE_INTERNAL, NULL, "checkpointer: no thread");
-	}
-	db->ckpt = c;
-	sqlite3_wal_hook(db->h, wal_committed, c);	/* in place of wal_autocheckpoint */
-	return HE_OK;
-}
-
-static void checkpointer_stop(struct sqlite_db *db)
-{
-	struct checkpointer *c = db->ckpt;
-	if (!c)
-		return;
-	sqlite3_wal_autocheckpoint(db->h, CKPT_PAGES);	/* its own again */
-	pthread_mutex_lock(&c->lock);
-	c->stop = true;
-	pthread_cond_signal(&c->wake);
-	pthread_mutex_unlock(&c->lock);
-	pthread_join(c->thread, NULL);
-	sqlite3_close(c->h);
-	pthread_cond_destroy(&c->wake);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
-	db->ckpt = NULL;
-}
-
 static void sq_close(struct db *base)
 {
 	struct sqlite_db *db = SDB(base);
-	checkpointer_stop(db);
 	for (int i = 0; i < STMT_CACHE; i++)
 		sqlite3_finalize(db->cache[i].st);
 	sqlite3_close(db->h);
@@ -893,7 +780,6 @@ static const struct db_ops sqlite_ops = {
 	.name = "sqlite",
 	.backup = sq_backup,
 	.begin_sql = "BEGIN IMMEDIATE",
-	.checkpoint_behind = sq_checkpoint_behind,
 	.close = sq_close,
 	.prepare = sq_prepare,
 	.bind_text = sq_bind_text,

@@ -599,10 +599,6 @@ static struct db *start_writer(void)
 		free(msg);
 		return NULL;
 	}
-	/* Its commits hold up the answers of a batch: checkpoints happen
-	 * behind them, not in them. */
-	if (db_checkpoint_behind(db) != HE_OK)
-		fprintf(stderr, "hearth: audit writer checkpoints its own commits: %s\n", db_errmsg(db));
 	if (audit_writer_start(db) != HE_OK) {
 		db_close(db);
 		return NULL;
