@@ -309,22 +309,26 @@ static void bind_check(struct sqlite_stmt *s, int src)
 			     sqlite3_errmsg(SDB(s->base.db)->h));
 }
 
-static void sq_bind_text(struct db_stmt *base, const char *name, const char *value)
+/* Bind value (NULL: SQL NULL), copied by SQLite (SQLITE_TRANSIENT) or
+ * read in place until the statement is reset (SQLITE_STATIC). */
+static void bind_text(struct db_stmt *base, const char *name, const char *value,
+		      sqlite3_destructor_type how)
 {
 	struct sqlite_stmt *s = SST(base);
 	int i = param_index(s, name);
 	if (i)
-		bind_check(s, value ? sqlite3_bind_text(s->st, i, value, -1, SQLITE_TRANSIENT)
+		bind_check(s, value ? sqlite3_bind_text(s->st, i, value, -1, how)
 				    : sqlite3_bind_null(s->st, i));
+}
+
+static void sq_bind_text(struct db_stmt *base, const char *name, const char *value)
+{
+	bind_text(base, name, value, SQLITE_TRANSIENT);
 }
 
 static void sq_bind_text_ref(struct db_stmt *base, const char *name, const char *value)
 {
-	struct sqlite_stmt *s = SST(base);
-	int i = param_index(s, name);
-	if (i)
-		bind_check(s, value ? sqlite3_bind_text(s->st, i, value, -1, SQLITE_STATIC)
-				    : sqlite3_bind_null(s->st, i));
+	bind_text(base, name, value, SQLITE_STATIC);
 }
 
 static void sq_bind_int(struct db_stmt *base, const char *name, int64_t value)
