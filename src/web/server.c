@@ -155,6 +155,31 @@ static void put_uint(struct buf *b, unsigned long long v)
 	buf_append(b, p, (size_t)(d + sizeof d - p));
 }
 
+static pthread_key_t line_key;
+static pthread_once_t line_once = PTHREAD_ONCE_INIT;
+
+static void line_free(void *p)
+{
+	buf_free(p);
+	free(p);
+}
+
+static void line_key_make(void) { pthread_key_create(&line_key, line_free); }
+
+/* This thread's access-log line buffer, made on first use and freed when
+ * the thread ends. */
+static struct buf *line_buf(void)
+{
+	pthread_once(&line_once, line_key_make);
+	struct buf *b = pthread_getspecific(line_key);
+	if (!b) {
+		b = xcalloc(1, sizeof *b);
+		buf_init(b, 4096);
+		pthread_setspecific(line_key, b);
+	}
+	return b;
+}
+
 static void access_log(const struct req *r, size_t bytes, const struct timespec *start)
 {
 	if (opts->quiet)
@@ -170,30 +195,28 @@ static void access_log(const struct req *r, size_t bytes, const struct timespec 
 	/* at most 4 bytes out per byte in: well under the cap, so the line
 	 * always gets its newline.  The thread's own buffer, kept between
 	 * lines (a malloc and free per line were a tenth of the log's cost). */
-	static __thread struct buf line;
-	if (!line.max)
-		buf_init(&line, 4096);
-	buf_reset(&line);
-	buf_append(&line, ts, 20);
-	buf_putc(&line, ' ');
-	buf_puts(&line, r->ip);
-	buf_putc(&line, ' ');
-	logsafe_append(&line, r->method, strnlen(r->method, 32));
-	buf_putc(&line, ' ');
-	logsafe_append(&line, r->path, strnlen(r->path, 200));
-	buf_putc(&line, ' ');
-	put_uint(&line, r->status > 0 ? (unsigned)r->status : 0);
-	buf_putc(&line, ' ');
-	put_uint(&line, bytes);
-	buf_putc(&line, ' ');
-	put_uint(&line, tenths / 10);
-	buf_putc(&line, '.');
-	put_uint(&line, tenths % 10);
-	buf_puts(&line, "ms ");
-	logsafe_append(&line, email, strnlen(email, 256));
-	buf_putc(&line, '\n');
-	if (!buf_err(&line))
-		logbuf_line(line.data, line.len);
+	struct buf *lb = line_buf();
+	buf_reset(lb);
+	buf_append(lb, ts, 20);
+	buf_putc(lb, ' ');
+	buf_puts(lb, r->ip);
+	buf_putc(lb, ' ');
+	logsafe_append(lb, r->method, strnlen(r->method, 32));
+	buf_putc(lb, ' ');
+	logsafe_append(lb, r->path, strnlen(r->path, 200));
+	buf_putc(lb, ' ');
+	put_uint(lb, r->status > 0 ? (unsigned)r->status : 0);
+	buf_putc(lb, ' ');
+	put_uint(lb, bytes);
+	buf_putc(lb, ' ');
+	put_uint(lb, tenths / 10);
+	buf_putc(lb, '.');
+	put_uint(lb, tenths % 10);
+	buf_puts(lb, "ms ");
+	logsafe_append(lb, email, strnlen(email, 256));
+	buf_putc(lb, '\n');
+	if (!buf_err(lb))
+		logbuf_line(lb->data, lb->len);
 }
 
 /* A request that failed (5xx) while the database could not write — its
