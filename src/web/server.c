@@ -1,10 +1,15 @@
 /* server.c — libmicrohttpd glue: connections in, responses out.
  *
- * MHD runs an internal thread pool (one thread per core by default); each
- * thread lazily opens its own database connection, kept for the life of
- * the thread.  For each request we gather the body (refusing more than
- * REQ_BODY_MAX), build a struct req, hand it to the dispatcher, and queue
- * its response with the security headers every response carries.  One
+ * MHD runs an internal pool of network threads (one per core by
+ * default); each thread, like each worker thread below, lazily opens its
+ * own database connection, kept for the life of the thread.  For each
+ * request we gather the body (refusing more than REQ_BODY_MAX), build a
+ * struct req, hand it to the dispatcher, and queue its response with the
+ * security headers every response carries.  Only quick routes (route.h)
+ * are dispatched on the network thread that read them; every other
+ * request goes to a worker thread (web/workq.h), its connection suspended
+ * until the worker has made the answer, so that a sign-in's password hash
+ * or a report never holds up the other connections of a network thread.  One
  * access-log line per request goes to standard error, when the response
  * is queued (written out in batches: base/logbuf.h).
  *
