@@ -666,6 +666,29 @@ static void test_group_commit_failure(void **state)
 	expect_intact(t->db, GC_THREADS * 3);
 }
 
+/* A row that cannot go in — its id taken, as when the head was moved back
+ * behind rows already written — fails the append and the transaction it
+ * is in, on both backends: nothing of it is kept and the head does not
+ * move.  (On SQLite the insert is INSERT OR IGNORE, which skips such a row
+ * silently unless its count is checked.) */
+static void test_row_not_inserted_fails(void **state)
+{
+	struct testdb *t = *state;
+	struct db *db = t->db;
+	append(db, &who, "view", "pupils", "1", "one");
+	append(db, &who, "view", "pupils", "2", "two");
+	testdb_raw_exec(t, "UPDATE audit_head SET last_id = 1 WHERE id = 1");
+	assert_int_equal(db_begin(db), HE_OK);
+	int rc = audit(db, &who, "view", "pupils", "3", "three");
+	assert_int_not_equal(rc, HE_OK);
+	db_rollback(db);
+	assert_int_not_equal(audit_alone(db, &who, "view", "pupils", "4", "four"), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log"), 2);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE summary IN"
+				    " ('three', 'four')"), 0);
+	assert_int_equal(testdb_int(db, "SELECT last_id FROM audit_head"), 1);
+}
+
 /* audit_alone inside the caller's own transaction is refused at once: as
  * a leader it would have to open a second transaction on that connection,
  * failing the whole batch, everyone else's rows included.  (req_audit uses
@@ -709,6 +732,7 @@ int main(void)
 		T(test_group_commit),
 		T(test_group_commit_many_threads),
 		T(test_group_commit_failure),
+	T(test_row_not_inserted_fails),
 		T(test_alone_refused_in_transaction),
 		T(test_delete_last_rows),
 		T(test_replace_last_row),
