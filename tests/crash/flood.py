@@ -37,32 +37,19 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hearthtest import Server  # noqa: E402
+
 SLOW = 150
 SIGNINS = 8
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def start(hearth, url, port, *args):
-    proc = subprocess.Popen([hearth, "serve", "--db", url, "--listen", f"127.0.0.1:{port}",
-                             *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    while "listening" not in proc.stdout.readline():
-        if proc.poll() is not None:
-            raise RuntimeError("hearth serve did not start")
-    return proc
 
 
 def slow_beside_quick(hearth, url, check):
     """Sign-ins being worked on do not hold up /api/v1/me on the one network
     thread (see the module's docstring)."""
-    port = free_port()
-    proc = start(hearth, url, port, "--threads", "1")
+    server = Server(hearth, url, args=["--threads", "1"])
+    server.start()
+    port = server.port
     signin = {"email": "coordinator@hearth.example", "password": "hearth-demo-password"}
     try:
         def post():
@@ -115,8 +102,7 @@ def slow_beside_quick(hearth, url, check):
               "every /api/v1/me answered before the first of the sign-ins being worked on"
               f" (the last {(last_me - first_signin) * 1000:+.0f} ms from it)")
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.stop()
 
 
 def main():
