@@ -570,9 +570,6 @@ static int64_t meeting_version(struct db *db, int64_t id)
 	return int_of(db, "SELECT version FROM taf_meetings WHERE id = :id", id);
 }
 
-/* The statuses of an action still to be done (jointaudit.c's). */
-#define OPEN_ACTIONS "('not_started','in_progress','not_done')"
-
 /* The professionals owning open actions on the case (at most max). */
 static size_t case_profs(struct seeding *g, const struct dcase *c, int64_t *out, size_t max)
 {
@@ -682,7 +679,7 @@ static int held_meeting(struct seeding *g, const struct dcase *c, hday day)
 	 * meetings, gave a different number of findings each day). */
 	struct db_stmt *st2 = db_prepare(g->db, "SELECT pa.owner_professional_id FROM plan_actions pa"
 		" JOIN cases k ON k.id = pa.case_id WHERE k.family_id = :fam AND k.status = 'open'"
-		" AND pa.owner_kind = 'agency' AND pa.need = :need AND pa.status IN " OPEN_ACTIONS
+		" AND pa.owner_kind = 'agency' AND pa.need = :need AND pa.status IN " PLAN_OPEN_STATUSES
 		" ORDER BY pa.id LIMIT 1");
 	db_bind_int(st2, ":fam", c->family_id);
 	db_bind_text(st2, ":need", t->need);
@@ -766,7 +763,7 @@ static const char *const progress_texts[][2] = {
 static int review(struct seeding *g, const struct dcase *c, hday held)
 {
 	struct db_stmt *st = db_prepare(g->db, "SELECT id, version, due_on FROM plan_actions"
-		" WHERE case_id = :id AND status IN ('not_started','in_progress','not_done') ORDER BY id");
+		" WHERE case_id = :id AND status IN " PLAN_OPEN_STATUSES " ORDER BY id");
 	db_bind_int(st, ":id", c->id);
 	struct review_progress pr[32];
 	size_t n = 0;

@@ -17,13 +17,13 @@
 #include "base/buf.h"
 #include "core/audit.h"
 #include "core/caps.h"
+#include "core/plan.h"
 #include "core/referral.h"
 #include "core/scope.h"
 #include "store/db.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define OPEN_ACTION "('not_started','in_progress','not_done')"
 
 const struct jointaudit_check_info jointaudit_checks[JA_NCHECKS] = {
 	[JA_OPEN_CASES] = {"open_cases", "Families with more than one open case",
@@ -184,12 +184,12 @@ static int check_agency_lead(struct db *db, struct collect *c)
 	struct db_stmt *st = db_prepare(db,
 		"SELECT c.family_id, f.ref, f.name, c.ref, w.name, p.name, ag.name, count(*),"
 		" (SELECT count(*) FROM plan_actions x WHERE x.case_id = c.id"
-		"  AND x.owner_kind = 'worker' AND x.status IN " OPEN_ACTION ")"
+		"  AND x.owner_kind = 'worker' AND x.status IN " PLAN_OPEN_STATUSES ")"
 		" FROM plan_actions pa JOIN cases c ON c.id = pa.case_id"
 		" JOIN families f ON f.id = c.family_id JOIN workers w ON w.id = c.worker_id"
 		" JOIN professionals p ON p.id = pa.owner_professional_id"
 		" JOIN agencies ag ON ag.id = p.agency_id"
-		" WHERE c.status = 'open' AND pa.owner_kind = 'agency' AND pa.status IN " OPEN_ACTION
+		" WHERE c.status = 'open' AND pa.owner_kind = 'agency' AND pa.status IN " PLAN_OPEN_STATUSES
 		" GROUP BY c.id, c.family_id, f.ref, f.name, c.ref, w.name, p.id, p.name, ag.name"
 		" HAVING count(*) >= :min ORDER BY c.family_id, c.id, p.name");
 	db_bind_int(st, ":min", JOINTAUDIT_LEAD_ACTIONS);
@@ -283,10 +283,10 @@ static int check_same_need(struct db *db, struct collect *c)
 		" JOIN professionals p ON p.id = pa.owner_professional_id"
 		" JOIN agencies ag ON ag.id = p.agency_id"
 		" LEFT JOIN assessment_domains d ON d.code = pa.need"
-		" WHERE c.status = 'open' AND pa.owner_kind = 'agency' AND pa.status IN " OPEN_ACTION
+		" WHERE c.status = 'open' AND pa.owner_kind = 'agency' AND pa.status IN " PLAN_OPEN_STATUSES
 		" AND EXISTS (SELECT 1 FROM plan_actions q JOIN cases c2 ON c2.id = q.case_id"
 		"  WHERE c2.family_id = c.family_id AND c2.status = 'open' AND q.need = pa.need"
-		"  AND q.owner_kind = 'agency' AND q.status IN " OPEN_ACTION
+		"  AND q.owner_kind = 'agency' AND q.status IN " PLAN_OPEN_STATUSES
 		"  AND q.owner_professional_id <> pa.owner_professional_id)"
 		" ORDER BY c.family_id, pa.need, p.name, p.id, pa.due_on, pa.id");
 	struct buf b, who;

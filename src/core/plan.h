@@ -37,6 +37,9 @@
 #include "base/arena.h"
 #include "base/err.h"
 
+/* The statuses of an action still to be done, as an SQL list. */
+#define PLAN_OPEN_STATUSES "('not_started','in_progress','not_done')"
+
 struct db;
 struct scope;
 struct assess_in;

@@ -328,8 +328,7 @@ const struct route routes[] = {
 	{0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
 };
 
-/* Match path against pattern, filling r's params (r NULL: none filled);
- * true on a match. */
+/* Match path against pattern, filling params; true on a match. */
 static bool match(const char *pattern, const char *path, struct req *r)
 {
 	int np = 0;
@@ -343,9 +342,7 @@ static bool match(const char *pattern, const char *path, struct req *r)
 			size_t n = se ? (size_t)(se - s) : strlen(s);
 			if (!pe || n == 0 || np >= REQ_MAX_PARAMS)
 				return false;
-			if (r)
-				r->params[np] = arena_strndup(&r->arena, s, n);
-			np++;
+			r->params[np++] = arena_strndup(&r->arena, s, n);
 			p = pe + 1;
 			s += n;
 			continue;
@@ -463,16 +460,6 @@ const struct route *route_lookup(const char *method, const char *path)
 	return rt;
 }
 
-bool route_slow(const char *method, const char *path)
-{
-	if (strcmp(method, "HEAD") == 0)
-		method = "GET";
-	for (const struct route *rt = routes; rt->method; rt++)
-		if (strcmp(rt->method, method) == 0 && match(rt->pattern, path, NULL))
-			return !rt->quick;
-	return false;
-}
-
 /* The checks before the handler; HE_OK to run it. */
 static int admit(struct req *r)
 {
@@ -546,7 +533,12 @@ void route_dispatch(struct req *r)
 {
 	struct buf allow;
 	buf_init(&allow, 256);
-	r->route = find(r, &allow);
+	if (r->route) {		/* looked up already: its parameters */
+		memset(r->params, 0, sizeof r->params);
+		match(r->route->pattern, r->path, r);
+	} else {
+		r->route = find(r, &allow);
+	}
 	if (!r->route) {
 		if (allow.len)
 			req_set_header(r, "Allow", buf_str(&allow));

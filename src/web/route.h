@@ -34,15 +34,13 @@ struct route {
 
 /* The route for method and path, without authenticating (NULL if none). */
 const struct route *route_lookup(const char *method, const char *path);
-/* Whether the request method path must run on a worker thread: it has a
- * route, and the route is not quick.  (No route: the 404 or 405 is
- * quick.) */
-bool route_slow(const char *method, const char *path);
 
 extern const struct route routes[];
 
 /* Handle r (method, path, body set) end to end: match, authenticate,
- * authorise, check CSRF, run the handler, fill in the error response. */
+ * authorise, check CSRF, run the handler, fill in the error response.  If
+ * r->route is set already (route_lookup of the same method and path, as
+ * the server does once per request), only its path parameters are read. */
 void route_dispatch(struct req *r);
 /* Print the table as TSV (`hearth routes`), and with caps the capability
  * sets of each role (`hearth routes --caps`). */

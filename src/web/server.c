@@ -98,6 +98,7 @@ struct conn_state {
 	struct upload *up;
 	struct timespec start;
 	struct MHD_Connection *conn;
+	const struct route *route;  /* the request's route (NULL: none), looked up once */
 	struct req *waiting;   /* an answer held until its audit rows are committed */
 	atomic_bool held;      /* its rows are held, not yet committed */
 	uint64_t ticket;       /* the commit that takes them (audit_defer_flush) */
@@ -403,13 +404,12 @@ static struct req *req_new(struct MHD_Connection *c, struct conn_state *cs,
 	r->conn = c;
 	r->method = method;
 	r->path = url;
+	r->route = cs->route;
 	upload_to_req(cs->up, r);
+	/* the connection's address, made by on_connection */
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci && ci->socket_context)
-		memcpy(r->ip, ci->socket_context, sizeof r->ip);
-	else
-		client_ip(c, r->ip);
+	memcpy(r->ip, ci->socket_context, sizeof r->ip);
 	r->secure = opts->secure_cookies != 0;
 	return r;
 }
@@ -473,7 +473,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_state *cs,
 			       const char *method, const char *url, bool again)
 {
 	struct req *r = req_new(c, cs, method, url);
-	if (workers && !again && route_slow(method, url)) {
+	if (workers && !again && cs->route && !cs->route->quick) {
 		/* Suspend first: the worker may resume it at once. */
 		cs->r = r;
 		cs->method = method;
@@ -505,7 +505,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct conn_state *cs = *con_cls;
 	if (!cs) {
 		cs = xcalloc(1, sizeof *cs);
-		cs->up = upload_new(c, method, url);
+		cs->route = route_lookup(method, url);
+		cs->up = upload_new(c, cs->route);
 		cs->conn = c;
 		clock_gettime(CLOCK_MONOTONIC, &cs->start);
 		*con_cls = cs;
@@ -696,7 +697,7 @@ int server_run(const struct server_opts *o)
 		MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "hearth: cannot listen on %s: %s\n", o->listen, strerror(errno));
-		workq_stop(workers);
+		workq_free(workers);
 		workers = NULL;
 		stop_writer(wdb);
 		return HE_UNAVAILABLE;
@@ -708,15 +709,16 @@ int server_run(const struct server_opts *o)
 	int sig;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "hearth: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	/* The workers finish every request handed to them (and refuse new
-	 * ones, which their network threads then run themselves), resuming
-	 * their connections; MHD's threads commit the rows they hold before
-	 * they end (an answer held for them is not sent); then the writer's
-	 * connection closes. */
-	struct workq *w = workers;
-	workers = NULL;
-	workq_stop(w);
+	/* The workers finish every request handed to them and refuse new
+	 * ones, which the network threads then run themselves (the queue
+	 * stays allocated until they have ended: they may still offer it
+	 * one); the workers' connections are resumed; MHD's threads commit
+	 * the rows they hold before they end (an answer held for them is not
+	 * sent); then the writer's connection closes. */
+	workq_stop(workers);
 	MHD_stop_daemon(d);
+	workq_free(workers);
+	workers = NULL;
 	stop_writer(wdb);
 	logbuf_stop();
 	auth_cache_clear();

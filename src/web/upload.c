@@ -122,10 +122,9 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 	return MHD_YES;
 }
 
-struct upload *upload_new(struct MHD_Connection *c, const char *method, const char *url)
+struct upload *upload_new(struct MHD_Connection *c, const struct route *rt)
 {
 	struct upload *up = xcalloc(1, sizeof *up);
-	const struct route *rt = route_lookup(method, url);
 	up->fd = -1;
 	up->max = rt && rt->body_max ? rt->body_max : REQ_BODY_MAX;
 	up->to_file = rt && rt->upload;

@@ -14,10 +14,11 @@
 struct MHD_Connection;
 struct errinfo;
 struct req;
+struct route;
 struct upload;
 
-/* State for one request's body (route looked up by method and url). */
-struct upload *upload_new(struct MHD_Connection *c, const char *method, const char *url);
+/* State for one request's body, as its route (NULL: none) allows. */
+struct upload *upload_new(struct MHD_Connection *c, const struct route *rt);
 /* Take the next piece of the body. */
 void upload_feed(struct upload *up, const char *data, size_t n);
 /* The body was over its limit (the request gets 413). */

@@ -10,7 +10,7 @@ struct workq {
 	pthread_mutex_t lock;
 	pthread_cond_t ready;          /* a job was queued, or stopping */
 	struct workq_job *head, **tail;
-	bool stopping;
+	bool stopping, joined;
 	unsigned nthreads;
 	pthread_t threads[];
 };
@@ -51,7 +51,7 @@ struct workq *workq_start(unsigned threads)
 		q->nthreads++;
 	}
 	if (q->nthreads == 0) {
-		workq_stop(q);
+		workq_free(q);
 		return NULL;
 	}
 	return q;
@@ -74,7 +74,7 @@ bool workq_submit(struct workq *q, struct workq_job *job, workq_fn *fn)
 
 void workq_stop(struct workq *q)
 {
-	if (!q)
+	if (!q || q->joined)
 		return;
 	pthread_mutex_lock(&q->lock);
 	q->stopping = true;
@@ -82,6 +82,14 @@ void workq_stop(struct workq *q)
 	pthread_mutex_unlock(&q->lock);
 	for (unsigned i = 0; i < q->nthreads; i++)
 		pthread_join(q->threads[i], NULL);
+	q->joined = true;
+}
+
+void workq_free(struct workq *q)
+{
+	if (!q)
+		return;
+	workq_stop(q);
 	pthread_cond_destroy(&q->ready);
 	pthread_mutex_destroy(&q->lock);
 	free(q);

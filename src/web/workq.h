@@ -25,8 +25,11 @@ struct workq *workq_start(unsigned threads);
 /* Queue job to run fn(job) on a pool thread: true.  false (job not
  * queued, fn never called for it) once workq_stop has begun. */
 bool workq_submit(struct workq *q, struct workq_job *job, workq_fn *fn);
-/* Refuse new jobs, run every job already queued, end the threads and
- * free q.  NULL is ignored. */
+/* Refuse new jobs (workq_submit returns false from now on), run every job
+ * already queued and end the threads.  q stays valid, for callers that
+ * may still hand it jobs, until workq_free.  NULL is ignored. */
 void workq_stop(struct workq *q);
+/* Free q, stopped first if it was not.  NULL is ignored. */
+void workq_free(struct workq *q);
 
 #endif

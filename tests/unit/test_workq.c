@@ -58,6 +58,7 @@ static void test_every_job_once_on_a_pool_thread(void **state)
 	for (int i = 0; i < JOBS; i++)
 		assert_true(workq_submit(q, &c[i].job, count));
 	workq_stop(q);	/* runs whatever is still queued */
+	workq_free(q);
 	for (int i = 0; i < JOBS; i++) {
 		assert_int_equal(atomic_load(&c[i].runs), 1);
 		assert_false(pthread_equal(c[i].ran_on, pthread_self()));
@@ -74,7 +75,7 @@ static void test_one_thread_runs_them_in_order(void **state)
 	assert_non_null(q);
 	for (int i = 0; i < JOBS; i++)
 		assert_true(workq_submit(q, &c[i].job, count));
-	workq_stop(q);
+	workq_free(q);	/* stops it first */
 	assert_int_equal(norder, JOBS);
 	for (int i = 0; i < JOBS; i++)
 		assert_int_equal(order[i], i);
@@ -112,7 +113,7 @@ static void test_threads_run_side_by_side(void **state)
 	assert_non_null(q);
 	for (int i = 0; i < SIDE; i++)
 		assert_true(workq_submit(q, &j[i], wait_for_all));
-	workq_stop(q);
+	workq_free(q);
 	assert_int_equal(side_started, SIDE);
 	assert_int_equal(side_met, SIDE);
 }
@@ -157,6 +158,10 @@ static void test_stop_runs_queued_refuses_new(void **state)
 	while (!atomic_load(&go))
 		sched_yield();
 	workq_stop(stopping_q);
+	/* stopped but not freed: it still refuses */
+	struct workq_job late;
+	assert_false(workq_submit(stopping_q, &late, extra_job));
+	workq_free(stopping_q);
 	assert_int_equal(atomic_load(&refused), 1);
 	assert_true(atomic_load(&accepted) < (int)(sizeof extra / sizeof extra[0]));
 	assert_int_equal(atomic_load(&extra_runs), atomic_load(&accepted));
