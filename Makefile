@@ -136,7 +136,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      := clang
 FUZZ_OPT     ?= -O1
 FUZZ_B       ?= build/fuzz
-FUZZ_FLAGS   := -std=gnu11 -g $(FUZZ_OPT) -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+FUZZ_FLAGS   := -std=gnu11 -g $(FUZZ_OPT) -fsanitize=address,undefined -fno-sanitize-recover=undefined -Werror=implicit-function-declaration \
                 -Isrc -Ibuild/gen
 FUZZ_LIBSRC  := $(filter-out src/web/% src/cli/%,$(LIBSRC))
 FUZZ_OBJ     := $(patsubst src/%.c,$(FUZZ_B)/obj/%.o,$(FUZZ_LIBSRC)) \

@@ -5,8 +5,8 @@
  *
  * Every input becomes a real HTTP request on a real libmicrohttpd
  * connection (a socketpair added to a daemon without a listening socket,
- * run in this thread), handled as server.c handles it: upload_new when the
- * headers are in, upload_feed for each piece of the body, then
+ * run in this thread), handled as server.c handles it: upload_new (with
+ * the request's route) when the headers are in, upload_feed for each piece of the body, then
  * upload_to_req into a struct req whose form is read through req_form and
  * req_check_form.  So the decoders see exactly what they see in the
  * server, Content-Type and all.  The first byte picks what is sent:
@@ -47,6 +47,7 @@
 #include "base/fmt.h"
 #include "base/valid.h"
 #include "web/http.h"
+#include "web/route.h"
 #include "web/upload.h"
 
 #define CHECK(cond) do { if (!(cond)) { \
@@ -223,7 +224,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct conn *cs = *con_cls;
 	if (!cs) {
 		cs = calloc(1, sizeof *cs);
-		cs->up = upload_new(c, method, url);
+		cs->up = upload_new(c, route_lookup(method, url));
 		*con_cls = cs;
 		return MHD_YES;
 	}
@@ -254,7 +255,7 @@ static struct MHD_Daemon *daemon_get(void)
 	if (!d) {
 		d = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, NULL,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
 				     MHD_OPTION_END);
 		CHECK(d);
 	}

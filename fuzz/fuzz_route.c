@@ -16,7 +16,8 @@
  *     pattern give back the path (a trailing * gives back a prefix);
  *   - an /api/ route only matches an /api/ path and a page route never
  *     does (so errors are answered in the right form);
- *   - route_lookup (used by upload.c before the body arrives) agrees.
+ *   - route_lookup (used by server.c once per request, before the body
+ *     arrives) agrees.
  * The route table itself is checked once: every {name} is a whole path
  * segment, at most REQ_MAX_PARAMS of them, '*' only as the last segment.
  *
