@@ -597,20 +597,29 @@ static int sq_rows_set(struct db *base, const char *table, const struct db_col *
 	if (!same)
 		return db_fail(base, HE_INTERNAL, NULL, "rows for %.40s: other columns than before",
 			       table);
-	/* Created again after a rollback took it; a no-op when it is there. */
-	char sql[4096];
-	size_t len = (size_t)snprintf(sql, sizeof sql,
-		"CREATE VIRTUAL TABLE IF NOT EXISTS temp.%s USING hearth_rows(", table);
-	for (int c = 0; c < ncols && len < sizeof sql; c++)
-		len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%s %s", c ? ", " : "",
-					cols[c].name, cols[c].type == DB_COL_TEXT ? "TEXT" : "INTEGER");
-	if (len + 2 >= sizeof sql)
-		return db_fail(base, HE_INTERNAL, NULL, "rows for %.40s: too many columns", table);
-	memcpy(sql + len, ")", 2);
+	/* Created again when it is not there: a rollback took it (its
+	 * CREATE was in the transaction), or a change of temp_store
+	 * (db_bulk).  Looked up in the schema first: the CREATE's parse was a
+	 * third of a small batch's cost (the audit writer's rows,
+	 * core/audit.c). */
 	src->nrows = 0;
-	int rc = sq_exec(base, sql);
-	if (rc != HE_OK)
-		return rc;
+	if (sqlite3_table_column_metadata(db->h, "temp", table, NULL, NULL, NULL, NULL, NULL,
+					  NULL) != SQLITE_OK) {
+		char sql[4096];
+		size_t len = (size_t)snprintf(sql, sizeof sql,
+			"CREATE VIRTUAL TABLE IF NOT EXISTS temp.%s USING hearth_rows(", table);
+		for (int c = 0; c < ncols && len < sizeof sql; c++)
+			len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%s %s", c ? ", " : "",
+						cols[c].name,
+						cols[c].type == DB_COL_TEXT ? "TEXT" : "INTEGER");
+		if (len + 2 >= sizeof sql)
+			return db_fail(base, HE_INTERNAL, NULL, "rows for %.40s: too many columns",
+				       table);
+		memcpy(sql + len, ")", 2);
+		int rc = sq_exec(base, sql);
+		if (rc != HE_OK)
+			return rc;
+	}
 	src->nrows = nrows;
 	src->fn = fn;
 	src->arg = arg;

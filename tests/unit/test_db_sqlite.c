@@ -841,7 +841,7 @@ static void rows_read(struct db *db, const char *sql, char *out, size_t n)
 /* db_rows_set hands the caller's rows to statements as a table: every
  * value comes back as given (NULLs, tabs, line breaks, backslashes,
  * quotes, UTF-8), an INSERT … SELECT copies them, each call replaces the
- * rows, and the table comes back after a rollback took it. */
+ * rows, and the table comes back after a rollback or db_bulk took it. */
 static void test_rows_set(void **state)
 {
 	struct db *db = DB(state);
@@ -873,6 +873,14 @@ static void test_rows_set(void **state)
 	assert_int_equal(db_rows_set(db, "stage_things", row_cols, 3, 2, row_value,
 				     (void *)row_fixes), HE_OK);
 	assert_int_equal(testdb_int(db, "SELECT count(*) FROM stage_things"), 2);
+	/* and after each change of temp_store (db_bulk), which drops every
+	 * temporary table without a rollback */
+	for (int on = 1; on >= 0; on--) {
+		db_bulk(db, on);
+		assert_int_equal(db_rows_set(db, "stage_things", row_cols, 3, 2 - on, row_value,
+					     (void *)row_fixes), HE_OK);
+		assert_int_equal(testdb_int(db, "SELECT count(*) FROM stage_things"), 2 - on);
+	}
 	/* refused: other columns for the same table, names not plain, no rows function */
 	assert_int_equal(db_rows_set(db, "stage_things", row_cols, 2, 1, row_value,
 				     (void *)row_fixes), HE_INTERNAL);
