@@ -689,6 +689,46 @@ static void test_row_not_inserted_fails(void **state)
 	assert_int_equal(testdb_int(db, "SELECT last_id FROM audit_head"), 1);
 }
 
+static void batch_done(void *arg, int rc)
+{
+	*(int *)arg = rc;
+}
+
+/* Commit three held rows as one batch (one INSERT … SELECT); its result. */
+static int batch_of_three(struct db *db, const char *summary)
+{
+	audit_defer_begin();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(audit_alone(db, &who, "view", "pupils", "5", summary), HE_OK);
+	struct audit_deferred *d = audit_defer_end();
+	assert_non_null(d);
+	int rc = -1;
+	audit_defer_flush(db, audit_defer_hold(d, batch_done, &rc));
+	assert_int_not_equal(rc, -1);
+	return rc;
+}
+
+/* The same for a batch, whose rows go in with one statement: one row of
+ * three that cannot go in fails the batch, nothing of it is kept, and
+ * once the head is right again a batch goes in whole. */
+static void test_batch_row_not_inserted_fails(void **state)
+{
+	struct testdb *t = *state;
+	struct db *db = t->db;
+	append(db, &who, "view", "pupils", "1", "one");
+	append(db, &who, "view", "pupils", "2", "two");
+	testdb_raw_exec(t, "UPDATE audit_head SET last_id = 1 WHERE id = 1");
+	assert_int_not_equal(batch_of_three(db, "refused"), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log"), 2);
+	assert_int_equal(testdb_int(db, "SELECT last_id FROM audit_head"), 1);
+	testdb_raw_exec(t, "UPDATE audit_head SET last_id = 2 WHERE id = 1");
+	assert_int_equal(batch_of_three(db, "kept"), HE_OK);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM audit_log WHERE summary = 'kept'"
+				    " AND id BETWEEN 3 AND 5"), 3);
+	assert_int_equal(testdb_int(db, "SELECT last_id FROM audit_head"), 5);
+	expect_intact(db, 5);
+}
+
 /* audit_alone inside the caller's own transaction is refused at once: as
  * a leader it would have to open a second transaction on that connection,
  * failing the whole batch, everyone else's rows included.  (req_audit uses
@@ -733,6 +773,7 @@ int main(void)
 		T(test_group_commit_many_threads),
 		T(test_group_commit_failure),
 	T(test_row_not_inserted_fails),
+	T(test_batch_row_not_inserted_fails),
 		T(test_alone_refused_in_transaction),
 		T(test_delete_last_rows),
 		T(test_replace_last_row),
