@@ -81,11 +81,19 @@ static void put_field(struct hasher *hs, const char *v)
 	hash_bytes(hs, ";", 1);
 }
 
+/* v in decimal as a field (as "%" PRId64 would write it: printf was a
+ * fifth of a row's hash). */
 static void put_int(struct hasher *hs, int64_t v)
 {
-	char num[24];
-	snprintf(num, sizeof num, "%" PRId64, v);
-	put_field(hs, num);
+	char num[24], *p = num + sizeof num;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		*--p = '-';
+	put_field(hs, p);
 }
 
 /* hex SHA-256 of prev and the row into out[65]. */
