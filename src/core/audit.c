@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -697,6 +698,28 @@ static int f_committing;
 static struct db *f_db;                 /* the writer's connection, or NULL */
 static uint64_t f_rows, f_commits;      /* for the line at stop */
 
+/* Checkpoints beside the commits.  The writer's commits do not copy the
+ * log into the database themselves (db_log_watch: a commit that did took
+ * 2-5 ms instead of 0.1, holding up its batch's answers and every thread
+ * waiting for the next commit; a few hundred such commits were a quarter
+ * of the writer's time under GET /api/v1/me).  Once the log is long, the
+ * commit's hook wakes the checkpointer thread, which copies the log on a
+ * connection of its own while the commits go on, then takes the writer's
+ * turn (f_committing: commits wait, c_want makes the next leader let it
+ * go first) for a second pass over the little they appended meanwhile.
+ * So the log is copied whole, and the next commit starts it afresh: a
+ * checkpointer that never held the commits back let the log grow without
+ * end (2 GB in 24 s; bench/README.md, session 22). */
+static pthread_cond_t c_turn = PTHREAD_COND_INITIALIZER;  /* under f_lock */
+static int c_want;                      /* under f_lock: waiting for the turn */
+static pthread_mutex_t c_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t c_wake = PTHREAD_COND_INITIALIZER;
+static bool c_due, c_stop, c_started;   /* under c_lock */
+static atomic_bool c_asked;             /* c_due, read without the lock */
+static pthread_t c_thread;
+static struct db *c_db;                 /* the checkpointer's connection */
+static uint64_t c_runs, c_whole;        /* under c_lock: audit_writer_stats */
+
 /* Commit the rows of lists in one transaction on db, setting each list's
  * rc: the transaction's result, or AUDIT_STALE for a list answered from a
  * cached session lookup whose auth_version has moved since (read inside
@@ -784,14 +807,17 @@ static void lead_commit(struct db *db)
 		f_commits++;
 	}
 	pthread_cond_broadcast(&f_done[n % 2]);
-	pthread_cond_signal(&f_done[(n + 1) % 2]);
+	if (c_want)
+		pthread_cond_signal(&c_turn);
+	else
+		pthread_cond_signal(&f_done[(n + 1) % 2]);
 }
 
 void audit_defer_flush(struct db *db, uint64_t ticket)
 {
 	pthread_mutex_lock(&f_lock);
 	while (f_finished < ticket) {
-		if (f_committing)
+		if (f_committing || c_want)	/* a commit, or the checkpointer's turn */
 			pthread_cond_wait(&f_done[ticket % 2], &f_lock);
 		else	/* no writer: on db, as audit_alone's callers commit */
 			lead_commit(f_db ? f_db : db);
@@ -799,18 +825,103 @@ void audit_defer_flush(struct db *db, uint64_t ticket)
 	pthread_mutex_unlock(&f_lock);
 }
 
-int audit_writer_start(struct db *db)
+/* The writer's commit left the log long (db_log_watch; inside the commit). */
+static void log_long(void *arg, int pages)
+{
+	(void)arg; (void)pages;
+	if (atomic_load_explicit(&c_asked, memory_order_relaxed))
+		return;
+	pthread_mutex_lock(&c_lock);
+	c_due = true;
+	atomic_store_explicit(&c_asked, true, memory_order_relaxed);
+	pthread_cond_signal(&c_wake);
+	pthread_mutex_unlock(&c_lock);
+}
+
+/* Take the writer's turn: no commit of held rows runs until turn_give. */
+static void turn_take(void)
+{
+	pthread_mutex_lock(&f_lock);
+	c_want++;
+	while (f_committing)
+		pthread_cond_wait(&c_turn, &f_lock);
+	c_want--;
+	f_committing = 1;
+	pthread_mutex_unlock(&f_lock);
+}
+
+static void turn_give(void)
+{
+	pthread_mutex_lock(&f_lock);
+	f_committing = 0;
+	/* whoever waits, for either commit, sees again */
+	pthread_cond_broadcast(&f_done[0]);
+	pthread_cond_broadcast(&f_done[1]);
+	pthread_mutex_unlock(&f_lock);
+}
+
+static void *checkpointer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&c_lock);
+	for (;;) {
+		while (!c_due && !c_stop)
+			pthread_cond_wait(&c_wake, &c_lock);
+		if (c_stop)
+			break;
+		c_due = false;
+		pthread_mutex_unlock(&c_lock);
+		bool whole = false;
+		int rc = db_checkpoint(c_db, false, &whole);
+		if (rc == HE_OK) {	/* the rest, with the commits held back */
+			turn_take();
+			rc = db_checkpoint(c_db, true, &whole);
+			turn_give();
+		}
+		if (rc != HE_OK)	/* the next long log tries again */
+			fprintf(stderr, "hearth: checkpoint: %s\n", db_errmsg(c_db));
+		/* the log, if still long, asks again at the next commit */
+		atomic_store_explicit(&c_asked, false, memory_order_relaxed);
+		pthread_mutex_lock(&c_lock);
+		c_runs++;
+		c_whole += whole;
+	}
+	pthread_mutex_unlock(&c_lock);
+	return NULL;
+}
+
+int audit_writer_start(struct db *db, struct db *checkpoints)
 {
 	pthread_mutex_lock(&f_lock);
 	int rc = f_db ? HE_INTERNAL : HE_OK;
 	if (rc == HE_OK)
 		f_db = db;
 	pthread_mutex_unlock(&f_lock);
+	if (rc != HE_OK || !checkpoints || !db_log_watch(db, log_long, NULL))
+		return rc;
+	c_db = checkpoints;
+	c_due = c_stop = false;
+	atomic_store(&c_asked, false);
+	c_runs = c_whole = 0;
+	c_started = pthread_create(&c_thread, NULL, checkpointer, NULL) == 0;
+	if (!c_started)	/* the commits checkpoint, as without one */
+		db_log_watch(db, NULL, NULL);
 	return rc;
 }
 
 void audit_writer_stop(void)
 {
+	if (c_started) {
+		pthread_mutex_lock(&c_lock);
+		c_stop = true;
+		pthread_cond_signal(&c_wake);
+		pthread_mutex_unlock(&c_lock);
+		pthread_join(c_thread, NULL);
+		c_started = false;
+		db_log_watch(f_db, NULL, NULL);
+		fprintf(stderr, "hearth: checkpointer: %" PRIu64 " checkpoints, %" PRIu64
+			" with the log restarted\n", c_runs, c_whole);
+	}
 	pthread_mutex_lock(&f_lock);
 	while (f_committing)
 		pthread_cond_wait(&f_done[f_next % 2], &f_lock);
@@ -823,6 +934,18 @@ void audit_writer_stop(void)
 	if (commits)
 		fprintf(stderr, "hearth: audit writer: %" PRIu64 " rows in %" PRIu64 " commits\n",
 			rows, commits);
+}
+
+void audit_writer_stats(struct audit_writer_stats *s)
+{
+	pthread_mutex_lock(&f_lock);
+	s->rows = f_rows;
+	s->commits = f_commits;
+	pthread_mutex_unlock(&f_lock);
+	pthread_mutex_lock(&c_lock);
+	s->checkpoints = c_runs;
+	s->restarts = c_whole;
+	pthread_mutex_unlock(&c_lock);
 }
 
 int audit_verify(struct db *db, int64_t *rows, int64_t *bad_id, struct buf *msg)

@@ -83,12 +83,22 @@ uint64_t audit_defer_hold(struct audit_deferred *d, audit_done_fn *done, void *a
 void audit_defer_flush(struct db *db, uint64_t ticket);
 /* Make db (a connection of its own, used by no other code until
  * audit_writer_stop returns) the audit writer's: flushes commit on it.
- * HE_INTERNAL if there is one already. */
-int audit_writer_start(struct db *db);
+ * checkpoints, if not NULL, is another such connection, for a thread that
+ * copies SQLite's log into the database beside the writer's commits
+ * instead of in them (db_log_watch; unused on PostgreSQL).  HE_INTERNAL if
+ * there is a writer already. */
+int audit_writer_start(struct db *db, struct db *checkpoints);
 /* Wait for the commit under way, commit whatever is still held (calling
  * its done), then stop using the writer's connection (the caller closes
  * it); prints the rows and commits made on it. */
 void audit_writer_stop(void);
+/* What the writer and its checkpointer have done since it started (the
+ * line audit_writer_stop prints): rows and commits of held rows,
+ * checkpoints, and those after which the log started afresh. */
+struct audit_writer_stats {
+	uint64_t rows, commits, checkpoints, restarts;
+};
+void audit_writer_stats(struct audit_writer_stats *s);
 
 /* Rows this thread has appended since it started (whether or not their
  * transaction has committed yet): the dispatcher compares it before and

@@ -319,6 +319,17 @@ bool db_bulk_alone(struct db *db)
 	return !db_in_transaction(db) && db->ops->bulk_alone && db->ops->bulk_alone(db);
 }
 
+bool db_log_watch(struct db *db, db_log_fn *fn, void *arg)
+{
+	return db->ops->log_watch && db->ops->log_watch(db, fn, arg);
+}
+
+int db_checkpoint(struct db *db, bool restart, bool *whole)
+{
+	*whole = true;
+	return db->ops->checkpoint ? db->ops->checkpoint(db, restart, whole) : HE_OK;
+}
+
 void db_map_reads(struct db *db, bool on)
 {
 	if (db->ops->map_reads)

@@ -191,6 +191,34 @@ int db_rows_set(struct db *db, const char *table, const struct db_col *cols, int
  * nothing changes; call it between statements, never while one is open. */
 void db_map_reads(struct db *db, bool on);
 
+/* Checkpoints, for a connection that commits all the time (the audit
+ * writer, core/audit.h).  SQLite appends commits to its write-ahead log,
+ * and by default a commit that leaves the log at DB_LOG_PAGES pages or
+ * more copies it into the database there and then (a checkpoint): on the
+ * reference machine 2-5 ms, against 0.1 ms for a commit, two fsyncs of
+ * the log's megabytes and the pages — long enough for every request
+ * waiting on that commit to wait too.
+ *   db_log_watch takes that over for db: its commits no longer
+ *   checkpoint; instead, after each commit that leaves DB_LOG_PAGES or
+ *   more in the log, fn(arg, pages) is called, on the committing thread
+ *   and inside the commit (so it must only tell someone: no database call
+ *   of any kind); fn NULL gives the commits their checkpoints back.
+ *   False on PostgreSQL, which has no such log to copy.
+ *   db_checkpoint copies into the database what the log holds, on its own
+ *   connection, while other connections go on committing (a passive
+ *   checkpoint); *whole says whether it copied the whole log.  The log
+ *   starts afresh (so stops growing) only at a commit that finds it copied
+ *   whole and no reader still on an older snapshot, which under steady
+ *   commits and reads seldom happens by itself; so the caller must now and
+ *   then, with its own commits held back, make a restarting one: it copies
+ *   the rest and lets readers of older snapshots finish (up to about a
+ *   millisecond), so that the next commit starts the log afresh (*whole:
+ *   both done).  HE_OK, or the error; PostgreSQL: HE_OK, whole. */
+#define DB_LOG_PAGES 1000
+typedef void db_log_fn(void *arg, int pages);
+bool db_log_watch(struct db *db, db_log_fn *fn, void *arg);
+int db_checkpoint(struct db *db, bool restart, bool *whole);
+
 /* Storage faults: a write the database could not make because its disk is
  * full, it is read-only, or its storage failed.  Such a failure returns
  * HE_DB_READONLY, whichever backend; these say which kind it was, for the

@@ -38,6 +38,8 @@ struct db_ops {
 	void (*bulk)(struct db *db, bool on);                 /* may be NULL */
 	bool (*bulk_alone)(struct db *db);                    /* may be NULL */
 	void (*map_reads)(struct db *db, bool on);            /* may be NULL */
+	bool (*log_watch)(struct db *db, db_log_fn *fn, void *arg);  /* may be NULL */
+	int (*checkpoint)(struct db *db, bool restart, bool *whole);  /* may be NULL */
 	/* Around a write transaction (may be NULL): SQLite queues this
 	 * process's writers on a mutex rather than in its busy handler. */
 	int (*backup)(struct db *db, const char *path);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -54,6 +55,11 @@ struct rows_src {
 	void *arg;
 };
 
+struct log_watch {
+	db_log_fn *fn;
+	void *arg;
+};
+
 struct sqlite_db {
 	struct db base;
 	sqlite3 *h;
@@ -61,6 +67,7 @@ struct sqlite_db {
 	bool alone;           /* db_bulk_alone: a rollback journal until bulk ends */
 	struct cached cache[STMT_CACHE];
 	struct rows_src rows[ROWS_TABLES];
+	struct log_watch watch;  /* db_log_watch's, if any */
 };
 
 struct sqlite_stmt {
@@ -682,6 +689,58 @@ static bool sq_bulk_alone(struct db *base)
 
 /* The new mmap_size holds from the next statement: the old mapping is
  * dropped, a new one (if any) built as pages are read. */
+/* db_log_watch: a WAL hook replaces the connection's automatic
+ * checkpoints (sqlite3_wal_autocheckpoint is itself such a hook). */
+static int log_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	(void)h; (void)name;
+	const struct log_watch *w = arg;
+	if (pages >= DB_LOG_PAGES)
+		w->fn(w->arg, pages);
+	return SQLITE_OK;
+}
+
+static bool sq_log_watch(struct db *base, db_log_fn *fn, void *arg)
+{
+	struct sqlite_db *db = SDB(base);
+	db->watch = (struct log_watch){fn, arg};
+	if (fn)
+		sqlite3_wal_hook(db->h, log_hook, &db->watch);
+	else
+		sqlite3_wal_autocheckpoint(db->h, DB_LOG_PAGES);
+	return true;
+}
+
+/* The busy handler of a restarting checkpoint: readers of an older
+ * snapshot are let finish for up to about a millisecond (they are short),
+ * not the connection's 5 s in steps of milliseconds. */
+static int restart_busy(void *arg, int tries)
+{
+	(void)arg;
+	if (tries >= 50)
+		return 0;
+	struct timespec ts = {0, 20 * 1000};
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+static int sq_checkpoint(struct db *base, bool restart, bool *whole)
+{
+	sqlite3 *h = SDB(base)->h;
+	int log = 0, copied = 0;
+	if (restart)
+		sqlite3_busy_handler(h, restart_busy, NULL);
+	int src = sqlite3_wal_checkpoint_v2(h, NULL, restart ? SQLITE_CHECKPOINT_RESTART
+							     : SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+	if (restart)
+		sqlite3_busy_timeout(h, 5000);
+	*whole = src == SQLITE_OK && copied == log;
+	/* BUSY: another checkpoint under way, or readers that stayed */
+	if (src == SQLITE_OK || src == SQLITE_BUSY)
+		return HE_OK;
+	return db_fail(base, map_rc(src), NULL, "checkpoint: %s", sqlite3_errmsg(h));
+}
+
 static void sq_map_reads(struct db *base, bool on)
 {
 	struct sqlite_db *db = SDB(base);
@@ -810,6 +869,8 @@ static const struct db_ops sqlite_ops = {
 	.bulk = sq_bulk,
 	.bulk_alone = sq_bulk_alone,
 	.map_reads = sq_map_reads,
+	.log_watch = sq_log_watch,
+	.checkpoint = sq_checkpoint,
 	.tx_enter = sq_tx_enter,
 	.tx_leave = sq_tx_leave,
 	.storage_kind = sq_storage_kind,

@@ -617,32 +617,45 @@ static void server_malloc_tune(void)
 		mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 }
 
-/* The audit writer, on a connection of its own (NULL: none; reads then
- * commit their rows on their own threads, as the CLI does). */
-static struct db *start_writer(void)
+/* The audit writer, on a connection of its own, and its checkpointer on
+ * another (core/audit.h).  Without the first, reads commit their rows on
+ * their own threads, as the CLI does; without the second, the writer's
+ * commits checkpoint as any other connection's. */
+static struct db *writer_db, *checkpoint_db;
+
+static void start_writer(void)
 {
-	struct db *db = NULL;
 	char *msg = NULL;
-	if (db_open(opts->db_url, &db, &msg) != HE_OK) {
+	if (db_open(opts->db_url, &writer_db, &msg) != HE_OK) {
 		fprintf(stderr, "hearth: no audit writer: %s\n", msg ? msg : "cannot open database");
 		free(msg);
-		return NULL;
+		return;
 	}
-	if (audit_writer_start(db) != HE_OK) {
-		db_close(db);
-		return NULL;
+	if (db_open(opts->db_url, &checkpoint_db, &msg) != HE_OK) {
+		fprintf(stderr, "hearth: no checkpointer: %s\n", msg ? msg : "cannot open database");
+		free(msg);
+		checkpoint_db = NULL;
+	}
+	if (audit_writer_start(writer_db, checkpoint_db) != HE_OK) {
+		db_close(writer_db);
+		if (checkpoint_db)
+			db_close(checkpoint_db);
+		writer_db = checkpoint_db = NULL;
+		return;
 	}
 	writer_on = 1;
-	return db;
 }
 
-static void stop_writer(struct db *db)
+static void stop_writer(void)
 {
-	if (!db)
+	if (!writer_db)
 		return;
 	audit_writer_stop();
 	writer_on = 0;
-	db_close(db);
+	db_close(writer_db);
+	if (checkpoint_db)
+		db_close(checkpoint_db);
+	writer_db = checkpoint_db = NULL;
 }
 
 int server_run(const struct server_opts *o)
@@ -680,7 +693,7 @@ int server_run(const struct server_opts *o)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct db *wdb = start_writer();
+	start_writer();
 	workers = o->workers == WORKERS_NONE ? NULL : workq_start(nworkers);
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
@@ -699,7 +712,7 @@ int server_run(const struct server_opts *o)
 		fprintf(stderr, "hearth: cannot listen on %s: %s\n", o->listen, strerror(errno));
 		workq_free(workers);
 		workers = NULL;
-		stop_writer(wdb);
+		stop_writer();
 		return HE_UNAVAILABLE;
 	}
 	if (!o->quiet)
@@ -719,7 +732,7 @@ int server_run(const struct server_opts *o)
 	MHD_stop_daemon(d);
 	workq_free(workers);
 	workers = NULL;
-	stop_writer(wdb);
+	stop_writer();
 	logbuf_stop();
 	auth_cache_clear();
 	return HE_OK;

@@ -940,6 +940,30 @@ static void test_indexes_set_aside(void **state)
 	assert_int_equal(db_commit(db), HE_OK);
 }
 
+/* ---- checkpoints (db_log_watch, db_checkpoint) -------------------------- */
+
+static void never(void *arg, int pages)
+{
+	(void)pages;
+	(*(int *)arg)++;
+}
+
+/* PostgreSQL has no log of SQLite's kind to watch or copy: the watch is
+ * refused and never called, and a checkpoint has nothing to do. */
+static void test_no_log_to_watch(void **state)
+{
+	struct db *db = DB(state);
+	int calls = 0;
+	assert_false(db_log_watch(db, never, &calls));
+	assert_int_equal(db_exec(db, "CREATE TABLE t_log (n integer)"), HE_OK);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(db_exec(db, "INSERT INTO t_log VALUES (1)"), HE_OK);
+	bool whole = false;
+	assert_int_equal(db_checkpoint(db, true, &whole), HE_OK);
+	assert_true(whole);
+	assert_int_equal(calls, 0);
+}
+
 /* ---- rows from memory for set-based statements (db_rows_set) ---------- */
 
 struct row_fix {
@@ -1129,6 +1153,7 @@ int main(void)
 		T(test_report_reads_plan_each_execution),
 		T(test_indexes_set_aside),
 		T(test_rows_set),
+		T(test_no_log_to_watch),
 		T(test_triggers_set_aside),
 		T(test_reconnect_when_idle),
 		T(test_reconnect_eventually),

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 #include <unistd.h>
 
@@ -643,6 +644,92 @@ static void test_map_reads(void **state)
 	assert_int_equal(count_things(db), 2003);
 }
 
+/* ---- checkpoints taken over (db_log_watch, db_checkpoint) -------------- */
+
+static void most_pages(void *arg, int pages)
+{
+	int *most = arg;
+	if (pages > *most)
+		*most = pages;
+}
+
+/* Frames in the log now, as a passive checkpoint reports them. */
+static int64_t log_frames(struct db *db)
+{
+	struct db_stmt *st = db_prepare(db, "PRAGMA wal_checkpoint(PASSIVE)");
+	assert_true(db_next(st));
+	int64_t frames = db_int(st, 1);
+	assert_int_equal(db_finalize(st), HE_OK);
+	return frames;
+}
+
+/* n commits of a row each (a frame or more each). */
+static void commits(struct db *db, int from, int n)
+{
+	char name[32];
+	for (int i = from; i < from + n; i++) {
+		snprintf(name, sizeof name, "t%d", i);
+		insert_thing(db, name, i);
+	}
+}
+
+/* A watched connection's commits no longer checkpoint: the log grows past
+ * DB_LOG_PAGES and the hook hears of it after each commit from there.  A
+ * passive checkpoint on another connection copies it whole, and the next
+ * commit, with no reader on an older snapshot, starts it afresh.  A
+ * reader that stays on an older snapshot keeps the log from being copied
+ * whole, even by a restarting checkpoint, which waits for it only
+ * briefly; once it has gone, a restarting checkpoint has the next commit
+ * start afresh.  Without the watch the commits checkpoint again. */
+static void test_log_watch_and_checkpoint(void **state)
+{
+	struct db *db = DB(state), *other = NULL, *reader = NULL;
+	const char *url = ((struct testdb *)*state)->url;
+	make_table(db);
+	int most = 0;
+	assert_true(db_log_watch(db, most_pages, &most));
+	commits(db, 0, DB_LOG_PAGES + 500);
+	/* a commit that checkpointed would have started the log afresh */
+	assert_true(most >= DB_LOG_PAGES + 500);
+	assert_int_equal(db_open(url, &other, NULL), HE_OK);
+	bool whole = false;
+	assert_int_equal(db_checkpoint(other, false, &whole), HE_OK);
+	assert_true(whole);
+	most = 0;
+	commits(db, 10000, 1);
+	assert_int_equal(most, 0);
+	assert_true(log_frames(other) < 10);
+	/* a reader on an older snapshot */
+	commits(db, 20000, DB_LOG_PAGES + 10);
+	assert_int_equal(db_open(url, &reader, NULL), HE_OK);
+	struct db_stmt *st = db_prepare(reader, "SELECT name FROM things");
+	assert_true(db_next(st));
+	commits(db, 30000, 5);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(db_checkpoint(other, true, &whole), HE_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_false(whole);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 500);
+	commits(db, 40000, 1);
+	assert_true(log_frames(other) > DB_LOG_PAGES);
+	assert_int_equal(db_finalize(st), HE_OK);
+	db_close(reader);
+	assert_int_equal(db_checkpoint(other, true, &whole), HE_OK);
+	assert_true(whole);
+	commits(db, 50000, 1);
+	assert_true(log_frames(other) < 10);
+	/* watched no more: the commits checkpoint themselves */
+	assert_true(db_log_watch(db, NULL, NULL));
+	most = 0;
+	commits(db, 60000, DB_LOG_PAGES + 500);
+	assert_int_equal(most, 0);
+	assert_true(log_frames(other) < DB_LOG_PAGES);
+	db_close(other);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM things"),
+			 3 * DB_LOG_PAGES + 1010 + 8);
+}
+
 /* A bulk load reads through its page cache, not the map (its RSS is then
  * its own memory); afterwards the connection maps again if it did. */
 static void test_bulk_unmapped(void **state)
@@ -985,6 +1072,7 @@ int main(void)
 		T(test_statement_cache_two_live),
 		T(test_statement_cache_overflow_and_recycled_text),
 		T(test_map_reads),
+		T(test_log_watch_and_checkpoint),
 		T(test_indexes_set_aside),
 		T(test_rows_set),
 		T(test_triggers_set_aside),

@@ -98,7 +98,7 @@ static void test_cached_answer_checked_by_writer(void **state)
 	struct db *w = NULL;
 	char *msg = NULL;
 	assert_int_equal(db_open(f->t->url, &w, &msg), HE_OK);
-	assert_int_equal(audit_writer_start(w), HE_OK);
+	assert_int_equal(audit_writer_start(w, NULL), HE_OK);
 
 	assert_int_equal(read_once(f, token, &s, &hit), HE_OK);
 	assert_false(hit);		/* read from the database, now kept */
