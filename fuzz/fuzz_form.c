@@ -255,7 +255,7 @@ static struct MHD_Daemon *daemon_get(void)
 	if (!d) {
 		d = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, NULL,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
+				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024,
 				     MHD_OPTION_END);
 		CHECK(d);
 	}

@@ -280,7 +280,8 @@ static int append(struct db *db, const struct row_in *in, int n)
 	if (!found)
 		return HE_DB_SCHEMA;  /* no head row: migrations incomplete */
 	timestamp_format(time(NULL), at);
-	struct chained one, *rows = n == 1 ? &one : xcalloc((size_t)n, sizeof *rows);
+	struct chained few[16];	/* a batch's rows, usually (a calloc was a percent) */
+	struct chained *rows = n <= 16 ? few : xcalloc((size_t)n, sizeof *rows);
 	for (int i = 0; i < n; i++) {
 		const struct audit_who *who = in[i].who;
 		struct chained *c = &rows[i];
@@ -312,7 +313,7 @@ static int append(struct db *db, const struct row_in *in, int n)
 	for (int i = 0; i < n; i++)
 		for (int k = 0; k < 4; k++)
 			free(rows[i].own[k]);
-	if (rows != &one)
+	if (rows != few)
 		free(rows);
 	return rc;
 }

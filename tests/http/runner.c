@@ -1229,6 +1229,25 @@ static int parse_request_line(struct step *s, char *t, int line, struct casefile
 		if (!strchr(val, ':') && !(vl > 1 && val[vl - 1] == ';'))
 			perr(cf, line, "header: needs \"Name: value\" (or \"Name;\" for an empty value)");
 		sv_push(&s->headers, xstrdup(val));
+	} else if (strcmp(key, "header-repeat") == 0) {
+		/* COUNT Name: TEXT: the header with TEXT COUNT times as its value */
+		char *end, *hc;
+		long n = strtol(val, &end, 10);
+		if (n <= 0 || n > 1000000 || *end != ' ' || !(hc = strchr(end + 1, ':')) || !hc[1])
+			perr(cf, line, "header-repeat: needs COUNT Name: TEXT");
+		else {
+			const char *text = ltrim(hc + 1);
+			size_t name = (size_t)(hc - (end + 1)), tl = strlen(text);
+			char *h = xmalloc(name + 2 + (size_t)n * tl + 1), *p = h;
+			memcpy(p, end + 1, name);
+			p += name;
+			memcpy(p, ": ", 2);
+			p += 2;
+			for (long i = 0; i < n; i++, p += tl)
+				memcpy(p, text, tl);
+			*p = '\0';
+			sv_push(&s->headers, h);
+		}
 	} else if (strcmp(key, "body") == 0) {
 		if (starts(val, "<<") && val[2])
 			*heredoc = xstrdup(ltrim(val + 2));
