@@ -631,7 +631,10 @@ static void start_writer(void)
 		free(msg);
 		return;
 	}
-	if (db_open(opts->db_url, &checkpoint_db, &msg) != HE_OK) {
+	/* PostgreSQL has no log for it to copy (db_log_watch) */
+	if (strcmp(db_backend(writer_db), "sqlite") != 0)
+		checkpoint_db = NULL;
+	else if (db_open(opts->db_url, &checkpoint_db, &msg) != HE_OK) {
 		fprintf(stderr, "hearth: no checkpointer: %s\n", msg ? msg : "cannot open database");
 		free(msg);
 		checkpoint_db = NULL;
