@@ -265,8 +265,9 @@ static int append(struct db *db, const struct row_in *in, int n)
 	bool found = false;
 	if (n < 1)
 		return HE_INTERNAL;
+	bool sqlite = strcmp(db_backend(db), "sqlite") == 0;
 	/* SQLite: the transaction holds the write lock from BEGIN IMMEDIATE */
-	struct db_stmt *st = db_prepare(db, strcmp(db_backend(db), "sqlite") == 0
+	struct db_stmt *st = db_prepare(db, sqlite
 		? "SELECT last_id, hash FROM audit_head WHERE id = 1"
 		: "SELECT last_id, hash FROM audit_head WHERE id = 1 FOR UPDATE");
 	if (db_next(st)) {
@@ -299,7 +300,7 @@ static int append(struct db *db, const struct row_in *in, int n)
 		c->prev = i ? rows[i - 1].hash : head;
 		row_hash(c->prev, &c->r, c->hash);
 	}
-	if (n > 1 && strcmp(db_backend(db), "sqlite") == 0)
+	if (n > 1 && sqlite)
 		rc = insert_rows(db, rows, n);
 	else	/* PostgreSQL: its db_rows_set table, emptied by DELETE, bloats */
 		for (int i = 0; i < n && rc == HE_OK; i++)
